@@ -1,0 +1,60 @@
+# The lab's entry points. Every target that needs the host tools makes .venv first;
+# every target that needs Docker makes sure an engine answers first.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+LOCKS := apps/flask/requirements.lock apps/aio/requirements.lock
+# The app images' interpreter: Debian 12's python3. Locks are resolved for it, not the host's.
+IMAGE_PYTHON := 3.11.2
+PYTEST_ARGS ?=
+
+export TESTCONTAINERS_RYUK_DISABLED := true
+
+.PHONY: help bench test unit check images engine lock venv clean-venv
+
+help: ## show the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+bench: $(STAMP) engine ## run the benchmark on the default preset (builds what it needs)
+	$(PY) -m lab build
+	$(PY) -m lab run
+
+test: $(STAMP) engine ## every test: unit, then integration on a real engine (builds what it needs)
+	$(PY) -m lab build
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+unit: $(STAMP) ## the unit tests only: no Docker needed, a few seconds
+	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+
+check: $(STAMP) ## ruff (lint and format) and mypy (strict on lab/)
+	$(VENV)/bin/ruff check lab tests apps images
+	$(VENV)/bin/ruff format --check lab tests apps images
+	$(VENV)/bin/mypy
+
+images: $(STAMP) engine ## build the images whose inputs changed
+	$(PY) -m lab build
+
+engine: ## make sure a Docker engine answers (installs and starts one on Debian as root)
+	@bash scripts/ensure-engine.sh
+
+venv: $(STAMP) ## the host tools, from requirements/host.lock
+
+$(STAMP): requirements/host.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/host.lock
+	touch $(STAMP)
+
+lock: $(STAMP) ## re-resolve every lock (host tools; app locks for the image's Python)
+	$(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		requirements/host.in -o requirements/host.lock
+	for app in flask aio; do \
+		$(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version $(IMAGE_PYTHON) \
+			--python-platform linux apps/$$app/requirements.in -o apps/$$app/requirements.lock; \
+	done
+
+clean-venv: ## remove .venv
+	rm -rf $(VENV)

@@ -1,0 +1,47 @@
+"""The article's two endpoints on Flask, served by gunicorn's gevent worker.
+
+The gevent worker monkey-patches the standard library before it imports this
+module (never use --preload), so redis-py's sync client yields to other
+greenlets while it waits on Redis.
+"""
+
+import json
+import os
+
+import redis
+from flask import Flask, Response
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+HELLO = b"Hello, world!"
+COUNTER_KEY = os.environ.get("COUNTER_KEY", "lab:hits")
+
+app = Flask(__name__)
+
+# Blocking pool: under more concurrent requests than connections, a request waits
+# for a free connection instead of failing (redis-py's default pool raises).
+_pool = redis.BlockingConnectionPool.from_url(
+    os.environ.get("REDIS_URL", "redis://redis:6379/0"),
+    max_connections=int(os.environ.get("REDIS_MAX_CONNECTIONS", "64")),
+    timeout=float(os.environ.get("REDIS_POOL_TIMEOUT", "5")),
+    socket_connect_timeout=float(os.environ.get("REDIS_CONNECT_TIMEOUT", "1")),
+    socket_timeout=float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2")),
+    # No retries: with Redis down, /hit must answer 503 at once rather than back off.
+    retry=Retry(NoBackoff(), 0),
+)
+_redis = redis.Redis(connection_pool=_pool)
+
+
+@app.get("/")
+def hello() -> Response:
+    return Response(HELLO, mimetype="text/plain")
+
+
+@app.get("/hit")
+def hit() -> Response:
+    try:
+        count = _redis.incr(COUNTER_KEY)
+    except redis.RedisError as exc:
+        body = json.dumps({"error": "redis unavailable", "reason": f"{type(exc).__name__}: {exc}"})
+        return Response(body, status=503, content_type="application/json")
+    return Response(json.dumps({"hit": count}), content_type="application/json")

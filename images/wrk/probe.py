@@ -1,0 +1,123 @@
+"""Probe an app from inside the lab's network and print one JSON line of facts.
+
+Runs in the wrk image with the standard library only. It reports what it saw
+(statuses, headers, bodies, whether the connection was reused); the lab decides
+whether that is right, so the rules live in one tested place.
+
+  probe.py wait URL [--timeout S]          until the app answers any HTTP response
+  probe.py fetch URL [--requests N]        N requests on one keep-alive connection
+  probe.py burst URL [--requests N]        N concurrent requests, one connection each
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import sys
+import threading
+import time
+import urllib.parse
+
+
+def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port or 80, timeout=timeout)
+    return conn, parts.path or "/"
+
+
+def _request(conn: http.client.HTTPConnection, path: str) -> dict[str, object]:
+    conn.request("GET", path)
+    response = conn.getresponse()
+    body = response.read()
+    return {
+        "status": response.status,
+        "headers": {k.lower(): v for k, v in response.getheaders()},
+        "body": body.decode("utf-8", "replace"),
+    }
+
+
+def wait(url: str, timeout: float) -> tuple[dict[str, object], int]:
+    started = time.monotonic()
+    last_error = ""
+    while time.monotonic() - started < timeout:
+        conn, path = _connection(url, timeout=2)
+        try:
+            answer = _request(conn, path)
+            waited = round(time.monotonic() - started, 3)
+            return {"ready": True, "waited_s": waited, "status": answer["status"]}, 0
+        except OSError as exc:
+            last_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            conn.close()
+        time.sleep(0.1)
+    return {"ready": False, "waited_s": timeout, "last_error": last_error}, 1
+
+
+def fetch(url: str, count: int, timeout: float) -> tuple[dict[str, object], int]:
+    conn, path = _connection(url, timeout)
+    responses: list[dict[str, object]] = []
+    local_ports: list[int] = []
+    try:
+        for _ in range(count):
+            responses.append(_request(conn, path))
+            # http.client drops the socket when the server asked to close it.
+            local_ports.append(conn.sock.getsockname()[1] if conn.sock else -1)
+    except OSError as exc:
+        return {"responses": responses, "error": f"{type(exc).__name__}: {exc}"}, 0
+    finally:
+        conn.close()
+    reused = len(local_ports) > 1 and -1 not in local_ports and len(set(local_ports)) == 1
+    return {"responses": responses, "same_connection": reused, "error": None}, 0
+
+
+def burst(url: str, count: int, timeout: float) -> tuple[dict[str, object], int]:
+    barrier = threading.Barrier(count)
+    results: list[dict[str, object]] = [{} for _ in range(count)]
+
+    def one(i: int) -> None:
+        conn, path = _connection(url, timeout)
+        try:
+            barrier.wait(timeout)
+            results[i] = _request(conn, path)
+        except (OSError, threading.BrokenBarrierError) as exc:
+            results[i] = {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses: dict[str, int] = {}
+    for result in results:
+        key = str(result.get("status", "error"))
+        statuses[key] = statuses.get(key, 0) + 1
+    bodies = [r.get("body") for r in results]
+    return {
+        "statuses": statuses,
+        "bodies": bodies,
+        "errors": [r["error"] for r in results if "error" in r],
+    }, 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="probe")
+    parser.add_argument("mode", choices=["wait", "fetch", "burst"])
+    parser.add_argument("url")
+    parser.add_argument("--requests", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    if args.mode == "wait":
+        report, code = wait(args.url, args.timeout)
+    elif args.mode == "fetch":
+        report, code = fetch(args.url, args.requests, args.timeout)
+    else:
+        report, code = burst(args.url, args.requests, args.timeout)
+    print(json.dumps(report, sort_keys=True))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,37 @@
+-- wrk reporter: after the run, print exactly one JSON line (schema lab.wrk/1).
+-- Times are wrk's own unit, microseconds. The lab parses only this line and keeps
+-- wrk's human-readable text beside it as raw data.
+
+local function int(x)
+  return string.format("%d", math.floor(x + 0.5))
+end
+
+local function num(x)
+  return string.format("%.3f", x)
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  local parts = {
+    '{"schema":"lab.wrk/1"',
+    ',"duration_us":', int(summary.duration),
+    ',"requests":', int(summary.requests),
+    ',"bytes":', int(summary.bytes),
+    ',"errors":{"connect":', int(e.connect),
+    ',"read":', int(e.read),
+    ',"write":', int(e.write),
+    ',"status":', int(e.status),
+    ',"timeout":', int(e.timeout), '}',
+    ',"latency_us":{"min":', int(latency.min),
+    ',"mean":', num(latency.mean),
+    ',"stdev":', num(latency.stdev),
+    ',"max":', int(latency.max),
+    ',"p50":', int(latency:percentile(50)),
+    ',"p75":', int(latency:percentile(75)),
+    ',"p90":', int(latency:percentile(90)),
+    ',"p99":', int(latency:percentile(99)),
+    ',"p99_9":', int(latency:percentile(99.9)),
+    '}}\n',
+  }
+  io.write(table.concat(parts))
+end

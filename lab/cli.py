@@ -1,0 +1,110 @@
+"""`python -m lab`: the command line. Turns LabErrors into one-line messages and exit codes.
+
+Results go to stdout; progress and messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from lab import __version__
+from lab.errors import EXIT_INTERRUPTED, EXIT_USAGE, BuildFailed, LabError
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKDIR = ROOT / ".lab"
+
+Command = Callable[[argparse.Namespace, Console, Console], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with our usage code and one line naming the bad flag."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(
+            EXIT_USAGE,
+            f"lab: error: {message} (see `python -m lab {self.prog.split()[-1]} --help`)\n",
+        )
+
+
+def cmd_build(_args: argparse.Namespace, out: Console, err: Console) -> int:
+    from lab.build import build_all
+    from lab.engine import connect
+
+    client = connect()
+    built = build_all(client, ROOT, WORKDIR, lambda line: err.print(line, highlight=False))
+    for item in built:
+        state = "built" if item.rebuilt else "up to date"
+        out.print(f"{item.name:<6} {item.tag:<28} {item.image_id[7:19]}  {state}", highlight=False)
+    return 0
+
+
+def cmd_images(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    from lab.engine import connect
+    from lab.inventory import lab_images
+
+    records = lab_images(connect())
+    if args.json:
+        import json
+
+        out.print_json(json.dumps([record.to_dict() for record in records]))
+        return 0
+    table = Table(title="images labelled lab.managed=true")
+    for column in ("image", "tags", "id", "created", "MB", "inputs hash", "lock hash", "made from"):
+        table.add_column(column)
+    for r in records:
+        origin = r.labels.get("lab.base.source", "") + " " + r.labels.get("lab.base.origin", "")
+        table.add_row(
+            r.name,
+            "\n".join(r.tags) or "<untagged>",
+            r.image_id[7:19],
+            r.created,
+            f"{r.size_mb:.0f}",
+            r.inputs_hash[:16],
+            r.lock_hash[:16],
+            origin.strip() or f"base {r.base_id[7:19]}",
+        )
+    out.print(table)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lab", description="A reproducible benchmark lab for Python web servers.")
+    parser.add_argument("--version", action="version", version=f"lab {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    build = sub.add_parser("build", help="build every image whose inputs changed")
+    build.set_defaults(func=cmd_build)
+    images = sub.add_parser("images", help="list the lab's images with their provenance")
+    images.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    images.set_defaults(func=cmd_images)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    out = Console()
+    err = Console(stderr=True)
+    args = build_parser().parse_args(argv)
+    func: Command = args.func
+    try:
+        return func(args, out, err)
+    except LabError as exc:
+        err.print(f"lab: error: {exc.message}", highlight=False, markup=False)
+        if isinstance(exc, BuildFailed) and exc.log_tail:
+            err.print(
+                "\n".join(f"  | {line}" for line in exc.log_tail), highlight=False, markup=False
+            )
+        if exc.hint:
+            err.print(f"lab: hint: {exc.hint}", highlight=False, markup=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("lab: interrupted", highlight=False)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

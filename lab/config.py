@@ -1,0 +1,447 @@
+"""Run configuration: presets plus the flags a user gave, validated into a frozen RunConfig.
+
+Every bad value becomes a UsageError that names the flag and the value, so the CLI can
+print it and exit 2 without a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from lab.catalog import APPS, SCENARIOS
+from lab.errors import UsageError
+
+DEFAULT_PRESET = "default"
+CPU_ROLES: tuple[str, ...] = ("app", "wrk", "redis")
+# Docker refuses a CFS quota below a hundredth of a CPU.
+MIN_CPUS = 0.01
+
+# The command-line flag behind each RunConfig field, so errors name what the user typed.
+FLAGS: Mapping[str, str] = MappingProxyType(
+    {
+        "apps": "--apps",
+        "scenarios": "--scenarios",
+        "connections": "--connections",
+        "threads": "--threads",
+        "duration_s": "--duration",
+        "warmup_s": "--warmup",
+        "repetitions": "--repetitions",
+        "cpus": "--cpus",
+        "workers": "--workers",
+        "access_log": "--access-log",
+        "seed": "--seed",
+        "out": "--out",
+        "timeout_s": "--timeout",
+    }
+)
+
+_CPUS_EXAMPLE = "--cpus app=1,wrk=1,redis=1"
+
+
+@dataclass(frozen=True, slots=True)
+class CpuRequest:
+    """CPUs asked for per container; a fractional value becomes a CFS quota."""
+
+    app: float = 1.0
+    wrk: float = 1.0
+    redis: float = 1.0
+
+    def for_role(self, role: str) -> float:
+        if role == "app":
+            return self.app
+        if role == "wrk":
+            return self.wrk
+        if role == "redis":
+            return self.redis
+        raise KeyError(role)
+
+    def to_text(self) -> str:
+        """The request in --cpus syntax, e.g. "app=1,wrk=0.5,redis=1"."""
+        return ",".join(f"{role}={self.for_role(role):g}" for role in CPU_ROLES)
+
+    def to_dict(self) -> dict[str, float]:
+        return {role: self.for_role(role) for role in CPU_ROLES}
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """Everything that decides what a run measures; recorded with its results."""
+
+    apps: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    connections: tuple[int, ...]
+    threads: int | None  # None: one wrk thread per wrk CPU
+    duration_s: float
+    warmup_s: float
+    repetitions: int
+    cpus: CpuRequest
+    workers: int | None  # None: one gunicorn worker per app CPU
+    access_log: bool
+    seed: int
+    out: str
+    preset: str
+    timeout_s: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "preset": self.preset,
+            "apps": list(self.apps),
+            "scenarios": list(self.scenarios),
+            "connections": list(self.connections),
+            "threads": self.threads,
+            "duration_s": self.duration_s,
+            "warmup_s": self.warmup_s,
+            "repetitions": self.repetitions,
+            "cpus": self.cpus.to_dict(),
+            "workers": self.workers,
+            "access_log": self.access_log,
+            "seed": self.seed,
+            "out": self.out,
+            "timeout_s": self.timeout_s,
+        }
+
+
+def _preset(base: Mapping[str, object], **changes: object) -> Mapping[str, object]:
+    return MappingProxyType({**base, **changes})
+
+
+# `default` is what `make bench` runs: 20 trials that fit in about 6 minutes on 2 cores
+# (see plan.estimate_seconds). Every preset names every field so help text can show it.
+_DEFAULT: Mapping[str, object] = MappingProxyType(
+    {
+        "apps": ("flask", "aio"),
+        "scenarios": ("hello", "hit"),
+        "connections": (200,),
+        "threads": None,
+        "duration_s": 8.0,
+        "warmup_s": 2.0,
+        "repetitions": 5,
+        "cpus": CpuRequest(),
+        "workers": None,
+        "access_log": False,
+        "seed": 1,
+        "out": "results",
+        "timeout_s": 5.0,
+    }
+)
+
+PRESETS: Mapping[str, Mapping[str, object]] = MappingProxyType(
+    {
+        DEFAULT_PRESET: _DEFAULT,
+        # A smoke run of the whole matrix in under a minute; its numbers mean little.
+        "quick": _preset(_DEFAULT, connections=(64,), duration_s=2.0, warmup_s=0.5, repetitions=1),
+        # The original article's parameters, kept to reproduce its numbers.
+        "seed": _preset(
+            _DEFAULT,
+            threads=8,
+            duration_s=10.0,
+            warmup_s=2.0,
+            repetitions=3,
+            workers=4,
+            access_log=True,
+        ),
+    }
+)
+
+
+# --- parsing helpers: flag text -> values, with our errors instead of argparse's ---
+
+
+def _split(flag: str, text: str, kind: str) -> list[str]:
+    if not text.strip():
+        raise UsageError(f"{flag}: empty list", f"give one or more {kind}, separated by commas")
+    items = [item.strip() for item in text.split(",")]
+    if any(not item for item in items):
+        raise UsageError(
+            f"{flag}: {text!r} has an empty item",
+            f"separate {kind} with single commas, no trailing comma",
+        )
+    return items
+
+
+def parse_name_list(flag: str, text: str) -> tuple[str, ...]:
+    """A comma-separated list of names, e.g. "flask, aio" -> ("flask", "aio")."""
+    return tuple(_split(flag, text, "names"))
+
+
+def parse_int(flag: str, text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"{flag}: {text!r} is not a whole number", f"give {flag} a whole number, e.g. 8"
+        ) from None
+
+
+def parse_int_list(flag: str, text: str) -> tuple[int, ...]:
+    """A comma-separated list of whole numbers, e.g. "64,200" -> (64, 200)."""
+    values: list[int] = []
+    for item in _split(flag, text, "whole numbers"):
+        try:
+            values.append(int(item))
+        except ValueError:
+            raise UsageError(
+                f"{flag}: {item!r} in {text!r} is not a whole number",
+                f"give {flag} whole numbers separated by commas, e.g. 64,200",
+            ) from None
+    return tuple(values)
+
+
+def parse_float(flag: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"{flag}: {text!r} is not a number", f"give {flag} a number of seconds, e.g. 8"
+        ) from None
+    if not math.isfinite(value):
+        raise UsageError(f"{flag}: {text!r} is not a finite number", f"give {flag} e.g. 8")
+    return value
+
+
+def parse_optional_int(flag: str, text: str) -> int | None:
+    """A whole number, or "auto" for the value derived from the CPU placement."""
+    if text.strip().lower() == "auto":
+        return None
+    return parse_int(flag, text)
+
+
+def parse_cpus(text: str) -> CpuRequest:
+    """--cpus text such as "app=1,wrk=0.5"; roles not named keep their default of 1."""
+    if not text.strip():
+        raise UsageError("--cpus: empty value", f"give e.g. {_CPUS_EXAMPLE}")
+    values: dict[str, float] = {}
+    for raw in text.split(","):
+        part = raw.strip()
+        if not part:
+            raise UsageError(
+                f"--cpus: {text!r} has an empty item",
+                f"separate items with single commas: {_CPUS_EXAMPLE}",
+            )
+        key, sep, number = (piece.strip() for piece in part.partition("="))
+        if not sep:
+            raise UsageError(
+                f"--cpus: {part!r} has no '='", f"write role=count, e.g. {_CPUS_EXAMPLE}"
+            )
+        if key not in CPU_ROLES:
+            raise UsageError(
+                f"--cpus: {part!r} has unknown key {key!r} (use app, wrk, redis)",
+                f"name only app, wrk and redis, e.g. {_CPUS_EXAMPLE}",
+            )
+        if key in values:
+            raise UsageError(
+                f"--cpus: {part!r} repeats key {key!r}", "give each of app, wrk, redis at most once"
+            )
+        try:
+            value = float(number)
+        except ValueError:
+            raise UsageError(
+                f"--cpus: {part!r} has {number!r}, which is not a number",
+                f"give a CPU count such as 1 or 0.5, e.g. {_CPUS_EXAMPLE}",
+            ) from None
+        _check_cpu_value(key, value, part)
+        values[key] = value
+    return CpuRequest(**values)
+
+
+def _check_cpu_value(role: str, value: float, shown: str) -> None:
+    if not math.isfinite(value) or value <= 0:
+        raise UsageError(
+            f"--cpus: {shown!r} is not a positive CPU count",
+            f"give {role} a positive count such as 1 or 0.5",
+        )
+    if value < MIN_CPUS:
+        raise UsageError(
+            f"--cpus: {shown!r} is below Docker's smallest quota of {MIN_CPUS} CPU",
+            f"give {role} at least {MIN_CPUS}",
+        )
+
+
+# --- coercion: an override may be typed already (from options.py) or still text ---
+
+
+def _wrong_type(field: str, value: object, wanted: str) -> UsageError:
+    flag = FLAGS[field]
+    return UsageError(f"{flag}: {value!r} is not {wanted}", f"give {flag} {wanted}")
+
+
+def _as_int(field: str, value: object) -> int:
+    if isinstance(value, str):
+        return parse_int(FLAGS[field], value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _wrong_type(field, value, "a whole number")
+    return value
+
+
+def _as_optional_int(field: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return parse_optional_int(FLAGS[field], value)
+    return _as_int(field, value)
+
+
+def _as_float(field: str, value: object) -> float:
+    if isinstance(value, str):
+        return parse_float(FLAGS[field], value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _wrong_type(field, value, "a number")
+    if not math.isfinite(value):
+        raise _wrong_type(field, value, "a finite number")
+    return float(value)
+
+
+def _as_bool(field: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("true", "yes", "on", "1"):
+            return True
+        if word in ("false", "no", "off", "0"):
+            return False
+    raise _wrong_type(field, value, "on or off")
+
+
+def _as_names(field: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return parse_name_list(FLAGS[field], value)
+    if isinstance(value, tuple | list) and all(isinstance(item, str) for item in value):
+        return tuple(str(item) for item in value)
+    raise _wrong_type(field, value, "a comma-separated list of names")
+
+
+def _as_ints(field: str, value: object) -> tuple[int, ...]:
+    if isinstance(value, str):
+        return parse_int_list(FLAGS[field], value)
+    if isinstance(value, tuple | list):
+        return tuple(_as_int(field, item) for item in value)
+    return (_as_int(field, value),)
+
+
+def _as_cpus(value: object) -> CpuRequest:
+    if isinstance(value, str):
+        return parse_cpus(value)
+    if not isinstance(value, CpuRequest):
+        raise _wrong_type("cpus", value, "role=count items such as app=1,wrk=1")
+    for role in CPU_ROLES:
+        _check_cpu_value(role, value.for_role(role), f"{role}={value.for_role(role):g}")
+    return value
+
+
+# --- validation ---
+
+
+def _check_names(
+    field: str, names: tuple[str, ...], known: Mapping[str, object], kind: str
+) -> None:
+    flag = FLAGS[field]
+    known_text = ", ".join(known)
+    if not names:
+        raise UsageError(f"{flag}: empty list", f"give one or more of: {known_text}")
+    for name in names:
+        if name not in known:
+            raise UsageError(
+                f"{flag}: unknown {kind} {name!r} (known: {known_text})",
+                f"pick {kind}s from: {known_text}",
+            )
+    _check_unique(field, names)
+
+
+def _check_unique(field: str, values: tuple[object, ...]) -> None:
+    seen: set[object] = set()
+    for value in values:
+        if value in seen:
+            raise UsageError(
+                f"{FLAGS[field]}: {value!r} is listed twice",
+                f"list each value of {FLAGS[field]} once",
+            )
+        seen.add(value)
+
+
+def _check_min(field: str, value: float, minimum: float, *, strict: bool, hint: str) -> None:
+    if value < minimum or (strict and value == minimum):
+        bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
+        raise UsageError(f"{FLAGS[field]}: {value:g} is too small (must be {bound})", hint)
+
+
+def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
+    """Start from `preset`, apply the overrides the user gave, and validate the result.
+
+    Override keys are RunConfig field names (duration_s, not --duration); values may be
+    typed or still flag text. Raises UsageError naming the flag of the first bad value.
+    """
+    if preset not in PRESETS:
+        known = ", ".join(PRESETS)
+        raise UsageError(
+            f"--preset: unknown preset {preset!r} (known: {known})", f"pick one of: {known}"
+        )
+    unknown = sorted(set(overrides) - set(FLAGS))
+    if unknown:
+        raise UsageError(
+            f"unknown setting {unknown[0]!r}", f"settings are: {', '.join(sorted(FLAGS))}"
+        )
+    values = {**PRESETS[preset], **overrides}
+
+    apps = _as_names("apps", values["apps"])
+    _check_names("apps", apps, APPS, "app")
+    scenarios = _as_names("scenarios", values["scenarios"])
+    _check_names("scenarios", scenarios, SCENARIOS, "scenario")
+
+    connections = _as_ints("connections", values["connections"])
+    if not connections:
+        raise UsageError("--connections: empty list", "give one or more levels, e.g. 64,200")
+    for level in connections:
+        _check_min(
+            "connections", level, 1, strict=False, hint="give each level at least 1 connection"
+        )
+    _check_unique("connections", connections)
+
+    threads = _as_optional_int("threads", values["threads"])
+    if threads is not None:
+        _check_min("threads", threads, 1, strict=False, hint="give --threads at least 1, or auto")
+    workers = _as_optional_int("workers", values["workers"])
+    if workers is not None:
+        _check_min("workers", workers, 1, strict=False, hint="give --workers at least 1, or auto")
+
+    duration_s = _as_float("duration_s", values["duration_s"])
+    _check_min(
+        "duration_s", duration_s, 0, strict=True, hint="give --duration seconds above 0, e.g. 8"
+    )
+    warmup_s = _as_float("warmup_s", values["warmup_s"])
+    _check_min("warmup_s", warmup_s, 0, strict=False, hint="give --warmup 0 or more seconds")
+    timeout_s = _as_float("timeout_s", values["timeout_s"])
+    _check_min(
+        "timeout_s", timeout_s, 0, strict=True, hint="give --timeout seconds above 0, e.g. 5"
+    )
+
+    repetitions = _as_int("repetitions", values["repetitions"])
+    _check_min("repetitions", repetitions, 1, strict=False, hint="give --repetitions at least 1")
+    seed = _as_int("seed", values["seed"])
+    _check_min("seed", seed, 0, strict=False, hint="give --seed 0 or more")
+
+    out = values["out"]
+    if not isinstance(out, str) or not out.strip():
+        raise UsageError(
+            f"--out: {out!r} is not a directory name", "give --out a directory, e.g. results"
+        )
+
+    return RunConfig(
+        apps=apps,
+        scenarios=scenarios,
+        connections=connections,
+        threads=threads,
+        duration_s=duration_s,
+        warmup_s=warmup_s,
+        repetitions=repetitions,
+        cpus=_as_cpus(values["cpus"]),
+        workers=workers,
+        access_log=_as_bool("access_log", values["access_log"]),
+        seed=seed,
+        out=out,
+        preset=preset,
+        timeout_s=timeout_s,
+    )

@@ -1,0 +1,211 @@
+"""CPU use of a container over the measured window, from two Docker stats snapshots.
+
+Docker's counters are cumulative, so the difference between a snapshot taken just
+before the window and one taken just after is what the window cost. Knowing whether
+the load generator or Redis ran out of CPU is what tells a server's limit from the
+lab's, so throttling is kept beside the share.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NS_PER_S = 1_000_000_000
+
+# RFC 3339 as Docker writes it: up to nine fraction digits, which datetime cannot hold.
+_TIMESTAMP = re.compile(
+    r"(?P<whole>\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2})"
+    r"(?:\.(?P<fraction>\d{1,9}))?"
+    r"(?P<zone>[Zz]|[+-]\d{2}:\d{2})"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CpuUse:
+    """What one container used during the window.
+
+    `share` is `used_s / (window_s * cpus)`: 1.0 means the whole allotment was busy.
+    """
+
+    cpus: float
+    used_s: float
+    window_s: float
+    share: float
+    periods: int
+    throttled_periods: int
+    throttled_s: float
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {
+            "cpus": self.cpus,
+            "used_s": self.used_s,
+            "window_s": self.window_s,
+            "share": self.share,
+            "periods": self.periods,
+            "throttled_periods": self.throttled_periods,
+            "throttled_s": self.throttled_s,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CpuUse:
+        """Inverse of to_dict; raises ValueError naming a missing or mistyped key."""
+
+        def number(key: str) -> float:
+            value = data.get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"CPU use: key {key!r} is missing or not a number: {value!r}")
+            return float(value)
+
+        def count(key: str) -> int:
+            value = data.get(key)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"CPU use: key {key!r} is missing or not an integer: {value!r}")
+            return value
+
+        return cls(
+            cpus=number("cpus"),
+            used_s=number("used_s"),
+            window_s=number("window_s"),
+            share=number("share"),
+            periods=count("periods"),
+            throttled_periods=count("throttled_periods"),
+            throttled_s=number("throttled_s"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CpuMeasurement:
+    """The CPU use, or why it is unknown (exactly one of the two is set)."""
+
+    use: CpuUse | None
+    reason: str | None
+
+
+def cpu_use(
+    before: Mapping[str, Any], after: Mapping[str, Any], allotted_cpus: float
+) -> CpuUse | None:
+    """CPU use between two snapshots, or None when they cannot tell (see measure_cpu)."""
+    return measure_cpu(before, after, allotted_cpus).use
+
+
+def measure_cpu(
+    before: Mapping[str, Any], after: Mapping[str, Any], allotted_cpus: float
+) -> CpuMeasurement:
+    """Like cpu_use, but says why the use is unknown instead of only returning None.
+
+    Snapshots are data from outside, so gaps in them are reported, never raised;
+    a non-positive `allotted_cpus` is the caller's bug and raises ValueError.
+    """
+    if not allotted_cpus > 0:
+        raise ValueError(f"allotted_cpus must be positive, got {allotted_cpus!r}")
+    try:
+        first = _Snapshot.read(before, "before")
+        last = _Snapshot.read(after, "after")
+    except _Unusable as exc:
+        return CpuMeasurement(use=None, reason=str(exc))
+
+    window_ns = last.read_ns - first.read_ns
+    if window_ns <= 0:
+        return CpuMeasurement(
+            use=None,
+            reason=f"non-positive window: 'read' advanced by {window_ns / _NS_PER_S} s",
+        )
+    deltas = {
+        "cpu_stats.cpu_usage.total_usage": last.usage_ns - first.usage_ns,
+        "cpu_stats.throttling_data.periods": last.periods - first.periods,
+        "cpu_stats.throttling_data.throttled_periods": last.throttled - first.throttled,
+        "cpu_stats.throttling_data.throttled_time": last.throttled_ns - first.throttled_ns,
+    }
+    for key, delta in deltas.items():
+        if delta < 0:
+            # A cumulative counter only falls when the container restarted in between.
+            return CpuMeasurement(use=None, reason=f"{key} went backwards by {-delta}")
+
+    window_s = window_ns / _NS_PER_S
+    used_s = (last.usage_ns - first.usage_ns) / _NS_PER_S
+    use = CpuUse(
+        cpus=float(allotted_cpus),
+        used_s=used_s,
+        window_s=window_s,
+        share=used_s / (window_s * allotted_cpus),
+        periods=last.periods - first.periods,
+        throttled_periods=last.throttled - first.throttled,
+        throttled_s=(last.throttled_ns - first.throttled_ns) / _NS_PER_S,
+    )
+    return CpuMeasurement(use=use, reason=None)
+
+
+def parse_docker_timestamp(text: str) -> float:
+    """Seconds since the epoch of an RFC 3339 timestamp such as Docker's `read`.
+
+    A float near 1.8e9 resolves only about 0.2 µs; subtract parse_docker_timestamp_ns
+    values instead when nanoseconds matter.
+    """
+    return parse_docker_timestamp_ns(text) / _NS_PER_S
+
+
+def parse_docker_timestamp_ns(text: str) -> int:
+    """Integer nanoseconds since the epoch, keeping all nine fraction digits.
+
+    Raises ValueError when `text` is not an RFC 3339 timestamp with a zone.
+    """
+    match = _TIMESTAMP.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"not an RFC 3339 timestamp: {text!r}")
+    zone = match["zone"].upper()
+    try:
+        whole = datetime.fromisoformat(match["whole"].replace("t", "T") + zone)
+    except ValueError as exc:
+        raise ValueError(f"not an RFC 3339 timestamp: {text!r} ({exc})") from exc
+    seconds = (whole - _EPOCH) // timedelta(seconds=1)
+    fraction_ns = int((match["fraction"] or "0").ljust(9, "0"))
+    return seconds * _NS_PER_S + fraction_ns
+
+
+class _Unusable(Exception):
+    """A snapshot lacks what the computation needs; the message says what."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    read_ns: int
+    usage_ns: int
+    periods: int
+    throttled: int
+    throttled_ns: int
+
+    @classmethod
+    def read(cls, stats: Mapping[str, Any], which: str) -> _Snapshot:
+        text = stats.get("read")
+        if not isinstance(text, str):
+            raise _Unusable(f"{which} snapshot: missing or non-string key 'read'")
+        try:
+            read_ns = parse_docker_timestamp_ns(text)
+        except ValueError as exc:
+            raise _Unusable(f"{which} snapshot: {exc}") from exc
+        return cls(
+            read_ns=read_ns,
+            usage_ns=_counter(stats, ("cpu_stats", "cpu_usage", "total_usage"), which),
+            periods=_counter(stats, ("cpu_stats", "throttling_data", "periods"), which),
+            throttled=_counter(stats, ("cpu_stats", "throttling_data", "throttled_periods"), which),
+            throttled_ns=_counter(stats, ("cpu_stats", "throttling_data", "throttled_time"), which),
+        )
+
+
+def _counter(stats: Mapping[str, Any], keys: tuple[str, ...], which: str) -> int:
+    node: Any = stats
+    for depth, key in enumerate(keys):
+        if not isinstance(node, Mapping) or key not in node:
+            path = ".".join(keys[: depth + 1])
+            raise _Unusable(f"{which} snapshot: missing key {path!r}")
+        node = node[key]
+    if isinstance(node, bool) or not isinstance(node, int) or node < 0:
+        raise _Unusable(
+            f"{which} snapshot: key {'.'.join(keys)!r} is not a non-negative integer: {node!r}"
+        )
+    return node

@@ -1,0 +1,47 @@
+"""The one way the lab reaches the Docker engine, with a clear error when none answers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import docker
+import docker.errors
+import requests
+
+ENGINE_HINT = (
+    "start Docker, or run `make engine` (installs and starts one on Debian/Ubuntu as root)"
+)
+
+
+def connect(timeout: int = 300) -> Any:
+    """A docker-py client for the engine of DOCKER_HOST (or the local socket), known to answer."""
+    from lab.errors import EngineUnavailable
+
+    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except (docker.errors.DockerException, requests.RequestException) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise EngineUnavailable(
+            f"no Docker engine answers at {where}: {reason[:160]}", ENGINE_HINT
+        ) from exc
+    return client
+
+
+def engine_facts(client: Any) -> dict[str, Any]:
+    """What a result needs to say about the engine it ran on."""
+    version = client.version()
+    info = client.info()
+    return {
+        "version": version.get("Version"),
+        "api_version": version.get("ApiVersion"),
+        "kernel": info.get("KernelVersion"),
+        "os": info.get("OperatingSystem"),
+        "cgroup_version": info.get("CgroupVersion"),
+        "cgroup_driver": info.get("CgroupDriver"),
+        "storage_driver": info.get("Driver"),
+        "cpus": info.get("NCPU"),
+        "memory_bytes": info.get("MemTotal"),
+    }

@@ -1,0 +1,79 @@
+"""Everything the lab runs as a host process: pip downloads, debootstrap, tar.
+
+The only module that starts subprocesses, so that the rest can be tested without them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from lab.errors import BuildFailed
+
+
+def _run(command: list[str], what: str, hint: str) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    except FileNotFoundError as exc:
+        raise BuildFailed(f"{what}: {command[0]} is not installed", hint) from exc
+    if done.returncode != 0:
+        tail = tuple((done.stderr or done.stdout).strip().splitlines()[-15:])
+        raise BuildFailed(f"{what} failed (exit {done.returncode})", hint, log_tail=tail)
+    return done.stdout
+
+
+def download_wheels(lock: Path, dest: Path, platforms: tuple[str, ...], python: str) -> None:
+    """Fetch every wheel of `lock` for the image's interpreter, hash-checked, into `dest`."""
+    dest.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
+    command += ["--no-deps", "--require-hashes", "--only-binary=:all:", "--implementation", "cp"]
+    command += ["--python-version", python, "--abi", f"cp{python.replace('.', '')}"]
+    for platform in platforms:
+        command += ["--platform", platform]
+    command += ["-r", str(lock), "-d", str(dest)]
+    _run(
+        command,
+        f"downloading the wheels of {lock}",
+        "check the host reaches the package index; `make lock` re-resolves the lock",
+    )
+
+
+def can_install_packages() -> bool:
+    return os.geteuid() == 0 and shutil.which("apt-get") is not None
+
+
+def ensure_debootstrap() -> None:
+    if shutil.which("debootstrap"):
+        return
+    if not can_install_packages():
+        raise BuildFailed(
+            "no registry answers and debootstrap is not installed",
+            "install it (`apt-get install debootstrap`) or make debian:bookworm-slim pullable",
+        )
+    _run(["apt-get", "update", "-qq"], "apt-get update", "check the host reaches Debian's mirror")
+    _run(
+        ["apt-get", "install", "-y", "-qq", "debootstrap"],
+        "installing debootstrap",
+        "install it by hand: apt-get install debootstrap",
+    )
+
+
+def debootstrap(target: Path, suite: str, mirror: str, include: tuple[str, ...]) -> None:
+    if target.exists():
+        shutil.rmtree(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    command = ["debootstrap", "--variant=minbase", f"--include={','.join(include)}"]
+    command += [suite, str(target), mirror]
+    _run(command, f"debootstrap {suite} from {mirror}", f"see {target}/debootstrap/debootstrap.log")
+
+
+def tar_directory(source: Path, archive: Path) -> None:
+    """A tar of a root file system with numeric owners, as `docker import` expects."""
+    _run(
+        ["tar", "--numeric-owner", "--sort=name", "-C", str(source), "-cf", str(archive), "."],
+        f"packing {source}",
+        "check free disk space under .lab/",
+    )

@@ -1,0 +1,23 @@
+"""Labels the lab puts on everything it creates, so that it can find and remove it.
+
+Cleanup goes by label, never by a substring of a name.
+"""
+
+from __future__ import annotations
+
+MANAGED = "lab.managed"
+MANAGED_FILTER = f"{MANAGED}=true"
+RUN_ID = "lab.run-id"
+ROLE = "lab.role"
+IMAGE_NAME = "lab.image"
+INPUTS_HASH = "lab.inputs-hash"
+LOCK_HASH = "lab.lock-hash"
+BASE_ID = "lab.base-id"
+LAB_VERSION = "lab.version"
+
+
+def managed(**extra: str) -> dict[str, str]:
+    """The labels of a lab-created object; keyword names use `_` for `-`."""
+    labels = {MANAGED: "true"}
+    labels.update({f"lab.{key.replace('_', '-')}": value for key, value in extra.items()})
+    return labels

@@ -1,0 +1,100 @@
+"""Fixtures on a real Docker engine: the lab's images, an internal network, Redis.
+
+Every container and network carries `lab.managed=true`; at the end of the session
+nothing so labelled (nor anything testcontainers made) may remain.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.network import Network
+from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+from lab.build import build_all
+from lab.engine import connect
+from lab.labels import MANAGED_FILTER, managed
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_LABELS = managed(role="test")
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[Any]:
+    client = connect()
+    yield client
+    leftovers = [
+        f"container {c.name}"
+        for label in (MANAGED_FILTER, "org.testcontainers=true")
+        for c in client.containers.list(all=True, filters={"label": label})
+    ] + [f"network {n.name}" for n in client.networks.list(filters={"label": MANAGED_FILTER})]
+    client.close()
+    assert not leftovers, f"left on the engine after the tests: {leftovers}"
+
+
+@pytest.fixture(scope="session")
+def images(docker_client: Any) -> dict[str, str]:
+    """Tags of the lab's images, built when their inputs changed (make test builds first)."""
+    return {b.name: b.tag for b in build_all(docker_client, ROOT, ROOT / ".lab", print)}
+
+
+@pytest.fixture(scope="module")
+def network() -> Iterator[Network]:
+    net = Network(docker_network_kw={"internal": True, "labels": TEST_LABELS})
+    with net:
+        yield net
+
+
+def start_redis(images: dict[str, str], network: Network, alias: str = "redis") -> DockerContainer:
+    container = (
+        DockerContainer(images["redis"], labels=TEST_LABELS)
+        .with_network(network)
+        .with_network_aliases(alias)
+        .waiting_for(LogMessageWaitStrategy("Ready to accept connections"))
+    )
+    return container.start()
+
+
+@pytest.fixture(scope="module")
+def redis(images: dict[str, str], network: Network) -> Iterator[DockerContainer]:
+    container = start_redis(images, network)
+    yield container
+    container.stop()
+
+
+def start_app(
+    images: dict[str, str], network: Network, image: str, alias: str, **env: str
+) -> DockerContainer:
+    # On an internal network a lookup of a vanished name waits out the resolver (10 s by
+    # default); one 1 s try lets /hit fail fast when Redis is gone, as the lab runs apps.
+    container = DockerContainer(
+        images[image], labels=TEST_LABELS, dns_opt=["timeout:1", "attempts:1"]
+    ).with_network(network)
+    container.with_network_aliases(alias).with_envs(**env)
+    container.waiting_for(LogMessageWaitStrategy("Booting worker"))
+    return container.start()
+
+
+def probe(client: Any, images: dict[str, str], network: Network, *args: str) -> dict[str, Any]:
+    """Run the probe from a container inside the network; its one JSON line, parsed."""
+    output = client.containers.run(
+        images["wrk"],
+        ["python3", "/opt/lab/probe.py", *args],
+        network=network.name,
+        labels=TEST_LABELS,
+        name=f"lab-test-probe-{uuid.uuid4().hex[:8]}",
+        remove=True,
+    )
+    result: dict[str, Any] = json.loads(output.decode().strip().splitlines()[-1])
+    return result
+
+
+def redis_get(redis: DockerContainer, key: str) -> str:
+    result = redis.exec(["redis-cli", "GET", key])
+    return str(result.output.decode().strip())

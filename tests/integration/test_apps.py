@@ -1,0 +1,96 @@
+"""Each app image, on an internal network with Redis, answers the article's two endpoints."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.network import Network
+
+from lab.verify import hit_count, verify_hello, verify_hit
+from tests.integration.conftest import probe, redis_get, start_app
+
+WORKERS = {
+    "flask": ("flask", "gevent"),
+    "aio": ("aio", "aiohttp.GunicornWebWorker"),
+    "aio-uvloop": ("aio", "aiohttp.GunicornUVLoopWebWorker"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(WORKERS))
+def app(
+    request: pytest.FixtureRequest,
+    images: dict[str, str],
+    network: Network,
+    redis: DockerContainer,  # noqa: ARG001 - the app needs it running
+) -> Iterator[tuple[str, str]]:
+    image, worker_class = WORKERS[request.param]
+    alias = f"app-{request.param}"
+    container = start_app(images, network, image, alias, WORKER_CLASS=worker_class)
+    yield request.param, f"http://{alias}:8000"
+    container.stop()
+
+
+def test_hello_answers_exact_bytes_on_a_kept_alive_connection(
+    docker_client: Any, images: dict[str, str], network: Network, app: tuple[str, str]
+) -> None:
+    report = probe(docker_client, images, network, "fetch", f"{app[1]}/", "--requests", "3")
+    assert verify_hello(report) == []
+    assert report["responses"][0]["headers"]["content-type"] == "text/plain; charset=utf-8"
+
+
+def test_hit_counts_up_in_redis(
+    docker_client: Any,
+    images: dict[str, str],
+    network: Network,
+    redis: DockerContainer,
+    app: tuple[str, str],
+) -> None:
+    key = "lab:hits"
+    redis.exec(["redis-cli", "SET", key, "41"])
+    report = probe(docker_client, images, network, "fetch", f"{app[1]}/hit", "--requests", "2")
+    assert verify_hit(report) == []
+    assert [hit_count(r["body"]) for r in report["responses"]] == [42, 43]
+    assert redis_get(redis, key) == "43"
+
+
+def test_200_concurrent_hits_all_succeed_and_count_exactly(
+    docker_client: Any,
+    images: dict[str, str],
+    network: Network,
+    redis: DockerContainer,
+    app: tuple[str, str],
+) -> None:
+    key = "lab:hits"
+    redis.exec(["redis-cli", "SET", key, "0"])
+    report = probe(docker_client, images, network, "burst", f"{app[1]}/hit", "--requests", "200")
+    assert report["statuses"] == {"200": 200}, report["errors"][:3]
+    assert sorted(hit_count(body) for body in report["bodies"]) == list(range(1, 201))
+    assert redis_get(redis, key) == "200"
+
+
+@pytest.mark.parametrize("name", sorted(WORKERS))
+def test_hit_answers_503_quickly_when_redis_is_down(
+    docker_client: Any, images: dict[str, str], network: Network, name: str
+) -> None:
+    image, worker_class = WORKERS[name]
+    alias = f"orphan-{name}"
+    # A Redis host that does not exist on the network: as after Redis died.
+    container = start_app(
+        images, network, image, alias, WORKER_CLASS=worker_class, REDIS_URL="redis://gone:6379/0"
+    )
+    try:
+        started = time.monotonic()
+        report = probe(docker_client, images, network, "fetch", f"http://{alias}:8000/hit")
+        elapsed = time.monotonic() - started
+    finally:
+        container.stop()
+    response = report["responses"][0]
+    assert response["status"] == 503
+    assert response["headers"]["content-type"] == "application/json"
+    assert "redis unavailable" in response["body"]
+    assert "Traceback" not in response["body"]
+    assert elapsed < 8, f"503 took {elapsed:.1f}s (probe container start included)"

@@ -1,0 +1,276 @@
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from lab.config import (
+    PRESETS,
+    CpuRequest,
+    RunConfig,
+    build_config,
+    parse_cpus,
+    parse_float,
+    parse_int,
+    parse_int_list,
+    parse_name_list,
+    parse_optional_int,
+)
+from lab.errors import EXIT_USAGE, UsageError
+
+
+def usage_error(excinfo: pytest.ExceptionInfo[UsageError], *parts: str) -> None:
+    """The error is a one-line message naming every part, with a one-line hint."""
+    error = excinfo.value
+    assert error.exit_code == EXIT_USAGE
+    for part in parts:
+        assert part in error.message, (part, error.message)
+    assert error.hint
+    assert "\n" not in error.message
+    assert "\n" not in error.hint
+
+
+# --- parse_cpus ---
+
+
+def test_parse_cpus_all_keys_any_order() -> None:
+    assert parse_cpus("redis=0.5,app=2,wrk=1") == CpuRequest(app=2.0, wrk=1.0, redis=0.5)
+
+
+def test_parse_cpus_missing_keys_keep_defaults() -> None:
+    assert parse_cpus("app=0.5") == CpuRequest(app=0.5, wrk=1.0, redis=1.0)
+    assert parse_cpus(" wrk = 2 ") == CpuRequest(app=1.0, wrk=2.0, redis=1.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("ap=1", ["--cpus", "'ap=1'", "unknown key 'ap'", "app, wrk, redis"]),
+        ("app=1,app=2", ["--cpus", "'app=2'", "'app'"]),
+        ("app1", ["--cpus", "'app1'", "'='"]),
+        ("app=one", ["--cpus", "'app=one'", "'one'"]),
+        ("app=0", ["--cpus", "'app=0'", "positive"]),
+        ("wrk=-1", ["--cpus", "'wrk=-1'", "positive"]),
+        ("redis=nan", ["--cpus", "'redis=nan'"]),
+        ("app=inf", ["--cpus", "'app=inf'"]),
+        ("app=0.001", ["--cpus", "'app=0.001'", "0.01"]),
+        ("app=1,", ["--cpus", "'app=1,'", "empty item"]),
+        ("", ["--cpus", "empty"]),
+    ],
+)
+def test_parse_cpus_rejects(text: str, parts: list[str]) -> None:
+    with pytest.raises(UsageError) as excinfo:
+        parse_cpus(text)
+    usage_error(excinfo, *parts)
+
+
+def test_cpu_request_text_round_trips() -> None:
+    request = CpuRequest(app=0.5, wrk=2.0, redis=1.0)
+    assert request.to_text() == "app=0.5,wrk=2,redis=1"
+    assert parse_cpus(request.to_text()) == request
+
+
+# --- list and number helpers ---
+
+
+def test_parse_name_list_trims_whitespace() -> None:
+    assert parse_name_list("--apps", " flask , aio ") == ("flask", "aio")
+    assert parse_name_list("--apps", "flask") == ("flask",)
+
+
+@pytest.mark.parametrize("text", ["flask,,aio", "flask,", ",flask", "flask, ,aio"])
+def test_parse_name_list_rejects_empty_items(text: str) -> None:
+    with pytest.raises(UsageError) as excinfo:
+        parse_name_list("--apps", text)
+    usage_error(excinfo, "--apps", repr(text), "empty item")
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_parse_name_list_rejects_empty_list(text: str) -> None:
+    with pytest.raises(UsageError) as excinfo:
+        parse_name_list("--scenarios", text)
+    usage_error(excinfo, "--scenarios", "empty")
+
+
+def test_parse_int_list() -> None:
+    assert parse_int_list("--connections", "64, 200,1000") == (64, 200, 1000)
+
+
+def test_parse_int_list_names_the_bad_item() -> None:
+    with pytest.raises(UsageError) as excinfo:
+        parse_int_list("--connections", "64,lots")
+    usage_error(excinfo, "--connections", "'lots'")
+
+
+def test_parse_int_and_float() -> None:
+    assert parse_int("--seed", " 7 ") == 7
+    assert parse_float("--duration", "2.5") == 2.5
+    assert parse_optional_int("--threads", "auto") is None
+    assert parse_optional_int("--threads", "4") == 4
+
+
+@pytest.mark.parametrize("text", ["1.5", "x", ""])
+def test_parse_int_rejects(text: str) -> None:
+    with pytest.raises(UsageError) as excinfo:
+        parse_int("--repetitions", text)
+    usage_error(excinfo, "--repetitions", repr(text))
+
+
+@pytest.mark.parametrize("text", ["soon", "nan", "inf"])
+def test_parse_float_rejects(text: str) -> None:
+    with pytest.raises(UsageError) as excinfo:
+        parse_float("--duration", text)
+    usage_error(excinfo, "--duration", repr(text))
+
+
+# --- presets ---
+
+
+def test_default_preset_values() -> None:
+    config = build_config("default", {})
+    assert config.preset == "default"
+    assert config.apps == ("flask", "aio")
+    assert config.scenarios == ("hello", "hit")
+    assert config.connections == (200,)
+    assert config.duration_s == 8.0
+    assert config.warmup_s == 2.0
+    assert config.repetitions == 5
+    assert config.threads is None
+    assert config.workers is None
+    assert config.cpus == CpuRequest(app=1.0, wrk=1.0, redis=1.0)
+    assert config.access_log is False
+    assert config.timeout_s == 5.0
+    assert config.out == "results"
+
+
+def test_quick_preset_values() -> None:
+    config = build_config("quick", {})
+    assert config.apps == ("flask", "aio")
+    assert config.scenarios == ("hello", "hit")
+    assert config.connections == (64,)
+    assert config.duration_s == 2.0
+    assert config.warmup_s == 0.5
+    assert config.repetitions == 1
+
+
+def test_seed_preset_is_the_articles_parameters() -> None:
+    config = build_config("seed", {})
+    assert config.apps == ("flask", "aio")
+    assert config.scenarios == ("hello", "hit")
+    assert config.connections == (200,)
+    assert config.threads == 8
+    assert config.duration_s == 10.0
+    assert config.warmup_s == 2.0
+    assert config.repetitions == 3
+    assert config.workers == 4
+    assert config.access_log is True
+
+
+def test_every_preset_builds_and_names_every_setting() -> None:
+    settings = {field.name for field in dataclasses.fields(RunConfig)} - {"preset"}
+    for name, values in PRESETS.items():
+        assert set(values) == settings
+        assert build_config(name, {}).preset == name
+
+
+def test_presets_cannot_be_changed() -> None:
+    with pytest.raises(TypeError):
+        PRESETS["default"]["repetitions"] = 1  # type: ignore[index]
+
+
+# --- build_config ---
+
+
+def test_overrides_replace_only_what_was_given() -> None:
+    config = build_config("seed", {"repetitions": 2, "apps": ("aio-uvloop",)})
+    assert config.repetitions == 2
+    assert config.apps == ("aio-uvloop",)
+    assert config.workers == 4  # from the preset
+    assert config.threads == 8
+
+
+def test_overrides_may_reset_threads_and_workers_to_auto() -> None:
+    config = build_config("seed", {"threads": None, "workers": "auto"})
+    assert config.threads is None
+    assert config.workers is None
+
+
+def test_overrides_may_still_be_text() -> None:
+    config = build_config(
+        "default",
+        {"connections": "64,200", "duration_s": "3", "cpus": "app=0.5", "access_log": "on"},
+    )
+    assert config.connections == (64, 200)
+    assert config.duration_s == 3.0
+    assert config.cpus.app == 0.5
+    assert config.access_log is True
+
+
+def test_unknown_preset() -> None:
+    with pytest.raises(UsageError) as excinfo:
+        build_config("fast", {})
+    usage_error(excinfo, "--preset", "'fast'", "default", "quick", "seed")
+
+
+def test_unknown_setting() -> None:
+    with pytest.raises(UsageError) as excinfo:
+        build_config("default", {"duration": 3})
+    usage_error(excinfo, "'duration'")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "parts"),
+    [
+        ({"apps": ("django",)}, ["--apps", "'django'", "flask", "aio", "aio-uvloop"]),
+        ({"apps": ()}, ["--apps", "empty"]),
+        ({"apps": ("flask", "aio", "flask")}, ["--apps", "'flask'", "twice"]),
+        ({"scenarios": ("slow",)}, ["--scenarios", "'slow'", "hello", "hit"]),
+        ({"scenarios": ()}, ["--scenarios", "empty"]),
+        ({"scenarios": ("hit", "hit")}, ["--scenarios", "'hit'", "twice"]),
+        ({"connections": ()}, ["--connections", "empty"]),
+        ({"connections": (0,)}, ["--connections", "0"]),
+        ({"connections": (64, -5)}, ["--connections", "-5"]),
+        ({"connections": (64, 64)}, ["--connections", "64", "twice"]),
+        ({"duration_s": 0.0}, ["--duration", "0"]),
+        ({"duration_s": -1.0}, ["--duration", "-1"]),
+        ({"warmup_s": -0.5}, ["--warmup", "-0.5"]),
+        ({"repetitions": 0}, ["--repetitions", "0"]),
+        ({"threads": 0}, ["--threads", "0"]),
+        ({"workers": 0}, ["--workers", "0"]),
+        ({"timeout_s": 0.0}, ["--timeout", "0"]),
+        ({"seed": -1}, ["--seed", "-1"]),
+        ({"out": ""}, ["--out", "''"]),
+        ({"repetitions": True}, ["--repetitions", "True"]),
+        ({"duration_s": float("inf")}, ["--duration", "inf"]),
+        ({"access_log": "maybe"}, ["--access-log", "'maybe'"]),
+        ({"cpus": CpuRequest(app=0.0)}, ["--cpus", "app=0"]),
+        ({"cpus": 2}, ["--cpus", "2"]),
+    ],
+)
+def test_build_config_rejects(overrides: dict[str, object], parts: list[str]) -> None:
+    with pytest.raises(UsageError) as excinfo:
+        build_config("default", overrides)
+    usage_error(excinfo, *parts)
+
+
+def test_zero_warmup_and_seed_are_allowed() -> None:
+    config = build_config("default", {"warmup_s": 0.0, "seed": 0})
+    assert (config.warmup_s, config.seed) == (0.0, 0)
+
+
+def test_config_is_frozen() -> None:
+    config = build_config("default", {})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.repetitions = 1  # type: ignore[misc]
+
+
+def test_to_dict_is_json_and_has_every_parameter() -> None:
+    config = build_config("seed", {"cpus": CpuRequest(app=0.5)})
+    data = config.to_dict()
+    assert set(data) == {field.name for field in dataclasses.fields(RunConfig)}
+    assert json.loads(json.dumps(data)) == data
+    assert data["cpus"] == {"app": 0.5, "wrk": 1.0, "redis": 1.0}
+    assert data["apps"] == ["flask", "aio"]
+    assert data["threads"] == 8
+    assert data["preset"] == "seed"
