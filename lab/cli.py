@@ -6,6 +6,8 @@ Results go to stdout; progress and messages go to stderr.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,7 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from lab import __version__
-from lab.errors import EXIT_INTERRUPTED, EXIT_USAGE, BuildFailed, LabError
+from lab.errors import EXIT_INTERRUPTED, EXIT_TRIAL_FAILED, EXIT_USAGE, BuildFailed, LabError
+from lab.options import add_run_options
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKDIR = ROOT / ".lab"
@@ -26,10 +29,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits with our usage code and one line naming the bad flag."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(
-            EXIT_USAGE,
-            f"lab: error: {message} (see `python -m lab {self.prog.split()[-1]} --help`)\n",
-        )
+        self.exit(EXIT_USAGE, f"lab: error: {message} — see `python -m {self.prog} --help`\n")
 
 
 def cmd_build(_args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -73,6 +73,50 @@ def cmd_images(args: argparse.Namespace, out: Console, _err: Console) -> int:
     return 0
 
 
+def _host_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def cmd_plan(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    from lab.options import config_from_args
+    from lab.plan import blueprint
+
+    plan = blueprint(config_from_args(args), _host_cpus())
+    out.print(plan.render(), highlight=False, markup=False, end="", soft_wrap=True)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from lab.engine import connect
+    from lab.options import config_from_args
+    from lab.plan import blueprint
+    from lab.progress import ConsoleReporter
+    from lab.runner import run
+    from lab.table import render_summary
+
+    config = config_from_args(args)
+    client = connect()
+    # The engine's CPU count, not this process's: the engine may be another machine.
+    plan = blueprint(config, int(client.info().get("NCPU") or _host_cpus()))
+    for note in plan.notes:
+        err.print(f"note: {note}", highlight=False, markup=False)
+    outcome = run(client, plan, ROOT, ConsoleReporter(err))
+    render_summary(outcome.summary, out)
+    err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)
+    if outcome.failed:
+        err.print(
+            f"lab: {outcome.failed} of {outcome.planned} trials failed; "
+            f"their reasons are in {outcome.run_dir}/trials/",
+            highlight=False,
+            markup=False,
+        )
+        return EXIT_TRIAL_FAILED
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lab", description="A reproducible benchmark lab for Python web servers.")
     parser.add_argument("--version", action="version", version=f"lab {__version__}")
@@ -82,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
     images = sub.add_parser("images", help="list the lab's images with their provenance")
     images.add_argument("--json", action="store_true", help="print JSON instead of a table")
     images.set_defaults(func=cmd_images)
+    plan = sub.add_parser(
+        "plan", help="print the expanded plan, CPU placement and wall time (no engine needed)"
+    )
+    add_run_options(plan)
+    plan.set_defaults(func=cmd_plan)
+    run = sub.add_parser("run", help="run the benchmark: repeated, interleaved, verified trials")
+    add_run_options(run)
+    run.set_defaults(func=cmd_run)
     return parser
 
 
@@ -90,19 +142,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True)
     args = build_parser().parse_args(argv)
     func: Command = args.func
+    # SIGTERM (CI, `docker stop`, a closed terminal) cleans up like Ctrl-C.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return func(args, out, err)
     except LabError as exc:
-        err.print(f"lab: error: {exc.message}", highlight=False, markup=False)
         if isinstance(exc, BuildFailed) and exc.log_tail:
-            err.print(
-                "\n".join(f"  | {line}" for line in exc.log_tail), highlight=False, markup=False
-            )
-        if exc.hint:
-            err.print(f"lab: hint: {exc.hint}", highlight=False, markup=False)
+            print("\n".join(f"  | {line}" for line in exc.log_tail), file=sys.stderr)
+        # One line, never wrapped: what is wrong, then what to do about it.
+        hint = f" — {exc.hint}" if exc.hint else ""
+        print(f"lab: error: {exc.message}{hint}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        err.print("lab: interrupted", highlight=False)
+        print("lab: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

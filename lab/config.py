@@ -132,7 +132,7 @@ PRESETS: Mapping[str, Mapping[str, object]] = MappingProxyType(
     {
         DEFAULT_PRESET: _DEFAULT,
         # A smoke run of the whole matrix in under a minute; its numbers mean little.
-        "quick": _preset(_DEFAULT, connections=(64,), duration_s=2.0, warmup_s=0.5, repetitions=1),
+        "quick": _preset(_DEFAULT, connections=(64,), duration_s=2.0, warmup_s=1.0, repetitions=1),
         # The original article's parameters, kept to reproduce its numbers.
         "seed": _preset(
             _DEFAULT,
@@ -417,6 +417,17 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
     _check_min(
         "timeout_s", timeout_s, 0, strict=True, hint="give --timeout seconds above 0, e.g. 5"
     )
+    # wrk reads -d and --timeout as whole seconds; a fraction would silently not run.
+    for field, value in (
+        ("duration_s", duration_s),
+        ("warmup_s", warmup_s),
+        ("timeout_s", timeout_s),
+    ):
+        if value != int(value):
+            raise UsageError(
+                f"{FLAGS[field]} {value:g}: wrk runs whole seconds",
+                f"give {FLAGS[field]} a whole number of seconds, e.g. {max(1, round(value))}",
+            )
 
     repetitions = _as_int("repetitions", values["repetitions"])
     _check_min("repetitions", repetitions, 1, strict=False, hint="give --repetitions at least 1")

@@ -29,7 +29,10 @@ _TIMESTAMP = re.compile(
 class CpuUse:
     """What one container used during the window.
 
-    `share` is `used_s / (window_s * cpus)`: 1.0 means the whole allotment was busy.
+    `share` is `used_s / (basis_s * cpus)`: 1.0 means the whole allotment was busy.
+    `basis_s` is the load's own duration when the caller gives it, else the snapshots'
+    window: the engine takes a sample about a second after it is asked, so the window
+    straddles the load with idle time that would otherwise dilute the share.
     """
 
     cpus: float
@@ -39,8 +42,9 @@ class CpuUse:
     periods: int
     throttled_periods: int
     throttled_s: float
+    basis_s: float | None = None
 
-    def to_dict(self) -> dict[str, float | int]:
+    def to_dict(self) -> dict[str, float | int | None]:
         return {
             "cpus": self.cpus,
             "used_s": self.used_s,
@@ -49,6 +53,7 @@ class CpuUse:
             "periods": self.periods,
             "throttled_periods": self.throttled_periods,
             "throttled_s": self.throttled_s,
+            "basis_s": self.basis_s,
         }
 
     @classmethod
@@ -75,6 +80,7 @@ class CpuUse:
             periods=count("periods"),
             throttled_periods=count("throttled_periods"),
             throttled_s=number("throttled_s"),
+            basis_s=number("basis_s") if data.get("basis_s") is not None else None,
         )
 
 
@@ -87,14 +93,20 @@ class CpuMeasurement:
 
 
 def cpu_use(
-    before: Mapping[str, Any], after: Mapping[str, Any], allotted_cpus: float
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    allotted_cpus: float,
+    load_s: float | None = None,
 ) -> CpuUse | None:
     """CPU use between two snapshots, or None when they cannot tell (see measure_cpu)."""
-    return measure_cpu(before, after, allotted_cpus).use
+    return measure_cpu(before, after, allotted_cpus, load_s).use
 
 
 def measure_cpu(
-    before: Mapping[str, Any], after: Mapping[str, Any], allotted_cpus: float
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    allotted_cpus: float,
+    load_s: float | None = None,
 ) -> CpuMeasurement:
     """Like cpu_use, but says why the use is unknown instead of only returning None.
 
@@ -127,15 +139,17 @@ def measure_cpu(
             return CpuMeasurement(use=None, reason=f"{key} went backwards by {-delta}")
 
     window_s = window_ns / _NS_PER_S
+    basis_s = min(load_s, window_s) if load_s and load_s > 0 else window_s
     used_s = (last.usage_ns - first.usage_ns) / _NS_PER_S
     use = CpuUse(
         cpus=float(allotted_cpus),
         used_s=used_s,
         window_s=window_s,
-        share=used_s / (window_s * allotted_cpus),
+        share=used_s / (basis_s * allotted_cpus),
         periods=last.periods - first.periods,
         throttled_periods=last.throttled - first.throttled,
         throttled_s=(last.throttled_ns - first.throttled_ns) / _NS_PER_S,
+        basis_s=basis_s,
     )
     return CpuMeasurement(use=use, reason=None)
 

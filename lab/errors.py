@@ -48,3 +48,9 @@ class BuildFailed(LabError):
     def __init__(self, message: str, hint: str = "", log_tail: tuple[str, ...] = ()) -> None:
         super().__init__(message, hint)
         self.log_tail = log_tail
+
+
+class Interrupted(LabError):
+    """The user stopped a run (Ctrl-C or SIGTERM); finished trials are on disk."""
+
+    exit_code = EXIT_INTERRUPTED

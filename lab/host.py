@@ -77,3 +77,34 @@ def tar_directory(source: Path, archive: Path) -> None:
         f"packing {source}",
         "check free disk space under .lab/",
     )
+
+
+def git_revision(root: Path) -> dict[str, object]:
+    """The working tree's commit and whether it has uncommitted changes (None outside git)."""
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {"sha": None, "dirty": None}
+    return {"sha": sha, "dirty": bool(status.strip())}
+
+
+def cpu_model() -> str:
+    """The host CPU's model name, from /proc/cpuinfo (Linux)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"

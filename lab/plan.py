@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.config import RunConfig
-from lab.placement import Placement, gunicorn_workers, wrk_threads
+from lab.placement import (
+    Placement,
+    gunicorn_workers,
+    place,
+    round_connection_levels,
+    wrk_threads,
+)
 
 # A fresh app container per trial: create and start it, wait for readiness, verify the
 # response, take stats snapshots, stop and remove it. Measured at about 6 s on 2 cores.
@@ -183,3 +189,48 @@ def render_plan(
         f" ({len(plan)} trials x {per_trial:g} s + {RUN_OVERHEAD_S:g} s setup)",
     ]
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Blueprint:
+    """A run fully decided before anything touches the engine."""
+
+    config: RunConfig
+    placement: Placement
+    threads: int
+    workers: int
+    connections: tuple[int, ...]
+    notes: tuple[str, ...]
+    trials: tuple[Trial, ...]
+
+    @property
+    def estimate_s(self) -> float:
+        return estimate_seconds(self.trials, self.config)
+
+    def effective(self) -> dict[str, object]:
+        """What the run uses after defaults and rounding, beside what was asked."""
+        return {
+            "threads": self.threads,
+            "workers": self.workers,
+            "connections": list(self.connections),
+            "notes": list(self.notes),
+        }
+
+    def render(self) -> str:
+        return render_plan(self.config, self.placement, self.trials, self.notes)
+
+
+def blueprint(config: RunConfig, host_cpus: int) -> Blueprint:
+    """Placement, wrk threads, gunicorn workers, rounded connections and the trial order."""
+    placement = place(config.cpus, host_cpus)
+    threads = wrk_threads(config, placement)
+    connections, rounding = round_connection_levels(config.connections, threads)
+    return Blueprint(
+        config=config,
+        placement=placement,
+        threads=threads,
+        workers=gunicorn_workers(config, placement),
+        connections=connections,
+        notes=tuple(placement.notes) + tuple(rounding),
+        trials=make_plan(config, connections),
+    )

@@ -322,7 +322,7 @@ def _all_roles(cpu: Mapping[str, CpuUse | None] | None) -> dict[str, CpuUse | No
     return {role: given.get(role) for role in CPU_ROLES}
 
 
-def _cpu_to_dict(use: CpuUse | None) -> dict[str, float | int] | None:
+def _cpu_to_dict(use: CpuUse | None) -> dict[str, float | int | None] | None:
     return None if use is None else use.to_dict()
 
 

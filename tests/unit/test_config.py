@@ -150,7 +150,7 @@ def test_quick_preset_values() -> None:
     assert config.scenarios == ("hello", "hit")
     assert config.connections == (64,)
     assert config.duration_s == 2.0
-    assert config.warmup_s == 0.5
+    assert config.warmup_s == 1.0
     assert config.repetitions == 1
 
 
@@ -274,3 +274,14 @@ def test_to_dict_is_json_and_has_every_parameter() -> None:
     assert data["apps"] == ["flask", "aio"]
     assert data["threads"] == 8
     assert data["preset"] == "seed"
+
+
+@pytest.mark.parametrize(
+    ("field", "flag"),
+    [("duration_s", "--duration"), ("warmup_s", "--warmup"), ("timeout_s", "--timeout")],
+)
+def test_fractional_seconds_are_refused_since_wrk_runs_whole_seconds(field: str, flag: str) -> None:
+    with pytest.raises(UsageError) as info:
+        build_config("default", {field: 2.5})
+    assert flag in info.value.message and "2.5" in info.value.message
+    assert "whole number" in info.value.hint

@@ -42,6 +42,7 @@ def test_cpu_use_over_a_five_second_window_of_two_cpus() -> None:
         periods=50,
         throttled_periods=3,
         throttled_s=0.25,
+        basis_s=5.0,
     )
 
 
@@ -182,6 +183,7 @@ def test_to_dict_round_trips() -> None:
         "periods": 50,
         "throttled_periods": 3,
         "throttled_s": 0.25,
+        "basis_s": 5.0,
     }
     assert CpuUse.from_dict(data) == use
 
@@ -235,3 +237,19 @@ def test_docker_zero_timestamp_parses() -> None:
 def test_invalid_timestamps_raise(text: str) -> None:
     with pytest.raises(ValueError, match="not an RFC 3339 timestamp"):
         parse_docker_timestamp_ns(text)
+
+
+def test_share_is_over_the_load_when_the_snapshots_straddle_it_with_idle_time() -> None:
+    # Snapshots 5 s apart around a 3.75 s load: 7.5 CPU-seconds on 2 CPUs, all of it busy.
+    use = cpu_use(BEFORE, AFTER, allotted_cpus=2, load_s=3.75)
+    assert use is not None
+    assert use.window_s == 5.0
+    assert use.basis_s == 3.75
+    assert use.share == 1.0
+
+
+def test_a_load_longer_than_the_window_does_not_stretch_it() -> None:
+    use = cpu_use(BEFORE, AFTER, allotted_cpus=2, load_s=9.0)
+    assert use is not None
+    assert use.basis_s == 5.0
+    assert use.share == 0.75

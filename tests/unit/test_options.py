@@ -39,7 +39,7 @@ def test_every_flag_overrides_the_preset() -> None:
         "--scenarios=hit",
         "--connections=64,128",
         "--threads=2",
-        "--duration=3.5",
+        "--duration=3",
         "--warmup=0",
         "--repetitions=2",
         "--cpus=app=0.5,redis=2",
@@ -47,14 +47,14 @@ def test_every_flag_overrides_the_preset() -> None:
         "--no-access-log",
         "--seed=9",
         "--out=/tmp/out",
-        "--timeout=1.5",
+        "--timeout=2",
     )
     assert config.preset == "seed"
     assert config.apps == ("aio", "aio-uvloop")
     assert config.scenarios == ("hit",)
     assert config.connections == (64, 128)
     assert config.threads == 2
-    assert config.duration_s == 3.5
+    assert config.duration_s == 3.0
     assert config.warmup_s == 0.0
     assert config.repetitions == 2
     assert config.cpus == CpuRequest(app=0.5, wrk=1.0, redis=2.0)
@@ -62,7 +62,7 @@ def test_every_flag_overrides_the_preset() -> None:
     assert config.access_log is False
     assert config.seed == 9
     assert config.out == "/tmp/out"
-    assert config.timeout_s == 1.5
+    assert config.timeout_s == 2.0
 
 
 def test_unflagged_values_keep_the_preset() -> None:

@@ -196,4 +196,4 @@ def test_render_plan_shows_a_quota() -> None:
     app_line = next(line for line in text.splitlines() if line.split()[:1] == ["app"])
     assert "quota 0.5" in app_line
     assert "notes" not in text.split()
-    assert "estimated wall time: 0m 44s" in text
+    assert "estimated wall time: 0m 46s" in text

@@ -1,0 +1,246 @@
+"""The Docker resources of one run: its internal network, Redis, the load container, apps.
+
+Everything is created with `lab.managed=true` and the run's id, and `close()` removes
+everything carrying that run id — whatever happened before. Probes and wrk run by
+`exec` in one long-lived load container inside the network, so no request ever
+comes from the host and a trial does not pay for starting a client container.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import docker.errors
+import requests
+
+from lab.labels import MANAGED_FILTER, RUN_ID, managed
+from lab.placement import CpuSlot
+
+APP_PORT = 8000
+APP_ALIAS = "app"
+REDIS_ALIAS = "redis"
+COUNTER_KEY = "lab:hits"
+PROBE = ["python3", "/opt/lab/probe.py"]
+# On an internal network, a lookup of a vanished name would wait out the resolver's
+# default (10 s per attempt); one 1 s try lets /hit fail fast when Redis is gone.
+DNS_OPTIONS = ["timeout:1", "attempts:1"]
+
+
+class StackError(Exception):
+    """Something in the run's containers went wrong; the message says what."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExecOutput:
+    command: tuple[str, ...]
+    exit_code: int | None
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    image: str
+    worker_class: str
+    workers: int
+    access_log: bool
+
+
+def _cpu_kwargs(slot: CpuSlot) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"cpuset_cpus": slot.cpuset}
+    if slot.nano_cpus is not None:
+        kwargs["nano_cpus"] = slot.nano_cpus
+    return kwargs
+
+
+def applied_limits(container: Any) -> dict[str, Any]:
+    """The CPU limits the engine applied, read back from the container itself."""
+    container.reload()
+    host_config = container.attrs.get("HostConfig", {})
+    nano = host_config.get("NanoCpus") or 0
+    return {
+        "cpuset": host_config.get("CpusetCpus") or "",
+        "cpus_quota": nano / 1e9 if nano else None,
+        "memory_bytes": host_config.get("Memory") or None,
+    }
+
+
+class RunStack:
+    """The run's network and long-lived containers; one app container at a time."""
+
+    def __init__(self, client: Any, run_id: str) -> None:
+        self.client = client
+        self.run_id = run_id
+        self.network: Any = None
+        self.redis: Any = None
+        self.load: Any = None
+
+    def _labels(self, role: str) -> dict[str, str]:
+        return managed(run_id=self.run_id, role=role)
+
+    def _name(self, role: str) -> str:
+        return f"lab-{self.run_id}-{role}"
+
+    def open(self, redis_image: str, load_image: str, redis: CpuSlot, wrk: CpuSlot) -> None:
+        self.network = self.client.networks.create(
+            self._name("net"), driver="bridge", internal=True, labels=self._labels("network")
+        )
+        self.redis = self.client.containers.run(
+            redis_image,
+            name=self._name("redis"),
+            detach=True,
+            network=self.network.name,
+            labels=self._labels("redis"),
+            **_cpu_kwargs(redis),
+        )
+        self.network.disconnect(self.redis)
+        self.network.connect(self.redis, aliases=[REDIS_ALIAS])
+        self.load = self.client.containers.run(
+            load_image,
+            ["sleep", "infinity"],
+            name=self._name("wrk"),
+            detach=True,
+            network=self.network.name,
+            labels=self._labels("wrk"),
+            **_cpu_kwargs(wrk),
+        )
+        self._wait_for_redis()
+
+    def _wait_for_redis(self, timeout_s: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            code, output = self.redis.exec_run(["redis-cli", "PING"])
+            if code == 0 and b"PONG" in output:
+                return
+            time.sleep(0.2)
+        raise StackError(f"redis did not answer PING within {timeout_s:.0f} s")
+
+    def start_app(self, trial_index: int, settings: AppSettings, slot: CpuSlot) -> Any:
+        env = {
+            "WORKERS": str(settings.workers),
+            "WORKER_CLASS": settings.worker_class,
+            "ACCESS_LOG": "1" if settings.access_log else "0",
+            "REDIS_URL": f"redis://{REDIS_ALIAS}:6379/0",
+        }
+        container = self.client.containers.create(
+            settings.image,
+            name=self._name(f"app-{trial_index}"),
+            environment=env,
+            labels=self._labels("app"),
+            network=self.network.name,
+            dns_opt=DNS_OPTIONS,
+            **_cpu_kwargs(slot),
+        )
+        # The alias lets every trial's fresh container answer at the same URL.
+        self.network.disconnect(container)
+        self.network.connect(container, aliases=[APP_ALIAS])
+        container.start()
+        return container
+
+    def app_url(self, path: str) -> str:
+        return f"http://{APP_ALIAS}:{APP_PORT}{path}"
+
+    def exec_load(self, command: list[str]) -> ExecOutput:
+        """Run a command in the load container; each ends by itself (wrk -d, probe timeouts)."""
+        result = self.load.exec_run(command, demux=True)
+        stdout, stderr = result.output if result.output else (b"", b"")
+        return ExecOutput(
+            tuple(command),
+            result.exit_code,
+            (stdout or b"").decode(errors="replace"),
+            (stderr or b"").decode(errors="replace"),
+        )
+
+    def probe(self, *args: str) -> dict[str, Any]:
+        output = self.exec_load([*PROBE, *args])
+        lines = output.stdout.strip().splitlines()
+        try:
+            report: dict[str, Any] = json.loads(lines[-1])
+        except (IndexError, ValueError) as exc:
+            raise StackError(
+                f"probe {' '.join(args)} printed no report (exit {output.exit_code}): "
+                f"{(output.stderr or output.stdout).strip()[-200:]}"
+            ) from exc
+        return report
+
+    def redis_command(self, *args: str) -> str:
+        try:
+            code, output = self.redis.exec_run(["redis-cli", *args])
+        except docker.errors.APIError as exc:
+            raise StackError(f"redis is not running: {exc.explanation or exc}") from exc
+        text = str(output.decode(errors="replace")).strip()
+        if code != 0 or text.startswith(("ERR", "Could not connect")):
+            raise StackError(f"redis-cli {' '.join(args)} failed: {text[:200]}")
+        return text
+
+    def counter(self) -> int:
+        value = self.redis_command("GET", COUNTER_KEY)
+        return int(value) if value.lstrip("-").isdigit() else 0
+
+    def reset_counter(self) -> None:
+        self.redis_command("SET", COUNTER_KEY, "0")
+
+    def snapshot(self, containers: Mapping[str, Any]) -> dict[str, dict[str, Any] | None]:
+        """One stats sample per role, taken side by side.
+
+        The engine answers a stats request about a second after it is asked (one-shot
+        or not), so sequential samples would be seconds apart.
+        """
+
+        def sample(container: Any) -> dict[str, Any] | None:
+            try:
+                stats: dict[str, Any] = container.stats(stream=False, one_shot=True)
+            except (docker.errors.APIError, requests.RequestException):
+                return None
+            return stats
+
+        with ThreadPoolExecutor(max_workers=len(containers)) as pool:
+            futures = {role: pool.submit(sample, c) for role, c in containers.items()}
+            return {role: future.result() for role, future in futures.items()}
+
+    @staticmethod
+    def is_running(container: Any) -> tuple[bool, str]:
+        try:
+            container.reload()
+        except docker.errors.NotFound:
+            return False, "removed"
+        state = container.attrs.get("State", {})
+        if state.get("Running"):
+            return True, "running"
+        oom = " (out of memory)" if state.get("OOMKilled") else ""
+        return False, f"{state.get('Status', '?')}, exit code {state.get('ExitCode')}{oom}"
+
+    @staticmethod
+    def log_tail(container: Any, lines: int = 40) -> str:
+        try:
+            log: bytes = container.logs(tail=lines)
+            return log.decode(errors="replace")
+        except (docker.errors.APIError, requests.RequestException) as exc:
+            return f"(no log: {exc})"
+
+    @staticmethod
+    def remove(container: Any) -> None:
+        with contextlib.suppress(docker.errors.NotFound):
+            container.remove(force=True)
+
+    def close(self) -> tuple[int, int]:
+        """Remove every container and network of this run, by label; (containers, networks)."""
+        selector = {"label": [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"]}
+        removed_containers = 0
+        for container in self.client.containers.list(all=True, filters=selector):
+            self.remove(container)
+            removed_containers += 1
+        removed_networks = 0
+        for network in self.client.networks.list(filters=selector):
+            try:
+                network.remove()
+                removed_networks += 1
+            except docker.errors.NotFound:
+                pass
+        return removed_containers, removed_networks

@@ -1,0 +1,72 @@
+"""A short real run through the real command line: files, invariants, nothing left behind."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def lab(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lab", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_a_short_run_writes_every_file_and_leaves_nothing(
+    docker_client: Any, images: dict[str, str], tmp_path: Path
+) -> None:
+    done = lab(
+        "run",
+        "--preset",
+        "quick",
+        "--duration",
+        "1",
+        "--warmup",
+        "0",
+        "--connections",
+        "32",
+        "--out",
+        str(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (run_dir,) = tmp_path.iterdir()
+
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["schema_version"] == 1 and run["status"] == "complete"
+    assert run["trials"] == {"planned": 4, "ok": 4, "failed": 0}
+    assert run["provenance"]["images"]["aio"]["tag"] == images["aio"]
+    assert run["provenance"]["engine"]["api_version"]
+    assert run["applied"]["wrk"]["cpuset"] == run["placement"]["wrk"]["cpuset"]
+    assert len(run["plan"]) == 4
+
+    trials = [json.loads(p.read_text()) for p in sorted((run_dir / "trials").glob("*.json"))]
+    assert [t["index"] for t in trials] == [1, 2, 3, 4]
+    for trial in trials:
+        assert trial["status"] == "ok", trial["reason"]
+        assert trial["rps"] > 0
+        assert trial["errors"]["non_2xx"] == 0
+        assert trial["verification"]["problems"] == []
+        assert trial["verification"]["applied"]["cpuset"] == run["placement"]["app"]["cpuset"]
+        assert '"schema":"lab.wrk/1"' in trial["wrk"]["stdout"]
+        assert trial["cpu"]["app"]["share"] > 0.1
+        if trial["scenario"] == "hit":
+            assert trial["invariant"]["holds"] is True
+            assert trial["invariant"]["delta"] >= trial["ok_responses"]
+
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert {(c["app"], c["scenario"]) for c in summary["cells"]} == {
+        ("flask", "hello"),
+        ("aio", "hello"),
+        ("flask", "hit"),
+        ("aio", "hit"),
+    }
+    assert "aio / flask" in done.stdout
+
+    selector = {"label": f"lab.run-id={run['run_id']}"}
+    assert docker_client.containers.list(all=True, filters=selector) == []
+    assert docker_client.networks.list(filters=selector) == []
