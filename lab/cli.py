@@ -139,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     out = Console()
-    err = Console(stderr=True)
+    # Messages are single lines that must stay whole, even in a narrow or piped stderr.
+    err = Console(stderr=True, soft_wrap=True)
     args = build_parser().parse_args(argv)
     func: Command = args.func
     # SIGTERM (CI, `docker stop`, a closed terminal) cleans up like Ctrl-C.

@@ -183,6 +183,23 @@ class RunStack:
         value = self.redis_command("GET", COUNTER_KEY)
         return int(value) if value.lstrip("-").isdigit() else 0
 
+    def settled_counter(self, timeout_s: float = 10.0, quiet_s: float = 0.3) -> int:
+        """The counter once it stops moving (bounded).
+
+        When wrk stops, the app still finishes the requests it had accepted — with a
+        slow app, seconds of them — and each one increments the counter. Reading it
+        before they land would charge one window's requests to the next.
+        """
+        deadline = time.monotonic() + timeout_s
+        value = self.counter()
+        while time.monotonic() < deadline:
+            time.sleep(quiet_s)
+            again = self.counter()
+            if again == value:
+                return value
+            value = again
+        return value
+
     def reset_counter(self) -> None:
         self.redis_command("SET", COUNTER_KEY, "0")
 

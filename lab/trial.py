@@ -105,14 +105,14 @@ def run_trial(stack: RunStack, trial: Trial, settings: TrialSettings, now: Clock
             )
             verification["warmup_exit_code"] = warm.exit_code
         roles = {"app": container, "wrk": stack.load, "redis": stack.redis}
-        counter_before = stack.counter() if scenario.uses_redis else None
+        counter_before = stack.settled_counter() if scenario.uses_redis else None
         before = stack.snapshot(roles)
         command = wrk_command(
             url, settings.threads, trial.connections, settings.duration_s, settings.timeout_s
         )
         measured = stack.exec_load(command)
         after = stack.snapshot(roles)
-        counter_after = stack.counter() if scenario.uses_redis else None
+        counter_after = stack.settled_counter() if scenario.uses_redis else None
         alive, state = stack.is_running(container)
         log = stack.log_tail(container)
         wrk = WrkInvocation(tuple(command), measured.stdout, measured.stderr, measured.exit_code)
