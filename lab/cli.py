@@ -16,7 +16,14 @@ from rich.console import Console
 from rich.table import Table
 
 from lab import __version__
-from lab.errors import EXIT_INTERRUPTED, EXIT_TRIAL_FAILED, EXIT_USAGE, BuildFailed, LabError
+from lab.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_TRIAL_FAILED,
+    EXIT_USAGE,
+    BuildFailed,
+    LabError,
+    UsageError,
+)
 from lab.options import add_run_options
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,20 +97,36 @@ def cmd_plan(args: argparse.Namespace, out: Console, _err: Console) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from lab.config import config_from_dict
     from lab.engine import connect
-    from lab.options import config_from_args
+    from lab.options import RUN_OPTION_DESTS, config_from_args
     from lab.plan import blueprint
     from lab.progress import ConsoleReporter
     from lab.runner import run
+    from lab.store import RunStore
     from lab.table import render_summary
 
-    config = config_from_args(args)
+    resume = None
+    if args.resume:
+        given = sorted(
+            name for name in RUN_OPTION_DESTS if getattr(args, name, None) not in (None, [])
+        )
+        if given:
+            flag = "--" + given[0].replace("_", "-")
+            raise UsageError(
+                f"{flag}: --resume runs with the parameters recorded in the run",
+                f"drop {flag}, or start a new run without --resume",
+            )
+        resume = RunStore.existing(Path(args.resume))
+        config = config_from_dict(resume.read_run()["parameters"])
+    else:
+        config = config_from_args(args)
     client = connect()
     # The engine's CPU count, not this process's: the engine may be another machine.
     plan = blueprint(config, int(client.info().get("NCPU") or _host_cpus()))
     for note in plan.notes:
         err.print(f"note: {note}", highlight=False, markup=False)
-    outcome = run(client, plan, ROOT, ConsoleReporter(err))
+    outcome = run(client, plan, ROOT, ConsoleReporter(err), resume)
     render_summary(outcome.summary, out)
     err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)
     if outcome.failed:
@@ -114,6 +137,19 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
             markup=False,
         )
         return EXIT_TRIAL_FAILED
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    from lab.cleanup import remove_managed
+    from lab.engine import connect
+
+    removed = remove_managed(connect(), images=args.images)
+    out.print(
+        f"removed {removed.containers} containers, {removed.networks} networks, "
+        f"{removed.images} images (label lab.managed=true)",
+        highlight=False,
+    )
     return 0
 
 
@@ -133,7 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(func=cmd_plan)
     run = sub.add_parser("run", help="run the benchmark: repeated, interleaved, verified trials")
     add_run_options(run)
+    run.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="run only the trials missing from an interrupted run, into the same folder",
+    )
     run.set_defaults(func=cmd_run)
+    clean = sub.add_parser(
+        "clean", help="remove every container and network labelled lab.managed=true"
+    )
+    clean.add_argument("--images", action="store_true", help="remove the lab's images too")
+    clean.set_defaults(func=cmd_clean)
     return parser
 
 

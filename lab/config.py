@@ -7,6 +7,7 @@ print it and exit 2 without a traceback.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -35,8 +36,24 @@ FLAGS: Mapping[str, str] = MappingProxyType(
         "seed": "--seed",
         "out": "--out",
         "timeout_s": "--timeout",
+        "ready_timeout_s": "--ready-timeout",
+        "app_env": "--app-env",
+        "ceiling": "--ceiling",
+        "network_path": "--network-path",
+        "aa": "--aa",
     }
 )
+
+NETWORK_PATHS = ("bridge", "shared")
+# The lab sets these itself from its own flags; --app-env must not contradict them.
+RESERVED_APP_ENV = ("WORKERS", "WORKER_CLASS", "ACCESS_LOG", "REDIS_URL", "BIND")
+AA_SUFFIXES = ("a", "b")
+
+
+def base_app(name: str) -> str:
+    """The catalogue app behind a run's app name: A/A variants are `aio:a` and `aio:b`."""
+    return name.split(":", 1)[0]
+
 
 _CPUS_EXAMPLE = "--cpus app=1,wrk=1,redis=1"
 
@@ -84,6 +101,11 @@ class RunConfig:
     out: str
     preset: str
     timeout_s: float
+    ready_timeout_s: float = 30.0
+    app_env: tuple[tuple[str, str], ...] = ()
+    ceiling: bool = True  # measure the harness ceiling (a static server) first
+    network_path: str = "bridge"  # or "shared": wrk in the app's network namespace
+    aa: str | None = None  # A/A: one app as two identical variants
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -101,6 +123,11 @@ class RunConfig:
             "seed": self.seed,
             "out": self.out,
             "timeout_s": self.timeout_s,
+            "ready_timeout_s": self.ready_timeout_s,
+            "app_env": dict(self.app_env),
+            "ceiling": self.ceiling,
+            "network_path": self.network_path,
+            "aa": self.aa,
         }
 
 
@@ -125,6 +152,11 @@ _DEFAULT: Mapping[str, object] = MappingProxyType(
         "seed": 1,
         "out": "results",
         "timeout_s": 5.0,
+        "ready_timeout_s": 30.0,
+        "app_env": (),
+        "ceiling": True,
+        "network_path": "bridge",
+        "aa": None,
     }
 )
 
@@ -388,6 +420,15 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
 
     apps = _as_names("apps", values["apps"])
     _check_names("apps", apps, APPS, "app")
+    aa = values["aa"]
+    if aa is not None:
+        if not isinstance(aa, str) or aa not in APPS:
+            raise UsageError(
+                f"--aa: unknown app {aa!r} (known: {', '.join(APPS)})",
+                f"give --aa one of: {', '.join(APPS)}",
+            )
+        # Two identically configured variants, interleaved like any two apps.
+        apps = tuple(f"{aa}:{suffix}" for suffix in AA_SUFFIXES)
     scenarios = _as_names("scenarios", values["scenarios"])
     _check_names("scenarios", scenarios, SCENARIOS, "scenario")
 
@@ -434,6 +475,22 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
     seed = _as_int("seed", values["seed"])
     _check_min("seed", seed, 0, strict=False, hint="give --seed 0 or more")
 
+    ready_timeout_s = _as_float("ready_timeout_s", values["ready_timeout_s"])
+    _check_min(
+        "ready_timeout_s",
+        ready_timeout_s,
+        0,
+        strict=True,
+        hint="give --ready-timeout seconds above 0, e.g. 30",
+    )
+    app_env = _as_env(values["app_env"])
+    network_path = values["network_path"]
+    if network_path not in NETWORK_PATHS:
+        raise UsageError(
+            f"--network-path: unknown path {network_path!r}",
+            f"give --network-path one of: {', '.join(NETWORK_PATHS)}",
+        )
+
     out = values["out"]
     if not isinstance(out, str) or not out.strip():
         raise UsageError(
@@ -455,4 +512,62 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         out=out,
         preset=preset,
         timeout_s=timeout_s,
+        ready_timeout_s=ready_timeout_s,
+        app_env=app_env,
+        ceiling=_as_bool("ceiling", values["ceiling"]),
+        network_path=str(network_path),
+        aa=aa,
     )
+
+
+def parse_app_env(text: str) -> tuple[str, str]:
+    """`KEY=VALUE` for --app-env."""
+    key, sep, value = text.partition("=")
+    if not sep or not re.fullmatch(r"[A-Z_][A-Z0-9_]*", key):
+        raise UsageError(
+            f"--app-env: {text!r} is not KEY=VALUE with an upper-case KEY",
+            "give e.g. --app-env REDIS_MAX_CONNECTIONS=128",
+        )
+    if key in RESERVED_APP_ENV:
+        raise UsageError(
+            f"--app-env: {key} is set by the lab itself",
+            "use --workers, --apps or --access-log instead",
+        )
+    return key, value
+
+
+def _as_env(value: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, tuple | list):
+        raise UsageError(f"--app-env: {value!r} is not a list of KEY=VALUE", "")
+    pairs = [parse_app_env(item) if isinstance(item, str) else tuple(item) for item in value]
+    keys = [pair[0] for pair in pairs]
+    duplicated = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicated:
+        raise UsageError(
+            f"--app-env: {duplicated[0]} given more than once", "give each variable once"
+        )
+    return tuple((str(k), str(v)) for k, v in pairs)
+
+
+def config_from_dict(data: Mapping[str, object]) -> RunConfig:
+    """The RunConfig a run.json's `parameters` describe (the inverse of RunConfig.to_dict)."""
+    preset = data.get("preset")
+    if not isinstance(preset, str):
+        raise UsageError("run.json: parameters have no preset", "the file is damaged")
+    overrides: dict[str, object] = {}
+    for key, value in data.items():
+        if key == "preset":
+            continue
+        if key not in FLAGS:
+            raise UsageError(f"run.json: unknown parameter {key!r}", "the file is damaged")
+        if key == "cpus" and isinstance(value, Mapping):
+            overrides[key] = CpuRequest(**{str(k): float(v) for k, v in value.items()})
+        elif key == "app_env" and isinstance(value, Mapping):
+            overrides[key] = tuple((str(k), str(v)) for k, v in value.items())
+        elif key == "apps" and data.get("aa"):
+            continue  # derived from aa
+        elif isinstance(value, list):
+            overrides[key] = tuple(value)
+        else:
+            overrides[key] = value
+    return build_config(preset, overrides)

@@ -54,3 +54,9 @@ class Interrupted(LabError):
     """The user stopped a run (Ctrl-C or SIGTERM); finished trials are on disk."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+class RunAborted(LabError):
+    """The run could not go on (its Redis or network failed); finished trials are on disk."""
+
+    exit_code = EXIT_TRIAL_FAILED

@@ -12,10 +12,12 @@ import argparse
 from lab.catalog import APPS, SCENARIOS
 from lab.config import (
     DEFAULT_PRESET,
+    NETWORK_PATHS,
     PRESETS,
     CpuRequest,
     RunConfig,
     build_config,
+    parse_app_env,
     parse_cpus,
     parse_float,
     parse_int,
@@ -41,6 +43,30 @@ def _shown(value: object) -> str:
 
 def _default(field: str) -> str:
     return f"(default preset: {_shown(PRESETS[DEFAULT_PRESET][field])})"
+
+
+# The argparse destinations of the benchmark flags (for --resume, which takes none).
+RUN_OPTION_DESTS = (
+    "preset",
+    "apps",
+    "scenarios",
+    "connections",
+    "threads",
+    "duration",
+    "warmup",
+    "repetitions",
+    "cpus",
+    "workers",
+    "access_log",
+    "seed",
+    "out",
+    "timeout",
+    "ready_timeout",
+    "app_env",
+    "ceiling",
+    "network_path",
+    "aa",
+)
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -118,6 +144,36 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"wrk's per-request timeout {_default('timeout_s')}",
     )
+    group.add_argument(
+        "--ready-timeout",
+        metavar="SECONDS",
+        help=f"how long an app may take to answer after it starts {_default('ready_timeout_s')}",
+    )
+    group.add_argument(
+        "--app-env",
+        metavar="KEY=VALUE",
+        action="append",
+        help="extra environment for the app containers, e.g. REDIS_MAX_CONNECTIONS=128 "
+        "(repeatable; recorded with the results)",
+    )
+    group.add_argument(
+        "--ceiling",
+        action=argparse.BooleanOptionalAction,
+        help="first measure the harness ceiling: a static server answering the same text, "
+        f"in the app's placement {_default('ceiling')}",
+    )
+    group.add_argument(
+        "--network-path",
+        metavar="{" + ",".join(NETWORK_PATHS) + "}",
+        help="bridge: wrk reaches the app across the run's network; shared: wrk runs in the "
+        f"app container's network namespace {_default('network_path')}",
+    )
+    group.add_argument(
+        "--aa",
+        metavar="APP",
+        help="A/A run: APP as two identically configured variants (APP:a, APP:b), "
+        "interleaved, to show the smallest difference this machine can resolve",
+    )
 
 
 def config_from_args(ns: argparse.Namespace) -> RunConfig:
@@ -155,5 +211,17 @@ def config_from_args(ns: argparse.Namespace) -> RunConfig:
         overrides["out"] = text
     if (text := given("timeout")) is not None:
         overrides["timeout_s"] = parse_float("--timeout", text)
+    if (text := given("ready_timeout")) is not None:
+        overrides["ready_timeout_s"] = parse_float("--ready-timeout", text)
+    env_items = getattr(ns, "app_env", None)
+    if env_items:
+        overrides["app_env"] = tuple(parse_app_env(item) for item in env_items)
+    ceiling = getattr(ns, "ceiling", None)
+    if ceiling is not None:
+        overrides["ceiling"] = bool(ceiling)
+    if (text := given("network_path")) is not None:
+        overrides["network_path"] = text
+    if (text := given("aa")) is not None:
+        overrides["aa"] = text
     preset = given("preset")
     return build_config(DEFAULT_PRESET if preset is None else preset, overrides)

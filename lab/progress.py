@@ -43,10 +43,14 @@ class ConsoleReporter:
     def message(self, text: str) -> None:
         self.console.print(text, highlight=False, markup=False)
 
-    def begin(self, run_dir: Path, trials: Sequence[Trial], estimate_s: float) -> None:
-        self.planned = len(trials)
+    def begin(
+        self, run_dir: Path, trials: Sequence[Trial], planned: int, estimate_s: float
+    ) -> None:
+        self.planned = planned
+        left = "" if len(trials) == planned else f" ({planned - len(trials)} already done)"
         self.message(
-            f"run: {len(trials)} trials into {run_dir} (estimated {format_duration(estimate_s)})"
+            f"run: {len(trials)} trials into {run_dir}{left}, "
+            f"estimated {format_duration(estimate_s)}"
         )
         self.progress = Progress(
             TextColumn("{task.description}"),

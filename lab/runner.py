@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import docker.errors
+import requests
+
 from lab import __version__, host
 from lab.build import Built, build_all
-from lab.engine import engine_facts
-from lab.errors import Interrupted
+from lab.engine import ENGINE_HINT, engine_facts
+from lab.errors import EngineUnavailable, Interrupted, RunAborted, UsageError
 from lab.imagespec import BASE_IMAGE
 from lab.plan import Blueprint, Trial
 from lab.records import TrialRecord
-from lab.stack import RunStack, applied_limits
+from lab.stack import RunStack, StackError, applied_limits, isolation_facts
 from lab.store import RUN_SCHEMA_VERSION, RunStore
 from lab.summary import summarize
 from lab.trial import TrialSettings, run_trial
@@ -33,7 +36,9 @@ class Reporter(Protocol):
     """Where a run tells its progress (the CLI draws it on stderr)."""
 
     def message(self, text: str) -> None: ...
-    def begin(self, run_dir: Path, trials: Sequence[Trial], estimate_s: float) -> None: ...
+    def begin(
+        self, run_dir: Path, trials: Sequence[Trial], planned: int, estimate_s: float
+    ) -> None: ...
     def trial_started(self, trial: Trial) -> None: ...
     def trial_finished(self, record: TrialRecord) -> None: ...
     def end(self) -> None: ...
@@ -87,14 +92,111 @@ def provenance(client: Any, root: Path, built: Sequence[Built]) -> dict[str, Any
     }
 
 
-def run(client: Any, plan: Blueprint, root: Path, reporter: Reporter) -> RunOutcome:
+def run(
+    client: Any,
+    plan: Blueprint,
+    root: Path,
+    reporter: Reporter,
+    resume: RunStore | None = None,
+) -> RunOutcome:
+    """Carry out `plan`; with `resume`, only the trials missing from that run's folder."""
     config = plan.config
     built = build_all(client, root, root / ".lab", reporter.message)
     images = {item.name: item.tag for item in built}
-    run_id = new_run_id(config.preset)
-    store = RunStore.create(Path(config.out), run_id)
     started = time.monotonic()
-    run_doc: dict[str, Any] = {
+    if resume is not None:
+        store = resume
+        run_doc = _resumable(store, plan, built)
+        run_id = str(run_doc["run_id"])
+        records = store.read_trials()
+    else:
+        run_id = new_run_id(config.preset)
+        store = RunStore.create(Path(config.out), run_id)
+        run_doc = _new_run_doc(run_id, plan, client, root, built)
+        records = []
+    done = {record.index for record in records}
+    todo = [trial for trial in plan.trials if trial.index not in done]
+    store.write_run(run_doc)
+    settings = TrialSettings(
+        images=images,
+        placement=plan.placement,
+        threads=plan.threads,
+        workers=plan.workers,
+        duration_s=config.duration_s,
+        warmup_s=config.warmup_s,
+        timeout_s=config.timeout_s,
+        access_log=config.access_log,
+        ready_timeout_s=config.ready_timeout_s,
+        app_env=config.app_env,
+    )
+    stack = RunStack(client, run_id)
+    status = "failed"
+    try:
+        stack.open(images["redis"], images["wrk"], plan.placement.redis, plan.placement.wrk)
+        run_doc["applied"] = {
+            "redis": applied_limits(stack.redis),
+            "wrk": applied_limits(stack.load),
+        }
+        run_doc["isolation"] = {
+            "network": {"name": stack.network.name, "internal": _internal(stack.network)},
+            "redis": isolation_facts(stack.redis),
+            "wrk": isolation_facts(stack.load),
+        }
+        store.write_run(run_doc)
+        estimate_s = plan.estimate_s * len(todo) / len(plan.trials)
+        reporter.begin(store.run_dir, todo, len(plan.trials), estimate_s)
+        for trial in todo:
+            reporter.trial_started(trial)
+            record = run_trial(stack, trial, settings, utc_now)
+            store.write_trial(record)
+            records.append(record)
+            reporter.trial_finished(record)
+        status = "complete"
+    except requests.ConnectionError as exc:
+        raise EngineUnavailable(
+            f"the Docker engine stopped answering during the run: {exc}", ENGINE_HINT
+        ) from exc
+    except (StackError, docker.errors.APIError) as exc:
+        raise RunAborted(
+            f"run aborted after {len(records)} of {len(plan.trials)} trials: {exc}",
+            f"finished trials are in {store.run_dir}; "
+            f"`python -m lab run --resume {store.run_dir}` runs the rest",
+        ) from exc
+    except KeyboardInterrupt as exc:
+        status = "interrupted"
+        raise Interrupted(
+            f"run interrupted after {len(records)} of {len(plan.trials)} trials; "
+            f"they are in {store.run_dir}",
+            f"`python -m lab run --resume {store.run_dir}` runs the missing ones",
+        ) from exc
+    finally:
+        reporter.end()
+        stack.close()
+        records.sort(key=lambda record: record.index)
+        summary = _summary(run_id, plan, records)
+        store.write_summary(summary)
+        run_doc.update(
+            status=status,
+            finished_at=utc_now(),
+            elapsed_s=round(time.monotonic() - started, 3)
+            + (float(run_doc.get("elapsed_s") or 0) if resume else 0.0),
+            trials={
+                "planned": len(plan.trials),
+                "ok": sum(1 for r in records if r.status == "ok"),
+                "failed": sum(1 for r in records if r.status != "ok"),
+            },
+        )
+        if resume is not None:
+            run_doc.setdefault("resumed_at", []).append(utc_now())
+        store.write_run(run_doc)
+    return RunOutcome(store.run_dir, tuple(records), summary, len(plan.trials))
+
+
+def _new_run_doc(
+    run_id: str, plan: Blueprint, client: Any, root: Path, built: Sequence[Built]
+) -> dict[str, Any]:
+    config = plan.config
+    return {
         "schema_version": RUN_SCHEMA_VERSION,
         "kind": "lab.run",
         "run_id": run_id,
@@ -108,59 +210,28 @@ def run(client: Any, plan: Blueprint, root: Path, reporter: Reporter) -> RunOutc
         "estimate_s": plan.estimate_s,
         "provenance": provenance(client, root, built),
     }
-    store.write_run(run_doc)
-    settings = TrialSettings(
-        images=images,
-        placement=plan.placement,
-        threads=plan.threads,
-        workers=plan.workers,
-        duration_s=config.duration_s,
-        warmup_s=config.warmup_s,
-        timeout_s=config.timeout_s,
-        access_log=config.access_log,
-    )
-    stack = RunStack(client, run_id)
-    records: list[TrialRecord] = []
-    status = "failed"
-    try:
-        stack.open(images["redis"], images["wrk"], plan.placement.redis, plan.placement.wrk)
-        run_doc["applied"] = {
-            "redis": applied_limits(stack.redis),
-            "wrk": applied_limits(stack.load),
-        }
-        store.write_run(run_doc)
-        reporter.begin(store.run_dir, plan.trials, plan.estimate_s)
-        for trial in plan.trials:
-            reporter.trial_started(trial)
-            record = run_trial(stack, trial, settings, utc_now)
-            store.write_trial(record)
-            records.append(record)
-            reporter.trial_finished(record)
-        status = "complete"
-    except KeyboardInterrupt as exc:
-        status = "interrupted"
-        raise Interrupted(
-            f"run interrupted after {len(records)} of {len(plan.trials)} trials; "
-            f"they are in {store.run_dir}",
-            "rerun `python -m lab run` (a later version resumes the run)",
-        ) from exc
-    finally:
-        reporter.end()
-        stack.close()
-        summary = _summary(run_id, plan, records)
-        store.write_summary(summary)
-        run_doc.update(
-            status=status,
-            finished_at=utc_now(),
-            elapsed_s=round(time.monotonic() - started, 3),
-            trials={
-                "planned": len(plan.trials),
-                "ok": sum(1 for r in records if r.status == "ok"),
-                "failed": sum(1 for r in records if r.status != "ok"),
-            },
+
+
+def _resumable(store: RunStore, plan: Blueprint, built: Sequence[Built]) -> dict[str, Any]:
+    """The run.json of a run to resume, refused when resuming would mix unlike trials."""
+    run_doc = store.read_run()
+    planned = [trial.to_dict() for trial in plan.trials]
+    if run_doc.get("plan") != planned:
+        raise UsageError(
+            f"--resume {store.run_dir}: the plan in its run.json differs from the one its "
+            "parameters give now",
+            "start a new run instead",
         )
-        store.write_run(run_doc)
-    return RunOutcome(store.run_dir, tuple(records), summary, len(plan.trials))
+    recorded = {name: data.get("id") for name, data in run_doc["provenance"]["images"].items()}
+    current = {item.name: item.image_id for item in built}
+    changed = sorted(name for name in current if recorded.get(name) != current[name])
+    if changed:
+        raise UsageError(
+            f"--resume {store.run_dir}: the images changed since the run started "
+            f"({', '.join(changed)})",
+            "resume with the images the run started with, or start a new run",
+        )
+    return run_doc
 
 
 def _summary(run_id: str, plan: Blueprint, records: Sequence[TrialRecord]) -> dict[str, Any]:
@@ -168,3 +239,8 @@ def _summary(run_id: str, plan: Blueprint, records: Sequence[TrialRecord]) -> di
     summary["run_id"] = run_id
     summary["notes"] = list(plan.notes)
     return summary
+
+
+def _internal(network: Any) -> bool:
+    network.reload()
+    return bool(network.attrs.get("Internal"))

@@ -50,6 +50,46 @@ class AppSettings:
     worker_class: str
     workers: int
     access_log: bool
+    extra_env: tuple[tuple[str, str], ...] = ()
+
+
+# Each container gets only what it needs: no capabilities, no privilege escalation, a
+# read-only root file system with a small tmpfs, and bounded processes and memory.
+# Nothing publishes a port and the Docker socket is never mounted.
+_MEMORY = {"app": "1g", "redis": "256m", "wrk": "512m"}
+# The probe's burst mode opens a thread per request (up to a few hundred).
+_PIDS = {"app": 512, "redis": 64, "wrk": 1024}
+
+
+def hardening(role: str) -> dict[str, Any]:
+    return {
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges:true"],
+        "read_only": True,
+        "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m"},
+        "mem_limit": _MEMORY[role],
+        "pids_limit": _PIDS[role],
+    }
+
+
+def isolation_facts(container: Any) -> dict[str, Any]:
+    """What the engine says about a container's confinement, for the record."""
+    container.reload()
+    config = container.attrs.get("Config", {})
+    host = container.attrs.get("HostConfig", {})
+    mounts = container.attrs.get("Mounts", [])
+    return {
+        "user": config.get("User") or "root",
+        "cap_drop": host.get("CapDrop") or [],
+        "security_opt": host.get("SecurityOpt") or [],
+        "read_only_rootfs": bool(host.get("ReadonlyRootfs")),
+        "pids_limit": host.get("PidsLimit"),
+        "memory_bytes": host.get("Memory") or None,
+        "published_ports": {k: v for k, v in (host.get("PortBindings") or {}).items() if v},
+        "privileged": bool(host.get("Privileged")),
+        "docker_socket_mounted": any("docker.sock" in str(m.get("Source")) for m in mounts),
+        "networks": sorted(container.attrs.get("NetworkSettings", {}).get("Networks") or {}),
+    }
 
 
 def _cpu_kwargs(slot: CpuSlot) -> dict[str, Any]:
@@ -98,6 +138,7 @@ class RunStack:
             network=self.network.name,
             labels=self._labels("redis"),
             **_cpu_kwargs(redis),
+            **hardening("redis"),
         )
         self.network.disconnect(self.redis)
         self.network.connect(self.redis, aliases=[REDIS_ALIAS])
@@ -109,6 +150,7 @@ class RunStack:
             network=self.network.name,
             labels=self._labels("wrk"),
             **_cpu_kwargs(wrk),
+            **hardening("wrk"),
         )
         self._wait_for_redis()
 
@@ -127,6 +169,7 @@ class RunStack:
             "WORKER_CLASS": settings.worker_class,
             "ACCESS_LOG": "1" if settings.access_log else "0",
             "REDIS_URL": f"redis://{REDIS_ALIAS}:6379/0",
+            **dict(settings.extra_env),
         }
         container = self.client.containers.create(
             settings.image,
@@ -136,6 +179,7 @@ class RunStack:
             network=self.network.name,
             dns_opt=DNS_OPTIONS,
             **_cpu_kwargs(slot),
+            **hardening("app"),
         )
         # The alias lets every trial's fresh container answer at the same URL.
         self.network.disconnect(container)

@@ -58,6 +58,30 @@ class RunStore:
             ) from exc
         return cls(run_dir)
 
+    @classmethod
+    def existing(cls, run_dir: Path) -> RunStore:
+        if not (run_dir / "run.json").is_file():
+            raise UsageError(
+                f"{run_dir}: no run.json here", "give the folder of one run, e.g. results/<run-id>"
+            )
+        return cls(run_dir)
+
+    def read_run(self) -> dict[str, Any]:
+        path = self.run_dir / "run.json"
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"{path}: cannot read it: {exc}", "the file is damaged") from exc
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: not a JSON object", "the file is damaged")
+        version = data.get("schema_version")
+        if version != RUN_SCHEMA_VERSION:
+            raise UsageError(
+                f"{path}: schema_version {version!r}, this lab reads {RUN_SCHEMA_VERSION}",
+                "use the lab version that wrote it",
+            )
+        return data
+
     def write_run(self, run: Mapping[str, Any]) -> None:
         write_json_atomic(self.run_dir / "run.json", run)
 
@@ -70,7 +94,12 @@ class RunStore:
         write_json_atomic(self.run_dir / "summary.json", summary)
 
     def read_trials(self) -> list[TrialRecord]:
-        return [
-            TrialRecord.from_dict(json.loads(path.read_text()))
-            for path in sorted((self.run_dir / "trials").glob("*.json"))
-        ]
+        records = []
+        for path in sorted((self.run_dir / "trials").glob("*.json")):
+            try:
+                records.append(TrialRecord.from_dict(json.loads(path.read_text())))
+            except (OSError, ValueError, TypeError, KeyError) as exc:
+                raise UsageError(
+                    f"{path}: not a trial record: {exc}", "the file is damaged"
+                ) from exc
+        return records

@@ -17,15 +17,15 @@ import docker.errors
 import requests
 
 from lab.catalog import APPS, SCENARIOS
+from lab.config import base_app
 from lab.cpu import CpuUse, cpu_use
 from lab.placement import Placement
 from lab.plan import Trial
 from lab.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
-from lab.stack import AppSettings, RunStack, StackError, applied_limits
+from lab.stack import AppSettings, RunStack, StackError, applied_limits, isolation_facts
 from lab.verify import VERIFIERS
 from lab.wrkjson import WrkOutputError, parse_wrk_output
 
-READY_TIMEOUT_S = 30.0
 REPORTER = "/opt/lab/report.lua"
 
 Clock = Callable[[], str]
@@ -41,6 +41,8 @@ class TrialSettings:
     warmup_s: float
     timeout_s: float
     access_log: bool
+    ready_timeout_s: float = 30.0
+    app_env: tuple[tuple[str, str], ...] = ()
 
 
 def wrk_command(
@@ -68,7 +70,7 @@ class _TrialFailed(Exception):
 
 def run_trial(stack: RunStack, trial: Trial, settings: TrialSettings, now: Clock) -> TrialRecord:
     """Run `trial` and return its record; failures are records too, never exceptions."""
-    app = APPS[trial.app]
+    app = APPS[base_app(trial.app)]
     scenario = SCENARIOS[trial.scenario]
     started_at = now()
     common: dict[str, Any] = {
@@ -82,15 +84,23 @@ def run_trial(stack: RunStack, trial: Trial, settings: TrialSettings, now: Clock
         "started_at": started_at,
     }
     app_settings = AppSettings(
-        settings.images[app.image], app.worker_class, settings.workers, settings.access_log
+        settings.images[app.image],
+        app.worker_class,
+        settings.workers,
+        settings.access_log,
+        settings.app_env,
     )
     container = None
     verification: dict[str, Any] | None = None
     try:
         container = stack.start_app(trial.index, app_settings, settings.placement.app)
-        verification = {"applied": applied_limits(container)}
-        _wait_ready(stack, container)
-        stack.reset_counter()
+        verification = {
+            "applied": applied_limits(container),
+            "isolation": isolation_facts(container),
+        }
+        _wait_ready(stack, container, settings.ready_timeout_s)
+        if scenario.uses_redis:
+            stack.reset_counter()
         url = stack.app_url(scenario.path)
         report = stack.probe("fetch", url, "--requests", "2")
         problems = VERIFIERS[trial.scenario](report)
@@ -173,9 +183,9 @@ def _load_seconds(stdout: str) -> float | None:
         return None
 
 
-def _wait_ready(stack: RunStack, container: Any) -> None:
+def _wait_ready(stack: RunStack, container: Any, timeout_s: float) -> None:
     """Bounded: short probe waits, checking between them that the app has not died."""
-    deadline = time.monotonic() + READY_TIMEOUT_S
+    deadline = time.monotonic() + timeout_s
     last: dict[str, Any] = {}
     while time.monotonic() < deadline:
         alive, state = stack.is_running(container)
@@ -185,6 +195,5 @@ def _wait_ready(stack: RunStack, container: Any) -> None:
         if last.get("ready"):
             return
     raise _TrialFailed(
-        f"app did not answer within {READY_TIMEOUT_S:.0f} s "
-        f"(last error: {last.get('last_error', 'none')})"
+        f"app did not answer within {timeout_s:g} s (last error: {last.get('last_error', 'none')})"
     )

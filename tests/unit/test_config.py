@@ -10,6 +10,7 @@ from lab.config import (
     CpuRequest,
     RunConfig,
     build_config,
+    config_from_dict,
     parse_cpus,
     parse_float,
     parse_int,
@@ -285,3 +286,39 @@ def test_fractional_seconds_are_refused_since_wrk_runs_whole_seconds(field: str,
         build_config("default", {field: 2.5})
     assert flag in info.value.message and "2.5" in info.value.message
     assert "whole number" in info.value.hint
+
+
+def test_config_round_trips_through_its_dict() -> None:
+    config = build_config(
+        "quick",
+        {
+            "cpus": CpuRequest(app=0.5),
+            "app_env": (("REDIS_MAX_CONNECTIONS", "128"),),
+            "network_path": "shared",
+            "connections": (32, 64),
+        },
+    )
+    assert config_from_dict(json.loads(json.dumps(config.to_dict()))) == config
+
+
+def test_aa_runs_one_app_as_two_variants() -> None:
+    config = build_config("quick", {"aa": "aio"})
+    assert config.apps == ("aio:a", "aio:b")
+    assert config_from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"aa": "django"}, "--aa"),
+        ({"network_path": "tunnel"}, "--network-path"),
+        ({"app_env": ("lower=1",)}, "--app-env"),
+        ({"app_env": ("WORKERS=4",)}, "WORKERS"),
+        ({"app_env": ("A=1", "A=2")}, "A given more than once"),
+        ({"ready_timeout_s": 0}, "--ready-timeout"),
+    ],
+)
+def test_new_settings_are_validated(overrides: dict[str, object], named: str) -> None:
+    with pytest.raises(UsageError) as info:
+        build_config("default", overrides)
+    assert named in info.value.message

@@ -1,0 +1,186 @@
+"""Faults during a real run: nothing lost, nothing leaked, a clear reason and exit code."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# The images are built once per session before any run starts.
+pytestmark = pytest.mark.usefixtures("images")
+QUICK = ["--preset", "quick", "--warmup", "0", "--no-ceiling", "--connections", "32"]
+
+
+def start_lab(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "lab", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(condition: Callable[[], Any], timeout_s: float = 60, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def run_folder(out: Path) -> Path:
+    (run_dir,) = out.iterdir()
+    return run_dir
+
+
+def trials(out: Path) -> list[dict[str, Any]]:
+    paths = sorted((run_folder(out) / "trials").glob("*.json"))
+    return [json.loads(path.read_text()) for path in paths]
+
+
+def running(client: Any, role: str) -> list[Any]:
+    return client.containers.list(filters={"label": ["lab.managed=true", f"lab.role={role}"]})
+
+
+def assert_nothing_left(client: Any, out: Path) -> None:
+    run_id = json.loads((run_folder(out) / "run.json").read_text())["run_id"]
+    selector = {"label": f"lab.run-id={run_id}"}
+    assert client.containers.list(all=True, filters=selector) == []
+    assert client.networks.list(filters=selector) == []
+
+
+def test_app_killed_mid_trial_fails_that_trial_and_the_run_goes_on(
+    docker_client: Any, tmp_path: Path
+) -> None:
+    lab = start_lab(
+        "run",
+        *QUICK,
+        "--apps",
+        "aio",
+        "--scenarios",
+        "hello",
+        "--repetitions",
+        "2",
+        "--duration",
+        "6",
+        "--out",
+        str(tmp_path),
+    )
+    (victim,) = wait_for(lambda: running(docker_client, "app"), what="the first app container")
+    time.sleep(3)  # readiness and verification take about a second; wrk then runs 6 s
+    victim.kill()
+    _, stderr = lab.communicate(timeout=120)
+    assert lab.returncode == 1, stderr
+    first, second = trials(tmp_path)
+    assert first["status"] == "failed" and "app container" in first["reason"]
+    assert first["app_log"], "a failed trial keeps the app's log"
+    assert second["status"] == "ok"
+    assert "1 of 2 trials failed" in stderr
+    assert_nothing_left(docker_client, tmp_path)
+
+
+def test_redis_killed_mid_run_fails_hit_trials_only(docker_client: Any, tmp_path: Path) -> None:
+    lab = start_lab(
+        "run",
+        *QUICK,
+        "--apps",
+        "aio",
+        "--repetitions",
+        "2",
+        "--duration",
+        "1",
+        "--out",
+        str(tmp_path),
+    )
+    wait_for(
+        lambda: tmp_path.exists() and list(tmp_path.glob("*/trials/0001.json")), what="trial 1"
+    )
+    (redis,) = running(docker_client, "redis")
+    redis.kill()
+    _, stderr = lab.communicate(timeout=180)
+    assert lab.returncode == 1, stderr
+    after_kill = trials(tmp_path)[1:]
+    assert {t["scenario"] for t in after_kill} == {"hello", "hit"}
+    for trial in after_kill:
+        if trial["scenario"] == "hit":
+            assert trial["status"] == "failed" and "redis" in trial["reason"].lower()
+        else:
+            assert trial["status"] == "ok", trial["reason"]
+    assert_nothing_left(docker_client, tmp_path)
+
+
+def test_an_app_that_never_answers_fails_after_a_bounded_wait_with_its_log(
+    docker_client: Any, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    lab = start_lab(
+        "run",
+        *QUICK,
+        "--apps",
+        "flask",
+        "--scenarios",
+        "hello",
+        "--ready-timeout",
+        "4",
+        # Listening on the container's loopback only: alive, but unreachable from wrk.
+        "--app-env",
+        "GUNICORN_CMD_ARGS=--bind=127.0.0.1:8000",
+        "--out",
+        str(tmp_path),
+    )
+    _, stderr = lab.communicate(timeout=120)
+    assert lab.returncode == 1, stderr
+    assert time.monotonic() - started < 60
+    (trial,) = trials(tmp_path)
+    assert trial["status"] == "failed"
+    assert "did not answer within 4 s" in trial["reason"]
+    assert "127.0.0.1:8000" in trial["app_log"]
+    assert_nothing_left(docker_client, tmp_path)
+
+
+def test_sigint_stops_within_seconds_keeps_trials_and_resume_finishes(
+    docker_client: Any, tmp_path: Path
+) -> None:
+    lab = start_lab("run", *QUICK, "--duration", "3", "--out", str(tmp_path))
+    first = wait_for(
+        lambda: tmp_path.exists() and list(tmp_path.glob("*/trials/0001.json")), what="trial 1"
+    )[0]
+    kept = first.read_text()
+    time.sleep(1.5)  # inside trial 2
+    lab.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, stderr = lab.communicate(timeout=30)
+    assert time.monotonic() - sent < 10
+    assert lab.returncode == 130, stderr
+    assert "--resume" in stderr
+    assert_nothing_left(docker_client, tmp_path)
+    run_dir = run_folder(tmp_path)
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
+    done_before = len(trials(tmp_path))
+    assert 1 <= done_before < 4
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "lab", "run", "--resume", str(run_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"({done_before} already done)" in resumed.stderr
+    assert [t["index"] for t in trials(tmp_path)] == [1, 2, 3, 4]
+    assert first.read_text() == kept
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["status"] == "complete" and len(run["resumed_at"]) == 1
+    assert_nothing_left(docker_client, tmp_path)
