@@ -71,3 +71,18 @@ SCENARIOS: Mapping[str, Scenario] = MappingProxyType(
         ),
     }
 )
+
+# Not an app under test: the harness ceiling, a static server answering `GET /` with
+# the apps' exact bytes, measured in the app's placement (see Dockerfile.nginx).
+CEILING = AppSpec(
+    name="nginx",
+    image="nginx",
+    worker_class="",
+    description="Debian's nginx answering the same text: the harness ceiling",
+)
+
+
+def target(name: str) -> AppSpec:
+    """The app, or the ceiling server, that a trial's app name stands for."""
+    base = name.split(":", 1)[0]  # A/A variants are `aio:a` and `aio:b`
+    return CEILING if base == CEILING.name else APPS[base]

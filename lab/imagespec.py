@@ -42,6 +42,7 @@ class ImageSpec:
 IMAGES: tuple[ImageSpec, ...] = (
     ImageSpec("redis", "Dockerfile.redis", ("images/redis/redis.conf",)),
     ImageSpec("wrk", "Dockerfile.wrk", ("images/wrk/report.lua", "images/wrk/probe.py")),
+    ImageSpec("nginx", "Dockerfile.nginx", ("images/nginx/nginx.conf",)),
     ImageSpec(
         "flask",
         "Dockerfile.flask",

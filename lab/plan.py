@@ -21,8 +21,9 @@ from lab.placement import (
 )
 
 # A fresh app container per trial: create and start it, wait for readiness, verify the
-# response, take stats snapshots, stop and remove it. Measured at about 6 s on 2 cores.
-TRIAL_OVERHEAD_S = 6.0
+# response, take stats snapshots (each about 1 s), stop and remove it. Measured: a
+# default run of 20 trials of 8 + 2 s took 277 s on 2 cores, about 3.6 s over per trial.
+TRIAL_OVERHEAD_S = 4.0
 # Once per run: the network, the Redis container and its readiness check.
 RUN_OVERHEAD_S = 10.0
 
@@ -106,9 +107,11 @@ def estimate_seconds(
     per_trial_overhead_s: float = TRIAL_OVERHEAD_S,
     per_run_overhead_s: float = RUN_OVERHEAD_S,
 ) -> float:
-    """Wall time of the whole run: each trial's warmup, load and overhead, plus setup."""
+    """Wall time of the whole run: each trial's warmup, load and overhead, plus setup
+    (and one ceiling trial per connection level when the ceiling is measured)."""
     per_trial = config.warmup_s + config.duration_s + per_trial_overhead_s
-    return per_run_overhead_s + len(plan) * per_trial
+    ceiling = len({trial.connections for trial in plan}) if config.ceiling else 0
+    return per_run_overhead_s + (len(plan) + ceiling) * per_trial
 
 
 def format_duration(seconds: float) -> str:
@@ -183,10 +186,15 @@ def render_plan(
     ]
     seconds = estimate_seconds(plan, config)
     per_trial = config.warmup_s + config.duration_s + TRIAL_OVERHEAD_S
+    ceiling = len(levels) if config.ceiling else 0
+    counted = f"({len(plan)} trials + {ceiling} ceiling)" if ceiling else f"{len(plan)} trials"
     lines += [
         "",
+        f"harness ceiling   {'measured first (nginx, same placement)' if ceiling else 'skipped'}",
+        f"network path      {config.network_path}",
+        "",
         f"estimated wall time: {format_duration(seconds)}"
-        f" ({len(plan)} trials x {per_trial:g} s + {RUN_OVERHEAD_S:g} s setup)",
+        f" ({counted} x {per_trial:g} s + {RUN_OVERHEAD_S:g} s setup)",
     ]
     return "\n".join(lines) + "\n"
 

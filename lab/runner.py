@@ -21,6 +21,7 @@ import requests
 
 from lab import __version__, host
 from lab.build import Built, build_all
+from lab.catalog import CEILING
 from lab.engine import ENGINE_HINT, engine_facts
 from lab.errors import EngineUnavailable, Interrupted, RunAborted, UsageError
 from lab.imagespec import BASE_IMAGE
@@ -128,6 +129,7 @@ def run(
         access_log=config.access_log,
         ready_timeout_s=config.ready_timeout_s,
         app_env=config.app_env,
+        network_path=config.network_path,
     )
     stack = RunStack(client, run_id)
     status = "failed"
@@ -142,6 +144,8 @@ def run(
             "redis": isolation_facts(stack.redis),
             "wrk": isolation_facts(stack.load),
         }
+        if config.ceiling and "ceiling" not in run_doc:
+            run_doc["ceiling"] = measure_ceiling(stack, plan, settings, store, reporter)
         store.write_run(run_doc)
         estimate_s = plan.estimate_s * len(todo) / len(plan.trials)
         reporter.begin(store.run_dir, todo, len(plan.trials), estimate_s)
@@ -190,6 +194,25 @@ def run(
             run_doc.setdefault("resumed_at", []).append(utc_now())
         store.write_run(run_doc)
     return RunOutcome(store.run_dir, tuple(records), summary, len(plan.trials))
+
+
+def measure_ceiling(
+    stack: RunStack, plan: Blueprint, settings: TrialSettings, store: RunStore, reporter: Reporter
+) -> dict[str, Any]:
+    """The harness ceiling: the static server, in the app's placement, at each level."""
+    records = []
+    for connections in plan.connections:
+        reporter.message(f"ceiling: {CEILING.name} hello @{connections} (harness ceiling)")
+        trial = Trial(0, CEILING.name, "hello", connections, 1)
+        records.append(run_trial(stack, trial, settings, utc_now))
+    store.write_ceiling([record.to_dict() for record in records])
+    by_level = {
+        str(r.connections): {"rps": r.rps, "status": r.status, "reason": r.reason} for r in records
+    }
+    for level, result in by_level.items():
+        shown = f"{result['rps']:,.0f} req/s" if result["rps"] else f"failed: {result['reason']}"
+        reporter.message(f"ceiling @{level}: {shown}")
+    return {"server": CEILING.description, "file": "ceiling.json", "connections": by_level}
 
 
 def _new_run_doc(

@@ -111,6 +111,15 @@ def applied_limits(container: Any) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class LoadClient:
+    """Where probes and wrk run for one trial, and the URL the app answers them at."""
+
+    container: Any
+    base_url: str
+    owned: bool  # a per-trial container, removed with the trial
+
+
 class RunStack:
     """The run's network and long-lived containers; one app container at a time."""
 
@@ -120,6 +129,8 @@ class RunStack:
         self.network: Any = None
         self.redis: Any = None
         self.load: Any = None
+        self._load_image = ""
+        self._wrk_slot: CpuSlot | None = None
 
     def _labels(self, role: str) -> dict[str, str]:
         return managed(run_id=self.run_id, role=role)
@@ -128,6 +139,8 @@ class RunStack:
         return f"lab-{self.run_id}-{role}"
 
     def open(self, redis_image: str, load_image: str, redis: CpuSlot, wrk: CpuSlot) -> None:
+        self._load_image = load_image
+        self._wrk_slot = wrk
         self.network = self.client.networks.create(
             self._name("net"), driver="bridge", internal=True, labels=self._labels("network")
         )
@@ -187,12 +200,27 @@ class RunStack:
         container.start()
         return container
 
-    def app_url(self, path: str) -> str:
-        return f"http://{APP_ALIAS}:{APP_PORT}{path}"
+    def load_for(self, app: Any, trial_index: int, network_path: str) -> LoadClient:
+        """The bridge path uses the run's load container; the shared path a fresh one
+        inside the app container's network namespace, so no bridge lies between them."""
+        if network_path == "bridge":
+            return LoadClient(self.load, f"http://{APP_ALIAS}:{APP_PORT}", owned=False)
+        assert self._wrk_slot is not None
+        container = self.client.containers.run(
+            self._load_image,
+            ["sleep", "infinity"],
+            name=self._name(f"wrk-{trial_index}"),
+            detach=True,
+            network_mode=f"container:{app.id}",
+            labels=self._labels("wrk"),
+            **_cpu_kwargs(self._wrk_slot),
+            **hardening("wrk"),
+        )
+        return LoadClient(container, f"http://127.0.0.1:{APP_PORT}", owned=True)
 
-    def exec_load(self, command: list[str]) -> ExecOutput:
-        """Run a command in the load container; each ends by itself (wrk -d, probe timeouts)."""
-        result = self.load.exec_run(command, demux=True)
+    def exec_load(self, command: list[str], on: Any = None) -> ExecOutput:
+        """Run a command in a load container; each ends by itself (wrk -d, probe timeouts)."""
+        result = (on or self.load).exec_run(command, demux=True)
         stdout, stderr = result.output if result.output else (b"", b"")
         return ExecOutput(
             tuple(command),
@@ -201,8 +229,8 @@ class RunStack:
             (stderr or b"").decode(errors="replace"),
         )
 
-    def probe(self, *args: str) -> dict[str, Any]:
-        output = self.exec_load([*PROBE, *args])
+    def probe(self, *args: str, on: Any = None) -> dict[str, Any]:
+        output = self.exec_load([*PROBE, *args], on=on)
         lines = output.stdout.strip().splitlines()
         try:
             report: dict[str, Any] = json.loads(lines[-1])

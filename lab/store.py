@@ -90,6 +90,9 @@ class RunStore:
         write_json_atomic(path, record.to_dict())
         return path
 
+    def write_ceiling(self, records: list[dict[str, Any]]) -> None:
+        write_json_atomic(self.run_dir / "ceiling.json", {"schema_version": 1, "trials": records})
+
     def write_summary(self, summary: Mapping[str, Any]) -> None:
         write_json_atomic(self.run_dir / "summary.json", summary)
 

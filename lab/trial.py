@@ -16,13 +16,19 @@ from typing import Any
 import docker.errors
 import requests
 
-from lab.catalog import APPS, SCENARIOS
-from lab.config import base_app
+from lab.catalog import SCENARIOS, target
 from lab.cpu import CpuUse, cpu_use
 from lab.placement import Placement
 from lab.plan import Trial
 from lab.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
-from lab.stack import AppSettings, RunStack, StackError, applied_limits, isolation_facts
+from lab.stack import (
+    AppSettings,
+    LoadClient,
+    RunStack,
+    StackError,
+    applied_limits,
+    isolation_facts,
+)
 from lab.verify import VERIFIERS
 from lab.wrkjson import WrkOutputError, parse_wrk_output
 
@@ -43,6 +49,7 @@ class TrialSettings:
     access_log: bool
     ready_timeout_s: float = 30.0
     app_env: tuple[tuple[str, str], ...] = ()
+    network_path: str = "bridge"
 
 
 def wrk_command(
@@ -70,7 +77,7 @@ class _TrialFailed(Exception):
 
 def run_trial(stack: RunStack, trial: Trial, settings: TrialSettings, now: Clock) -> TrialRecord:
     """Run `trial` and return its record; failures are records too, never exceptions."""
-    app = APPS[base_app(trial.app)]
+    app = target(trial.app)
     scenario = SCENARIOS[trial.scenario]
     started_at = now()
     common: dict[str, Any] = {
@@ -91,18 +98,21 @@ def run_trial(stack: RunStack, trial: Trial, settings: TrialSettings, now: Clock
         settings.app_env,
     )
     container = None
+    load: LoadClient | None = None
     verification: dict[str, Any] | None = None
     try:
         container = stack.start_app(trial.index, app_settings, settings.placement.app)
         verification = {
             "applied": applied_limits(container),
             "isolation": isolation_facts(container),
+            "network_path": settings.network_path,
         }
-        _wait_ready(stack, container, settings.ready_timeout_s)
+        load = stack.load_for(container, trial.index, settings.network_path)
+        _wait_ready(stack, container, load, settings.ready_timeout_s)
         if scenario.uses_redis:
             stack.reset_counter()
-        url = stack.app_url(scenario.path)
-        report = stack.probe("fetch", url, "--requests", "2")
+        url = load.base_url + scenario.path
+        report = stack.probe("fetch", url, "--requests", "2", on=load.container)
         problems = VERIFIERS[trial.scenario](report)
         verification.update({"report": report, "problems": problems})
         if problems:
@@ -111,16 +121,17 @@ def run_trial(stack: RunStack, trial: Trial, settings: TrialSettings, now: Clock
             warm = stack.exec_load(
                 wrk_command(
                     url, settings.threads, trial.connections, settings.warmup_s, settings.timeout_s
-                )
+                ),
+                on=load.container,
             )
             verification["warmup_exit_code"] = warm.exit_code
-        roles = {"app": container, "wrk": stack.load, "redis": stack.redis}
+        roles = {"app": container, "wrk": load.container, "redis": stack.redis}
         counter_before = stack.settled_counter() if scenario.uses_redis else None
         before = stack.snapshot(roles)
         command = wrk_command(
             url, settings.threads, trial.connections, settings.duration_s, settings.timeout_s
         )
-        measured = stack.exec_load(command)
+        measured = stack.exec_load(command, on=load.container)
         after = stack.snapshot(roles)
         counter_after = stack.settled_counter() if scenario.uses_redis else None
         alive, state = stack.is_running(container)
@@ -165,6 +176,8 @@ def run_trial(stack: RunStack, trial: Trial, settings: TrialSettings, now: Clock
             app_log=stack.log_tail(container) if container is not None else None,
         )
     finally:
+        if load is not None and load.owned:
+            stack.remove(load.container)
         if container is not None:
             stack.remove(container)
 
@@ -183,7 +196,7 @@ def _load_seconds(stdout: str) -> float | None:
         return None
 
 
-def _wait_ready(stack: RunStack, container: Any, timeout_s: float) -> None:
+def _wait_ready(stack: RunStack, container: Any, load: LoadClient, timeout_s: float) -> None:
     """Bounded: short probe waits, checking between them that the app has not died."""
     deadline = time.monotonic() + timeout_s
     last: dict[str, Any] = {}
@@ -191,7 +204,7 @@ def _wait_ready(stack: RunStack, container: Any, timeout_s: float) -> None:
         alive, state = stack.is_running(container)
         if not alive:
             raise _TrialFailed(f"app container {state} before it answered")
-        last = stack.probe("wait", stack.app_url("/"), "--timeout", "3")
+        last = stack.probe("wait", load.base_url + "/", "--timeout", "3", on=load.container)
         if last.get("ready"):
             return
     raise _TrialFailed(

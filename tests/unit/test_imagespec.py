@@ -13,7 +13,7 @@ CONTENTS = {path: f"content of {path}".encode() for path in AIO.inputs}
 
 
 def test_every_image_declares_its_dockerfile_and_apps_their_lock() -> None:
-    assert [s.name for s in IMAGES] == ["redis", "wrk", "flask", "aio"]
+    assert [s.name for s in IMAGES] == ["redis", "wrk", "nginx", "flask", "aio"]
     assert all(s.inputs[0] == f"Dockerfile.{s.name}" for s in IMAGES)
     assert spec_named("flask").lock == "apps/flask/requirements.lock"
 
@@ -50,8 +50,8 @@ def test_tag_is_the_repository_and_a_prefix_of_the_hash() -> None:
 
 
 def test_unknown_image_lists_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="known: redis, wrk, flask, aio"):
-        spec_named("nginx")
+    with pytest.raises(KeyError, match="known: redis, wrk, nginx, flask, aio"):
+        spec_named("apache")
 
 
 def test_wheel_platforms_cover_every_glibc_up_to_the_base_image() -> None:

@@ -132,8 +132,11 @@ def test_trial_to_dict_is_json() -> None:
 def test_estimate_adds_warmup_duration_and_overheads() -> None:
     config = build_config("default", {"duration_s": 3.0, "warmup_s": 1.0, "repetitions": 2})
     plan = plan_for(config)
-    assert estimate_seconds(plan, config, 2.0, 5.0) == 5.0 + 8 * (3.0 + 1.0 + 2.0)
-    assert estimate_seconds(plan, config) == RUN_OVERHEAD_S + 8 * (4.0 + TRIAL_OVERHEAD_S)
+    # 8 trials and one ceiling trial at the one connection level.
+    assert estimate_seconds(plan, config, 2.0, 5.0) == 5.0 + 9 * (3.0 + 1.0 + 2.0)
+    assert estimate_seconds(plan, config) == RUN_OVERHEAD_S + 9 * (4.0 + TRIAL_OVERHEAD_S)
+    no_ceiling = build_config("default", {"duration_s": 3.0, "repetitions": 2, "ceiling": False})
+    assert estimate_seconds(plan_for(no_ceiling), no_ceiling, 2.0, 5.0) == 5.0 + 8 * 7.0
 
 
 def test_overhead_constants_are_realistic() -> None:
@@ -186,7 +189,7 @@ def test_render_plan_lists_parameters_placement_trials_and_estimate() -> None:
         assert expected in [line.split() for line in lines]
     estimate = format_duration(estimate_seconds(plan, config))
     assert f"estimated wall time: {estimate}" in text
-    assert "estimated wall time: 5m 30s" in text
+    assert "estimated wall time: 5m 4s" in text
 
 
 def test_render_plan_shows_a_quota() -> None:
@@ -196,4 +199,4 @@ def test_render_plan_shows_a_quota() -> None:
     app_line = next(line for line in text.splitlines() if line.split()[:1] == ["app"])
     assert "quota 0.5" in app_line
     assert "notes" not in text.split()
-    assert "estimated wall time: 0m 46s" in text
+    assert "estimated wall time: 0m 45s" in text
