@@ -536,10 +536,18 @@ def parse_app_env(text: str) -> tuple[str, str]:
     return key, value
 
 
+def _env_text(item: object) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, tuple | list) and len(item) == 2:
+        return f"{item[0]}={item[1]}"
+    raise UsageError(f"--app-env: {item!r} is not KEY=VALUE", "give e.g. REDIS_MAX_CONNECTIONS=128")
+
+
 def _as_env(value: object) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, tuple | list):
         raise UsageError(f"--app-env: {value!r} is not a list of KEY=VALUE", "")
-    pairs = [parse_app_env(item) if isinstance(item, str) else tuple(item) for item in value]
+    pairs = [parse_app_env(_env_text(item)) for item in value]
     keys = [pair[0] for pair in pairs]
     duplicated = sorted({key for key in keys if keys.count(key) > 1})
     if duplicated:
@@ -561,7 +569,7 @@ def config_from_dict(data: Mapping[str, object]) -> RunConfig:
         if key not in FLAGS:
             raise UsageError(f"run.json: unknown parameter {key!r}", "the file is damaged")
         if key == "cpus" and isinstance(value, Mapping):
-            overrides[key] = CpuRequest(**{str(k): float(v) for k, v in value.items()})
+            overrides[key] = parse_cpus(",".join(f"{k}={v}" for k, v in value.items()))
         elif key == "app_env" and isinstance(value, Mapping):
             overrides[key] = tuple((str(k), str(v)) for k, v in value.items())
         elif key == "apps" and data.get("aa"):
