@@ -97,6 +97,7 @@ def cmd_plan(args: argparse.Namespace, out: Console, _err: Console) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from lab.checks import Finding, render_findings
     from lab.config import config_from_dict
     from lab.engine import connect
     from lab.options import RUN_OPTION_DESTS, config_from_args
@@ -128,6 +129,7 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         err.print(f"note: {note}", highlight=False, markup=False)
     outcome = run(client, plan, ROOT, ConsoleReporter(err), resume)
     render_summary(outcome.summary, out)
+    render_findings([Finding.from_dict(f) for f in outcome.summary["findings"]], out)
     err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)
     if outcome.failed:
         err.print(
@@ -184,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    out = Console()
+    out = Console(soft_wrap=True)
     # Messages are single lines that must stay whole, even in a narrow or piped stderr.
     err = Console(stderr=True, soft_wrap=True)
     args = build_parser().parse_args(argv)

@@ -20,6 +20,7 @@ import docker.errors
 import requests
 
 from lab import __version__, host
+from lab.assess import annotate, assess, ceiling_rps
 from lab.build import Built, build_all
 from lab.catalog import CEILING
 from lab.engine import ENGINE_HINT, engine_facts
@@ -177,7 +178,7 @@ def run(
         reporter.end()
         stack.close()
         records.sort(key=lambda record: record.index)
-        summary = _summary(run_id, plan, records)
+        summary = _summary(run_id, plan, records, run_doc)
         store.write_summary(summary)
         run_doc.update(
             status=status,
@@ -257,11 +258,15 @@ def _resumable(store: RunStore, plan: Blueprint, built: Sequence[Built]) -> dict
     return run_doc
 
 
-def _summary(run_id: str, plan: Blueprint, records: Sequence[TrialRecord]) -> dict[str, Any]:
+def _summary(
+    run_id: str, plan: Blueprint, records: Sequence[TrialRecord], run_doc: dict[str, Any]
+) -> dict[str, Any]:
     summary = summarize(records, plan.config.apps, plan.config.scenarios)
     summary["run_id"] = run_id
     summary["notes"] = list(plan.notes)
-    return summary
+    summary["ceiling_rps"] = ceiling_rps(run_doc)
+    summary["network_path"] = plan.config.network_path
+    return annotate(summary, assess(run_doc, records, summary))
 
 
 def _internal(network: Any) -> bool:
