@@ -11,11 +11,13 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from lab import __version__
+from lab.config import RunConfig
 from lab.errors import (
     EXIT_INTERRUPTED,
     EXIT_TRIAL_FAILED,
@@ -25,6 +27,7 @@ from lab.errors import (
     UsageError,
 )
 from lab.options import add_run_options
+from lab.store import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKDIR = ROOT / ".lab"
@@ -97,15 +100,10 @@ def cmd_plan(args: argparse.Namespace, out: Console, _err: Console) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from lab.checks import Finding, render_findings
     from lab.config import config_from_dict
     from lab.engine import connect
     from lab.options import RUN_OPTION_DESTS, config_from_args
-    from lab.plan import blueprint
-    from lab.progress import ConsoleReporter
-    from lab.runner import run
     from lab.store import RunStore
-    from lab.table import render_summary
 
     resume = None
     if args.resume:
@@ -122,12 +120,28 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         config = config_from_dict(resume.read_run()["parameters"])
     else:
         config = config_from_args(args)
-    client = connect()
+    return _run_and_report(config, connect(), out, err, resume=resume)
+
+
+def _run_and_report(
+    config: RunConfig,
+    client: Any,
+    out: Console,
+    err: Console,
+    resume: RunStore | None = None,
+    rerun_of: RunStore | None = None,
+) -> int:
+    from lab.checks import Finding, render_findings
+    from lab.plan import blueprint
+    from lab.progress import ConsoleReporter
+    from lab.runner import run
+    from lab.table import render_summary
+
     # The engine's CPU count, not this process's: the engine may be another machine.
     plan = blueprint(config, int(client.info().get("NCPU") or _host_cpus()))
     for note in plan.notes:
         err.print(f"note: {note}", highlight=False, markup=False)
-    outcome = run(client, plan, ROOT, ConsoleReporter(err), resume)
+    outcome = run(client, plan, ROOT, ConsoleReporter(err), resume, rerun_of)
     render_summary(outcome.summary, out)
     render_findings([Finding.from_dict(f) for f in outcome.summary["findings"]], out)
     err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)
@@ -140,6 +154,18 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         )
         return EXIT_TRIAL_FAILED
     return 0
+
+
+def cmd_rerun(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from lab.config import config_from_dict
+    from lab.engine import connect
+    from lab.store import RunStore
+
+    original = RunStore.existing(Path(args.run_dir))
+    parameters = dict(original.read_run()["parameters"])
+    if args.out:
+        parameters["out"] = args.out
+    return _run_and_report(config_from_dict(parameters), connect(), out, err, rerun_of=original)
 
 
 def cmd_clean(args: argparse.Namespace, out: Console, _err: Console) -> int:
@@ -177,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only the trials missing from an interrupted run, into the same folder",
     )
     run.set_defaults(func=cmd_run)
+    rerun = sub.add_parser(
+        "rerun",
+        help="run again with exactly the parameters and images recorded in a run's run.json",
+    )
+    rerun.add_argument("run_dir", metavar="RUN_DIR")
+    rerun.add_argument("--out", metavar="DIR", help="results folder (default: the run's own)")
+    rerun.set_defaults(func=cmd_rerun)
     clean = sub.add_parser(
         "clean", help="remove every container and network labelled lab.managed=true"
     )

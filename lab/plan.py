@@ -24,8 +24,8 @@ from lab.placement import (
 # response, take stats snapshots (each about 1 s), stop and remove it. Measured: a
 # default run of 20 trials of 8 + 2 s took 277 s on 2 cores, about 3.6 s over per trial.
 TRIAL_OVERHEAD_S = 4.0
-# Once per run: the network, the Redis container and its readiness check.
-RUN_OVERHEAD_S = 10.0
+# Once per run: the network, Redis and its readiness, the calibration (3 x 2 s).
+RUN_OVERHEAD_S = 15.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,13 +19,14 @@ from typing import Any, Protocol
 import docker.errors
 import requests
 
-from lab import __version__, host
+from lab import __version__, calibrate, host
 from lab.assess import annotate, assess, ceiling_rps
 from lab.build import Built, build_all
 from lab.catalog import CEILING
 from lab.engine import ENGINE_HINT, engine_facts
 from lab.errors import EngineUnavailable, Interrupted, RunAborted, UsageError
 from lab.imagespec import BASE_IMAGE
+from lab.labels import managed
 from lab.plan import Blueprint, Trial
 from lab.records import TrialRecord
 from lab.stack import RunStack, StackError, applied_limits, isolation_facts
@@ -72,12 +73,17 @@ def provenance(client: Any, root: Path, built: Sequence[Built]) -> dict[str, Any
     for item in built:
         image = client.images.get(item.image_id)
         images[item.name] = {"tag": item.tag, "id": item.image_id, "labels": image.labels}
-    base = client.images.get(BASE_IMAGE)
+    try:
+        base = client.images.get(BASE_IMAGE)
+        base_image = {"tag": BASE_IMAGE, "id": base.id, "labels": base.labels}
+    except docker.errors.ImageNotFound:
+        # A machine that received only the run's images can run them without the base.
+        base_image = {"tag": BASE_IMAGE, "id": None, "labels": {}}
     engine = engine_facts(client)
     return {
         "lab": {"version": __version__, "git": host.git_revision(root)},
         "images": images,
-        "base_image": {"tag": BASE_IMAGE, "id": base.id, "labels": base.labels},
+        "base_image": base_image,
         "locks": {
             name: data["labels"].get("lab.lock-hash")
             for name, data in images.items()
@@ -100,11 +106,16 @@ def run(
     root: Path,
     reporter: Reporter,
     resume: RunStore | None = None,
+    rerun_of: RunStore | None = None,
 ) -> RunOutcome:
     """Carry out `plan`; with `resume`, only the trials missing from that run's folder."""
     config = plan.config
-    built = build_all(client, root, root / ".lab", reporter.message)
-    images = {item.name: item.tag for item in built}
+    if rerun_of is not None:
+        built = recorded_images(client, rerun_of)
+    else:
+        built = build_all(client, root, root / ".lab", reporter.message)
+    # Containers start from the image ID: exactly the bytes recorded, whatever the tags say.
+    images = {item.name: item.image_id for item in built}
     started = time.monotonic()
     if resume is not None:
         store = resume
@@ -115,6 +126,9 @@ def run(
         run_id = new_run_id(config.preset)
         store = RunStore.create(Path(config.out), run_id)
         run_doc = _new_run_doc(run_id, plan, client, root, built)
+        if rerun_of is not None:
+            original = rerun_of.read_run()
+            run_doc["rerun_of"] = {"run_id": original["run_id"], "run_dir": str(rerun_of.run_dir)}
         records = []
     done = {record.index for record in records}
     todo = [trial for trial in plan.trials if trial.index not in done]
@@ -145,6 +159,15 @@ def run(
             "redis": isolation_facts(stack.redis),
             "wrk": isolation_facts(stack.load),
         }
+        if "calibration" not in run_doc:
+            reporter.message("calibration: a fixed Python workload on the app's CPUs")
+            run_doc["calibration"] = calibrate.measure(
+                client,
+                images["aio"],
+                plan.placement.app,
+                managed(run_id=run_id, role="calibration"),
+            )
+            reporter.message(f"calibration: {run_doc['calibration']['score']:,.0f} rounds/s")
         if config.ceiling and "ceiling" not in run_doc:
             run_doc["ceiling"] = measure_ceiling(stack, plan, settings, store, reporter)
         store.write_run(run_doc)
@@ -195,6 +218,24 @@ def run(
             run_doc.setdefault("resumed_at", []).append(utc_now())
         store.write_run(run_doc)
     return RunOutcome(store.run_dir, tuple(records), summary, len(plan.trials))
+
+
+def recorded_images(client: Any, store: RunStore) -> list[Built]:
+    """The images a run recorded, by ID; refused when one is not on this engine."""
+    run_doc = store.read_run()
+    built = []
+    for name, data in run_doc["provenance"]["images"].items():
+        try:
+            client.images.get(data["id"])
+        except docker.errors.ImageNotFound as exc:
+            raise UsageError(
+                f"{store.run_dir}: image {data['tag']} ({data['id'][:19]}) recorded by the run "
+                "is not on this engine",
+                "load the run's images with `python -m lab bundle load FILE`, from a bundle "
+                f"saved by `python -m lab bundle save FILE --run {store.run_dir}`",
+            ) from exc
+        built.append(Built(name, data["tag"], data["id"], rebuilt=False))
+    return built
 
 
 def measure_ceiling(

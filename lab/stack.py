@@ -92,7 +92,7 @@ def isolation_facts(container: Any) -> dict[str, Any]:
     }
 
 
-def _cpu_kwargs(slot: CpuSlot) -> dict[str, Any]:
+def cpu_kwargs(slot: CpuSlot) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"cpuset_cpus": slot.cpuset}
     if slot.nano_cpus is not None:
         kwargs["nano_cpus"] = slot.nano_cpus
@@ -150,7 +150,7 @@ class RunStack:
             detach=True,
             network=self.network.name,
             labels=self._labels("redis"),
-            **_cpu_kwargs(redis),
+            **cpu_kwargs(redis),
             **hardening("redis"),
         )
         self.network.disconnect(self.redis)
@@ -162,7 +162,7 @@ class RunStack:
             detach=True,
             network=self.network.name,
             labels=self._labels("wrk"),
-            **_cpu_kwargs(wrk),
+            **cpu_kwargs(wrk),
             **hardening("wrk"),
         )
         self._wait_for_redis()
@@ -191,7 +191,7 @@ class RunStack:
             labels=self._labels("app"),
             network=self.network.name,
             dns_opt=DNS_OPTIONS,
-            **_cpu_kwargs(slot),
+            **cpu_kwargs(slot),
             **hardening("app"),
         )
         # The alias lets every trial's fresh container answer at the same URL.
@@ -213,7 +213,7 @@ class RunStack:
             detach=True,
             network_mode=f"container:{app.id}",
             labels=self._labels("wrk"),
-            **_cpu_kwargs(self._wrk_slot),
+            **cpu_kwargs(self._wrk_slot),
             **hardening("wrk"),
         )
         return LoadClient(container, f"http://127.0.0.1:{APP_PORT}", owned=True)

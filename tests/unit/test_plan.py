@@ -189,7 +189,7 @@ def test_render_plan_lists_parameters_placement_trials_and_estimate() -> None:
         assert expected in [line.split() for line in lines]
     estimate = format_duration(estimate_seconds(plan, config))
     assert f"estimated wall time: {estimate}" in text
-    assert "estimated wall time: 5m 4s" in text
+    assert "estimated wall time: 5m 9s" in text
 
 
 def test_render_plan_shows_a_quota() -> None:
@@ -199,4 +199,4 @@ def test_render_plan_shows_a_quota() -> None:
     app_line = next(line for line in text.splitlines() if line.split()[:1] == ["app"])
     assert "quota 0.5" in app_line
     assert "notes" not in text.split()
-    assert "estimated wall time: 0m 45s" in text
+    assert "estimated wall time: 0m 50s" in text
