@@ -24,6 +24,7 @@ bench: $(STAMP) engine ## run the benchmark on the default preset (builds what i
 	$(PY) -m lab run
 
 test: $(STAMP) engine ## every test: unit, then integration on a real engine (builds what it needs)
+	@bash scripts/ensure-test-tools.sh
 	$(PY) -m lab build
 	$(PY) -m pytest $(PYTEST_ARGS)
 

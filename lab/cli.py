@@ -168,6 +168,27 @@ def cmd_rerun(args: argparse.Namespace, out: Console, err: Console) -> int:
     return _run_and_report(config_from_dict(parameters), connect(), out, err, rerun_of=original)
 
 
+def cmd_compose(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from lab.compose import render_compose
+
+    target = ROOT / "compose.yaml"
+    text = render_compose(args.host_cpus)
+    if args.check:
+        if target.read_text() != text:
+            err.print(
+                f"lab: {target} is not what `python -m lab compose` renders now; "
+                "run it and commit the result",
+                highlight=False,
+                markup=False,
+            )
+            return EXIT_TRIAL_FAILED
+        out.print(f"{target} is current", highlight=False)
+        return 0
+    target.write_text(text)
+    out.print(f"wrote {target}", highlight=False)
+    return 0
+
+
 def cmd_clean(args: argparse.Namespace, out: Console, _err: Console) -> int:
     from lab.cleanup import remove_managed
     from lab.engine import connect
@@ -210,6 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("run_dir", metavar="RUN_DIR")
     rerun.add_argument("--out", metavar="DIR", help="results folder (default: the run's own)")
     rerun.set_defaults(func=cmd_rerun)
+    compose = sub.add_parser("compose", help="render compose.yaml from the lab's settings")
+    compose.add_argument("--check", action="store_true", help="exit 1 if compose.yaml is stale")
+    compose.add_argument(
+        "--host-cpus", type=int, default=2, help="the host the placement is for (default: 2)"
+    )
+    compose.set_defaults(func=cmd_compose)
     clean = sub.add_parser(
         "clean", help="remove every container and network labelled lab.managed=true"
     )
