@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lab import __version__
+from lab.bundle_cli import register as register_bundle
 from lab.config import RunConfig
 from lab.errors import (
     EXIT_INTERRUPTED,
@@ -27,6 +28,7 @@ from lab.errors import (
     UsageError,
 )
 from lab.options import add_run_options
+from lab.results_cli import register as register_results
 from lab.store import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,6 +136,7 @@ def _run_and_report(
     from lab.checks import Finding, render_findings
     from lab.plan import blueprint
     from lab.progress import ConsoleReporter
+    from lab.report import write_reports
     from lab.runner import run
     from lab.table import render_summary
 
@@ -145,6 +148,8 @@ def _run_and_report(
     render_summary(outcome.summary, out)
     render_findings([Finding.from_dict(f) for f in outcome.summary["findings"]], out)
     err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)
+    _, html = write_reports(outcome.run_dir)
+    err.print(f"report: {html}", highlight=False, markup=False)
     if outcome.failed:
         err.print(
             f"lab: {outcome.failed} of {outcome.planned} trials failed; "
@@ -231,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("run_dir", metavar="RUN_DIR")
     rerun.add_argument("--out", metavar="DIR", help="results folder (default: the run's own)")
     rerun.set_defaults(func=cmd_rerun)
+    register_bundle(sub)
+    register_results(sub)
     compose = sub.add_parser("compose", help="render compose.yaml from the lab's settings")
     compose.add_argument("--check", action="store_true", help="exit 1 if compose.yaml is stale")
     compose.add_argument(

@@ -45,15 +45,15 @@ class _Block:
 def render_summary(summary: Mapping[str, Any], console: Console) -> None:
     """Print the comparison table, then one line per ratio."""
     apps = _apps(summary)
-    blocks = _blocks(summary, apps)
-    if not blocks:
+    found = blocks(summary, apps)
+    if not found:
         console.print("no trials recorded")
         return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     table.add_column("")
     for app in apps:
         table.add_column(Text(app), justify="right")
-    for number, block in enumerate(blocks):
+    for number, block in enumerate(found):
         if number:
             table.add_section()
         table.add_row(Text(block.title, style="bold"), *([""] * len(apps)))
@@ -69,7 +69,7 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
     """The same content as render_summary, as plain aligned text lines."""
     apps = _apps(summary)
     lines: list[str] = []
-    for block in _blocks(summary, apps):
+    for block in blocks(summary, apps):
         grid = [("", *apps)] + [
             (label, *values) for label, values in zip(ROW_LABELS, block.rows, strict=True)
         ]
@@ -118,7 +118,7 @@ def _apps(summary: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(str(cell["app"]) for cell in summary.get("cells", [])))
 
 
-def _blocks(summary: Mapping[str, Any], apps: Sequence[str]) -> list[_Block]:
+def blocks(summary: Mapping[str, Any], apps: Sequence[str]) -> list[_Block]:
     levels: dict[tuple[str, int], dict[str, Mapping[str, Any]]] = {}
     for cell in summary.get("cells", []):
         levels.setdefault((cell["scenario"], cell["connections"]), {})[cell["app"]] = cell
