@@ -64,6 +64,37 @@ class Difference:
 
 
 @dataclass(frozen=True, slots=True)
+class Calibration:
+    """Both runs' calibration scores: how fast B's app CPUs ran the fixed workload vs A's."""
+
+    score_a: float
+    score_b: float
+    same_cpu_model: bool
+
+    @property
+    def factor(self) -> float:
+        return self.score_b / self.score_a
+
+    def advice(self) -> str:
+        if not self.same_cpu_model:
+            return (
+                "the CPU models differ: trust the normalised ratios for how the apps compare,"
+                " the raw ones for what each machine delivers"
+            )
+        if abs(self.factor - 1) > 0.05:
+            return (
+                f"same CPU model, but B's app CPUs ran the workload {self.factor:.2f}{TIMES}"
+                " as fast (frequency, load, noisy neighbours): prefer the normalised ratios"
+            )
+        return "same CPU model and a calibration within 5%: trust the raw ratios"
+
+
+def calibration_of(run: RunData) -> float | None:
+    score = _object(run.run.get("calibration")).get("score")
+    return float(score) if isinstance(score, int | float) and score > 0 else None
+
+
+@dataclass(frozen=True, slots=True)
 class Comparison:
     run_a: str
     run_b: str
@@ -74,6 +105,7 @@ class Comparison:
     differences: tuple[Difference, ...]
     # Why the runs cannot be judged; None when they can.
     problem: str | None
+    calibration: Calibration | None = None
 
     @property
     def verdict(self) -> str:
@@ -116,7 +148,16 @@ def compare_runs(a: RunData, b: RunData, threshold_pct: float = 5.0) -> Comparis
         only_in_b=tuple(_name(key) for key in cells_b if key not in cells_a),
         differences=tuple(provenance_differences(a, b)),
         problem=problem,
+        calibration=_calibration(a, b),
     )
+
+
+def _calibration(a: RunData, b: RunData) -> Calibration | None:
+    score_a, score_b = calibration_of(a), calibration_of(b)
+    if score_a is None or score_b is None:
+        return None
+    model = [_object(run.provenance.get("host")).get("cpu_model") for run in (a, b)]
+    return Calibration(score_a, score_b, model[0] == model[1])
 
 
 def provenance_differences(a: RunData, b: RunData) -> list[Difference]:
@@ -148,6 +189,7 @@ def comparison_lines(comparison: Comparison) -> list[str]:
         cells = [row[0].ljust(widths[0])]
         cells += [value.rjust(width) for value, width in zip(row[1:-1], widths[1:-1], strict=True)]
         lines.append(("  ".join([*cells, row[-1]])).rstrip())
+    lines += _normalised_lines(c)
     if c.only_in_a:
         lines.append(f"only in A (not compared): {', '.join(c.only_in_a)}")
     if c.only_in_b:
@@ -158,6 +200,27 @@ def comparison_lines(comparison: Comparison) -> list[str]:
     else:
         lines += ["", "the runs were made the same way (images, CPUs, placement, engine, flags)"]
     lines += ["", _verdict_line(c)]
+    return lines
+
+
+def _normalised_lines(c: Comparison) -> list[str]:
+    cal = c.calibration
+    if cal is None:
+        return ["", "no calibration in one of the runs: only raw ratios"]
+    lines = [
+        "",
+        f"calibration (rounds/s of a fixed workload on the app's CPUs): A {cal.score_a:,.0f},"
+        f" B {cal.score_b:,.0f}, B/A {cal.factor:.3f}{TIMES}",
+        f"normalised B/A = raw B/A / {cal.factor:.3f} {DASH} {cal.advice()}",
+    ]
+    for cell in c.cells:
+        if cell.ratio is None or cell.ci95 is None:
+            continue
+        low, high = (bound / cal.factor for bound in cell.ci95)
+        lines.append(
+            f"  {cell.name}: raw {cell.ratio:.3f}{TIMES}, normalised"
+            f" {cell.ratio / cal.factor:.3f}{TIMES} (95% CI {low:.3f}{DASH}{high:.3f}{TIMES})"
+        )
     return lines
 
 
@@ -174,6 +237,23 @@ def comparison_json(comparison: Comparison) -> dict[str, Any]:
         "only_in_a": list(c.only_in_a),
         "only_in_b": list(c.only_in_b),
         "provenance_differences": [asdict(d) for d in c.differences],
+        "calibration": None
+        if c.calibration is None
+        else {
+            "score_a": c.calibration.score_a,
+            "score_b": c.calibration.score_b,
+            "factor": c.calibration.factor,
+            "advice": c.calibration.advice(),
+            "normalised": [
+                {
+                    "cell": cell.name,
+                    "ratio": cell.ratio / c.calibration.factor,
+                    "ci95": [bound / c.calibration.factor for bound in cell.ci95],
+                }
+                for cell in c.cells
+                if cell.ratio is not None and cell.ci95 is not None
+            ],
+        },
     }
 
 

@@ -214,3 +214,39 @@ def test_the_real_run_against_itself() -> None:
     assert (
         lines[-1] == "verdict: no difference, no cell of 4 changed beyond the noise and 5% – exit 0"
     )
+
+
+def test_ratios_are_normalised_by_the_calibration_of_each_run() -> None:
+    # B's machine runs the fixed workload 1.25x as fast and serves 1.25x the requests:
+    # raw, a 25% gain; normalised, the same.
+    a = _run("a", {("aio", "hello"): STEADY}, calibration={"score": 40_000.0})
+    b = _run(
+        "b",
+        {("aio", "hello"): _scaled(STEADY, 1.25)},
+        calibration={"score": 50_000.0},
+        provenance={**BASE_RUN["provenance"], "host": {"cpu_model": "a faster CPU"}},
+    )
+    comparison = compare_runs(a, b)
+    assert comparison.calibration is not None
+    assert comparison.calibration.factor == pytest.approx(1.25)
+    assert "CPU models differ" in comparison.calibration.advice()
+    text = "\n".join(comparison_lines(comparison))
+    assert "raw 1.250×, normalised 1.000×" in text
+    normalised = comparison_json(comparison)["calibration"]["normalised"][0]
+    assert normalised["ratio"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_same_cpu_and_close_calibration_trusts_the_raw_ratios() -> None:
+    a = _run("a", {("aio", "hello"): STEADY}, calibration={"score": 40_000.0})
+    b = _run("b", {("aio", "hello"): STEADY}, calibration={"score": 40_800.0})
+    comparison = compare_runs(a, b)
+    assert comparison.calibration is not None
+    assert comparison.calibration.advice().endswith("trust the raw ratios")
+
+
+def test_without_a_calibration_only_raw_ratios_are_shown() -> None:
+    a = _run("a", {("aio", "hello"): STEADY})
+    assert "calibration" not in BASE_RUN  # the fixture predates calibration
+    comparison = compare_runs(a, a)
+    assert comparison.calibration is None
+    assert "only raw ratios" in "\n".join(comparison_lines(comparison))
