@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lab.config import RunConfig
 from lab.placement import (
@@ -24,6 +24,7 @@ from lab.placement import (
 # response, take stats snapshots (each about 1 s), stop and remove it. Measured: a
 # default run of 20 trials of 8 + 2 s took 277 s on 2 cores, about 3.6 s over per trial.
 TRIAL_OVERHEAD_S = 4.0
+AA_MIN_REPETITIONS = 3
 # Once per run: the network, Redis and its readiness, the calibration (3 x 2 s).
 RUN_OVERHEAD_S = 15.0
 
@@ -230,6 +231,14 @@ class Blueprint:
 
 def blueprint(config: RunConfig, host_cpus: int) -> Blueprint:
     """Placement, wrk threads, gunicorn workers, rounded connections and the trial order."""
+    notes: list[str] = []
+    if config.aa and config.repetitions < AA_MIN_REPETITIONS:
+        # One trial a variant cannot show whether two identical variants differ.
+        notes.append(
+            f"--aa: repetitions raised from {config.repetitions} to {AA_MIN_REPETITIONS}, "
+            "the fewest that can tell whether the two variants differ"
+        )
+        config = replace(config, repetitions=AA_MIN_REPETITIONS)
     placement = place(config.cpus, host_cpus)
     threads = wrk_threads(config, placement)
     connections, rounding = round_connection_levels(config.connections, threads)
@@ -239,6 +248,6 @@ def blueprint(config: RunConfig, host_cpus: int) -> Blueprint:
         threads=threads,
         workers=gunicorn_workers(config, placement),
         connections=connections,
-        notes=tuple(placement.notes) + tuple(rounding),
+        notes=tuple(notes) + tuple(placement.notes) + tuple(rounding),
         trials=make_plan(config, connections),
     )

@@ -12,6 +12,7 @@ from lab.plan import (
     TRIAL_OVERHEAD_S,
     Cell,
     Trial,
+    blueprint,
     estimate_seconds,
     format_duration,
     make_plan,
@@ -200,3 +201,11 @@ def test_render_plan_shows_a_quota() -> None:
     assert "quota 0.5" in app_line
     assert "notes" not in text.split()
     assert "estimated wall time: 0m 50s" in text
+
+
+def test_an_aa_run_has_enough_repetitions_to_tell_a_difference() -> None:
+    plan = blueprint(build_config("quick", {"aa": "aio"}), host_cpus=2)
+    assert plan.config.repetitions == 3
+    assert plan.config.apps == ("aio:a", "aio:b")
+    assert len(plan.trials) == 2 * 2 * 3
+    assert plan.notes[0].startswith("--aa: repetitions raised from 1 to 3")
