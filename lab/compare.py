@@ -70,12 +70,22 @@ class Calibration:
     score_a: float
     score_b: float
     same_cpu_model: bool
+    # max/min - 1 of each run's samples: how steady the machine was while calibrating.
+    spread_a: float = 0.0
+    spread_b: float = 0.0
 
     @property
     def factor(self) -> float:
         return self.score_b / self.score_a
 
     def advice(self) -> str:
+        noisy = max(self.spread_a, self.spread_b)
+        if noisy > NOISY_CALIBRATION:
+            return (
+                f"the calibration itself is noisy (its samples vary by up to {noisy:.0%} within"
+                " a run: the host's CPU speed changes from second to second), so the normalised"
+                " ratios are no better than the raw ones; compare runs made on a quiet host"
+            )
         if not self.same_cpu_model:
             return (
                 "the CPU models differ: trust the normalised ratios for how the apps compare,"
@@ -89,9 +99,18 @@ class Calibration:
         return "same CPU model and a calibration within 5%: trust the raw ratios"
 
 
+NOISY_CALIBRATION = 0.10
+
+
 def calibration_of(run: RunData) -> float | None:
     score = _object(run.run.get("calibration")).get("score")
     return float(score) if isinstance(score, int | float) and score > 0 else None
+
+
+def calibration_spread(run: RunData) -> float:
+    samples = _object(run.run.get("calibration")).get("samples")
+    values = [float(v) for v in samples or [] if isinstance(v, int | float) and v > 0]
+    return max(values) / min(values) - 1 if values else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +176,9 @@ def _calibration(a: RunData, b: RunData) -> Calibration | None:
     if score_a is None or score_b is None:
         return None
     model = [_object(run.provenance.get("host")).get("cpu_model") for run in (a, b)]
-    return Calibration(score_a, score_b, model[0] == model[1])
+    return Calibration(
+        score_a, score_b, model[0] == model[1], calibration_spread(a), calibration_spread(b)
+    )
 
 
 def provenance_differences(a: RunData, b: RunData) -> list[Difference]:
@@ -209,8 +230,9 @@ def _normalised_lines(c: Comparison) -> list[str]:
         return ["", "no calibration in one of the runs: only raw ratios"]
     lines = [
         "",
-        f"calibration (rounds/s of a fixed workload on the app's CPUs): A {cal.score_a:,.0f},"
-        f" B {cal.score_b:,.0f}, B/A {cal.factor:.3f}{TIMES}",
+        f"calibration (rounds/s of a fixed workload on the app's CPUs): A {cal.score_a:,.0f}"
+        f" (samples within {cal.spread_a:.0%}), B {cal.score_b:,.0f} (within {cal.spread_b:.0%}),"
+        f" B/A {cal.factor:.3f}{TIMES}",
         f"normalised B/A = raw B/A / {cal.factor:.3f} {DASH} {cal.advice()}",
     ]
     for cell in c.cells:

@@ -250,3 +250,20 @@ def test_without_a_calibration_only_raw_ratios_are_shown() -> None:
     comparison = compare_runs(a, a)
     assert comparison.calibration is None
     assert "only raw ratios" in "\n".join(comparison_lines(comparison))
+
+
+def test_a_noisy_calibration_is_called_out() -> None:
+    a = _run(
+        "a",
+        {("aio", "hello"): STEADY},
+        calibration={"score": 42_000.0, "samples": [60_000, 40_000, 42_000]},
+    )
+    b = _run(
+        "b",
+        {("aio", "hello"): STEADY},
+        calibration={"score": 65_000.0, "samples": [69_000, 41_000, 65_000]},
+    )
+    comparison = compare_runs(a, b)
+    assert comparison.calibration is not None
+    assert comparison.calibration.spread_a == pytest.approx(0.5)
+    assert "calibration itself is noisy" in comparison.calibration.advice()
