@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from lab.assess import assess
-from lab.checks import Finding, findings_lines
+from lab.checks import Finding
 from lab.errors import UsageError
 from lab.records import CPU_ROLES
 from lab.rundata import RunData, load_run
-from lab.table import DASH, ROW_LABELS, TIMES, format_rate, format_ratio
+from lab.table import DASH, ROW_LABELS, TIMES, format_rate, format_ratio, ratio_caveat
 from lab.table import blocks as table_blocks
 
 Rows = tuple[tuple[str, ...], ...]
@@ -48,7 +48,7 @@ class ReportContent:
     title: str
     subtitle: str
     headline: tuple[str, ...]
-    findings: tuple[str, ...]
+    findings: tuple[tuple[str, str], ...]  # (severity, text), worst first
     notes: tuple[str, ...]
     apps: tuple[str, ...]
     blocks: tuple[ResultBlock, ...]
@@ -111,7 +111,7 @@ def headline(summary: Mapping[str, Any]) -> list[str]:
             line += f" (95% CI {format_ratio(ci[0])}{DASH}{format_ratio(ci[1])}{TIMES})"
             if ci[0] <= 1 <= ci[1]:
                 line += f": the interval includes 1{TIMES}, no clear difference"
-        lines.append(line)
+        lines.append(line + ratio_caveat(summary, entry))
     if lines:
         return lines
     for cell in cells:
@@ -126,9 +126,9 @@ def headline(summary: Mapping[str, Any]) -> list[str]:
     return lines or ["no ok trials: there is nothing to compare"]
 
 
-def findings(data: RunData) -> list[str]:
-    """What a reader should know before trusting the numbers, worst first."""
-    found = []
+def findings(data: RunData) -> list[tuple[str, str]]:
+    """What a reader should know before trusting the numbers, worst first: (severity, text)."""
+    found: list[str] = []
     if data.status != "complete":
         found.append(
             f"the run is {data.status}: {len(data.records)} of {data.planned} trials recorded"
@@ -146,8 +146,9 @@ def findings(data: RunData) -> list[str]:
             f"the lab's git tree was dirty (uncommitted changes on {_short(git.get('sha'))}):"
             " the code that ran is not exactly that commit"
         )
-    # The lab's own checks, the same findings the terminal showed after the run.
-    return found + findings_lines(_findings(data))
+    # Then the lab's own checks: the findings the terminal showed after the run.
+    checks = [(f.severity, f"{f.message} {DASH} {f.remedy}") for f in _findings(data)]
+    return [("warning", text) for text in found] + checks
 
 
 def _findings(data: RunData) -> list[Finding]:

@@ -40,7 +40,9 @@ h3 { font-size: 15px; margin: 0 0 6px; }
 ul.findings { margin: 0; padding: 0; list-style: none; }
 ul.findings li { margin: 6px 0; padding: 7px 12px; border-radius: 5px; font-size: 14px; }
 li.warning { background: var(--warn-wash); border-left: 4px solid #e69f00; }
-li.note { background: #f4f5f7; border-left: 4px solid #9aa4ae; }
+li.note, li.info { background: #f4f5f7; border-left: 4px solid #9aa4ae; }
+li.error { background: #fdecea; border-left: 4px solid #c0392b; }
+li.error .tag { color: #c0392b; }
 li .tag { font-weight: 700; margin-right: 6px; }
 li.warning .tag { color: var(--warn); }
 .blocks, .facts { display: grid; gap: 18px 28px;
@@ -160,8 +162,8 @@ def _findings(content: ReportContent) -> str:
     if not content.findings and not content.notes:
         return ""
     items = [
-        f'<li class="warning"><span class="tag">warning</span>{escape(text)}</li>'
-        for text in content.findings
+        f'<li class="{severity}"><span class="tag">{severity}</span>{escape(text)}</li>'
+        for severity, text in content.findings
     ] + [
         f'<li class="note"><span class="tag">note</span>{escape(text)}</li>'
         for text in content.notes

@@ -13,7 +13,7 @@ def render_markdown(content: ReportContent) -> str:
     lines.append("")
     if content.findings or content.notes:
         lines += ["## Warnings and notes", ""]
-        lines += [f"- warning: {finding}" for finding in content.findings]
+        lines += [f"- {severity}: {text}" for severity, text in content.findings]
         lines += [f"- note: {note}" for note in content.notes]
         lines.append("")
     lines += ["## Results", ""]

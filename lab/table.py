@@ -157,6 +157,25 @@ def _share(role: Mapping[str, Any] | None) -> str:
     return f"{role['share'] * 100:.0f}%"
 
 
+def ratio_caveat(summary: Mapping[str, Any], entry: Mapping[str, Any]) -> str:
+    """Why a ratio must not stand as a headline on its own ('' when it may).
+
+    A cell whose trials had errors or failures is marked `headline_ok: false` by the
+    lab's checks; its ratio is still shown, never silently.
+    """
+    doubtful = [
+        cell["app"]
+        for cell in summary.get("cells", [])
+        if cell.get("headline_ok") is False
+        and cell["scenario"] == entry["scenario"]
+        and cell["connections"] == entry["connections"]
+        and cell["app"] in (entry["numerator"], entry["denominator"])
+    ]
+    if not doubtful:
+        return ""
+    return f" [{' and '.join(doubtful)} had errors or failed trials: see the findings]"
+
+
 def _ratio_lines(summary: Mapping[str, Any]) -> list[str]:
     lines = []
     for entry in summary.get("ratios", []):
@@ -172,4 +191,5 @@ def _ratio_lines(summary: Mapping[str, Any]) -> list[str]:
         else:
             interval = f"{format_ratio(ci[0])}{DASH}{format_ratio(ci[1])}"
             lines.append(head + f"{format_ratio(ratio)}{TIMES} (95% CI {interval})")
+        lines[-1] += ratio_caveat(summary, entry)
     return lines

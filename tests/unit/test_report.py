@@ -177,11 +177,12 @@ def test_headline_without_ok_trials() -> None:
 
 def test_findings_of_the_real_run() -> None:
     found = findings(load_run(FIXTURE))
-    assert found[0].startswith("1 of 20 trials failed")
+    assert found[0][0] == "warning" and found[0][1].startswith("1 of 20 trials failed")
     # Then the lab's own checks, worst first: the same findings the terminal shows.
-    assert found[1].startswith("WARNING hit @200 flask: 1 of 5 trials failed")
-    assert any(line.startswith("WARNING hello @200 aio: CV 19.1%") for line in found)
-    assert found[-1].startswith("INFO run: redis shares CPU 0 with wrk")
+    assert found[1][0] == "warning"
+    assert found[1][1].startswith("hit @200 flask: 1 of 5 trials failed")
+    assert any(text.startswith("hello @200 aio: CV 19.1%") for _, text in found)
+    assert found[-1][0] == "info" and found[-1][1].startswith("run: redis shares CPU 0 with wrk")
 
 
 def test_findings_flag_a_busy_load_generator_errors_few_trials_and_a_dirty_tree(
@@ -193,8 +194,8 @@ def test_findings_flag_a_busy_load_generator_errors_few_trials_and_a_dirty_tree(
     run_dir = write_run(tmp_path / "run", [busy], apps=["flask"], scenarios=["hello"])
     data = load_run(run_dir)
     dirty = {**data.provenance, "lab": {"version": "0.1.0", "git": {"sha": "abc", "dirty": True}}}
-    found = findings(replace(data, run={**data.run, "provenance": dirty}))
-    assert any(line.startswith("WARNING hello @200 flask: only 1 ok trial") for line in found)
+    found = [text for _, text in findings(replace(data, run={**data.run, "provenance": dirty}))]
+    assert any(line.startswith("hello @200 flask: only 1 ok trial") for line in found)
     assert any("wrk used 90% or more" in line and "97%" in line for line in found)
     assert any("hello @200 flask: 7 4xx/5xx responses" in line for line in found)
     assert any(line.startswith("the lab's git tree was dirty") for line in found)
@@ -204,8 +205,8 @@ def test_an_interrupted_run_is_reported_from_its_trials(tmp_path: Path) -> None:
     records = [trial(1), trial(2, app="aio", rps=3000)]
     run_dir = write_run(tmp_path / "run", records, with_summary=False, status="interrupted")
     content = build_content(load_run(run_dir))
-    assert content.findings[0] == "the run is interrupted: 2 of 2 trials recorded"
-    assert content.findings[1].startswith("summary.json is missing")
+    assert content.findings[0] == ("warning", "the run is interrupted: 2 of 2 trials recorded")
+    assert content.findings[1][1].startswith("summary.json is missing")
     markdown, page = write_reports(run_dir)
     assert "aio serves 3.0× flask's requests on hello" in _text(page.read_text())
     assert "recomputed" in markdown.read_text()

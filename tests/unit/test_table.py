@@ -10,7 +10,14 @@ import pytest
 from rich.console import Console
 
 from lab.summary import summarize
-from lab.table import format_latency, format_rate, format_ratio, render_summary, summary_lines
+from lab.table import (
+    format_latency,
+    format_rate,
+    format_ratio,
+    ratio_caveat,
+    render_summary,
+    summary_lines,
+)
 from tests.unit.fixtures import cpu, failed_trial, trial
 
 
@@ -184,3 +191,25 @@ def test_rates(value: float | None, text: str) -> None:
 @pytest.mark.parametrize(("value", "text"), [(5.43, "5.4"), (0.871, "0.87"), (12.0, "12.0")])
 def test_ratios(value: float, text: str) -> None:
     assert format_ratio(value) == text
+
+
+def test_a_ratio_over_a_cell_with_errors_says_so() -> None:
+    summary = {
+        "cells": [
+            {"app": "flask", "scenario": "hit", "connections": 200, "headline_ok": True},
+            {"app": "aio", "scenario": "hit", "connections": 200, "headline_ok": False},
+        ],
+        "ratios": [
+            {
+                "scenario": "hit",
+                "connections": 200,
+                "numerator": "aio",
+                "denominator": "flask",
+                "ratio": 2.4,
+                "ci95": [1.8, 2.6],
+            }
+        ],
+    }
+    assert ratio_caveat(summary, summary["ratios"][0]) == (
+        " [aio had errors or failed trials: see the findings]"
+    )
