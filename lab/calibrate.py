@@ -1,5 +1,7 @@
 """A fixed CPU-bound score measured in the app's placement: the run's calibration figure.
 
+Pure: the workload, how to read its output and the record; the runner runs it.
+
 Runs on two machines differ in CPU as much as in anything the apps do. The score —
 how many rounds of a fixed Python workload the apps' own interpreter completes per
 second on the app's CPUs — lets `compare` put figures from different machines on
@@ -56,22 +58,3 @@ def calibration_record(samples: list[float], image: str, slot: CpuSlot) -> dict[
         "cpuset": slot.cpuset,
         "cpus": slot.cpus,
     }
-
-
-def measure(client: Any, image: str, slot: CpuSlot, labels: dict[str, str]) -> dict[str, Any]:
-    """Run the workload SAMPLES times in a throwaway container on the app's CPUs."""
-    from lab.stack import cpu_kwargs, hardening
-
-    samples = []
-    for _ in range(SAMPLES):
-        output = client.containers.run(
-            image,
-            ["python3", "-c", WORKLOAD],
-            network_mode="none",
-            labels=labels,
-            remove=True,
-            **cpu_kwargs(slot),
-            **hardening("app"),
-        )
-        samples.append(parse_score(output.decode()))
-    return calibration_record(samples, image, slot)

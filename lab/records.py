@@ -210,15 +210,15 @@ def record_from_wrk(
     counter_before: int | None = None,
     counter_after: int | None = None,
     verification: Mapping[str, Any] | None = None,
-    verification_failure: str | None = None,
+    failure: str | None = None,
     app_log: str | None = None,
 ) -> TrialRecord:
     """The record of a trial whose wrk run finished: parses `wrk.stdout` itself.
 
     The trial is "failed" when wrk's output is unusable or wrk exited non-zero, when the
     /hit invariant (checked if both counters are given) does not hold, or when
-    `verification_failure` says why the caller's verification failed. `app_log` is kept
-    only for a failed trial.
+    `failure` says why the caller found it failed (a wrong answer, an app that died).
+    `app_log` is kept only for a failed trial.
     """
     if (counter_before is None) != (counter_after is None):
         raise ValueError("give both counter_before and counter_after, or neither")
@@ -244,7 +244,7 @@ def record_from_wrk(
         result = parse_wrk_output(wrk.stdout)
     except WrkOutputError as exc:
         reasons.append(f"unusable wrk output: {exc}")
-        reasons.extend(_verification_reasons(verification_failure))
+        reasons.extend(_failure_reasons(failure))
         return replace(base, reason="; ".join(reasons))
 
     invariant = None
@@ -254,7 +254,7 @@ def record_from_wrk(
         )
         if not invariant["holds"]:
             reasons.append(_invariant_reason(invariant, connections))
-    reasons.extend(_verification_reasons(verification_failure))
+    reasons.extend(_failure_reasons(failure))
     failed = bool(reasons)
     return replace(
         base,
@@ -340,7 +340,7 @@ def _invariant_reason(invariant: Mapping[str, Any], connections: int) -> str:
     )
 
 
-def _verification_reasons(failure: str | None) -> list[str]:
+def _failure_reasons(failure: str | None) -> list[str]:
     return [] if failure is None else [f"verification failed: {failure}"]
 
 

@@ -11,7 +11,7 @@ import datetime
 import platform
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,13 +26,12 @@ from lab.catalog import CEILING
 from lab.engine import ENGINE_HINT, engine_facts
 from lab.errors import EngineUnavailable, Interrupted, RunAborted, UsageError
 from lab.imagespec import BASE_IMAGE
-from lab.labels import managed
 from lab.plan import Blueprint, Trial
 from lab.records import TrialRecord
 from lab.stack import RunStack, StackError, applied_limits, isolation_facts
 from lab.store import RUN_SCHEMA_VERSION, RunStore
 from lab.summary import summarize
-from lab.trial import TrialSettings, run_trial
+from lab.trial import run_trial
 
 
 class Reporter(Protocol):
@@ -133,19 +132,6 @@ def run(
     done = {record.index for record in records}
     todo = [trial for trial in plan.trials if trial.index not in done]
     store.write_run(run_doc)
-    settings = TrialSettings(
-        images=images,
-        placement=plan.placement,
-        threads=plan.threads,
-        workers=plan.workers,
-        duration_s=config.duration_s,
-        warmup_s=config.warmup_s,
-        timeout_s=config.timeout_s,
-        access_log=config.access_log,
-        ready_timeout_s=config.ready_timeout_s,
-        app_env=config.app_env,
-        network_path=config.network_path,
-    )
     stack = RunStack(client, run_id)
     status = "failed"
     try:
@@ -161,21 +147,16 @@ def run(
         }
         if "calibration" not in run_doc:
             reporter.message("calibration: a fixed Python workload on the app's CPUs")
-            run_doc["calibration"] = calibrate.measure(
-                client,
-                images["aio"],
-                plan.placement.app,
-                managed(run_id=run_id, role="calibration"),
-            )
+            run_doc["calibration"] = measure_calibration(stack, images["aio"], plan)
             reporter.message(f"calibration: {run_doc['calibration']['score']:,.0f} rounds/s")
         if config.ceiling and "ceiling" not in run_doc:
-            run_doc["ceiling"] = measure_ceiling(stack, plan, settings, store, reporter)
+            run_doc["ceiling"] = measure_ceiling(stack, plan, images, store, reporter)
         store.write_run(run_doc)
         estimate_s = plan.estimate_s * len(todo) / len(plan.trials)
         reporter.begin(store.run_dir, todo, len(plan.trials), estimate_s)
         for trial in todo:
             reporter.trial_started(trial)
-            record = run_trial(stack, trial, settings, utc_now)
+            record = run_trial(stack, trial, plan, images, utc_now)
             store.write_trial(record)
             records.append(record)
             reporter.trial_finished(record)
@@ -220,6 +201,17 @@ def run(
     return RunOutcome(store.run_dir, tuple(records), summary, len(plan.trials))
 
 
+def measure_calibration(stack: RunStack, image: str, plan: Blueprint) -> dict[str, Any]:
+    """The calibration workload, run SAMPLES times in the app image on the app's CPUs."""
+    slot = plan.placement.app
+    command = ["python3", "-c", calibrate.WORKLOAD]
+    samples = [
+        calibrate.parse_score(stack.run_to_end("app", f"calibration-{n}", image, slot, command))
+        for n in range(1, calibrate.SAMPLES + 1)
+    ]
+    return calibrate.calibration_record(samples, image, slot)
+
+
 def recorded_images(client: Any, store: RunStore) -> list[Built]:
     """The images a run recorded, by ID; refused when one is not on this engine."""
     run_doc = store.read_run()
@@ -239,14 +231,18 @@ def recorded_images(client: Any, store: RunStore) -> list[Built]:
 
 
 def measure_ceiling(
-    stack: RunStack, plan: Blueprint, settings: TrialSettings, store: RunStore, reporter: Reporter
+    stack: RunStack,
+    plan: Blueprint,
+    images: Mapping[str, str],
+    store: RunStore,
+    reporter: Reporter,
 ) -> dict[str, Any]:
     """The harness ceiling: the static server, in the app's placement, at each level."""
     records = []
     for connections in plan.connections:
         reporter.message(f"ceiling: {CEILING.name} hello @{connections} (harness ceiling)")
         trial = Trial(0, CEILING.name, "hello", connections, 1)
-        records.append(run_trial(stack, trial, settings, utc_now))
+        records.append(run_trial(stack, trial, plan, images, utc_now))
     store.write_ceiling([record.to_dict() for record in records])
     by_level = {
         str(r.connections): {"rps": r.rps, "status": r.status, "reason": r.reason} for r in records

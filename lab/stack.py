@@ -138,33 +138,44 @@ class RunStack:
     def _name(self, role: str) -> str:
         return f"lab-{self.run_id}-{role}"
 
+    def _create(
+        self,
+        role: str,
+        name: str,
+        image: str,
+        slot: CpuSlot,
+        alias: str | None = None,
+        **options: Any,
+    ) -> Any:
+        """A container of this run: named, labelled, confined and pinned to `slot`.
+
+        On the run's network unless `options` say otherwise; `alias` is the name it
+        answers to there (each trial's fresh app container is `app`).
+        """
+        if "network_mode" not in options:
+            endpoint = self.client.api.create_endpoint_config(aliases=[alias] if alias else None)
+            options.update(
+                network=self.network.name, networking_config={self.network.name: endpoint}
+            )
+        return self.client.containers.create(
+            image,
+            name=self._name(name),
+            labels=self._labels(role),
+            **cpu_kwargs(slot),
+            **hardening(role),
+            **options,
+        )
+
     def open(self, redis_image: str, load_image: str, redis: CpuSlot, wrk: CpuSlot) -> None:
         self._load_image = load_image
         self._wrk_slot = wrk
         self.network = self.client.networks.create(
             self._name("net"), driver="bridge", internal=True, labels=self._labels("network")
         )
-        self.redis = self.client.containers.run(
-            redis_image,
-            name=self._name("redis"),
-            detach=True,
-            network=self.network.name,
-            labels=self._labels("redis"),
-            **cpu_kwargs(redis),
-            **hardening("redis"),
-        )
-        self.network.disconnect(self.redis)
-        self.network.connect(self.redis, aliases=[REDIS_ALIAS])
-        self.load = self.client.containers.run(
-            load_image,
-            ["sleep", "infinity"],
-            name=self._name("wrk"),
-            detach=True,
-            network=self.network.name,
-            labels=self._labels("wrk"),
-            **cpu_kwargs(wrk),
-            **hardening("wrk"),
-        )
+        self.redis = self._create("redis", "redis", redis_image, redis, alias=REDIS_ALIAS)
+        self.redis.start()
+        self.load = self._create("wrk", "wrk", load_image, wrk, command=["sleep", "infinity"])
+        self.load.start()
         self._wait_for_redis()
 
     def _wait_for_redis(self, timeout_s: float = 20.0) -> None:
@@ -184,19 +195,15 @@ class RunStack:
             "REDIS_URL": f"redis://{REDIS_ALIAS}:6379/0",
             **dict(settings.extra_env),
         }
-        container = self.client.containers.create(
+        container = self._create(
+            "app",
+            f"app-{trial_index}",
             settings.image,
-            name=self._name(f"app-{trial_index}"),
+            slot,
+            alias=APP_ALIAS,  # every trial's fresh container answers at the same URL
             environment=env,
-            labels=self._labels("app"),
-            network=self.network.name,
             dns_opt=DNS_OPTIONS,
-            **cpu_kwargs(slot),
-            **hardening("app"),
         )
-        # The alias lets every trial's fresh container answer at the same URL.
-        self.network.disconnect(container)
-        self.network.connect(container, aliases=[APP_ALIAS])
         container.start()
         return container
 
@@ -206,16 +213,15 @@ class RunStack:
         if network_path == "bridge":
             return LoadClient(self.load, f"http://{APP_ALIAS}:{APP_PORT}", owned=False)
         assert self._wrk_slot is not None
-        container = self.client.containers.run(
+        container = self._create(
+            "wrk",
+            f"wrk-{trial_index}",
             self._load_image,
-            ["sleep", "infinity"],
-            name=self._name(f"wrk-{trial_index}"),
-            detach=True,
+            self._wrk_slot,
+            command=["sleep", "infinity"],
             network_mode=f"container:{app.id}",
-            labels=self._labels("wrk"),
-            **cpu_kwargs(self._wrk_slot),
-            **hardening("wrk"),
         )
+        container.start()
         return LoadClient(container, f"http://127.0.0.1:{APP_PORT}", owned=True)
 
     def exec_load(self, command: list[str], on: Any = None) -> ExecOutput:
@@ -240,6 +246,23 @@ class RunStack:
                 f"{(output.stderr or output.stdout).strip()[-200:]}"
             ) from exc
         return report
+
+    def run_to_end(
+        self, role: str, name: str, image: str, slot: CpuSlot, command: list[str]
+    ) -> str:
+        """A throwaway container with no network at all; its stdout once it exits."""
+        container = self._create(role, name, image, slot, command=command, network_mode="none")
+        try:
+            container.start()
+            status = container.wait()
+            output: bytes = container.logs(stdout=True, stderr=False)
+            if status.get("StatusCode") != 0:
+                raise StackError(
+                    f"{name} exited {status.get('StatusCode')}: {self.log_tail(container, 5)}"
+                )
+            return output.decode(errors="replace")
+        finally:
+            self.remove(container)
 
     def redis_command(self, *args: str) -> str:
         try:

@@ -9,8 +9,7 @@ The order of a trial:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import docker.errors
@@ -18,8 +17,7 @@ import requests
 
 from lab.catalog import SCENARIOS, target
 from lab.cpu import CpuUse, cpu_use
-from lab.placement import Placement
-from lab.plan import Trial
+from lab.plan import Blueprint, Trial
 from lab.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
 from lab.stack import (
     AppSettings,
@@ -37,30 +35,16 @@ REPORTER = "/opt/lab/report.lua"
 Clock = Callable[[], str]
 
 
-@dataclass(frozen=True, slots=True)
-class TrialSettings:
-    images: dict[str, str]
-    placement: Placement
-    threads: int
-    workers: int
-    duration_s: float
-    warmup_s: float
-    timeout_s: float
-    access_log: bool
-    ready_timeout_s: float = 30.0
-    app_env: tuple[tuple[str, str], ...] = ()
-    network_path: str = "bridge"
-
-
 def wrk_command(
     url: str, threads: int, connections: int, seconds: float, timeout_s: float
 ) -> list[str]:
+    # The configuration holds whole seconds only: wrk's -d and --timeout take no fractions.
     return [
         "wrk",
         f"-t{threads}",
         f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
-        f"--timeout={max(1, round(timeout_s))}s",
+        f"-d{int(seconds)}s",
+        f"--timeout={int(timeout_s)}s",
         "--latency",
         "-s",
         REPORTER,
@@ -69,46 +53,44 @@ def wrk_command(
 
 
 class _TrialFailed(Exception):
-    def __init__(self, reason: str, verification: dict[str, Any] | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.verification = verification
+    """Ends a trial before wrk runs; the message is the trial's reason."""
 
 
-def run_trial(stack: RunStack, trial: Trial, settings: TrialSettings, now: Clock) -> TrialRecord:
-    """Run `trial` and return its record; failures are records too, never exceptions."""
+def run_trial(
+    stack: RunStack, trial: Trial, plan: Blueprint, images: Mapping[str, str], now: Clock
+) -> TrialRecord:
+    """Run `trial` and return its record; failures are records too, never exceptions.
+
+    `images` maps each image name to the image ID the containers start from.
+    """
+    config = plan.config
     app = target(trial.app)
     scenario = SCENARIOS[trial.scenario]
-    started_at = now()
     common: dict[str, Any] = {
         "index": trial.index,
         "app": trial.app,
         "scenario": trial.scenario,
         "connections": trial.connections,
         "repetition": trial.repetition,
-        "threads": settings.threads,
-        "duration_s": settings.duration_s,
-        "started_at": started_at,
+        "threads": plan.threads,
+        "duration_s": config.duration_s,
+        "started_at": now(),
     }
     app_settings = AppSettings(
-        settings.images[app.image],
-        app.worker_class,
-        settings.workers,
-        settings.access_log,
-        settings.app_env,
+        images[app.image], app.worker_class, plan.workers, config.access_log, config.app_env
     )
     container = None
     load: LoadClient | None = None
     verification: dict[str, Any] | None = None
     try:
-        container = stack.start_app(trial.index, app_settings, settings.placement.app)
+        container = stack.start_app(trial.index, app_settings, plan.placement.app)
         verification = {
             "applied": applied_limits(container),
             "isolation": isolation_facts(container),
-            "network_path": settings.network_path,
+            "network_path": config.network_path,
         }
-        load = stack.load_for(container, trial.index, settings.network_path)
-        _wait_ready(stack, container, load, settings.ready_timeout_s)
+        load = stack.load_for(container, trial.index, config.network_path)
+        _wait_ready(stack, container, load, config.ready_timeout_s)
         if scenario.uses_redis:
             stack.reset_counter()
         url = load.base_url + scenario.path
@@ -116,58 +98,41 @@ def run_trial(stack: RunStack, trial: Trial, settings: TrialSettings, now: Clock
         problems = VERIFIERS[trial.scenario](report)
         verification.update({"report": report, "problems": problems})
         if problems:
-            raise _TrialFailed("verification failed: " + "; ".join(problems), verification)
-        if settings.warmup_s > 0:
-            warm = stack.exec_load(
-                wrk_command(
-                    url, settings.threads, trial.connections, settings.warmup_s, settings.timeout_s
-                ),
-                on=load.container,
-            )
+            raise _TrialFailed("verification failed: " + "; ".join(problems))
+
+        def load_for(seconds: float) -> list[str]:
+            return wrk_command(url, plan.threads, trial.connections, seconds, config.timeout_s)
+
+        if config.warmup_s > 0:
+            warm = stack.exec_load(load_for(config.warmup_s), on=load.container)
             verification["warmup_exit_code"] = warm.exit_code
         roles = {"app": container, "wrk": load.container, "redis": stack.redis}
         counter_before = stack.settled_counter() if scenario.uses_redis else None
         before = stack.snapshot(roles)
-        command = wrk_command(
-            url, settings.threads, trial.connections, settings.duration_s, settings.timeout_s
-        )
+        command = load_for(config.duration_s)
         measured = stack.exec_load(command, on=load.container)
         after = stack.snapshot(roles)
         counter_after = stack.settled_counter() if scenario.uses_redis else None
         alive, state = stack.is_running(container)
-        log = stack.log_tail(container)
-        wrk = WrkInvocation(tuple(command), measured.stdout, measured.stderr, measured.exit_code)
-        slots = {
-            "app": settings.placement.app,
-            "wrk": settings.placement.wrk,
-            "redis": settings.placement.redis,
-        }
         load_s = _load_seconds(measured.stdout)
         cpu = {
-            role: _cpu(before.get(role), after.get(role), slots[role].cpus, load_s)
-            for role in slots
+            slot.role: _cpu(before[slot.role], after[slot.role], slot.cpus, load_s)
+            for slot in plan.placement.slots
         }
         return record_from_wrk(
             **common,
             finished_at=now(),
-            wrk=wrk,
+            wrk=WrkInvocation(tuple(command), measured.stdout, measured.stderr, measured.exit_code),
             cpu=cpu,
             counter_before=counter_before,
             counter_after=counter_after,
             verification=verification,
-            verification_failure=None if alive else f"app container {state} during the trial",
-            app_log=log,
+            failure=None if alive else f"app container {state} during the trial",
+            app_log=stack.log_tail(container),
         )
-    except _TrialFailed as exc:
-        return failed_record(
-            **common,
-            finished_at=now(),
-            reason=exc.reason,
-            verification=exc.verification,
-            app_log=stack.log_tail(container) if container is not None else None,
-        )
-    except (StackError, docker.errors.APIError, requests.RequestException) as exc:
-        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    except (_TrialFailed, StackError, docker.errors.APIError, requests.RequestException) as exc:
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        reason = text if isinstance(exc, _TrialFailed) else f"{type(exc).__name__}: {text}"
         return failed_record(
             **common,
             finished_at=now(),

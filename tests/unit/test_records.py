@@ -233,7 +233,7 @@ def test_failed_verification_fails_the_trial() -> None:
         **TRIAL,
         wrk=invocation(wrk_stdout()),
         verification={"status": 500},
-        verification_failure="GET /hello answered 500",
+        failure="GET /hello answered 500",
     )
 
     assert record.status == "failed"
@@ -247,7 +247,7 @@ def test_reasons_accumulate() -> None:
         wrk=invocation(wrk_stdout()),
         counter_before=0,
         counter_after=0,
-        verification_failure="wrong body",
+        failure="wrong body",
     )
 
     assert record.reason is not None
