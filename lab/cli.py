@@ -102,18 +102,16 @@ def cmd_plan(args: argparse.Namespace, out: Console, _err: Console) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from lab.config import config_from_dict
+    from lab.config import FLAGS, config_from_dict
     from lab.engine import connect
-    from lab.options import RUN_OPTION_DESTS, config_from_args
+    from lab.options import config_from_args, given_settings
     from lab.store import RunStore
 
     resume = None
     if args.resume:
-        given = sorted(
-            name for name in RUN_OPTION_DESTS if getattr(args, name, None) not in (None, [])
-        )
+        given = list(given_settings(args)) + (["preset"] if args.preset else [])
         if given:
-            flag = "--" + given[0].replace("_", "-")
+            flag = FLAGS.get(given[0], "--preset")
             raise UsageError(
                 f"{flag}: --resume runs with the parameters recorded in the run",
                 f"drop {flag}, or start a new run without --resume",

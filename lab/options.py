@@ -17,13 +17,6 @@ from lab.config import (
     CpuRequest,
     RunConfig,
     build_config,
-    parse_app_env,
-    parse_cpus,
-    parse_float,
-    parse_int,
-    parse_int_list,
-    parse_name_list,
-    parse_optional_int,
 )
 
 
@@ -45,28 +38,27 @@ def _default(field: str) -> str:
     return f"(default preset: {_shown(PRESETS[DEFAULT_PRESET][field])})"
 
 
-# The argparse destinations of the benchmark flags (for --resume, which takes none).
-RUN_OPTION_DESTS = (
-    "preset",
-    "apps",
-    "scenarios",
-    "connections",
-    "threads",
-    "duration",
-    "warmup",
-    "repetitions",
-    "cpus",
-    "workers",
-    "access_log",
-    "seed",
-    "out",
-    "timeout",
-    "ready_timeout",
-    "app_env",
-    "ceiling",
-    "network_path",
-    "aa",
-)
+# Each benchmark flag's argparse destination and the RunConfig field it sets.
+FIELD_OF_DEST = {
+    "apps": "apps",
+    "scenarios": "scenarios",
+    "connections": "connections",
+    "threads": "threads",
+    "duration": "duration_s",
+    "warmup": "warmup_s",
+    "repetitions": "repetitions",
+    "cpus": "cpus",
+    "workers": "workers",
+    "access_log": "access_log",
+    "seed": "seed",
+    "out": "out",
+    "timeout": "timeout_s",
+    "ready_timeout": "ready_timeout_s",
+    "app_env": "app_env",
+    "ceiling": "ceiling",
+    "network_path": "network_path",
+    "aa": "aa",
+}
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -176,52 +168,19 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def given_settings(ns: argparse.Namespace) -> dict[str, object]:
+    """The RunConfig fields the user set on the command line, still as flag text.
+
+    build_config parses and validates them, so errors name the flag either way.
+    """
+    return {
+        field: value
+        for dest, field in FIELD_OF_DEST.items()
+        if (value := getattr(ns, dest, None)) is not None and value != []
+    }
+
+
 def config_from_args(ns: argparse.Namespace) -> RunConfig:
     """The validated RunConfig for parsed flags; raises UsageError on a bad value."""
-    overrides: dict[str, object] = {}
-
-    def given(dest: str) -> str | None:
-        value = getattr(ns, dest, None)
-        return None if value is None else str(value)
-
-    if (text := given("apps")) is not None:
-        overrides["apps"] = parse_name_list("--apps", text)
-    if (text := given("scenarios")) is not None:
-        overrides["scenarios"] = parse_name_list("--scenarios", text)
-    if (text := given("connections")) is not None:
-        overrides["connections"] = parse_int_list("--connections", text)
-    if (text := given("threads")) is not None:
-        overrides["threads"] = parse_optional_int("--threads", text)
-    if (text := given("duration")) is not None:
-        overrides["duration_s"] = parse_float("--duration", text)
-    if (text := given("warmup")) is not None:
-        overrides["warmup_s"] = parse_float("--warmup", text)
-    if (text := given("repetitions")) is not None:
-        overrides["repetitions"] = parse_int("--repetitions", text)
-    if (text := given("cpus")) is not None:
-        overrides["cpus"] = parse_cpus(text)
-    if (text := given("workers")) is not None:
-        overrides["workers"] = parse_optional_int("--workers", text)
-    access_log = getattr(ns, "access_log", None)
-    if access_log is not None:
-        overrides["access_log"] = bool(access_log)
-    if (text := given("seed")) is not None:
-        overrides["seed"] = parse_int("--seed", text)
-    if (text := given("out")) is not None:
-        overrides["out"] = text
-    if (text := given("timeout")) is not None:
-        overrides["timeout_s"] = parse_float("--timeout", text)
-    if (text := given("ready_timeout")) is not None:
-        overrides["ready_timeout_s"] = parse_float("--ready-timeout", text)
-    env_items = getattr(ns, "app_env", None)
-    if env_items:
-        overrides["app_env"] = tuple(parse_app_env(item) for item in env_items)
-    ceiling = getattr(ns, "ceiling", None)
-    if ceiling is not None:
-        overrides["ceiling"] = bool(ceiling)
-    if (text := given("network_path")) is not None:
-        overrides["network_path"] = text
-    if (text := given("aa")) is not None:
-        overrides["aa"] = text
-    preset = given("preset")
-    return build_config(DEFAULT_PRESET if preset is None else preset, overrides)
+    preset = getattr(ns, "preset", None)
+    return build_config(DEFAULT_PRESET if preset is None else str(preset), given_settings(ns))
