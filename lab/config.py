@@ -50,11 +50,6 @@ RESERVED_APP_ENV = ("WORKERS", "WORKER_CLASS", "ACCESS_LOG", "REDIS_URL", "BIND"
 AA_SUFFIXES = ("a", "b")
 
 
-def base_app(name: str) -> str:
-    """The catalogue app behind a run's app name: A/A variants are `aio:a` and `aio:b`."""
-    return name.split(":", 1)[0]
-
-
 _CPUS_EXAMPLE = "--cpus app=1,wrk=1,redis=1"
 
 
@@ -428,6 +423,7 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
                 f"give --aa one of: {', '.join(APPS)}",
             )
         # Two identically configured variants, interleaved like any two apps.
+        # catalog.target() maps each variant back to its app.
         apps = tuple(f"{aa}:{suffix}" for suffix in AA_SUFFIXES)
     scenarios = _as_names("scenarios", values["scenarios"])
     _check_names("scenarios", scenarios, SCENARIOS, "scenario")
