@@ -85,7 +85,7 @@ def _ensure(
     except docker.errors.ImageNotFound:
         pass
     say(f"{spec.name}: building {tag}")
-    files = {path: data for path, data in contents.items()}
+    files = dict(contents)
     lock_hash = ""
     if spec.lock:
         lock_hash = sha256_hex(contents[spec.lock])

@@ -9,6 +9,8 @@ import docker
 import docker.errors
 import requests
 
+from lab.errors import EngineUnavailable
+
 ENGINE_HINT = (
     "start Docker, or run `make engine` (installs and starts one on Debian/Ubuntu as root)"
 )
@@ -16,8 +18,6 @@ ENGINE_HINT = (
 
 def connect(timeout: int = 300) -> Any:
     """A docker-py client for the engine of DOCKER_HOST (or the local socket), known to answer."""
-    from lab.errors import EngineUnavailable
-
     where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     try:
         client = docker.from_env(timeout=timeout)
