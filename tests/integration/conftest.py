@@ -7,6 +7,8 @@ nothing so labelled (nor anything testcontainers made) may remain.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,6 +81,17 @@ def start_app(
     container.with_network_aliases(alias).with_envs(**env)
     container.waiting_for(LogMessageWaitStrategy("Booting worker"))
     return container.start()
+
+
+def lab(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """`python -m lab ARGS` as a user runs it, from the project's root."""
+    return subprocess.run(
+        [sys.executable, "-m", "lab", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def probe(client: Any, images: dict[str, str], network: Network, *args: str) -> dict[str, Any]:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import tarfile
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.conftest import lab
 
 
 def test_clean_removes_labelled_containers_and_networks_and_counts_them(
@@ -28,9 +25,7 @@ def test_clean_removes_labelled_containers_and_networks_and_counts_them(
     docker_client.api.import_image_from_data(empty.getvalue(), repository="lab-test/empty")
     stranger = docker_client.containers.create("lab-test/empty", ["none"], name="not-the-labs")
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "lab", "clean"], cwd=ROOT, capture_output=True, text=True
-        )
+        done = lab("clean")
         assert done.returncode == 0, done.stderr
         assert "removed 1 containers, 1 networks, 0 images" in done.stdout
         assert docker_client.containers.list(all=True, filters={"name": "lab-clean-test"}) == []

@@ -170,13 +170,7 @@ def test_sigint_stops_within_seconds_keeps_trials_and_resume_finishes(
     done_before = len(trials(tmp_path))
     assert 1 <= done_before < 4
 
-    resumed = subprocess.run(
-        [sys.executable, "-m", "lab", "run", "--resume", str(run_dir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    resumed = lab("run", "--resume", str(run_dir), timeout=180)
     assert resumed.returncode == 0, resumed.stderr
     assert f"({done_before} already done)" in resumed.stderr
     assert [t["index"] for t in trials(tmp_path)] == [1, 2, 3, 4]

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import docker.errors
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.conftest import lab
+
 SHORT = ["--preset", "quick", "--scenarios", "hello", "--duration", "1", "--warmup", "0"]
-
-
-def lab(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lab", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
 
 
 def run_json(run_dir: Path) -> dict[str, Any]:
