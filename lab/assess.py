@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lab.checks import Finding, aa_finding, aa_resolution, headline_ok, run_checks
+from lab.checks.cells import cell_key, summary_cells
 from lab.records import TrialRecord
 
 
@@ -26,7 +27,7 @@ def aa_findings(run: Mapping[str, Any], summary: Mapping[str, Any]) -> list[Find
     app = (run.get("parameters") or {}).get("aa")
     if not app:
         return []
-    cells = {(c["app"], c["scenario"], c["connections"]): c for c in summary.get("cells", [])}
+    cells = {cell_key(cell): cell for cell in summary_cells(summary)}
     findings = []
     for (name, scenario, connections), cell in cells.items():
         if name != f"{app}:a":

@@ -33,6 +33,7 @@ from lab.bundle_manifest import (
     check_bundle,
     images_from_provenance,
     latest_of,
+    short_id,
     split_tag,
     write_bundle_tar,
 )
@@ -70,7 +71,7 @@ def images_of_run(client: Any, run_dir: Path) -> tuple[list[BundleImage], dict[s
         try:
             client.images.get(image.image_id)
         except docker.errors.ImageNotFound:
-            missing.append(f"{image.name} {image.image_id[7:19]} ({image.tags[0]})")
+            missing.append(f"{image.name} {short_id(image.image_id)} ({image.tags[0]})")
     if missing:
         raise UsageError(
             f"--run {run_dir}: this engine does not hold {', '.join(missing)}",
@@ -164,7 +165,7 @@ def load_bundle(client: Any, path: Path) -> Loaded:
         try:
             loaded.append((image, client.images.get(image.image_id)))
         except docker.errors.ImageNotFound:
-            missing.append(f"{image.name} {image.image_id[7:19]}")
+            missing.append(f"{image.name} {short_id(image.image_id)}")
     if missing:
         raise UsageError(
             f"{path}: after the load the engine lacks {', '.join(missing)}: "

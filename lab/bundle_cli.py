@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
-from lab.bundle_manifest import BundleImage
+from lab.bundle_manifest import BundleImage, short_id
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -75,7 +75,7 @@ def cmd_bundle_load(args: argparse.Namespace, out: Console, err: Console) -> int
     elapsed = time.monotonic() - started
     for tag, before in loaded.moved:
         err.print(
-            f"note: {tag} now names the bundle's image (it named {before[7:19]})",
+            f"note: {tag} now names the bundle's image (it named {short_id(before)})",
             highlight=False,
             markup=False,
         )
@@ -92,7 +92,7 @@ def cmd_bundle_load(args: argparse.Namespace, out: Console, err: Console) -> int
 def _print_images(out: Console, images: tuple[BundleImage, ...]) -> None:
     for image in images:
         out.print(
-            f"{image.name:<6} {image.image_id[7:19]}  {' '.join(image.tags)}",
+            f"{image.name:<6} {short_id(image.image_id)}  {' '.join(image.tags)}",
             highlight=False,
             markup=False,
         )

@@ -93,6 +93,11 @@ def latest_of(tag: str) -> str:
     return f"{split_tag(tag)[0]}:latest"
 
 
+def short_id(image_id: str) -> str:
+    """`sha256:0123456789ab…` → `0123456789ab`: the 12 hex digits `docker images` shows."""
+    return image_id[len("sha256:") :][:12]
+
+
 def images_from_provenance(provenance: Mapping[str, Any], where: Path) -> list[BundleImage]:
     """The base image and the app images a run's run.json records, base first."""
     base = provenance.get("base_image")
@@ -181,7 +186,8 @@ def _image(item: Any, where: str, bad: Callable[[str], UsageError]) -> BundleIma
 
 def write_bundle_tar(bundle: IO[bytes], manifest: Manifest, archive: IO[bytes]) -> None:
     body = json.dumps(manifest.to_dict(), indent=2).encode() + b"\n"
-    mtime = int(datetime.datetime.now(datetime.UTC).timestamp())
+    # The members carry the manifest's time, so the same manifest gives the same bytes.
+    mtime = int(datetime.datetime.fromisoformat(manifest.created_at).timestamp())
     with tarfile.TarFile(
         fileobj=bundle, mode="w", format=tarfile.PAX_FORMAT, copybufsize=CHUNK
     ) as tar:

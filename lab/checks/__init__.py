@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from lab.checks.cells import CellKey, cell_key, summary_cells
+from lab.checks.cells import CellKey, cell_key, summary_cells, trials_by_cell
 from lab.checks.findings import SEVERITIES, Finding, Severity, by_severity
 from lab.checks.render import finding_line, findings_lines, render_findings
 from lab.checks.resources import (
@@ -85,16 +85,11 @@ def run_checks(
     order = _cell_order(summary, records)
     ranked = [(rank, finding) for rank, check in enumerate(checks) for finding in check()]
     ranked.sort(
-        key=lambda item: (
-            SEVERITIES.index(item[1].severity),
-            item[0],
-            -1 if item[1].cell_key is None else order[item[1].cell_key],
-        )
+        key=lambda item: (item[0], -1 if item[1].cell_key is None else order[item[1].cell_key])
     )
-    return [finding for _, finding in ranked]
+    return by_severity(finding for _, finding in ranked)
 
 
 def _cell_order(summary: Mapping[str, Any], records: Sequence[TrialRecord]) -> dict[CellKey, int]:
-    keys = [cell_key(cell) for cell in summary_cells(summary)]
-    keys += [(r.app, r.scenario, r.connections) for r in sorted(records, key=lambda r: r.index)]
+    keys = [cell_key(cell) for cell in summary_cells(summary)] + list(trials_by_cell(records))
     return {key: position for position, key in enumerate(dict.fromkeys(keys))}

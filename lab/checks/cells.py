@@ -59,6 +59,11 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
 
 
+def numbered(noun: str, numbers: Sequence[int]) -> str:
+    """ "trial 3", "CPUs 0, 1": the noun, plural for more than one, then the numbers."""
+    return f"{noun if len(numbers) == 1 else noun + 's'} {', '.join(map(str, numbers))}"
+
+
 def percent(fraction: float) -> str:
     return f"{fraction * 100:.0f}%"
 

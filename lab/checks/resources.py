@@ -15,6 +15,7 @@ from lab.checks.cells import (
     cell_key,
     cell_label,
     cpus_text,
+    numbered,
     ok_trials_by_cell,
     percent,
     plural,
@@ -196,7 +197,8 @@ def check_placement(run: Mapping[str, Any]) -> list[Finding]:
                 run_finding(
                     "warning",
                     "app-shares-cpus",
-                    f"the app shares {_cpu_list(shared)} with {helper}, so its CPU is not its own.",
+                    f"the app shares {numbered('CPU', shared)} with {helper}, so its CPU is not"
+                    " its own.",
                     f"Place the roles on disjoint CPUs (a host with {needed} CPUs) and re-run.",
                 )
             )
@@ -206,8 +208,8 @@ def check_placement(run: Mapping[str, Any]) -> list[Finding]:
             run_finding(
                 "info",
                 "redis-shares-wrk-cpus",
-                f"redis shares {_cpu_list(shared)} with wrk, a deliberate compromise on a small"
-                " host: in /hit cells Redis and the load generator compete for that CPU.",
+                f"redis shares {numbered('CPU', shared)} with wrk, a deliberate compromise on a"
+                " small host: in /hit cells Redis and the load generator compete for that CPU.",
                 f"For disjoint CPUs, run on a host with at least {needed} CPUs.",
             )
         )
@@ -225,7 +227,3 @@ def _cpu_ids(slot: Any) -> list[int] | None:
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
         return None
     return ids
-
-
-def _cpu_list(ids: Sequence[int]) -> str:
-    return ("CPU " if len(ids) == 1 else "CPUs ") + ", ".join(str(i) for i in ids)

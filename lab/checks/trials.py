@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lab.checks.cells import cell_key, ok_trials_by_cell, plural, trials_by_cell
+from lab.checks.cells import cell_key, numbered, ok_trials_by_cell, plural, trials_by_cell
 from lab.checks.findings import Finding, cell_finding
 from lab.records import TrialRecord
 from lab.table import format_rate
@@ -106,7 +106,9 @@ def check_failed(records: Sequence[TrialRecord]) -> list[Finding]:
         for trial in failed:
             for kind in _reason_kinds(trial.reason or "no reason recorded"):
                 kinds.setdefault(kind, []).append(trial.index)
-        reasons = "; ".join(f"{kind}: {_trials(indices)}" for kind, indices in kinds.items())
+        reasons = "; ".join(
+            f"{kind}: {numbered('trial', indices)}" for kind, indices in kinds.items()
+        )
         ok = len(trials) - len(failed)
         outcome = "the cell has no numbers" if not ok else f"its statistics use the other {ok}"
         first = failed[0].index
@@ -177,10 +179,6 @@ def _reason_kinds(reason: str) -> list[str]:
     """ "wrk exited with code 1; verification failed: ..." -> the parts before any colon."""
     parts = [part.split(":", 1)[0].strip() for part in reason.split("; ")]
     return list(dict.fromkeys(part for part in parts if part)) or [reason]
-
-
-def _trials(indices: Sequence[int]) -> str:
-    return ("trial " if len(indices) == 1 else "trials ") + ", ".join(map(str, indices))
 
 
 def _fraction(fraction: float) -> str:

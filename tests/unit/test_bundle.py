@@ -245,6 +245,14 @@ def test_a_written_bundle_holds_the_manifest_first_and_checks_out(tmp_path: Path
     assert check_bundle(path) == parsed
 
 
+def test_a_written_bundle_takes_its_members_time_from_the_manifest(tmp_path: Path) -> None:
+    path = tmp_path / "b.tar"
+    with path.open("wb") as out:
+        write_bundle_tar(out, parse_manifest(manifest(), path), io.BytesIO(ARCHIVE))
+    with tarfile.open(path) as tar:
+        assert {member.mtime for member in tar} == {1704067200}  # 2024-01-01T00:00:00+00:00
+
+
 def _flip_a_byte(path: Path) -> Path:
     with tarfile.open(path) as tar:
         offset = tar.getmember("images.tar").offset_data + 1234
