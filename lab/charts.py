@@ -154,11 +154,7 @@ def _rps_axes(
             zorder=4,
         )
         failed = [
-            r.rps
-            for r in records
-            if (r.app, r.scenario, r.connections) == (app, *block)
-            and r.status != "ok"
-            and r.rps is not None
+            r.rps for r in _trials(records, app, block) if r.status != "ok" and r.rps is not None
         ]
         # Beside the bar's edge, clear of the whisker and the ok trials.
         ax.scatter(
@@ -201,9 +197,7 @@ def _latency_axes(
     xs = range(len(PERCENTILES))
     for n, app in enumerate(apps):
         colour = APP_COLOURS[n % len(APP_COLOURS)]
-        for record in records:
-            if (record.app, record.scenario, record.connections) != (app, *block):
-                continue
+        for record in _trials(records, app, block):
             if record.status != "ok" or record.latency_us is None:
                 continue
             trial = record.latency_us.to_dict()
@@ -315,6 +309,11 @@ def _cells(summary: Mapping[str, Any], block: Block) -> dict[str, Mapping[str, A
         for cell in summary.get("cells", [])
         if (cell["scenario"], cell["connections"]) == block
     }
+
+
+def _trials(records: Sequence[TrialRecord], app: str, block: Block) -> list[TrialRecord]:
+    """One app's trials in one scenario x connections block, failed ones included."""
+    return [r for r in records if (r.app, r.scenario, r.connections) == (app, *block)]
 
 
 def _spread(x: float, count: int, half_width: float = 0.2) -> list[float]:

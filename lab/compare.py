@@ -10,20 +10,20 @@ they often explain a change better than the code does.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from scipy.stats import mannwhitneyu  # type: ignore[import-untyped]
 
+from lab.checks.cells import CellKey, cell_key
 from lab.errors import EXIT_OK, EXIT_TRIAL_FAILED, EXIT_USAGE
 from lab.records import CPU_ROLES
-from lab.rundata import RunData
+from lab.rundata import RunData, as_object
 from lab.stats import median, ratio_ci
 from lab.table import DASH, TIMES, format_rate, format_ratio
 
 MIN_TRIALS = 3
-CellKey = tuple[str, str, int]
 CellVerdict = Literal["improved", "regressed", "no difference", "not comparable"]
 
 EXIT_REGRESSED = EXIT_TRIAL_FAILED
@@ -103,12 +103,12 @@ NOISY_CALIBRATION = 0.10
 
 
 def calibration_of(run: RunData) -> float | None:
-    score = _object(run.run.get("calibration")).get("score")
+    score = as_object(run.run.get("calibration")).get("score")
     return float(score) if isinstance(score, int | float) and score > 0 else None
 
 
 def calibration_spread(run: RunData) -> float:
-    samples = _object(run.run.get("calibration")).get("samples")
+    samples = as_object(run.run.get("calibration")).get("samples")
     values = [float(v) for v in samples or [] if isinstance(v, int | float) and v > 0]
     return max(values) / min(values) - 1 if values else 0.0
 
@@ -175,7 +175,7 @@ def _calibration(a: RunData, b: RunData) -> Calibration | None:
     score_a, score_b = calibration_of(a), calibration_of(b)
     if score_a is None or score_b is None:
         return None
-    model = [_object(run.provenance.get("host")).get("cpu_model") for run in (a, b)]
+    model = [as_object(run.provenance.get("host")).get("cpu_model") for run in (a, b)]
     return Calibration(
         score_a, score_b, model[0] == model[1], calibration_spread(a), calibration_spread(b)
     )
@@ -235,15 +235,23 @@ def _normalised_lines(c: Comparison) -> list[str]:
         f" B/A {cal.factor:.3f}{TIMES}",
         f"normalised B/A = raw B/A / {cal.factor:.3f} {DASH} {cal.advice()}",
     ]
-    for cell in c.cells:
-        if cell.ratio is None or cell.ci95 is None:
-            continue
-        low, high = (bound / cal.factor for bound in cell.ci95)
+    for cell, ratio, (low, high) in _normalised(c.cells, cal):
         lines.append(
             f"  {cell.name}: raw {cell.ratio:.3f}{TIMES}, normalised"
-            f" {cell.ratio / cal.factor:.3f}{TIMES} (95% CI {low:.3f}{DASH}{high:.3f}{TIMES})"
+            f" {ratio:.3f}{TIMES} (95% CI {low:.3f}{DASH}{high:.3f}{TIMES})"
         )
     return lines
+
+
+def _normalised(
+    cells: Sequence[CellComparison], cal: Calibration
+) -> list[tuple[CellComparison, float, tuple[float, float]]]:
+    """Each cell with a ratio and CI, beside both divided by B's calibration factor over A's."""
+    return [
+        (cell, cell.ratio / cal.factor, (cell.ci95[0] / cal.factor, cell.ci95[1] / cal.factor))
+        for cell in cells
+        if cell.ratio is not None and cell.ci95 is not None
+    ]
 
 
 def comparison_json(comparison: Comparison) -> dict[str, Any]:
@@ -267,13 +275,8 @@ def comparison_json(comparison: Comparison) -> dict[str, Any]:
             "factor": c.calibration.factor,
             "advice": c.calibration.advice(),
             "normalised": [
-                {
-                    "cell": cell.name,
-                    "ratio": cell.ratio / c.calibration.factor,
-                    "ci95": [bound / c.calibration.factor for bound in cell.ci95],
-                }
-                for cell in c.cells
-                if cell.ratio is not None and cell.ci95 is not None
+                {"cell": cell.name, "ratio": ratio, "ci95": list(ci95)}
+                for cell, ratio, ci95 in _normalised(c.cells, c.calibration)
             ],
         },
     }
@@ -337,27 +340,24 @@ def _compare_cell(
 
 
 def _cells(summary: Mapping[str, Any]) -> dict[CellKey, Mapping[str, Any]]:
-    return {
-        (str(cell["app"]), str(cell["scenario"]), int(cell["connections"])): cell
-        for cell in summary.get("cells") or []
-    }
+    return {cell_key(cell): cell for cell in summary.get("cells") or []}
 
 
 def _facts(run: RunData) -> dict[str, Any]:
     """The set-up of a run that can change its numbers, flattened to labelled values."""
     prov = run.provenance
-    lab, engine, host = (_object(prov.get(key)) for key in ("lab", "engine", "host"))
-    git = _object(lab.get("git"))
+    lab, engine, host = (as_object(prov.get(key)) for key in ("lab", "engine", "host"))
+    git = as_object(lab.get("git"))
     facts: dict[str, Any] = {}
-    for name, image in _object(prov.get("images")).items():
-        facts[f"image {name} ID"] = _object(image).get("id")
-    facts["base image ID"] = _object(prov.get("base_image")).get("id")
+    for name, image in as_object(prov.get("images")).items():
+        facts[f"image {name} ID"] = as_object(image).get("id")
+    facts["base image ID"] = as_object(prov.get("base_image")).get("id")
     facts["host CPU model"] = host.get("cpu_model")
     facts["host CPUs"] = host.get("cpus")
     facts["engine CPUs"] = engine.get("cpus")
-    placement, applied = _object(run.run.get("placement")), _object(run.run.get("applied"))
+    placement, applied = as_object(run.run.get("placement")), as_object(run.run.get("applied"))
     for role in CPU_ROLES:
-        wanted = _object(placement.get(role))
+        wanted = as_object(placement.get(role))
         facts[f"placement {role} cpuset"] = wanted.get("cpuset")
         facts[f"placement {role} CPUs"] = wanted.get("cpus")
         facts[f"applied {role} limits"] = applied.get(role)
@@ -371,7 +371,7 @@ def _facts(run: RunData) -> dict[str, Any]:
     for key, value in run.parameters.items():
         if key != "out":
             facts[f"parameter {key}"] = value
-    effective = _object(run.run.get("effective"))
+    effective = as_object(run.run.get("effective"))
     for key in ("threads", "workers", "connections"):
         facts[f"effective {key}"] = effective.get(key)
     return facts
@@ -428,7 +428,3 @@ def _name(key: CellKey) -> str:
 
 def _names(cells: Mapping[CellKey, Any]) -> str:
     return ", ".join(_name(key) for key in cells)
-
-
-def _object(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}

@@ -19,7 +19,7 @@ from lab.assess import assess
 from lab.checks import Finding
 from lab.errors import UsageError
 from lab.records import CPU_ROLES
-from lab.rundata import RunData, load_run
+from lab.rundata import RunData, as_object, load_run
 from lab.table import DASH, ROW_LABELS, TIMES, format_rate, format_ratio, ratio_caveat
 from lab.table import blocks as table_blocks
 
@@ -140,7 +140,7 @@ def findings(data: RunData) -> list[tuple[str, str]]:
             f"{len(data.failed_records)} of {data.planned} trials failed and are left out of"
             " the statistics; their reasons are listed under Failed trials"
         )
-    git = _object(_object(data.provenance.get("lab")).get("git"))
+    git = as_object(as_object(data.provenance.get("lab")).get("git"))
     if git.get("dirty"):
         found.append(
             f"the lab's git tree was dirty (uncommitted changes on {_short(git.get('sha'))}):"
@@ -237,7 +237,7 @@ def _run_section(data: RunData) -> Section:
 
 
 def _parameters(data: RunData) -> Section:
-    params, effective = data.parameters, _object(data.run.get("effective"))
+    params, effective = data.parameters, as_object(data.run.get("effective"))
     # None means "auto" for these flags: the lab chose, and "effective" says what.
     rows = [_parameter(key, value) for key, value in params.items() if key != "out"]
     for key in ("threads", "workers", "connections"):
@@ -266,32 +266,31 @@ def _limits(applied: Mapping[str, Any]) -> str:
 
 
 def _placement(data: RunData) -> Section:
-    placement, applied = _object(data.run.get("placement")), _object(data.run.get("applied"))
+    placement, applied = as_object(data.run.get("placement")), as_object(data.run.get("applied"))
     rows = []
     for role in CPU_ROLES:
-        wanted = _object(placement.get(role))
+        wanted = as_object(placement.get(role))
         if wanted:
             quota = "" if wanted.get("nano_cpus") is None else ", CFS quota"
             cpus = f"cpuset {wanted.get('cpuset')}, {_show(wanted.get('cpus'))} CPU{quota}"
             rows.append((f"{role} requested", cpus))
-        limits = _object(applied.get(role))
         if role == "app":
             # The app container is new each trial; each trial's verification read it back.
-            read_back = [_object(_object(r.verification).get("applied")) for r in data.records]
+            read_back = [as_object(as_object(r.verification).get("applied")) for r in data.records]
             seen = {_limits(limits) for limits in read_back if limits}
             if seen:
                 rows.append(("app applied", " | ".join(sorted(seen))))
-        elif limits:
+        elif limits := as_object(applied.get(role)):
             rows.append((f"{role} applied", _limits(limits)))
     return Section("Placement and limits", tuple(rows))
 
 
 def _provenance(data: RunData) -> list[Section]:
     prov = data.provenance
-    lab, engine, host = (_object(prov.get(k)) for k in ("lab", "engine", "host"))
-    git = _object(lab.get("git"))
-    base = _object(prov.get("base_image"))
-    labels = _object(base.get("labels"))
+    lab, engine, host = (as_object(prov.get(k)) for k in ("lab", "engine", "host"))
+    git = as_object(lab.get("git"))
+    base = as_object(prov.get("base_image"))
+    labels = as_object(base.get("labels"))
     origin = " ".join(
         str(labels[k])
         for k in ("lab.base.source", "lab.base.suite", "lab.base.origin")
@@ -344,9 +343,9 @@ def _gib(size: Any) -> str:
 
 def _images(provenance: Mapping[str, Any]) -> Rows:
     rows = []
-    for name, image in _object(provenance.get("images")).items():
-        image = _object(image)
-        labels = _object(image.get("labels"))
+    for name, image in as_object(provenance.get("images")).items():
+        image = as_object(image)
+        labels = as_object(image.get("labels"))
         rows.append(
             (
                 str(name),
@@ -389,10 +388,6 @@ def _duration(seconds: float) -> str:
 
 def _short(sha: Any) -> str:
     return str(sha)[:12] if sha else "an unknown commit"
-
-
-def _object(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _write_text_atomic(path: Path, text: str) -> None:

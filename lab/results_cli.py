@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +140,7 @@ def _listing_row(data: RunData) -> tuple[str, ...]:
     )
 
 
-def _figures(summary: Any) -> str:
+def _figures(summary: Mapping[str, Any]) -> str:
     """Median req/s per app for each scenario, compact: "hello: flask 2.67k aio 12k"."""
     cells = summary.get("cells") or []
     levels: dict[str, set[int]] = {}

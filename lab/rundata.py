@@ -9,18 +9,17 @@ summary.json; its summary is recomputed from the trials.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lab.errors import UsageError
-from lab.records import TRIAL_SCHEMA_VERSION, TrialRecord
+from lab.records import TRIAL_SCHEMA_VERSION, JsonObject, TrialRecord
 from lab.store import RUN_SCHEMA_VERSION
 from lab.summary import SUMMARY_SCHEMA_VERSION, summarize
 
 RUN_KIND = "lab.run"
-JsonObject = dict[str, Any]
 Kind = type | tuple[type, ...]
 _NUMBER = (int, float)
 # What the renderers read from summary.json, and the JSON type each must have.
@@ -73,16 +72,16 @@ class RunData:
 
     @property
     def parameters(self) -> Mapping[str, Any]:
-        return _object(self.run.get("parameters"))
+        return as_object(self.run.get("parameters"))
 
     @property
     def provenance(self) -> Mapping[str, Any]:
-        return _object(self.run.get("provenance"))
+        return as_object(self.run.get("provenance"))
 
     @property
     def planned(self) -> int:
         """Trials in the plan; the records on disk when run.json does not say."""
-        counts = _object(self.run.get("trials"))
+        counts = as_object(self.run.get("trials"))
         if isinstance(counts.get("planned"), int):
             return int(counts["planned"])
         plan = self.run.get("plan")
@@ -101,8 +100,8 @@ class RunData:
         """The run's own notes (placement, rounding), each once, in the order written."""
         sources = (
             self.summary.get("notes"),
-            _object(self.run.get("effective")).get("notes"),
-            _object(self.run.get("placement")).get("notes"),
+            as_object(self.run.get("effective")).get("notes"),
+            as_object(self.run.get("placement")).get("notes"),
         )
         found = [str(note) for notes in sources if isinstance(notes, list) for note in notes]
         return list(dict.fromkeys(found))
@@ -136,11 +135,11 @@ def load_run(run_dir: Path) -> RunData:
             f"{summary_path}: missing, and there are no trials to recompute it from",
             "the run stopped before its first trial; run it again",
         )
-    parameters = _object(run.get("parameters"))
+    parameters = as_object(run.get("parameters"))
     summary = summarize(
         records, _strings(parameters.get("apps")), _strings(parameters.get("scenarios"))
     )
-    summary.update(run_id=run.get("run_id"), notes=_object(run.get("effective")).get("notes", []))
+    summary.update(run_id=run.get("run_id"), notes=as_object(run.get("effective")).get("notes", []))
     return RunData(run_dir, run, records, summary, summary_recomputed=True)
 
 
@@ -168,6 +167,11 @@ def find_runs(out_dir: Path) -> list[RunListing]:
         except UsageError as exc:
             listings.append(RunListing(path, None, exc.message))
     return listings
+
+
+def as_object(value: Any) -> Mapping[str, Any]:
+    """`value` if it is a JSON object, else an empty one: run.json's sections are optional."""
+    return value if isinstance(value, dict) else {}
 
 
 def _read_object(path: Path) -> JsonObject:
@@ -227,26 +231,31 @@ def _check_summary(path: Path, summary: Mapping[str, Any]) -> None:
     _expect(path, summary, "apps", list)
     _expect(path, summary, "cells", list)
     _expect(path, summary, "ratios", list, optional=True)
-    for n, cell in enumerate(summary["cells"]):
-        where = f"cells[{n}]"
-        if not isinstance(cell, dict):
-            raise UsageError(f"{path}: {where} is not an object")
-        for key, kind in _CELL_KEYS:
-            _expect(path, cell, key, kind, where=where)
-        for key, kind in _CELL_OPTIONAL_KEYS:
-            _expect(path, cell, key, kind, where=where, optional=True)
+    for where, cell in _entries(path, summary, "cells", _CELL_KEYS, _CELL_OPTIONAL_KEYS):
         if not all(_is_number(value) for value in cell["rps"]):
             raise UsageError(f"{path}: {where}.rps holds something that is not a number")
         _check_numbers(path, cell, where)
-    for n, entry in enumerate(summary.get("ratios") or []):
-        where = f"ratios[{n}]"
+    for where, entry in _entries(path, summary, "ratios", _RATIO_KEYS, _RATIO_OPTIONAL_KEYS):
+        _check_interval(path, entry.get("ci95"), f"{where}.ci95")
+
+
+def _entries(
+    path: Path,
+    summary: Mapping[str, Any],
+    key: str,
+    required: Sequence[tuple[str, Kind]],
+    optional: Sequence[tuple[str, Kind]],
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each object of the list `summary[key]` with its keys' types checked, and where it is."""
+    for n, entry in enumerate(summary.get(key) or []):
+        where = f"{key}[{n}]"
         if not isinstance(entry, dict):
             raise UsageError(f"{path}: {where} is not an object")
-        for key, kind in _RATIO_KEYS:
-            _expect(path, entry, key, kind, where=where)
-        for key, kind in _RATIO_OPTIONAL_KEYS:
-            _expect(path, entry, key, kind, where=where, optional=True)
-        _check_interval(path, entry.get("ci95"), f"{where}.ci95")
+        for name, kind in required:
+            _expect(path, entry, name, kind, where=where)
+        for name, kind in optional:
+            _expect(path, entry, name, kind, where=where, optional=True)
+        yield where, entry
 
 
 def _check_numbers(path: Path, cell: Mapping[str, Any], where: str) -> None:
@@ -287,10 +296,6 @@ def _expect(
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _object(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _strings(value: Any) -> Sequence[str]:
