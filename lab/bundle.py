@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
 import tarfile
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -39,7 +38,8 @@ from lab.bundle_manifest import (
 )
 from lab.errors import LabError, UsageError
 from lab.imagespec import BASE_IMAGE
-from lab.store import RunStore
+from lab.rundata import read_run_json
+from lab.store import atomic_file
 
 ENGINE_HINT = "check the engine's log; `docker info` should answer"
 
@@ -64,7 +64,7 @@ def images_of_build(client: Any, root: Path, workdir: Path, say: Say) -> list[Bu
 
 def images_of_run(client: Any, run_dir: Path) -> tuple[list[BundleImage], dict[str, Any]]:
     """The images a run recorded, each known to be on this engine; and the bundle's source."""
-    run = RunStore.existing(run_dir).read_run()
+    run = read_run_json(run_dir)
     images = images_from_provenance(run.get("provenance") or {}, run_dir / "run.json")
     missing = []
     for image in images:
@@ -87,32 +87,21 @@ def save_bundle(
     if not path.parent.is_dir():
         raise UsageError(f"{path}: folder {path.parent} does not exist", "create it first")
     ids = list(dict.fromkeys(image.image_id for image in images))
-    temporaries: list[Path] = []
     try:
-        fd, staged = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".images", dir=path.parent)
-        temporaries.append(Path(staged))
-        with os.fdopen(fd, "w+b") as archive:
+        # The export is staged first: the manifest needs its hash and size up front.
+        with tempfile.TemporaryFile(dir=path.parent) as archive:
             sha256, size = _export(client, ids, archive)
             created = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
             archive_info = Archive(ARCHIVE_NAME, sha256, size)
             manifest = Manifest(created, __version__, source, tuple(images), archive_info)
             archive.seek(0)
-            fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temporaries.append(Path(partial))
-            with os.fdopen(fd, "wb") as bundle:
-                os.fchmod(bundle.fileno(), 0o644)  # mkstemp's 0600 would keep others out
+            with atomic_file(path, "wb") as bundle:
                 write_bundle_tar(bundle, manifest, archive)
-                bundle.flush()
-                os.fsync(bundle.fileno())
-        Path(partial).replace(path)
     except OSError as exc:
         raise UsageError(
             f"{path}: cannot write it: {exc.strerror or exc}",
             "choose a FILE in a folder you can write to, with room for the images",
         ) from exc
-    finally:
-        for temporary in temporaries:
-            temporary.unlink(missing_ok=True)
     return manifest
 
 

@@ -29,6 +29,7 @@ from lab.errors import (
 )
 from lab.options import add_run_options
 from lab.results_cli import register as register_results
+from lab.rundata import read_run_json
 from lab.store import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,8 +117,8 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
                 f"{flag}: --resume runs with the parameters recorded in the run",
                 f"drop {flag}, or start a new run without --resume",
             )
-        resume = RunStore.existing(Path(args.resume))
-        config = config_from_dict(resume.read_run()["parameters"])
+        resume = RunStore(Path(args.resume))
+        config = config_from_dict(read_run_json(resume.run_dir)["parameters"])
     else:
         config = config_from_args(args)
     return _run_and_report(config, connect(), out, err, resume=resume)
@@ -164,8 +165,8 @@ def cmd_rerun(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.engine import connect
     from lab.store import RunStore
 
-    original = RunStore.existing(Path(args.run_dir))
-    parameters = dict(original.read_run()["parameters"])
+    original = RunStore(Path(args.run_dir))
+    parameters = dict(read_run_json(original.run_dir)["parameters"])
     if args.out:
         parameters["out"] = args.out
     return _run_and_report(config_from_dict(parameters), connect(), out, err, rerun_of=original)

@@ -7,8 +7,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +18,7 @@ from lab.checks import Finding
 from lab.errors import UsageError
 from lab.records import CPU_ROLES
 from lab.rundata import RunData, as_object, load_run
+from lab.store import write_text_atomic
 from lab.table import DASH, ROW_LABELS, TIMES, format_rate, format_ratio, ratio_caveat
 from lab.table import blocks as table_blocks
 
@@ -73,7 +72,7 @@ def write_reports(run_dir: Path) -> tuple[Path, Path]:
     markdown, html = run_dir / "report.md", run_dir / "report.html"
     for path, text in ((markdown, render_markdown(content)), (html, render_html(content, data))):
         try:
-            _write_text_atomic(path, text)
+            write_text_atomic(path, text)
         except OSError as exc:
             raise UsageError(
                 f"{path}: cannot be written: {exc.strerror or exc}",
@@ -388,14 +387,3 @@ def _duration(seconds: float) -> str:
 
 def _short(sha: Any) -> str:
     return str(sha)[:12] if sha else "an unknown commit"
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -116,15 +116,26 @@ class RunListing:
     problem: str | None
 
 
+def read_run_json(run_dir: Path) -> JsonObject:
+    """A run folder's run.json, checked; raises UsageError naming what is wrong."""
+    run = _read_object(run_dir / "run.json")
+    _check_run(run_dir / "run.json", run)
+    return run
+
+
+def read_trials(run_dir: Path) -> tuple[TrialRecord, ...]:
+    """A run folder's trial records, checked, in trial order."""
+    return _read_trials(run_dir / "trials")
+
+
 def load_run(run_dir: Path) -> RunData:
     """Read and check a run folder; raises UsageError naming the damaged file."""
     if not run_dir.is_dir():
         raise UsageError(
             f"{run_dir}: no such run folder", "give a folder under results/, see `lab list`"
         )
-    run = _read_object(run_dir / "run.json")
-    _check_run(run_dir / "run.json", run)
-    records = _read_trials(run_dir / "trials")
+    run = read_run_json(run_dir)
+    records = read_trials(run_dir)
     summary_path = run_dir / "summary.json"
     if summary_path.exists():
         summary = _read_object(summary_path)

@@ -28,6 +28,7 @@ from lab.errors import EngineUnavailable, Interrupted, RunAborted, UsageError
 from lab.imagespec import BASE_IMAGE
 from lab.plan import Blueprint, Trial
 from lab.records import TrialRecord
+from lab.rundata import read_run_json, read_trials
 from lab.stack import RunStack, StackError, applied_limits, isolation_facts
 from lab.store import RUN_SCHEMA_VERSION, RunStore
 from lab.summary import summarize
@@ -120,13 +121,13 @@ def run(
         store = resume
         run_doc = _resumable(store, plan, built)
         run_id = str(run_doc["run_id"])
-        records = store.read_trials()
+        records = list(read_trials(store.run_dir))
     else:
         run_id = new_run_id(config.preset)
         store = RunStore.create(Path(config.out), run_id)
         run_doc = _new_run_doc(run_id, plan, client, root, built)
         if rerun_of is not None:
-            original = rerun_of.read_run()
+            original = read_run_json(rerun_of.run_dir)
             run_doc["rerun_of"] = {"run_id": original["run_id"], "run_dir": str(rerun_of.run_dir)}
         records = []
     done = {record.index for record in records}
@@ -214,7 +215,7 @@ def measure_calibration(stack: RunStack, image: str, plan: Blueprint) -> dict[st
 
 def recorded_images(client: Any, store: RunStore) -> list[Built]:
     """The images a run recorded, by ID; refused when one is not on this engine."""
-    run_doc = store.read_run()
+    run_doc = read_run_json(store.run_dir)
     built = []
     for name, data in run_doc["provenance"]["images"].items():
         try:
@@ -275,7 +276,7 @@ def _new_run_doc(
 
 def _resumable(store: RunStore, plan: Blueprint, built: Sequence[Built]) -> dict[str, Any]:
     """The run.json of a run to resume, refused when resuming would mix unlike trials."""
-    run_doc = store.read_run()
+    run_doc = read_run_json(store.run_dir)
     planned = [trial.to_dict() for trial in plan.trials]
     if run_doc.get("plan") != planned:
         raise UsageError(

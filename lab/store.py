@@ -5,17 +5,18 @@
     <out>/<run-id>/summary.json        statistics per cell, written at the end
 
 Every file goes to a temporary name first and is renamed into place, so a crash
-never leaves half a JSON file behind.
+never leaves half a JSON file behind. Reading and checking them is lab.rundata's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from lab.errors import UsageError
 from lab.records import TrialRecord
@@ -23,19 +24,33 @@ from lab.records import TrialRecord
 RUN_SCHEMA_VERSION = 1
 
 
-def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
+@contextlib.contextmanager
+def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """A file that appears at `path` whole, or not at all; readable by everyone (0644).
+
+    Written under a temporary name in the same folder, synced, then renamed.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2, sort_keys=False)
-            handle.write("\n")
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would keep other readers out
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    with atomic_file(path) as handle:
+        handle.write(text)
+
+
+def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def trial_path(run_dir: Path, index: int) -> Path:
@@ -58,30 +73,6 @@ class RunStore:
             ) from exc
         return cls(run_dir)
 
-    @classmethod
-    def existing(cls, run_dir: Path) -> RunStore:
-        if not (run_dir / "run.json").is_file():
-            raise UsageError(
-                f"{run_dir}: no run.json here", "give the folder of one run, e.g. results/<run-id>"
-            )
-        return cls(run_dir)
-
-    def read_run(self) -> dict[str, Any]:
-        path = self.run_dir / "run.json"
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"{path}: cannot read it: {exc}", "the file is damaged") from exc
-        if not isinstance(data, dict):
-            raise UsageError(f"{path}: not a JSON object", "the file is damaged")
-        version = data.get("schema_version")
-        if version != RUN_SCHEMA_VERSION:
-            raise UsageError(
-                f"{path}: schema_version {version!r}, this lab reads {RUN_SCHEMA_VERSION}",
-                "use the lab version that wrote it",
-            )
-        return data
-
     def write_run(self, run: Mapping[str, Any]) -> None:
         write_json_atomic(self.run_dir / "run.json", run)
 
@@ -95,14 +86,3 @@ class RunStore:
 
     def write_summary(self, summary: Mapping[str, Any]) -> None:
         write_json_atomic(self.run_dir / "summary.json", summary)
-
-    def read_trials(self) -> list[TrialRecord]:
-        records = []
-        for path in sorted((self.run_dir / "trials").glob("*.json")):
-            try:
-                records.append(TrialRecord.from_dict(json.loads(path.read_text())))
-            except (OSError, ValueError, TypeError, KeyError) as exc:
-                raise UsageError(
-                    f"{path}: not a trial record: {exc}", "the file is damaged"
-                ) from exc
-        return records

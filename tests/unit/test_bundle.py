@@ -370,7 +370,10 @@ def test_a_run_whose_image_left_the_engine_is_refused_naming_it(tmp_path: Path) 
         tmp_path / "run.json",
         {
             "schema_version": 1,
+            "kind": "lab.run",
             "run_id": "r1",
+            "status": "complete",
+            "parameters": {},
             "provenance": {
                 "base_image": {"tag": "lab/base:bookworm", "id": BASE_ID, "labels": {}},
                 "images": {"flask": {"tag": "lab/flask:0123456789abcdef", "id": FLASK_ID}},

@@ -16,7 +16,7 @@ from lab.config import config_from_dict, parse_cpus
 from lab.errors import UsageError
 from lab.options import add_run_options, config_from_args
 from lab.records import TrialRecord
-from lab.store import RunStore
+from lab.rundata import read_trials
 from lab.wrkjson import WrkOutputError, parse_wrk_output
 
 JSON = st.recursive(
@@ -60,12 +60,11 @@ def test_trial_records_refuse_any_json_with_a_value_error(data: Any) -> None:
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50)
 @given(JSON)
-def test_a_damaged_trial_file_is_named_by_the_store(tmp_path: Path, data: Any) -> None:
-    store = RunStore(tmp_path)
+def test_a_damaged_trial_file_is_named_by_the_reader(tmp_path: Path, data: Any) -> None:
     (tmp_path / "trials").mkdir(exist_ok=True)
     (tmp_path / "trials" / "0001.json").write_text(json.dumps(data))
     try:
-        store.read_trials()
+        read_trials(tmp_path)
     except UsageError as exc:
         assert "0001.json" in exc.message
 
