@@ -25,7 +25,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from lab.records import CPU_ROLES, TrialRecord
-from lab.table import format_latency, format_rate
+from lab.table import format_latency, format_rate, level_title, levels
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and in grey print.
 APP_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
@@ -64,7 +64,7 @@ Block = tuple[str, int]
 
 def rps_chart(summary: Mapping[str, Any], records: Sequence[TrialRecord]) -> str:
     """Median req/s per app as a bar, its 95% CI as an error bar, every trial as a point."""
-    apps, blocks = _apps(summary), _blocks(summary)
+    apps, blocks = _apps(summary), levels(summary)
     with _style("rps"):
         figure, axes = _figure(len(blocks))
         for ax, block in zip(axes, blocks, strict=False):
@@ -86,7 +86,7 @@ def rps_chart(summary: Mapping[str, Any], records: Sequence[TrialRecord]) -> str
 
 def latency_chart(summary: Mapping[str, Any], records: Sequence[TrialRecord]) -> str:
     """Latency percentiles p50 to p99.9 on a log scale: median across trials, each trial faint."""
-    apps, blocks = _apps(summary), _blocks(summary)
+    apps, blocks = _apps(summary), levels(summary)
     with _style("latency"):
         figure, axes = _figure(len(blocks), sharey=True)
         for ax, block in zip(axes, blocks, strict=False):
@@ -97,7 +97,7 @@ def latency_chart(summary: Mapping[str, Any], records: Sequence[TrialRecord]) ->
 
 def cpu_chart(summary: Mapping[str, Any]) -> str:
     """Each container's median CPU use, as a share of what it was allotted."""
-    apps, blocks = _apps(summary), _blocks(summary)
+    apps, blocks = _apps(summary), levels(summary)
     with _style("cpu"):
         figure, axes = _figure(len(blocks), sharey=True)
         for ax, block in zip(axes, blocks, strict=False):
@@ -114,7 +114,7 @@ def has_data(summary: Mapping[str, Any]) -> bool:
 
 
 def block_title(block: Block) -> str:
-    return f"{block[0]} @{block[1]} connections"
+    return level_title(*block)
 
 
 def _rps_axes(
@@ -296,11 +296,6 @@ def _apps(summary: Mapping[str, Any]) -> list[str]:
     listed = summary.get("apps") or []
     seen = [str(cell["app"]) for cell in summary.get("cells", [])]
     return list(dict.fromkeys([*map(str, listed), *seen]))
-
-
-def _blocks(summary: Mapping[str, Any]) -> list[Block]:
-    cells = summary.get("cells", [])
-    return list(dict.fromkeys((str(c["scenario"]), int(c["connections"])) for c in cells))
 
 
 def _cells(summary: Mapping[str, Any], block: Block) -> dict[str, Mapping[str, Any]]:

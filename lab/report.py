@@ -186,12 +186,10 @@ def _result_blocks(summary: Mapping[str, Any], apps: Sequence[str]) -> list[Resu
     }
     baseline = apps[0] if apps else ""
     blocks = []
-    for block, (scenario, connections) in zip(
-        table_blocks(summary, apps), _levels(summary), strict=True
-    ):
+    for block in table_blocks(summary, apps):
+        key = (block.scenario, block.connections)
         ratio_row = tuple(
-            "baseline" if app == baseline else _ratio_text(ratios.get((scenario, connections, app)))
-            for app in apps
+            "baseline" if app == baseline else _ratio_text(ratios.get((*key, app))) for app in apps
         )
         blocks.append(
             ResultBlock(
@@ -201,12 +199,6 @@ def _result_blocks(summary: Mapping[str, Any], apps: Sequence[str]) -> list[Resu
             )
         )
     return blocks
-
-
-def _levels(summary: Mapping[str, Any]) -> list[tuple[str, int]]:
-    # The order table.blocks uses: first appearance in the cells.
-    cells = summary.get("cells") or []
-    return list(dict.fromkeys((cell["scenario"], cell["connections"]) for cell in cells))
 
 
 def _ratio_text(entry: Mapping[str, Any] | None) -> str:

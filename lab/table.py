@@ -37,9 +37,24 @@ ROW_LABELS = (
 
 @dataclass(frozen=True, slots=True)
 class _Block:
-    title: str
+    scenario: str
+    connections: int
     # One row per ROW_LABELS entry, one value per app.
     rows: tuple[tuple[str, ...], ...]
+
+    @property
+    def title(self) -> str:
+        return level_title(self.scenario, self.connections)
+
+
+def levels(summary: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """Each scenario x connections level of a summary, in the order its cells first appear."""
+    cells = summary.get("cells") or []
+    return list(dict.fromkeys((str(c["scenario"]), int(c["connections"])) for c in cells))
+
+
+def level_title(scenario: str, connections: int) -> str:
+    return f"{scenario} @{connections} connections"
 
 
 def render_summary(summary: Mapping[str, Any], console: Console) -> None:
@@ -119,15 +134,15 @@ def _apps(summary: Mapping[str, Any]) -> list[str]:
 
 
 def blocks(summary: Mapping[str, Any], apps: Sequence[str]) -> list[_Block]:
-    levels: dict[tuple[str, int], dict[str, Mapping[str, Any]]] = {}
+    by_level: dict[tuple[str, int], dict[str, Mapping[str, Any]]] = {}
     for cell in summary.get("cells", []):
-        levels.setdefault((cell["scenario"], cell["connections"]), {})[cell["app"]] = cell
-    blocks = []
-    for (scenario, connections), by_app in levels.items():
-        columns = [_column(by_app.get(app)) for app in apps]
+        by_level.setdefault((cell["scenario"], cell["connections"]), {})[cell["app"]] = cell
+    found = []
+    for scenario, connections in levels(summary):
+        columns = [_column(by_level[scenario, connections].get(app)) for app in apps]
         rows = tuple(zip(*columns, strict=True)) if columns else ((),) * len(ROW_LABELS)
-        blocks.append(_Block(title=f"{scenario} @{connections} connections", rows=rows))
-    return blocks
+        found.append(_Block(scenario, connections, rows))
+    return found
 
 
 def _column(cell: Mapping[str, Any] | None) -> tuple[str, ...]:
