@@ -32,12 +32,11 @@ from lab.bundle_manifest import (
     check_bundle,
     images_from_provenance,
     latest_of,
-    short_id,
     split_tag,
     write_bundle_tar,
 )
 from lab.errors import LabError, UsageError
-from lab.imagespec import BASE_IMAGE
+from lab.imagespec import BASE_IMAGE, short_id
 from lab.rundata import read_run_json
 from lab.store import atomic_file
 

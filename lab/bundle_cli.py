@@ -13,7 +13,8 @@ from typing import Any
 
 from rich.console import Console
 
-from lab.bundle_manifest import BundleImage, short_id
+from lab.bundle_manifest import BundleImage
+from lab.imagespec import short_id
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:

@@ -93,11 +93,6 @@ def latest_of(tag: str) -> str:
     return f"{split_tag(tag)[0]}:latest"
 
 
-def short_id(image_id: str) -> str:
-    """`sha256:0123456789ab…` → `0123456789ab`: the 12 hex digits `docker images` shows."""
-    return image_id[len("sha256:") :][:12]
-
-
 def images_from_provenance(provenance: Mapping[str, Any], where: Path) -> list[BundleImage]:
     """The base image and the app images a run's run.json records, base first."""
     base = provenance.get("base_image")

@@ -27,6 +27,7 @@ from lab.errors import (
     LabError,
     UsageError,
 )
+from lab.imagespec import short_id
 from lab.options import add_run_options
 from lab.results_cli import register as register_results
 from lab.rundata import read_run_json
@@ -53,7 +54,9 @@ def cmd_build(_args: argparse.Namespace, out: Console, err: Console) -> int:
     built = build_all(client, ROOT, WORKDIR, lambda line: err.print(line, highlight=False))
     for item in built:
         state = "built" if item.rebuilt else "up to date"
-        out.print(f"{item.name:<6} {item.tag:<28} {item.image_id[7:19]}  {state}", highlight=False)
+        out.print(
+            f"{item.name:<6} {item.tag:<28} {short_id(item.image_id)}  {state}", highlight=False
+        )
     return 0
 
 
@@ -75,12 +78,12 @@ def cmd_images(args: argparse.Namespace, out: Console, _err: Console) -> int:
         table.add_row(
             r.name,
             "\n".join(r.tags) or "<untagged>",
-            r.image_id[7:19],
+            short_id(r.image_id),
             r.created,
             f"{r.size_mb:.0f}",
             r.inputs_hash[:16],
             r.lock_hash[:16],
-            origin.strip() or f"base {r.base_id[7:19]}",
+            origin.strip() or f"base {short_id(r.base_id)}",
         )
     out.print(table)
     return 0

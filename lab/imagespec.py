@@ -80,6 +80,11 @@ def inputs_hash(spec: ImageSpec, contents: Mapping[str, bytes], base_id: str) ->
     return sha256_hex("\n".join(lines).encode())
 
 
+def short_id(image_id: str) -> str:
+    """`sha256:0123456789ab…` → `0123456789ab`: the 12 hex digits `docker images` shows."""
+    return image_id[len("sha256:") :][:12]
+
+
 def image_tag(spec: ImageSpec, digest: str) -> str:
     return f"{spec.repository}:{digest[:16]}"
 
