@@ -207,7 +207,9 @@ def measure_calibration(stack: RunStack, image: str, plan: Blueprint) -> dict[st
     slot = plan.placement.app
     command = ["python3", "-c", calibrate.WORKLOAD]
     samples = [
-        calibrate.parse_score(stack.run_to_end("app", f"calibration-{n}", image, slot, command))
+        calibrate.parse_score(
+            stack.run_to_end("calibration", f"calibration-{n}", image, slot, command)
+        )
         for n in range(1, calibrate.SAMPLES + 1)
     ]
     return calibrate.calibration_record(samples, image, slot)

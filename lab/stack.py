@@ -145,12 +145,14 @@ class RunStack:
         image: str,
         slot: CpuSlot,
         alias: str | None = None,
+        confined_as: str | None = None,
         **options: Any,
     ) -> Any:
         """A container of this run: named, labelled, confined and pinned to `slot`.
 
         On the run's network unless `options` say otherwise; `alias` is the name it
-        answers to there (each trial's fresh app container is `app`).
+        answers to there (each trial's fresh app container is `app`). It gets the
+        limits of `confined_as` (default: its own role).
         """
         if "network_mode" not in options:
             endpoint = self.client.api.create_endpoint_config(aliases=[alias] if alias else None)
@@ -162,7 +164,7 @@ class RunStack:
             name=self._name(name),
             labels=self._labels(role),
             **cpu_kwargs(slot),
-            **hardening(role),
+            **hardening(confined_as or role),
             **options,
         )
 
@@ -250,8 +252,10 @@ class RunStack:
     def run_to_end(
         self, role: str, name: str, image: str, slot: CpuSlot, command: list[str]
     ) -> str:
-        """A throwaway container with no network at all; its stdout once it exits."""
-        container = self._create(role, name, image, slot, command=command, network_mode="none")
+        """A throwaway container with no network at all, confined like an app; its stdout."""
+        container = self._create(
+            role, name, image, slot, confined_as="app", command=command, network_mode="none"
+        )
         try:
             container.start()
             status = container.wait()
