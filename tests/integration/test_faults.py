@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.integration.conftest import lab
+
 ROOT = Path(__file__).resolve().parents[2]
 # The images are built once per session before any run starts.
 pytestmark = pytest.mark.usefixtures("images")
@@ -63,7 +65,7 @@ def assert_nothing_left(client: Any, out: Path) -> None:
 def test_app_killed_mid_trial_fails_that_trial_and_the_run_goes_on(
     docker_client: Any, tmp_path: Path
 ) -> None:
-    lab = start_lab(
+    process = start_lab(
         "run",
         *QUICK,
         "--apps",
@@ -80,8 +82,8 @@ def test_app_killed_mid_trial_fails_that_trial_and_the_run_goes_on(
     (victim,) = wait_for(lambda: running(docker_client, "app"), what="the first app container")
     time.sleep(3)  # readiness and verification take about a second; wrk then runs 6 s
     victim.kill()
-    _, stderr = lab.communicate(timeout=120)
-    assert lab.returncode == 1, stderr
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1, stderr
     first, second = trials(tmp_path)
     assert first["status"] == "failed" and "app container" in first["reason"]
     assert first["app_log"], "a failed trial keeps the app's log"
@@ -91,7 +93,7 @@ def test_app_killed_mid_trial_fails_that_trial_and_the_run_goes_on(
 
 
 def test_redis_killed_mid_run_fails_hit_trials_only(docker_client: Any, tmp_path: Path) -> None:
-    lab = start_lab(
+    process = start_lab(
         "run",
         *QUICK,
         "--apps",
@@ -108,8 +110,8 @@ def test_redis_killed_mid_run_fails_hit_trials_only(docker_client: Any, tmp_path
     )
     (redis,) = running(docker_client, "redis")
     redis.kill()
-    _, stderr = lab.communicate(timeout=180)
-    assert lab.returncode == 1, stderr
+    _, stderr = process.communicate(timeout=180)
+    assert process.returncode == 1, stderr
     after_kill = trials(tmp_path)[1:]
     assert {t["scenario"] for t in after_kill} == {"hello", "hit"}
     for trial in after_kill:
@@ -124,7 +126,7 @@ def test_an_app_that_never_answers_fails_after_a_bounded_wait_with_its_log(
     docker_client: Any, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    lab = start_lab(
+    process = start_lab(
         "run",
         *QUICK,
         "--apps",
@@ -139,8 +141,8 @@ def test_an_app_that_never_answers_fails_after_a_bounded_wait_with_its_log(
         "--out",
         str(tmp_path),
     )
-    _, stderr = lab.communicate(timeout=120)
-    assert lab.returncode == 1, stderr
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1, stderr
     assert time.monotonic() - started < 60
     (trial,) = trials(tmp_path)
     assert trial["status"] == "failed"
@@ -152,17 +154,17 @@ def test_an_app_that_never_answers_fails_after_a_bounded_wait_with_its_log(
 def test_sigint_stops_within_seconds_keeps_trials_and_resume_finishes(
     docker_client: Any, tmp_path: Path
 ) -> None:
-    lab = start_lab("run", *QUICK, "--duration", "3", "--out", str(tmp_path))
+    process = start_lab("run", *QUICK, "--duration", "3", "--out", str(tmp_path))
     first = wait_for(
         lambda: tmp_path.exists() and list(tmp_path.glob("*/trials/0001.json")), what="trial 1"
     )[0]
     kept = first.read_text()
     time.sleep(1.5)  # inside trial 2
-    lab.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGINT)
     sent = time.monotonic()
-    _, stderr = lab.communicate(timeout=30)
+    _, stderr = process.communicate(timeout=30)
     assert time.monotonic() - sent < 10
-    assert lab.returncode == 130, stderr
+    assert process.returncode == 130, stderr
     assert "--resume" in stderr
     assert_nothing_left(docker_client, tmp_path)
     run_dir = run_folder(tmp_path)
