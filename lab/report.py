@@ -15,11 +15,19 @@ from typing import Any
 
 from lab.assess import assess
 from lab.checks import Finding
+from lab.cpurequest import CPU_ROLES
 from lab.errors import UsageError
-from lab.records import CPU_ROLES
 from lab.rundata import RunData, as_object, load_run
 from lab.store import write_text_atomic
-from lab.table import DASH, ROW_LABELS, TIMES, format_rate, format_ratio, ratio_caveat
+from lab.table import (
+    DASH,
+    ROW_LABELS,
+    TIMES,
+    format_rate,
+    format_ratio,
+    format_ratio_interval,
+    ratio_caveat,
+)
 from lab.table import blocks as table_blocks
 
 Rows = tuple[tuple[str, ...], ...]
@@ -107,7 +115,7 @@ def headline(summary: Mapping[str, Any]) -> list[str]:
             continue
         line = f"{top} serves {format_ratio(ratio)}{TIMES} {bottom}'s requests on {place}"
         if ci is not None:
-            line += f" (95% CI {format_ratio(ci[0])}{DASH}{format_ratio(ci[1])}{TIMES})"
+            line += f" (95% CI {format_ratio_interval(ci, ratio)}{TIMES})"
             if ci[0] <= 1 <= ci[1]:
                 line += f": the interval includes 1{TIMES}, no clear difference"
         lines.append(line + ratio_caveat(summary, entry))
@@ -208,7 +216,7 @@ def _ratio_text(entry: Mapping[str, Any] | None) -> str:
     ci = entry.get("ci95")
     if ci is None:
         return text
-    return f"{text} ({format_ratio(ci[0])}{DASH}{format_ratio(ci[1])})"
+    return f"{text} ({format_ratio_interval(ci, entry['ratio'])})"
 
 
 def _run_section(data: RunData) -> Section:

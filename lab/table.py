@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from lab.records import CPU_ROLES
+from lab.cpurequest import CPU_ROLES
 
 DASH = "\N{EN DASH}"
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -122,8 +122,19 @@ def format_rate(value: float | None) -> str:
     return f"{value:.1f}"
 
 
+def _ratio_digits(value: float) -> int:
+    # Near 1x the second decimal is the news (A/A runs, small regressions); above 2x it is noise.
+    return 2 if value < 2 else 1
+
+
 def format_ratio(value: float) -> str:
-    return f"{value:.2f}" if value < 1 else f"{value:.1f}"
+    return f"{value:.{_ratio_digits(value)}f}"
+
+
+def format_ratio_interval(ci: Sequence[float], ratio: float) -> str:
+    """A ratio's interval, both ends with as many decimals as the ratio has."""
+    digits = _ratio_digits(ratio)
+    return f"{ci[0]:.{digits}f}{DASH}{ci[1]:.{digits}f}"
 
 
 def _apps(summary: Mapping[str, Any]) -> list[str]:
@@ -204,7 +215,7 @@ def _ratio_lines(summary: Mapping[str, Any]) -> list[str]:
         elif ci is None:
             lines.append(head + f"{format_ratio(ratio)}{TIMES}")
         else:
-            interval = f"{format_ratio(ci[0])}{DASH}{format_ratio(ci[1])}"
+            interval = format_ratio_interval(ci, ratio)
             lines.append(head + f"{format_ratio(ratio)}{TIMES} (95% CI {interval})")
         lines[-1] += ratio_caveat(summary, entry)
     return lines

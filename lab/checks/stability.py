@@ -22,7 +22,7 @@ from lab.checks.cells import CellKey, cell_key, ok_trials_by_cell, plural, summa
 from lab.checks.findings import Finding, cell_finding
 from lab.records import TrialRecord
 from lab.stats import cv, median, ratio_ci
-from lab.table import DASH, format_rate
+from lab.table import TIMES, format_rate, format_ratio, format_ratio_interval
 
 CV_LIMIT = 0.05
 TARGET_HALF_WIDTH = 0.05  # of the 95% CI of the mean, relative to the mean
@@ -185,10 +185,17 @@ def aa_resolution(cell_a_rps: Sequence[float], cell_b_rps: Sequence[float]) -> d
     }
 
 
-def aa_finding(key: CellKey, result: Mapping[str, Any]) -> Finding:
-    """The A/A result as a finding: info with the resolution, a warning if they differ."""
-    low, high = result["ci95"]
-    ratio = f"ratio {result['ratio']:.3f} (95% CI {low:.3f}{DASH}{high:.3f})"
+def aa_finding(
+    key: CellKey, result: Mapping[str, Any], variants: tuple[str, str] = ("a", "b")
+) -> Finding:
+    """The A/A result as a finding: info with the resolution, a warning if they differ.
+
+    `variants` names the result's numerator and denominator, in that order, so the
+    finding reads like the run's ratio lines ("aio:b / aio:a = 0.99x").
+    """
+    top, bottom = variants
+    interval = format_ratio_interval(result["ci95"], result["ratio"])
+    ratio = f"{top} / {bottom} = {format_ratio(result['ratio'])}{TIMES} (95% CI {interval})"
     noise = (
         f"at CV {result['cv_pooled']:.1%} over {plural(sum(result['n']), 'trial')}, the"
         f" smallest difference this machine resolves is {result['resolution']:.1%}"
@@ -198,7 +205,7 @@ def aa_finding(key: CellKey, result: Mapping[str, Any]) -> Finding:
             "warning",
             "aa-differ",
             key,
-            f"identical variants differ, {ratio} excludes 1; {noise}.",
+            f"identical variants differ, {ratio} excludes 1{TIMES}; {noise}.",
             "Look for order or placement effects (trial order, CPU frequency, a noisy"
             " neighbour) before trusting any comparison on this machine.",
         )

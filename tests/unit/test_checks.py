@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001
 """The checks of the lab's own measurement: each fires on a fixture built to trigger it and
 stays silent on a clean run; run_checks orders them; the real 2-core run gives what a
 reader of its table should be told."""
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lab.assess import aa_findings
 from lab.checks import (
     Finding,
     aa_finding,
@@ -556,7 +558,23 @@ def test_aa_resolution_sees_a_bias_between_variants() -> None:
     assert result["ci95"][0] > 1
     finding = aa_finding(("aio", "hello", 100), result)
     assert (finding.severity, finding.code) == ("warning", "aa-differ")
-    assert finding.message.startswith("hello @100 aio: identical variants differ, ratio 1.111")
+    assert finding.message.startswith(
+        "hello @100 aio: identical variants differ, a / b = 1.11× (95% CI 1.09–1.13) excludes 1×"
+    )
+
+
+def test_an_aa_run_is_judged_b_over_a_like_its_ratio_line() -> None:
+    run = {"parameters": {"aa": "aio"}}
+    cells = [
+        {"app": "aio:a", "scenario": "hello", "connections": 64, "rps": [100.0, 101.0, 99.0]},
+        {"app": "aio:b", "scenario": "hello", "connections": 64, "rps": [90.0, 91.0, 89.0]},
+    ]
+
+    (finding,) = aa_findings(run, {"cells": cells})
+
+    assert finding.code == "aa-differ"
+    assert finding.cell == {"app": "aio", "scenario": "hello", "connections": 64}
+    assert "aio:b / aio:a = 0.90× (95% CI 0.8" in finding.message
 
 
 def test_aa_resolution_with_unequal_trial_counts() -> None:

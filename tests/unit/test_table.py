@@ -188,7 +188,10 @@ def test_rates(value: float | None, text: str) -> None:
     assert format_rate(value) == text
 
 
-@pytest.mark.parametrize(("value", "text"), [(5.43, "5.4"), (0.871, "0.87"), (12.0, "12.0")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(5.43, "5.4"), (0.871, "0.87"), (1.954, "1.95"), (2.04, "2.0"), (12.0, "12.0")],
+)
 def test_ratios(value: float, text: str) -> None:
     assert format_ratio(value) == text
 
