@@ -24,7 +24,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from lab.records import CPU_ROLES, TrialRecord
+from lab.cpurequest import CPU_ROLES
+from lab.records import TrialRecord
 from lab.table import format_latency, format_rate, level_title, levels
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and in grey print.

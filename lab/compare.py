@@ -17,8 +17,8 @@ from typing import Any, Literal
 from scipy.stats import mannwhitneyu  # type: ignore[import-untyped]
 
 from lab.checks.cells import CellKey, cell_key
+from lab.cpurequest import CPU_ROLES
 from lab.errors import EXIT_OK, EXIT_TRIAL_FAILED, EXIT_USAGE
-from lab.records import CPU_ROLES
 from lab.rundata import RunData, as_object
 from lab.stats import median, ratio_ci
 from lab.table import DASH, TIMES, format_rate, format_ratio

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from lab.config import CpuRequest
+from lab.cpurequest import CpuRequest
 from lab.imagespec import BASE_IMAGE, IMAGES
 from lab.placement import CpuSlot, Placement, place
 from lab.stack import APP_PORT, DNS_OPTIONS, REDIS_ALIAS, hardening

@@ -13,12 +13,17 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from lab.catalog import APPS, SCENARIOS
+from lab.cpurequest import CPU_ROLES, CpuRequest, check_cpu_value, parse_cpus
 from lab.errors import UsageError
+from lab.flagtext import (
+    parse_float,
+    parse_int,
+    parse_int_list,
+    parse_name_list,
+    parse_optional_int,
+)
 
 DEFAULT_PRESET = "default"
-CPU_ROLES: tuple[str, ...] = ("app", "wrk", "redis")
-# Docker refuses a CFS quota below a hundredth of a CPU.
-MIN_CPUS = 0.01
 
 # The command-line flag behind each RunConfig field, so errors name what the user typed.
 FLAGS: Mapping[str, str] = MappingProxyType(
@@ -48,34 +53,6 @@ NETWORK_PATHS = ("bridge", "shared")
 # The lab sets these itself from its own flags; --app-env must not contradict them.
 RESERVED_APP_ENV = ("WORKERS", "WORKER_CLASS", "ACCESS_LOG", "REDIS_URL", "BIND")
 AA_SUFFIXES = ("a", "b")
-
-
-_CPUS_EXAMPLE = "--cpus app=1,wrk=1,redis=1"
-
-
-@dataclass(frozen=True, slots=True)
-class CpuRequest:
-    """CPUs asked for per container; a fractional value becomes a CFS quota."""
-
-    app: float = 1.0
-    wrk: float = 1.0
-    redis: float = 1.0
-
-    def for_role(self, role: str) -> float:
-        if role == "app":
-            return self.app
-        if role == "wrk":
-            return self.wrk
-        if role == "redis":
-            return self.redis
-        raise KeyError(role)
-
-    def to_text(self) -> str:
-        """The request in --cpus syntax, e.g. "app=1,wrk=0.5,redis=1"."""
-        return ",".join(f"{role}={self.for_role(role):g}" for role in CPU_ROLES)
-
-    def to_dict(self) -> dict[str, float]:
-        return {role: self.for_role(role) for role in CPU_ROLES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,119 +151,6 @@ PRESETS: Mapping[str, Mapping[str, object]] = MappingProxyType(
 )
 
 
-# --- parsing helpers: flag text -> values, with our errors instead of argparse's ---
-
-
-def _split(flag: str, text: str, kind: str) -> list[str]:
-    if not text.strip():
-        raise UsageError(f"{flag}: empty list", f"give one or more {kind}, separated by commas")
-    items = [item.strip() for item in text.split(",")]
-    if any(not item for item in items):
-        raise UsageError(
-            f"{flag}: {text!r} has an empty item",
-            f"separate {kind} with single commas, no trailing comma",
-        )
-    return items
-
-
-def parse_name_list(flag: str, text: str) -> tuple[str, ...]:
-    """A comma-separated list of names, e.g. "flask, aio" -> ("flask", "aio")."""
-    return tuple(_split(flag, text, "names"))
-
-
-def parse_int(flag: str, text: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise UsageError(
-            f"{flag}: {text!r} is not a whole number", f"give {flag} a whole number, e.g. 8"
-        ) from None
-
-
-def parse_int_list(flag: str, text: str) -> tuple[int, ...]:
-    """A comma-separated list of whole numbers, e.g. "64,200" -> (64, 200)."""
-    values: list[int] = []
-    for item in _split(flag, text, "whole numbers"):
-        try:
-            values.append(int(item))
-        except ValueError:
-            raise UsageError(
-                f"{flag}: {item!r} in {text!r} is not a whole number",
-                f"give {flag} whole numbers separated by commas, e.g. 64,200",
-            ) from None
-    return tuple(values)
-
-
-def parse_float(flag: str, text: str) -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise UsageError(
-            f"{flag}: {text!r} is not a number", f"give {flag} a number of seconds, e.g. 8"
-        ) from None
-    if not math.isfinite(value):
-        raise UsageError(f"{flag}: {text!r} is not a finite number", f"give {flag} e.g. 8")
-    return value
-
-
-def parse_optional_int(flag: str, text: str) -> int | None:
-    """A whole number, or "auto" for the value derived from the CPU placement."""
-    if text.strip().lower() == "auto":
-        return None
-    return parse_int(flag, text)
-
-
-def parse_cpus(text: str) -> CpuRequest:
-    """--cpus text such as "app=1,wrk=0.5"; roles not named keep their default of 1."""
-    if not text.strip():
-        raise UsageError("--cpus: empty value", f"give e.g. {_CPUS_EXAMPLE}")
-    values: dict[str, float] = {}
-    for raw in text.split(","):
-        part = raw.strip()
-        if not part:
-            raise UsageError(
-                f"--cpus: {text!r} has an empty item",
-                f"separate items with single commas: {_CPUS_EXAMPLE}",
-            )
-        key, sep, number = (piece.strip() for piece in part.partition("="))
-        if not sep:
-            raise UsageError(
-                f"--cpus: {part!r} has no '='", f"write role=count, e.g. {_CPUS_EXAMPLE}"
-            )
-        if key not in CPU_ROLES:
-            raise UsageError(
-                f"--cpus: {part!r} has unknown key {key!r} (use app, wrk, redis)",
-                f"name only app, wrk and redis, e.g. {_CPUS_EXAMPLE}",
-            )
-        if key in values:
-            raise UsageError(
-                f"--cpus: {part!r} repeats key {key!r}", "give each of app, wrk, redis at most once"
-            )
-        try:
-            value = float(number)
-        except ValueError:
-            raise UsageError(
-                f"--cpus: {part!r} has {number!r}, which is not a number",
-                f"give a CPU count such as 1 or 0.5, e.g. {_CPUS_EXAMPLE}",
-            ) from None
-        _check_cpu_value(key, value, part)
-        values[key] = value
-    return CpuRequest(**values)
-
-
-def _check_cpu_value(role: str, value: float, shown: str) -> None:
-    if not math.isfinite(value) or value <= 0:
-        raise UsageError(
-            f"--cpus: {shown!r} is not a positive CPU count",
-            f"give {role} a positive count such as 1 or 0.5",
-        )
-    if value < MIN_CPUS:
-        raise UsageError(
-            f"--cpus: {shown!r} is below Docker's smallest quota of {MIN_CPUS} CPU",
-            f"give {role} at least {MIN_CPUS}",
-        )
-
-
 # --- coercion: an override may be typed already (from options.py) or still text ---
 
 
@@ -355,7 +219,7 @@ def _as_cpus(value: object) -> CpuRequest:
     if not isinstance(value, CpuRequest):
         raise _wrong_type("cpus", value, "role=count items such as app=1,wrk=1")
     for role in CPU_ROLES:
-        _check_cpu_value(role, value.for_role(role), f"{role}={value.for_role(role):g}")
+        check_cpu_value(role, value.for_role(role), f"{role}={value.for_role(role):g}")
     return value
 
 

@@ -14,10 +14,10 @@ from lab.config import (
     DEFAULT_PRESET,
     NETWORK_PATHS,
     PRESETS,
-    CpuRequest,
     RunConfig,
     build_config,
 )
+from lab.cpurequest import CpuRequest
 
 
 def _shown(value: object) -> str:

@@ -11,7 +11,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from lab.config import CpuRequest, RunConfig
+from lab.config import RunConfig
+from lab.cpurequest import CpuRequest
 from lab.errors import UsageError
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from lab.cpu import CpuUse
+from lab.cpurequest import CPU_ROLES
 from lab.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
 
 TRIAL_SCHEMA_VERSION = 1
-CPU_ROLES = ("app", "wrk", "redis")
 HIT_INVARIANT_RULE = "ok <= delta <= ok + connections"
 
 Status = Literal["ok", "failed"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lab.records import CPU_ROLES, TrialRecord
+from lab.cpurequest import CPU_ROLES
+from lab.records import TrialRecord
 from lab.stats import bootstrap_ci, cv, median, ratio_ci
 
 SUMMARY_SCHEMA_VERSION = 1

@@ -23,7 +23,8 @@ from lab.checks.cells import (
 )
 from lab.checks.findings import Finding, cell_finding, run_finding
 from lab.cpu import CpuUse
-from lab.records import CPU_ROLES, TrialRecord
+from lab.cpurequest import CPU_ROLES
+from lab.records import TrialRecord
 from lab.table import format_rate
 
 SATURATED_SHARE = 0.90  # a helper at this share of its allotment may be what sets the pace

@@ -1,11 +1,15 @@
-"""Builders shared by the unit tests: wrk output, Docker stats snapshots, trial records."""
+"""Builders shared by the unit tests: wrk output, Docker stats snapshots, trial records;
+and the one shape every usage error must have."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import pytest
+
 from lab.cpu import CpuUse
+from lab.errors import EXIT_USAGE, UsageError
 from lab.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
 
 # What wrk 4.2 prints for a 5 s run, followed by the line our Lua done() hook adds.
@@ -148,3 +152,14 @@ def failed_trial(
         reason="app container exited with code 1",
         app_log="Traceback (most recent call last): ...",
     )
+
+
+def usage_error(excinfo: pytest.ExceptionInfo[UsageError], *parts: str) -> None:
+    """The error is a one-line message naming every part, with a one-line hint."""
+    error = excinfo.value
+    assert error.exit_code == EXIT_USAGE
+    for part in parts:
+        assert part in error.message, (part, error.message)
+    assert error.hint
+    assert "\n" not in error.message
+    assert "\n" not in error.hint

@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 
 from lab.compose import compose_document, render_compose
-from lab.config import CpuRequest
+from lab.cpurequest import CpuRequest
 from lab.placement import place
 
 ROOT = Path(__file__).resolve().parents[2]

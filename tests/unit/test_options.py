@@ -4,7 +4,8 @@ import argparse
 
 import pytest
 
-from lab.config import CpuRequest, RunConfig, build_config
+from lab.config import RunConfig, build_config
+from lab.cpurequest import CpuRequest
 from lab.errors import UsageError
 from lab.options import add_run_options, config_from_args
 

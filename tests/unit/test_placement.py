@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from lab.config import CpuRequest, build_config
+from lab.config import build_config
+from lab.cpurequest import CpuRequest
 from lab.errors import UsageError
 from lab.placement import (
     format_cpuset,

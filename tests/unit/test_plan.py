@@ -5,7 +5,8 @@ from collections import Counter
 
 import pytest
 
-from lab.config import CpuRequest, RunConfig, build_config
+from lab.config import RunConfig, build_config
+from lab.cpurequest import CpuRequest
 from lab.placement import place
 from lab.plan import (
     RUN_OVERHEAD_S,

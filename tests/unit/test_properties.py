@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lab.config import config_from_dict, parse_cpus
+from lab.config import config_from_dict
+from lab.cpurequest import parse_cpus
 from lab.errors import UsageError
 from lab.options import add_run_options, config_from_args
 from lab.records import TrialRecord
