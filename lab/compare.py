@@ -91,12 +91,19 @@ class Calibration:
                 "the CPU models differ: trust the normalised ratios for how the apps compare,"
                 " the raw ones for what each machine delivers"
             )
-        if abs(self.factor - 1) > 0.05:
+        gap = abs(self.factor - 1)
+        if gap <= 0.05:
+            return "same CPU model and a calibration within 5%: trust the raw ratios"
+        if gap <= noisy:
+            # A gap no wider than one run's own samples spread is not a machine difference.
             return (
-                f"same CPU model, but B's app CPUs ran the workload {self.factor:.2f}{TIMES}"
-                " as fast (frequency, load, noisy neighbours): prefer the normalised ratios"
+                f"same CPU model; the calibrations differ by {gap:.0%}, no more than a run's"
+                f" own samples vary ({noisy:.0%}): trust the raw ratios"
             )
-        return "same CPU model and a calibration within 5%: trust the raw ratios"
+        return (
+            f"same CPU model, but B's app CPUs ran the workload {self.factor:.2f}{TIMES}"
+            " as fast (frequency, load, noisy neighbours): prefer the normalised ratios"
+        )
 
 
 NOISY_CALIBRATION = 0.10

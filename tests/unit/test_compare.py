@@ -244,6 +244,34 @@ def test_same_cpu_and_close_calibration_trusts_the_raw_ratios() -> None:
     assert comparison.calibration.advice().endswith("trust the raw ratios")
 
 
+@pytest.mark.parametrize(
+    ("samples_b", "advice"),
+    [
+        # B ran the workload 0.92x as fast, but its own samples spread 9%: not a real gap.
+        ([88_000, 84_000, 91_500], "no more than a run's own samples vary (9%): trust the raw"),
+        # The same gap with steady samples is a slower machine: normalise.
+        ([88_000, 87_500, 88_200], "prefer the normalised ratios"),
+    ],
+)
+def test_a_calibration_gap_counts_only_beyond_the_calibrations_own_spread(
+    samples_b: list[int], advice: str
+) -> None:
+    a = _run(
+        "a",
+        {("aio", "hello"): STEADY},
+        calibration={"score": 95_500.0, "samples": [95_000, 95_500, 96_000]},
+    )
+    b = _run(
+        "b",
+        {("aio", "hello"): STEADY},
+        calibration={"score": 87_860.0, "samples": samples_b},
+    )
+    comparison = compare_runs(a, b)
+    assert comparison.calibration is not None
+    assert comparison.calibration.factor == pytest.approx(0.92)
+    assert advice in comparison.calibration.advice()
+
+
 def test_without_a_calibration_only_raw_ratios_are_shown() -> None:
     a = _run("a", {("aio", "hello"): STEADY})
     assert "calibration" not in BASE_RUN  # the fixture predates calibration
