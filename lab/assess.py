@@ -35,9 +35,8 @@ def aa_findings(run: Mapping[str, Any], summary: Mapping[str, Any]) -> list[Find
         other = cells.get((f"{app}:b", scenario, connections))
         if other is None or len(cell["rps"]) < 2 or len(other["rps"]) < 2:
             continue
-        # b over a, the direction of the run's own ratio line for the two variants.
-        result = aa_resolution(other["rps"], cell["rps"])
-        findings.append(aa_finding((app, scenario, connections), result, (f"{app}:b", name)))
+        result = aa_resolution(cell["rps"], other["rps"])
+        findings.append(aa_finding((app, scenario, connections), result))
     return findings
 
 

@@ -157,9 +157,10 @@ def aa_resolution(cell_a_rps: Sequence[float], cell_b_rps: Sequence[float]) -> d
 
     `resolution` is the minimum detectable relative difference at 80% power and 5%
     two-sided significance, 2.8 * CV * sqrt(1/n_a + 1/n_b) with CV the root mean square
-    of the two CVs: for equal n it is 2.8 * CV * sqrt(2/n). `ci95` is the bootstrap 95%
-    interval of median(a) / median(b); `differ` is True when it excludes 1, which for
-    identical variants means a bias (order, placement) larger than the noise.
+    of the two CVs: for equal n it is 2.8 * CV * sqrt(2/n). `ratio` is median(b) / median(a),
+    the direction of the run's ratio line for the two variants, and `ci95` its bootstrap 95%
+    interval; `differ` is True when it excludes 1, which for identical variants means a bias
+    (order, placement) larger than the noise.
     """
     for name, values in (("cell_a_rps", cell_a_rps), ("cell_b_rps", cell_b_rps)):
         if len(values) < 2:
@@ -170,13 +171,13 @@ def aa_resolution(cell_a_rps: Sequence[float], cell_b_rps: Sequence[float]) -> d
     assert cv_a is not None and cv_b is not None  # positive values have a positive mean
     pooled = math.sqrt((cv_a**2 + cv_b**2) / 2)
     n_a, n_b = len(cell_a_rps), len(cell_b_rps)
-    low, high = ratio_ci(cell_a_rps, cell_b_rps)
+    low, high = ratio_ci(cell_b_rps, cell_a_rps)
     return {
         "n": [n_a, n_b],
         "rps_median": [median(cell_a_rps), median(cell_b_rps)],
         "cv": [cv_a, cv_b],
         "cv_pooled": pooled,
-        "ratio": median(cell_a_rps) / median(cell_b_rps),
+        "ratio": median(cell_b_rps) / median(cell_a_rps),
         "ci95": [low, high],
         "ci_half_width": (high - low) / 2,
         "resolution": POWER_FACTOR * pooled * math.sqrt(1 / n_a + 1 / n_b),
@@ -185,17 +186,11 @@ def aa_resolution(cell_a_rps: Sequence[float], cell_b_rps: Sequence[float]) -> d
     }
 
 
-def aa_finding(
-    key: CellKey, result: Mapping[str, Any], variants: tuple[str, str] = ("a", "b")
-) -> Finding:
-    """The A/A result as a finding: info with the resolution, a warning if they differ.
-
-    `variants` names the result's numerator and denominator, in that order, so the
-    finding reads like the run's ratio lines ("aio:b / aio:a = 0.99x").
-    """
-    top, bottom = variants
+def aa_finding(key: CellKey, result: Mapping[str, Any]) -> Finding:
+    """The A/A result as a finding: info with the resolution, a warning if they differ."""
+    app = key[0]
     interval = format_ratio_interval(result["ci95"], result["ratio"])
-    ratio = f"{top} / {bottom} = {format_ratio(result['ratio'])}{TIMES} (95% CI {interval})"
+    ratio = f"{app}:b / {app}:a = {format_ratio(result['ratio'])}{TIMES} (95% CI {interval})"
     noise = (
         f"at CV {result['cv_pooled']:.1%} over {plural(sum(result['n']), 'trial')}, the"
         f" smallest difference this machine resolves is {result['resolution']:.1%}"

@@ -554,12 +554,14 @@ def test_aa_resolution_sees_a_bias_between_variants() -> None:
     result = aa_resolution(a, b)
 
     assert result["differ"] is True
-    assert result["ratio"] == pytest.approx(1 / 0.9)
-    assert result["ci95"][0] > 1
+    # b over a, as the run's ratio line reads.
+    assert result["ratio"] == pytest.approx(0.9)
+    assert result["ci95"][1] < 1
     finding = aa_finding(("aio", "hello", 100), result)
     assert (finding.severity, finding.code) == ("warning", "aa-differ")
     assert finding.message.startswith(
-        "hello @100 aio: identical variants differ, a / b = 1.11× (95% CI 1.09–1.13) excludes 1×"
+        "hello @100 aio: identical variants differ, aio:b / aio:a = 0.90× (95% CI 0.89–0.91)"
+        " excludes 1×"
     )
 
 
@@ -574,7 +576,7 @@ def test_an_aa_run_is_judged_b_over_a_like_its_ratio_line() -> None:
 
     assert finding.code == "aa-differ"
     assert finding.cell == {"app": "aio", "scenario": "hello", "connections": 64}
-    assert "aio:b / aio:a = 0.90× (95% CI 0.8" in finding.message
+    assert "aio:b / aio:a = 0.90× (95% CI 0.88–0.92) excludes 1×" in finding.message
 
 
 def test_aa_resolution_with_unequal_trial_counts() -> None:
