@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from lab.compare import (
+    Calibration,
     Comparison,
     compare_runs,
     comparison_json,
@@ -236,12 +237,20 @@ def test_ratios_are_normalised_by_the_calibration_of_each_run() -> None:
     assert normalised["ratio"] == pytest.approx(1.0, abs=1e-3)
 
 
+def _steady_pair_calibration(
+    calibration_a: dict[str, Any], calibration_b: dict[str, Any]
+) -> Calibration:
+    """The calibration verdict on two runs that differ only in their calibrations."""
+    a = _run("a", {("aio", "hello"): STEADY}, calibration=calibration_a)
+    b = _run("b", {("aio", "hello"): STEADY}, calibration=calibration_b)
+    calibration = compare_runs(a, b).calibration
+    assert calibration is not None
+    return calibration
+
+
 def test_same_cpu_and_close_calibration_trusts_the_raw_ratios() -> None:
-    a = _run("a", {("aio", "hello"): STEADY}, calibration={"score": 40_000.0})
-    b = _run("b", {("aio", "hello"): STEADY}, calibration={"score": 40_800.0})
-    comparison = compare_runs(a, b)
-    assert comparison.calibration is not None
-    assert comparison.calibration.advice().endswith("trust the raw ratios")
+    calibration = _steady_pair_calibration({"score": 40_000.0}, {"score": 40_800.0})
+    assert calibration.advice().endswith("trust the raw ratios")
 
 
 @pytest.mark.parametrize(
@@ -256,20 +265,12 @@ def test_same_cpu_and_close_calibration_trusts_the_raw_ratios() -> None:
 def test_a_calibration_gap_counts_only_beyond_the_calibrations_own_spread(
     samples_b: list[int], advice: str
 ) -> None:
-    a = _run(
-        "a",
-        {("aio", "hello"): STEADY},
-        calibration={"score": 95_500.0, "samples": [95_000, 95_500, 96_000]},
+    calibration = _steady_pair_calibration(
+        {"score": 95_500.0, "samples": [95_000, 95_500, 96_000]},
+        {"score": 87_860.0, "samples": samples_b},
     )
-    b = _run(
-        "b",
-        {("aio", "hello"): STEADY},
-        calibration={"score": 87_860.0, "samples": samples_b},
-    )
-    comparison = compare_runs(a, b)
-    assert comparison.calibration is not None
-    assert comparison.calibration.factor == pytest.approx(0.92)
-    assert advice in comparison.calibration.advice()
+    assert calibration.factor == pytest.approx(0.92)
+    assert advice in calibration.advice()
 
 
 def test_without_a_calibration_only_raw_ratios_are_shown() -> None:
@@ -281,17 +282,9 @@ def test_without_a_calibration_only_raw_ratios_are_shown() -> None:
 
 
 def test_a_noisy_calibration_is_called_out() -> None:
-    a = _run(
-        "a",
-        {("aio", "hello"): STEADY},
-        calibration={"score": 42_000.0, "samples": [60_000, 40_000, 42_000]},
+    calibration = _steady_pair_calibration(
+        {"score": 42_000.0, "samples": [60_000, 40_000, 42_000]},
+        {"score": 65_000.0, "samples": [69_000, 41_000, 65_000]},
     )
-    b = _run(
-        "b",
-        {("aio", "hello"): STEADY},
-        calibration={"score": 65_000.0, "samples": [69_000, 41_000, 65_000]},
-    )
-    comparison = compare_runs(a, b)
-    assert comparison.calibration is not None
-    assert comparison.calibration.spread_a == pytest.approx(0.5)
-    assert "calibration itself is noisy" in comparison.calibration.advice()
+    assert calibration.spread_a == pytest.approx(0.5)
+    assert "calibration itself is noisy" in calibration.advice()
