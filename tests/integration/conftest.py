@@ -19,9 +19,9 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
-from lab.build import build_all
-from lab.engine import connect
-from lab.labels import MANAGED_FILTER, managed
+from lab.engine.client import connect
+from lab.images.build import build_all
+from lab.images.labels import MANAGED_FILTER, managed
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_LABELS = managed(role="test")

@@ -10,7 +10,7 @@ import pytest
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
-from lab.verify import hit_count, verify_hello, verify_hit
+from lab.measure.verify import hit_count, verify_hello, verify_hit
 from tests.integration.conftest import probe, redis_get, start_app
 
 WORKERS = {

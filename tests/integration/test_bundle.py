@@ -13,11 +13,11 @@ import docker.errors
 import pytest
 from rich.console import Console
 
-from lab.bundle import load_bundle
-from lab.bundle_cli import cmd_bundle_load, cmd_bundle_save
-from lab.bundle_manifest import check_bundle, split_tag
+from lab.cli.bundle import cmd_bundle_load, cmd_bundle_save
 from lab.errors import EXIT_USAGE, UsageError
-from lab.imagespec import BASE_IMAGE
+from lab.images.bundle import load_bundle
+from lab.images.manifest import check_bundle, split_tag
+from lab.images.specs import BASE_IMAGE
 
 
 class Untouchable:

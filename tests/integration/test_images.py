@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from lab.build import build_all, planned_tags
-from lab.imagespec import BASE_IMAGE
-from lab.locks import freeze_differences, parse_freeze, parse_lock
+from lab.images.build import build_all, planned_tags
+from lab.images.locks import freeze_differences, parse_freeze, parse_lock
+from lab.images.specs import BASE_IMAGE
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from lab.placement import CpuSlot
-from lab.stack import AppSettings, RunStack, isolation_facts
+from lab.engine.stack import AppSettings, RunStack, isolation_facts
+from lab.model.placement import CpuSlot
 
 SLOT = CpuSlot("any", "0", (0,), None)
 

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lab.config import config_from_dict
-from lab.cpurequest import parse_cpus
+from lab.cli.options import add_run_options, config_from_args
 from lab.errors import UsageError
-from lab.options import add_run_options, config_from_args
-from lab.records import TrialRecord
-from lab.rundata import read_trials
-from lab.wrkjson import WrkOutputError, parse_wrk_output
+from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
+from lab.model.config import config_from_dict
+from lab.model.cpurequest import parse_cpus
+from lab.results.reader import read_trials
+from lab.results.records import TrialRecord
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),

@@ -1,0 +1,95 @@
+"""The lab checks its own measurement: pure checks over trial records and the summary.
+
+Each check reads data already recorded (trials, summary.json, run.json, the harness
+ceiling) and returns findings; none touches Docker, the clock or the disk. run_checks
+runs every check that applies, in a fixed order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from lab.analysis.checks.cells import CellKey, cell_key, summary_cells, trials_by_cell
+from lab.analysis.checks.findings import SEVERITIES, Finding, Severity, by_severity
+from lab.analysis.checks.render import finding_line, findings_lines, render_findings
+from lab.analysis.checks.resources import (
+    check_bottleneck,
+    check_ceiling,
+    check_generator,
+    check_placement,
+    check_throttling,
+)
+from lab.analysis.checks.stability import (
+    aa_finding,
+    aa_resolution,
+    check_outliers,
+    check_stability,
+    repetitions_needed,
+    robust_scores,
+)
+from lab.analysis.checks.trials import check_errors, check_failed, check_window, headline_ok
+from lab.results.records import TrialRecord
+
+__all__ = [
+    "SEVERITIES",
+    "Finding",
+    "Severity",
+    "aa_finding",
+    "aa_resolution",
+    "by_severity",
+    "check_bottleneck",
+    "check_ceiling",
+    "check_errors",
+    "check_failed",
+    "check_generator",
+    "check_outliers",
+    "check_placement",
+    "check_stability",
+    "check_throttling",
+    "check_window",
+    "finding_line",
+    "findings_lines",
+    "headline_ok",
+    "render_findings",
+    "repetitions_needed",
+    "robust_scores",
+    "run_checks",
+]
+
+
+def run_checks(
+    run: Mapping[str, Any],
+    records: Sequence[TrialRecord],
+    summary: Mapping[str, Any],
+    ceiling_rps: float | None,
+) -> list[Finding]:
+    """Every applicable check's findings: errors, then warnings, then info.
+
+    Within a severity, findings follow the order of the checks below, then the order of
+    the summary's cells (cells only in `records` after them, run-wide findings first).
+    The ceiling check runs only when a ceiling was measured.
+    """
+    checks: list[Callable[[], list[Finding]]] = [
+        lambda: check_failed(records),
+        lambda: check_errors(records),
+        lambda: check_generator(records),
+        lambda: check_bottleneck(records),
+        lambda: check_throttling(records),
+        lambda: [] if ceiling_rps is None else check_ceiling(summary, ceiling_rps),
+        lambda: check_window(records),
+        lambda: check_stability(summary),
+        lambda: check_outliers(records),
+        lambda: check_placement(run),
+    ]
+    order = _cell_order(summary, records)
+    ranked = [(rank, finding) for rank, check in enumerate(checks) for finding in check()]
+    ranked.sort(
+        key=lambda item: (item[0], -1 if item[1].cell_key is None else order[item[1].cell_key])
+    )
+    return by_severity(finding for _, finding in ranked)
+
+
+def _cell_order(summary: Mapping[str, Any], records: Sequence[TrialRecord]) -> dict[CellKey, int]:
+    keys = [cell_key(cell) for cell in summary_cells(summary)] + list(trials_by_cell(records))
+    return {key: position for position, key in enumerate(dict.fromkeys(keys))}

@@ -1,0 +1,230 @@
+"""Was it the app that ran out of capacity? Checks of CPU use, throttling and placement.
+
+A req/s figure describes the app only if the app was the bottleneck: wrk, Redis or a CPU
+quota can each cap the number first. The per-trial CPU shares (of each container's own
+allotment, over wrk's measured duration) tell which.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lab.analysis.checks.cells import (
+    cell_key,
+    cell_label,
+    cpus_text,
+    numbered,
+    ok_trials_by_cell,
+    percent,
+    plural,
+    summary_cells,
+)
+from lab.analysis.checks.findings import Finding, cell_finding, run_finding
+from lab.cli.table import format_rate
+from lab.measure.cpu import CpuUse
+from lab.model.cpurequest import CPU_ROLES
+from lab.results.records import TrialRecord
+
+SATURATED_SHARE = 0.90  # a helper at this share of its allotment may be what sets the pace
+APP_IDLE_SHARE = 0.80  # an app below this share was waiting on something else
+CEILING_FRACTION = 0.5  # above this fraction of the harness ceiling, the harness may show
+
+
+def check_ceiling(summary: Mapping[str, Any], ceiling_rps: float) -> list[Finding]:
+    """Warn for each cell whose median req/s exceeds half of the harness ceiling.
+
+    The ceiling is the req/s of a minimal static server answering the same text in the
+    same placement: the most this wrk, network path and CPU split can show. A cell near
+    it may measure the harness. Without such a cell, one info finding states the ceiling
+    and the fastest cell's fraction of it.
+    """
+    if not (math.isfinite(ceiling_rps) and ceiling_rps > 0):
+        raise ValueError(f"ceiling_rps must be a positive number, got {ceiling_rps!r}")
+    medians = [
+        (cell_key(cell), float(cell["rps_median"]))
+        for cell in summary_cells(summary)
+        if cell.get("rps_median") is not None
+    ]
+    ceiling = format_rate(ceiling_rps)
+    findings = [
+        cell_finding(
+            "warning",
+            "near-harness-ceiling",
+            key,
+            f"median {format_rate(rps)} req/s is {percent(rps / ceiling_rps)} of the harness"
+            f" ceiling of {ceiling} req/s (a static server in the same placement), above"
+            f" {percent(CEILING_FRACTION)}: it may measure wrk and the network path, not the"
+            " app.",
+            "Treat this cell's req/s as a lower bound of the app's; give wrk more CPU"
+            " (--cpus wrk=N) or compare apps at a heavier scenario.",
+        )
+        for key, rps in medians
+        if rps > CEILING_FRACTION * ceiling_rps
+    ]
+    if findings or not medians:
+        return findings or [
+            run_finding(
+                "info",
+                "harness-ceiling",
+                f"the harness ceiling is {ceiling} req/s; no cell has a median to compare.",
+                "Nothing to do.",
+            )
+        ]
+    key, fastest = max(medians, key=lambda item: item[1])
+    return [
+        run_finding(
+            "info",
+            "harness-ceiling",
+            f"the harness ceiling is {ceiling} req/s; the fastest cell, {cell_label(key)} at"
+            f" {format_rate(fastest)} req/s, reaches {percent(fastest / ceiling_rps)} of it.",
+            f"Nothing to do: every cell stays below {percent(CEILING_FRACTION)} of the ceiling.",
+        )
+    ]
+
+
+def check_generator(records: Sequence[TrialRecord]) -> list[Finding]:
+    """Warn for each cell where wrk used >= 90% of its allotment or was throttled in a trial."""
+    findings = []
+    for key, trials in ok_trials_by_cell(records).items():
+        uses = _uses(trials, "wrk")
+        busy = [use for use in uses if use.share >= SATURATED_SHARE]
+        throttled = [use for use in uses if use.throttled_periods > 0]
+        if not busy and not throttled:
+            continue
+        parts = []
+        if busy:
+            top = max(use.share for use in busy)
+            parts.append(
+                f"used {percent(SATURATED_SHARE)} or more of its {cpus_text(busy[0].cpus)} in"
+                f" {len(busy)} of {plural(len(uses), 'trial')} (up to {percent(top)})"
+            )
+        if throttled:
+            parts.append(f"was throttled in {len(throttled)} of {plural(len(uses), 'trial')}")
+        more = math.floor(max(use.cpus for use in uses)) + 1
+        findings.append(
+            cell_finding(
+                "warning",
+                "generator-saturated",
+                key,
+                f"wrk {' and '.join(parts)}, so the load generator may have set the pace.",
+                f"Give wrk more CPU (--cpus wrk={more} --threads auto) and re-run; until then"
+                " this cell's req/s is a lower bound.",
+            )
+        )
+    return findings
+
+
+def check_bottleneck(records: Sequence[TrialRecord]) -> list[Finding]:
+    """Warn for each cell where the app sat below 80% of its CPU while wrk or Redis was at 90%."""
+    findings = []
+    for key, trials in ok_trials_by_cell(records).items():
+        app_shares: list[float] = []
+        roles: set[str] = set()
+        for trial in trials:
+            app = trial.cpu["app"]
+            busy = [
+                role
+                for role in ("wrk", "redis")
+                if (use := trial.cpu[role]) is not None and use.share >= SATURATED_SHARE
+            ]
+            if app is not None and app.share < APP_IDLE_SHARE and busy:
+                app_shares.append(app.share)
+                roles.update(busy)
+        if not app_shares:
+            continue
+        helpers = " and ".join(sorted(roles, key=CPU_ROLES.index))
+        findings.append(
+            cell_finding(
+                "warning",
+                "bottleneck-elsewhere",
+                key,
+                f"the app used less than {percent(APP_IDLE_SHARE)} of its CPU"
+                f" ({', '.join(percent(share) for share in app_shares)}) while {helpers} used"
+                f" {percent(SATURATED_SHARE)} or more of its own in {len(app_shares)} of"
+                f" {plural(len(trials), 'trial')}, so {helpers}, not the app, set the pace.",
+                f"Give {helpers} more CPU, on CPUs not shared with another role (--cpus);"
+                " until then this cell's req/s understates the app.",
+            )
+        )
+    return findings
+
+
+def check_throttling(records: Sequence[TrialRecord]) -> list[Finding]:
+    """Warn for each cell where the CFS quota throttled any container during the window."""
+    findings = []
+    for key, trials in ok_trials_by_cell(records).items():
+        parts = []
+        for role in CPU_ROLES:
+            hit = [use for use in _uses(trials, role) if use.throttled_periods > 0]
+            if hit:
+                periods = sum(use.throttled_periods for use in hit)
+                seconds = sum(use.throttled_s for use in hit)
+                parts.append(
+                    f"{role} in {len(hit)} of {plural(len(trials), 'trial')}"
+                    f" ({plural(periods, 'period')}, {seconds:.2f} s)"
+                )
+        if parts:
+            findings.append(
+                cell_finding(
+                    "warning",
+                    "throttled",
+                    key,
+                    f"the CPU quota throttled {'; '.join(parts)} during the measured window.",
+                    "A quota (fractional --cpus) pauses a container mid-window and inflates"
+                    " latency: give each role whole CPUs, e.g. --cpus app=1.",
+                )
+            )
+    return findings
+
+
+def check_placement(run: Mapping[str, Any]) -> list[Finding]:
+    """Info when Redis shares CPUs with wrk (a deliberate compromise on small hosts); a
+    warning if the app shares CPUs with either, which placement should never allow."""
+    placement = run.get("placement")
+    if not isinstance(placement, Mapping):
+        return []
+    ids = {role: _cpu_ids(placement.get(role)) for role in CPU_ROLES}
+    if any(cpu_ids is None for cpu_ids in ids.values()):
+        return []
+    sets = {role: set(cpu_ids or ()) for role, cpu_ids in ids.items()}
+    needed = sum(len(cpu_ids) for cpu_ids in sets.values())
+    findings = []
+    for helper in ("wrk", "redis"):
+        shared = sorted(sets["app"] & sets[helper])
+        if shared:
+            findings.append(
+                run_finding(
+                    "warning",
+                    "app-shares-cpus",
+                    f"the app shares {numbered('CPU', shared)} with {helper}, so its CPU is not"
+                    " its own.",
+                    f"Place the roles on disjoint CPUs (a host with {needed} CPUs) and re-run.",
+                )
+            )
+    shared = sorted(sets["redis"] & sets["wrk"])
+    if shared:
+        findings.append(
+            run_finding(
+                "info",
+                "redis-shares-wrk-cpus",
+                f"redis shares {numbered('CPU', shared)} with wrk, a deliberate compromise on a"
+                " small host: in /hit cells Redis and the load generator compete for that CPU.",
+                f"For disjoint CPUs, run on a host with at least {needed} CPUs.",
+            )
+        )
+    return findings
+
+
+def _uses(trials: Sequence[TrialRecord], role: str) -> list[CpuUse]:
+    return [use for use in (trial.cpu[role] for trial in trials) if use is not None]
+
+
+def _cpu_ids(slot: Any) -> list[int] | None:
+    if not isinstance(slot, Mapping):
+        return None
+    ids = slot.get("cpu_ids")
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        return None
+    return ids

@@ -1,0 +1,128 @@
+"""The run summary (summary.json): per-cell statistics and app-to-app ratios.
+
+A cell is one app x scenario x connections level. Statistics use the ok trials only;
+failed ones are counted so a reader sees them. Each ok trial's req/s is listed beside
+the derived numbers so anyone can recompute them. Latency percentiles are the median
+across trials of each trial's percentile: percentiles do not average.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from lab.analysis.stats import bootstrap_ci, cv, median, ratio_ci
+from lab.model.cpurequest import CPU_ROLES
+from lab.results.records import TrialRecord
+
+SUMMARY_SCHEMA_VERSION = 1
+LATENCY_PERCENTILES = ("p50", "p75", "p90", "p99", "p99_9", "max")
+ERROR_KINDS = ("connect", "read", "write", "status", "timeout")
+
+CellKey = tuple[str, str, int]
+
+
+def summarize(
+    records: Sequence[TrialRecord], app_order: Sequence[str], scenario_order: Sequence[str]
+) -> dict[str, Any]:
+    """summary.json content for `records`, cells ordered by scenario, connections, then app.
+
+    Apps and scenarios missing from the given orders come after the known ones, in the
+    order they first appear. Ratios compare every other app with the first app of
+    `app_order`, within each scenario x connections level.
+    """
+    in_trial_order = sorted(records, key=lambda record: record.index)
+    apps = _ordered((r.app for r in in_trial_order), app_order)
+    scenarios = _ordered((r.scenario for r in in_trial_order), scenario_order)
+
+    groups: dict[CellKey, list[TrialRecord]] = {}
+    for record in in_trial_order:
+        groups.setdefault((record.app, record.scenario, record.connections), []).append(record)
+    keys = sorted(groups, key=lambda key: (scenarios.index(key[1]), key[2], apps.index(key[0])))
+    cells = {key: _cell(key, groups[key]) for key in keys}
+
+    baseline = app_order[0] if app_order else None
+    ratios = [
+        _ratio(cells[(app, scenario, connections)], cells[(baseline, scenario, connections)])
+        for (app, scenario, connections) in keys
+        if baseline is not None and app != baseline and (baseline, scenario, connections) in cells
+    ]
+    return {
+        "schema_version": SUMMARY_SCHEMA_VERSION,
+        "apps": apps,
+        "cells": list(cells.values()),
+        "ratios": ratios,
+    }
+
+
+def _ordered(seen: Iterable[str], order: Sequence[str]) -> list[str]:
+    present = dict.fromkeys(seen)
+    known = [name for name in dict.fromkeys(order) if name in present]
+    return known + [name for name in present if name not in known]
+
+
+def _cell(key: CellKey, records: Sequence[TrialRecord]) -> dict[str, Any]:
+    app, scenario, connections = key
+    ok = [record for record in records if record.status == "ok"]
+    rps = [record.rps for record in ok if record.rps is not None]
+    cell: dict[str, Any] = {
+        "app": app,
+        "scenario": scenario,
+        "connections": connections,
+        "trials": len(ok),
+        "failed": len(records) - len(ok),
+        "rps": rps,
+        "rps_median": None,
+        "rps_ci95": None,
+        "cv": None,
+        "latency_us": None,
+        "errors": None,
+        "cpu": None,
+    }
+    if not rps:
+        return cell
+    low, high = bootstrap_ci(rps)
+    latencies = [record.latency_us.to_dict() for record in ok if record.latency_us is not None]
+    errors = [record.errors.to_dict() for record in ok if record.errors is not None]
+    error_sums = {kind: sum(counts[kind] for counts in errors) for kind in ERROR_KINDS}
+    cell.update(
+        rps_median=median(rps),
+        rps_ci95=[low, high],
+        cv=cv(rps),
+        latency_us={p: median([lat[p] for lat in latencies]) for p in LATENCY_PERCENTILES},
+        errors={**error_sums, "total": sum(error_sums.values())},
+        cpu={role: _cpu_role(ok, role) for role in CPU_ROLES},
+    )
+    return cell
+
+
+def _cpu_role(records: Sequence[TrialRecord], role: str) -> dict[str, Any] | None:
+    # Trials whose snapshots failed are left out; `samples` says how many remain.
+    uses = [use for use in (record.cpu[role] for record in records) if use is not None]
+    if not uses:
+        return None
+    return {
+        "share": median([use.share for use in uses]),
+        "throttled_periods": median([use.throttled_periods for use in uses]),
+        "samples": len(uses),
+    }
+
+
+def _ratio(numerator: dict[str, Any], denominator: dict[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "scenario": numerator["scenario"],
+        "connections": numerator["connections"],
+        "numerator": numerator["app"],
+        "denominator": denominator["app"],
+        "ratio": None,
+        "ci95": None,
+    }
+    top: list[float] = numerator["rps"]
+    bottom: list[float] = denominator["rps"]
+    if not top or not bottom or not median(bottom) > 0:
+        return entry
+    entry["ratio"] = median(top) / median(bottom)
+    if all(value > 0 for value in bottom):
+        low, high = ratio_ci(top, bottom)
+        entry["ci95"] = [low, high]
+    return entry

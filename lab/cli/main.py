@@ -1,0 +1,278 @@
+"""`python -m lab`: the command line. Turns LabErrors into one-line messages and exit codes.
+
+Results go to stdout; progress and messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from lab import __version__
+from lab.cli.bundle import register as register_bundle
+from lab.cli.options import add_run_options
+from lab.cli.results import register as register_results
+from lab.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_TRIAL_FAILED,
+    EXIT_USAGE,
+    BuildFailed,
+    LabError,
+    UsageError,
+)
+from lab.images.specs import short_id
+from lab.model.config import RunConfig
+from lab.paths import ROOT, WORKDIR
+from lab.results.reader import read_run_json
+from lab.results.store import RunStore
+
+Command = Callable[[argparse.Namespace, Console, Console], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with our usage code and one line naming the bad flag."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"lab: error: {message} — see `python -m {self.prog} --help`\n")
+
+
+def cmd_build(_args: argparse.Namespace, out: Console, err: Console) -> int:
+    from lab.engine.client import connect
+    from lab.images.build import build_all
+
+    client = connect()
+    built = build_all(client, ROOT, WORKDIR, lambda line: err.print(line, highlight=False))
+    for item in built:
+        state = "built" if item.rebuilt else "up to date"
+        out.print(
+            f"{item.name:<6} {item.tag:<28} {short_id(item.image_id)}  {state}", highlight=False
+        )
+    return 0
+
+
+def cmd_images(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    from lab.engine.client import connect
+    from lab.images.inventory import lab_images
+
+    records = lab_images(connect())
+    if args.json:
+        import json
+
+        out.print_json(json.dumps([record.to_dict() for record in records]))
+        return 0
+    table = Table(title="images labelled lab.managed=true")
+    for column in ("image", "tags", "id", "created", "MB", "inputs hash", "lock hash", "made from"):
+        table.add_column(column)
+    for r in records:
+        origin = r.labels.get("lab.base.source", "") + " " + r.labels.get("lab.base.origin", "")
+        table.add_row(
+            r.name,
+            "\n".join(r.tags) or "<untagged>",
+            short_id(r.image_id),
+            r.created,
+            f"{r.size_mb:.0f}",
+            r.inputs_hash[:16],
+            r.lock_hash[:16],
+            origin.strip() or f"base {short_id(r.base_id)}",
+        )
+    out.print(table)
+    return 0
+
+
+def _host_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def cmd_plan(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    from lab.cli.options import config_from_args
+    from lab.model.plan import blueprint
+
+    plan = blueprint(config_from_args(args), _host_cpus())
+    out.print(plan.render(), highlight=False, markup=False, end="", soft_wrap=True)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from lab.cli.options import config_from_args, given_settings
+    from lab.engine.client import connect
+    from lab.model.config import FLAGS, config_from_dict
+    from lab.results.store import RunStore
+
+    resume = None
+    if args.resume:
+        given = list(given_settings(args)) + (["preset"] if args.preset else [])
+        if given:
+            flag = FLAGS.get(given[0], "--preset")
+            raise UsageError(
+                f"{flag}: --resume runs with the parameters recorded in the run",
+                f"drop {flag}, or start a new run without --resume",
+            )
+        resume = RunStore(Path(args.resume))
+        config = config_from_dict(read_run_json(resume.run_dir)["parameters"])
+    else:
+        config = config_from_args(args)
+    return _run_and_report(config, connect(), out, err, resume=resume)
+
+
+def _run_and_report(
+    config: RunConfig,
+    client: Any,
+    out: Console,
+    err: Console,
+    resume: RunStore | None = None,
+    rerun_of: RunStore | None = None,
+) -> int:
+    from lab.analysis.checks import Finding, render_findings
+    from lab.cli.progress import ConsoleReporter
+    from lab.cli.table import render_summary
+    from lab.engine.runner import run
+    from lab.model.plan import blueprint
+    from lab.report.content import write_reports
+
+    # The engine's CPU count, not this process's: the engine may be another machine.
+    plan = blueprint(config, int(client.info().get("NCPU") or _host_cpus()))
+    for note in plan.notes:
+        err.print(f"note: {note}", highlight=False, markup=False)
+    outcome = run(client, plan, ROOT, ConsoleReporter(err), resume, rerun_of)
+    render_summary(outcome.summary, out)
+    render_findings([Finding.from_dict(f) for f in outcome.summary["findings"]], out)
+    err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)
+    _, html = write_reports(outcome.run_dir)
+    err.print(f"report: {html}", highlight=False, markup=False)
+    if outcome.failed:
+        err.print(
+            f"lab: {outcome.failed} of {outcome.planned} trials failed; "
+            f"their reasons are in {outcome.run_dir}/trials/",
+            highlight=False,
+            markup=False,
+        )
+        return EXIT_TRIAL_FAILED
+    return 0
+
+
+def cmd_rerun(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from lab.engine.client import connect
+    from lab.model.config import config_from_dict
+    from lab.results.store import RunStore
+
+    original = RunStore(Path(args.run_dir))
+    parameters = dict(read_run_json(original.run_dir)["parameters"])
+    if args.out:
+        parameters["out"] = args.out
+    return _run_and_report(config_from_dict(parameters), connect(), out, err, rerun_of=original)
+
+
+def cmd_compose(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from lab.images.compose import render_compose
+
+    target = ROOT / "compose.yaml"
+    text = render_compose(args.host_cpus)
+    if args.check:
+        if target.read_text() != text:
+            err.print(
+                f"lab: {target} is not what `python -m lab compose` renders now; "
+                "run it and commit the result",
+                highlight=False,
+                markup=False,
+            )
+            return EXIT_TRIAL_FAILED
+        out.print(f"{target} is current", highlight=False)
+        return 0
+    target.write_text(text)
+    out.print(f"wrote {target}", highlight=False)
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    from lab.engine.clean import remove_managed
+    from lab.engine.client import connect
+
+    removed = remove_managed(connect(), images=args.images)
+    out.print(
+        f"removed {removed.containers} containers, {removed.networks} networks, "
+        f"{removed.images} images (label lab.managed=true)",
+        highlight=False,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lab", description="A reproducible benchmark lab for Python web servers.")
+    parser.add_argument("--version", action="version", version=f"lab {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    build = sub.add_parser("build", help="build every image whose inputs changed")
+    build.set_defaults(func=cmd_build)
+    images = sub.add_parser("images", help="list the lab's images with their provenance")
+    images.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    images.set_defaults(func=cmd_images)
+    plan = sub.add_parser(
+        "plan", help="print the expanded plan, CPU placement and wall time (no engine needed)"
+    )
+    add_run_options(plan)
+    plan.set_defaults(func=cmd_plan)
+    run = sub.add_parser("run", help="run the benchmark: repeated, interleaved, verified trials")
+    add_run_options(run)
+    run.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="run only the trials missing from an interrupted run, into the same folder",
+    )
+    run.set_defaults(func=cmd_run)
+    rerun = sub.add_parser(
+        "rerun",
+        help="run again with exactly the parameters and images recorded in a run's run.json",
+    )
+    rerun.add_argument("run_dir", metavar="RUN_DIR")
+    rerun.add_argument("--out", metavar="DIR", help="results folder (default: the run's own)")
+    rerun.set_defaults(func=cmd_rerun)
+    register_bundle(sub)
+    register_results(sub)
+    compose = sub.add_parser("compose", help="render compose.yaml from the lab's settings")
+    compose.add_argument("--check", action="store_true", help="exit 1 if compose.yaml is stale")
+    compose.add_argument(
+        "--host-cpus", type=int, default=2, help="the host the placement is for (default: 2)"
+    )
+    compose.set_defaults(func=cmd_compose)
+    clean = sub.add_parser(
+        "clean", help="remove every container and network labelled lab.managed=true"
+    )
+    clean.add_argument("--images", action="store_true", help="remove the lab's images too")
+    clean.set_defaults(func=cmd_clean)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    out = Console(soft_wrap=True)
+    # Messages are single lines that must stay whole, even in a narrow or piped stderr.
+    err = Console(stderr=True, soft_wrap=True)
+    args = build_parser().parse_args(argv)
+    func: Command = args.func
+    # SIGTERM (CI, `docker stop`, a closed terminal) cleans up like Ctrl-C.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return func(args, out, err)
+    except LabError as exc:
+        if isinstance(exc, BuildFailed) and exc.log_tail:
+            print("\n".join(f"  | {line}" for line in exc.log_tail), file=sys.stderr)
+        # One line, never wrapped: what is wrong, then what to do about it.
+        hint = f" — {exc.hint}" if exc.hint else ""
+        print(f"lab: error: {exc.message}{hint}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("lab: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

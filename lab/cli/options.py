@@ -1,0 +1,186 @@
+"""The flags `python -m lab run` and `python -m lab plan` share, and their conversion.
+
+Every option defaults to None so a preset value is overridden only by a flag the user
+actually gave. Values stay text in argparse and are converted by lab.model.config, so a bad
+value is our UsageError (named flag, a hint, exit 2) rather than argparse's message.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from lab.model.catalog import APPS, SCENARIOS
+from lab.model.config import (
+    DEFAULT_PRESET,
+    NETWORK_PATHS,
+    PRESETS,
+    RunConfig,
+    build_config,
+)
+from lab.model.cpurequest import CpuRequest
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "auto"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, tuple):
+        return ",".join(_shown(item) for item in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, CpuRequest):
+        return value.to_text()
+    return str(value)
+
+
+def _default(field: str) -> str:
+    return f"(default preset: {_shown(PRESETS[DEFAULT_PRESET][field])})"
+
+
+# Each benchmark flag's argparse destination and the RunConfig field it sets.
+FIELD_OF_DEST = {
+    "apps": "apps",
+    "scenarios": "scenarios",
+    "connections": "connections",
+    "threads": "threads",
+    "duration": "duration_s",
+    "warmup": "warmup_s",
+    "repetitions": "repetitions",
+    "cpus": "cpus",
+    "workers": "workers",
+    "access_log": "access_log",
+    "seed": "seed",
+    "out": "out",
+    "timeout": "timeout_s",
+    "ready_timeout": "ready_timeout_s",
+    "app_env": "app_env",
+    "ceiling": "ceiling",
+    "network_path": "network_path",
+    "aa": "aa",
+}
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Add the benchmark flags to a `run` or `plan` subcommand parser."""
+    group = parser.add_argument_group("benchmark options")
+    group.add_argument(
+        "--preset",
+        metavar="{" + ",".join(PRESETS) + "}",
+        help=f"starting values that the flags below override (default: {DEFAULT_PRESET})",
+    )
+    group.add_argument(
+        "--apps",
+        metavar="LIST",
+        help=f"comma list of apps from {', '.join(APPS)} {_default('apps')}",
+    )
+    group.add_argument(
+        "--scenarios",
+        metavar="LIST",
+        help=f"comma list of scenarios from {', '.join(SCENARIOS)} {_default('scenarios')}",
+    )
+    group.add_argument(
+        "--connections",
+        metavar="N[,N...]",
+        help="open wrk connections; a comma list sweeps several levels, each rounded to a "
+        f"multiple of the wrk threads {_default('connections')}",
+    )
+    group.add_argument(
+        "--threads",
+        metavar="N|auto",
+        help=f"wrk threads; auto is one per wrk CPU {_default('threads')}",
+    )
+    group.add_argument(
+        "--duration",
+        metavar="SECONDS",
+        help=f"measured load per trial {_default('duration_s')}",
+    )
+    group.add_argument(
+        "--warmup",
+        metavar="SECONDS",
+        help=f"unmeasured load before each trial {_default('warmup_s')}",
+    )
+    group.add_argument(
+        "--repetitions",
+        metavar="N",
+        help=f"trials per app, scenario and connection level {_default('repetitions')}",
+    )
+    group.add_argument(
+        "--cpus",
+        metavar="ROLE=N,...",
+        help="CPUs per container for roles app, wrk, redis; a fraction such as app=0.5 is "
+        f"a CPU quota {_default('cpus')}",
+    )
+    group.add_argument(
+        "--workers",
+        metavar="N|auto",
+        help=f"gunicorn workers; auto is one per app CPU {_default('workers')}",
+    )
+    group.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        help=f"let gunicorn write an access log line per request {_default('access_log')}",
+    )
+    group.add_argument(
+        "--seed",
+        metavar="N",
+        help=f"seed of the random trial order {_default('seed')}",
+    )
+    group.add_argument(
+        "--out",
+        metavar="DIR",
+        help=f"directory for the results {_default('out')}",
+    )
+    group.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        help=f"wrk's per-request timeout {_default('timeout_s')}",
+    )
+    group.add_argument(
+        "--ready-timeout",
+        metavar="SECONDS",
+        help=f"how long an app may take to answer after it starts {_default('ready_timeout_s')}",
+    )
+    group.add_argument(
+        "--app-env",
+        metavar="KEY=VALUE",
+        action="append",
+        help="extra environment for the app containers, e.g. REDIS_MAX_CONNECTIONS=128 "
+        "(repeatable; recorded with the results)",
+    )
+    group.add_argument(
+        "--ceiling",
+        action=argparse.BooleanOptionalAction,
+        help="first measure the harness ceiling: a static server answering the same text, "
+        f"in the app's placement {_default('ceiling')}",
+    )
+    group.add_argument(
+        "--network-path",
+        metavar="{" + ",".join(NETWORK_PATHS) + "}",
+        help="bridge: wrk reaches the app across the run's network; shared: wrk runs in the "
+        f"app container's network namespace {_default('network_path')}",
+    )
+    group.add_argument(
+        "--aa",
+        metavar="APP",
+        help="A/A run: APP as two identically configured variants (APP:a, APP:b), "
+        "interleaved, to show the smallest difference this machine can resolve",
+    )
+
+
+def given_settings(ns: argparse.Namespace) -> dict[str, object]:
+    """The RunConfig fields the user set on the command line, still as flag text.
+
+    build_config parses and validates them, so errors name the flag either way.
+    """
+    return {
+        field: value
+        for dest, field in FIELD_OF_DEST.items()
+        if (value := getattr(ns, dest, None)) is not None and value != []
+    }
+
+
+def config_from_args(ns: argparse.Namespace) -> RunConfig:
+    """The validated RunConfig for parsed flags; raises UsageError on a bad value."""
+    preset = getattr(ns, "preset", None)
+    return build_config(DEFAULT_PRESET if preset is None else str(preset), given_settings(ns))

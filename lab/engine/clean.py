@@ -1,0 +1,40 @@
+"""`lab clean`: remove what the lab left on the engine, found by label only."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+import docker.errors
+
+from lab.images.labels import MANAGED_FILTER
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    containers: int
+    networks: int
+    images: int
+
+
+def remove_managed(client: Any, images: bool = False) -> Removed:
+    selector = {"label": MANAGED_FILTER}
+    containers = client.containers.list(all=True, filters=selector)
+    for container in containers:
+        with contextlib.suppress(docker.errors.NotFound):
+            container.remove(force=True)
+    networks = client.networks.list(filters=selector)
+    for network in networks:
+        with contextlib.suppress(docker.errors.NotFound):
+            network.remove()
+    removed_images = 0
+    if images:
+        # Apps first, the base last: an image cannot go while another is built on it.
+        found = client.images.list(filters=selector)
+        found.sort(key=lambda image: image.labels.get("lab.image") == "base")
+        for image in found:
+            with contextlib.suppress(docker.errors.NotFound):
+                client.images.remove(image.id, force=True)
+                removed_images += 1
+    return Removed(len(containers), len(networks), removed_images)

@@ -1,0 +1,316 @@
+"""`lab run`: a blueprint carried out on the engine, every trial on disk as it ends.
+
+Whatever happens — success, a failed trial, an engine error, Ctrl-C — the run's
+containers and network are removed and run.json and summary.json describe what
+finished.
+"""
+
+from __future__ import annotations
+
+import datetime
+import platform
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import docker.errors
+import requests
+
+from lab import __version__
+from lab.analysis.assess import annotate, assess, ceiling_rps
+from lab.analysis.summary import summarize
+from lab.engine.client import ENGINE_HINT, engine_facts
+from lab.engine.stack import RunStack, StackError, applied_limits, isolation_facts
+from lab.engine.trial import run_trial
+from lab.errors import EngineUnavailable, Interrupted, RunAborted, UsageError
+from lab.images import host
+from lab.images.build import Built, build_all
+from lab.images.specs import BASE_IMAGE
+from lab.measure import calibrate
+from lab.model.catalog import CEILING
+from lab.model.plan import Blueprint, Trial
+from lab.results.reader import read_run_json, read_trials
+from lab.results.records import TrialRecord
+from lab.results.store import RUN_SCHEMA_VERSION, RunStore
+
+
+class Reporter(Protocol):
+    """Where a run tells its progress (the CLI draws it on stderr)."""
+
+    def message(self, text: str) -> None: ...
+    def begin(
+        self, run_dir: Path, trials: Sequence[Trial], planned: int, estimate_s: float
+    ) -> None: ...
+    def trial_started(self, trial: Trial) -> None: ...
+    def trial_finished(self, record: TrialRecord) -> None: ...
+    def end(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    run_dir: Path
+    records: tuple[TrialRecord, ...]
+    summary: dict[str, Any]
+    planned: int
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for record in self.records if record.status != "ok")
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
+
+
+def new_run_id(preset: str) -> str:
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{preset}-{uuid.uuid4().hex[:4]}"
+
+
+def provenance(client: Any, root: Path, built: Sequence[Built]) -> dict[str, Any]:
+    images = {}
+    for item in built:
+        image = client.images.get(item.image_id)
+        images[item.name] = {"tag": item.tag, "id": item.image_id, "labels": image.labels}
+    try:
+        base = client.images.get(BASE_IMAGE)
+        base_image = {"tag": BASE_IMAGE, "id": base.id, "labels": base.labels}
+    except docker.errors.ImageNotFound:
+        # A machine that received only the run's images can run them without the base.
+        base_image = {"tag": BASE_IMAGE, "id": None, "labels": {}}
+    engine = engine_facts(client)
+    return {
+        "lab": {"version": __version__, "git": host.git_revision(root)},
+        "images": images,
+        "base_image": base_image,
+        "locks": {
+            name: data["labels"].get("lab.lock-hash")
+            for name, data in images.items()
+            if data["labels"].get("lab.lock-hash", "none") != "none"
+        },
+        "engine": engine,
+        "host": {
+            "cpu_model": host.cpu_model(),
+            "cpus": engine.get("cpus"),
+            "kernel": engine.get("kernel"),
+            "cgroup_version": engine.get("cgroup_version"),
+            "controller_python": platform.python_version(),
+        },
+    }
+
+
+def run(
+    client: Any,
+    plan: Blueprint,
+    root: Path,
+    reporter: Reporter,
+    resume: RunStore | None = None,
+    rerun_of: RunStore | None = None,
+) -> RunOutcome:
+    """Carry out `plan`; with `resume`, only the trials missing from that run's folder."""
+    config = plan.config
+    if rerun_of is not None:
+        built = recorded_images(client, rerun_of)
+    else:
+        built = build_all(client, root, root / ".lab", reporter.message)
+    # Containers start from the image ID: exactly the bytes recorded, whatever the tags say.
+    images = {item.name: item.image_id for item in built}
+    started = time.monotonic()
+    if resume is not None:
+        store = resume
+        run_doc = _resumable(store, plan, built)
+        run_id = str(run_doc["run_id"])
+        records = list(read_trials(store.run_dir))
+    else:
+        run_id = new_run_id(config.preset)
+        store = RunStore.create(Path(config.out), run_id)
+        run_doc = _new_run_doc(run_id, plan, client, root, built)
+        if rerun_of is not None:
+            original = read_run_json(rerun_of.run_dir)
+            run_doc["rerun_of"] = {"run_id": original["run_id"], "run_dir": str(rerun_of.run_dir)}
+        records = []
+    done = {record.index for record in records}
+    todo = [trial for trial in plan.trials if trial.index not in done]
+    store.write_run(run_doc)
+    stack = RunStack(client, run_id)
+    status = "failed"
+    try:
+        stack.open(images["redis"], images["wrk"], plan.placement.redis, plan.placement.wrk)
+        run_doc["applied"] = {
+            "redis": applied_limits(stack.redis),
+            "wrk": applied_limits(stack.load),
+        }
+        run_doc["isolation"] = {
+            "network": {"name": stack.network.name, "internal": _internal(stack.network)},
+            "redis": isolation_facts(stack.redis),
+            "wrk": isolation_facts(stack.load),
+        }
+        if "calibration" not in run_doc:
+            reporter.message("calibration: a fixed Python workload on the app's CPUs")
+            run_doc["calibration"] = measure_calibration(stack, images["aio"], plan)
+            reporter.message(f"calibration: {run_doc['calibration']['score']:,.0f} rounds/s")
+        if config.ceiling and "ceiling" not in run_doc:
+            run_doc["ceiling"] = measure_ceiling(stack, plan, images, store, reporter)
+        store.write_run(run_doc)
+        estimate_s = plan.estimate_s * len(todo) / len(plan.trials)
+        reporter.begin(store.run_dir, todo, len(plan.trials), estimate_s)
+        for trial in todo:
+            reporter.trial_started(trial)
+            record = run_trial(stack, trial, plan, images, utc_now)
+            store.write_trial(record)
+            records.append(record)
+            reporter.trial_finished(record)
+        status = "complete"
+    except requests.ConnectionError as exc:
+        raise EngineUnavailable(
+            f"the Docker engine stopped answering during the run: {exc}", ENGINE_HINT
+        ) from exc
+    except (StackError, docker.errors.APIError) as exc:
+        raise RunAborted(
+            f"run aborted after {len(records)} of {len(plan.trials)} trials: {exc}",
+            f"finished trials are in {store.run_dir}; "
+            f"`python -m lab run --resume {store.run_dir}` runs the rest",
+        ) from exc
+    except KeyboardInterrupt as exc:
+        status = "interrupted"
+        raise Interrupted(
+            f"run interrupted after {len(records)} of {len(plan.trials)} trials; "
+            f"they are in {store.run_dir}",
+            f"`python -m lab run --resume {store.run_dir}` runs the missing ones",
+        ) from exc
+    finally:
+        reporter.end()
+        stack.close()
+        records.sort(key=lambda record: record.index)
+        summary = _summary(run_id, plan, records, run_doc)
+        store.write_summary(summary)
+        run_doc.update(
+            status=status,
+            finished_at=utc_now(),
+            elapsed_s=round(time.monotonic() - started, 3)
+            + (float(run_doc.get("elapsed_s") or 0) if resume else 0.0),
+            trials={
+                "planned": len(plan.trials),
+                "ok": sum(1 for r in records if r.status == "ok"),
+                "failed": sum(1 for r in records if r.status != "ok"),
+            },
+        )
+        if resume is not None:
+            run_doc.setdefault("resumed_at", []).append(utc_now())
+        store.write_run(run_doc)
+    return RunOutcome(store.run_dir, tuple(records), summary, len(plan.trials))
+
+
+def measure_calibration(stack: RunStack, image: str, plan: Blueprint) -> dict[str, Any]:
+    """The calibration workload, run SAMPLES times in the app image on the app's CPUs."""
+    slot = plan.placement.app
+    command = ["python3", "-c", calibrate.WORKLOAD]
+    samples = [
+        calibrate.parse_score(
+            stack.run_to_end("calibration", f"calibration-{n}", image, slot, command)
+        )
+        for n in range(1, calibrate.SAMPLES + 1)
+    ]
+    return calibrate.calibration_record(samples, image, slot)
+
+
+def recorded_images(client: Any, store: RunStore) -> list[Built]:
+    """The images a run recorded, by ID; refused when one is not on this engine."""
+    run_doc = read_run_json(store.run_dir)
+    built = []
+    for name, data in run_doc["provenance"]["images"].items():
+        try:
+            client.images.get(data["id"])
+        except docker.errors.ImageNotFound as exc:
+            raise UsageError(
+                f"{store.run_dir}: image {data['tag']} ({data['id'][:19]}) recorded by the run "
+                "is not on this engine",
+                "load the run's images with `python -m lab bundle load FILE`, from a bundle "
+                f"saved by `python -m lab bundle save FILE --run {store.run_dir}`",
+            ) from exc
+        built.append(Built(name, data["tag"], data["id"], rebuilt=False))
+    return built
+
+
+def measure_ceiling(
+    stack: RunStack,
+    plan: Blueprint,
+    images: Mapping[str, str],
+    store: RunStore,
+    reporter: Reporter,
+) -> dict[str, Any]:
+    """The harness ceiling: the static server, in the app's placement, at each level."""
+    records = []
+    for connections in plan.connections:
+        reporter.message(f"ceiling: {CEILING.name} hello @{connections} (harness ceiling)")
+        trial = Trial(0, CEILING.name, "hello", connections, 1)
+        records.append(run_trial(stack, trial, plan, images, utc_now))
+    store.write_ceiling([record.to_dict() for record in records])
+    by_level = {
+        str(r.connections): {"rps": r.rps, "status": r.status, "reason": r.reason} for r in records
+    }
+    for level, result in by_level.items():
+        shown = f"{result['rps']:,.0f} req/s" if result["rps"] else f"failed: {result['reason']}"
+        reporter.message(f"ceiling @{level}: {shown}")
+    return {"server": CEILING.description, "file": "ceiling.json", "connections": by_level}
+
+
+def _new_run_doc(
+    run_id: str, plan: Blueprint, client: Any, root: Path, built: Sequence[Built]
+) -> dict[str, Any]:
+    config = plan.config
+    return {
+        "schema_version": RUN_SCHEMA_VERSION,
+        "kind": "lab.run",
+        "run_id": run_id,
+        "status": "running",
+        "created_at": utc_now(),
+        "finished_at": None,
+        "parameters": config.to_dict(),
+        "effective": plan.effective(),
+        "placement": plan.placement.to_dict(),
+        "plan": [trial.to_dict() for trial in plan.trials],
+        "estimate_s": plan.estimate_s,
+        "provenance": provenance(client, root, built),
+    }
+
+
+def _resumable(store: RunStore, plan: Blueprint, built: Sequence[Built]) -> dict[str, Any]:
+    """The run.json of a run to resume, refused when resuming would mix unlike trials."""
+    run_doc = read_run_json(store.run_dir)
+    planned = [trial.to_dict() for trial in plan.trials]
+    if run_doc.get("plan") != planned:
+        raise UsageError(
+            f"--resume {store.run_dir}: the plan in its run.json differs from the one its "
+            "parameters give now",
+            "start a new run instead",
+        )
+    recorded = {name: data.get("id") for name, data in run_doc["provenance"]["images"].items()}
+    current = {item.name: item.image_id for item in built}
+    changed = sorted(name for name in current if recorded.get(name) != current[name])
+    if changed:
+        raise UsageError(
+            f"--resume {store.run_dir}: the images changed since the run started "
+            f"({', '.join(changed)})",
+            "resume with the images the run started with, or start a new run",
+        )
+    return run_doc
+
+
+def _summary(
+    run_id: str, plan: Blueprint, records: Sequence[TrialRecord], run_doc: dict[str, Any]
+) -> dict[str, Any]:
+    summary = summarize(records, plan.config.apps, plan.config.scenarios)
+    summary["run_id"] = run_id
+    summary["notes"] = list(plan.notes)
+    summary["ceiling_rps"] = ceiling_rps(run_doc)
+    summary["network_path"] = plan.config.network_path
+    return annotate(summary, assess(run_doc, records, summary))
+
+
+def _internal(network: Any) -> bool:
+    network.reload()
+    return bool(network.attrs.get("Internal"))

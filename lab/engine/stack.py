@@ -1,0 +1,362 @@
+"""The Docker resources of one run: its internal network, Redis, the load container, apps.
+
+Everything is created with `lab.managed=true` and the run's id, and `close()` removes
+everything carrying that run id — whatever happened before. Probes and wrk run by
+`exec` in one long-lived load container inside the network, so no request ever
+comes from the host and a trial does not pay for starting a client container.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import docker.errors
+import requests
+
+from lab.images.labels import MANAGED_FILTER, RUN_ID, managed
+from lab.model.placement import CpuSlot
+
+APP_PORT = 8000
+APP_ALIAS = "app"
+REDIS_ALIAS = "redis"
+COUNTER_KEY = "lab:hits"
+PROBE = ["python3", "/opt/lab/probe.py"]
+# On an internal network, a lookup of a vanished name would wait out the resolver's
+# default (10 s per attempt); one 1 s try lets /hit fail fast when Redis is gone.
+DNS_OPTIONS = ["timeout:1", "attempts:1"]
+
+
+class StackError(Exception):
+    """Something in the run's containers went wrong; the message says what."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExecOutput:
+    command: tuple[str, ...]
+    exit_code: int | None
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    image: str
+    worker_class: str
+    workers: int
+    access_log: bool
+    extra_env: tuple[tuple[str, str], ...] = ()
+
+
+# Each container gets only what it needs: no capabilities, no privilege escalation, a
+# read-only root file system with a small tmpfs, and bounded processes and memory.
+# Nothing publishes a port and the Docker socket is never mounted.
+_MEMORY = {"app": "1g", "redis": "256m", "wrk": "512m"}
+# The probe's burst mode opens a thread per request (up to a few hundred).
+_PIDS = {"app": 512, "redis": 64, "wrk": 1024}
+
+
+def hardening(role: str) -> dict[str, Any]:
+    return {
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges:true"],
+        "read_only": True,
+        "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m"},
+        "mem_limit": _MEMORY[role],
+        "pids_limit": _PIDS[role],
+    }
+
+
+def isolation_facts(container: Any) -> dict[str, Any]:
+    """What the engine says about a container's confinement, for the record."""
+    container.reload()
+    config = container.attrs.get("Config", {})
+    host = container.attrs.get("HostConfig", {})
+    mounts = container.attrs.get("Mounts", [])
+    return {
+        "user": config.get("User") or "root",
+        "cap_drop": host.get("CapDrop") or [],
+        "security_opt": host.get("SecurityOpt") or [],
+        "read_only_rootfs": bool(host.get("ReadonlyRootfs")),
+        "pids_limit": host.get("PidsLimit"),
+        "memory_bytes": host.get("Memory") or None,
+        "published_ports": {k: v for k, v in (host.get("PortBindings") or {}).items() if v},
+        "privileged": bool(host.get("Privileged")),
+        "docker_socket_mounted": any("docker.sock" in str(m.get("Source")) for m in mounts),
+        "networks": sorted(container.attrs.get("NetworkSettings", {}).get("Networks") or {}),
+    }
+
+
+def cpu_kwargs(slot: CpuSlot) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"cpuset_cpus": slot.cpuset}
+    if slot.nano_cpus is not None:
+        kwargs["nano_cpus"] = slot.nano_cpus
+    return kwargs
+
+
+def applied_limits(container: Any) -> dict[str, Any]:
+    """The CPU limits the engine applied, read back from the container itself."""
+    container.reload()
+    host_config = container.attrs.get("HostConfig", {})
+    nano = host_config.get("NanoCpus") or 0
+    return {
+        "cpuset": host_config.get("CpusetCpus") or "",
+        "cpus_quota": nano / 1e9 if nano else None,
+        "memory_bytes": host_config.get("Memory") or None,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class LoadClient:
+    """Where probes and wrk run for one trial, and the URL the app answers them at."""
+
+    container: Any
+    base_url: str
+    owned: bool  # a per-trial container, removed with the trial
+
+
+class RunStack:
+    """The run's network and long-lived containers; one app container at a time."""
+
+    def __init__(self, client: Any, run_id: str) -> None:
+        self.client = client
+        self.run_id = run_id
+        self.network: Any = None
+        self.redis: Any = None
+        self.load: Any = None
+        self._load_image = ""
+        self._wrk_slot: CpuSlot | None = None
+
+    def _labels(self, role: str) -> dict[str, str]:
+        return managed(run_id=self.run_id, role=role)
+
+    def _name(self, role: str) -> str:
+        return f"lab-{self.run_id}-{role}"
+
+    def _create(
+        self,
+        role: str,
+        name: str,
+        image: str,
+        slot: CpuSlot,
+        alias: str | None = None,
+        confined_as: str | None = None,
+        **options: Any,
+    ) -> Any:
+        """A container of this run: named, labelled, confined and pinned to `slot`.
+
+        On the run's network unless `options` say otherwise; `alias` is the name it
+        answers to there (each trial's fresh app container is `app`). It gets the
+        limits of `confined_as` (default: its own role).
+        """
+        if "network_mode" not in options:
+            endpoint = self.client.api.create_endpoint_config(aliases=[alias] if alias else None)
+            options.update(
+                network=self.network.name, networking_config={self.network.name: endpoint}
+            )
+        return self.client.containers.create(
+            image,
+            name=self._name(name),
+            labels=self._labels(role),
+            **cpu_kwargs(slot),
+            **hardening(confined_as or role),
+            **options,
+        )
+
+    def open(self, redis_image: str, load_image: str, redis: CpuSlot, wrk: CpuSlot) -> None:
+        self._load_image = load_image
+        self._wrk_slot = wrk
+        self.network = self.client.networks.create(
+            self._name("net"), driver="bridge", internal=True, labels=self._labels("network")
+        )
+        self.redis = self._create("redis", "redis", redis_image, redis, alias=REDIS_ALIAS)
+        self.redis.start()
+        self.load = self._create("wrk", "wrk", load_image, wrk, command=["sleep", "infinity"])
+        self.load.start()
+        self._wait_for_redis()
+
+    def _wait_for_redis(self, timeout_s: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            code, output = self.redis.exec_run(["redis-cli", "PING"])
+            if code == 0 and b"PONG" in output:
+                return
+            time.sleep(0.2)
+        raise StackError(f"redis did not answer PING within {timeout_s:.0f} s")
+
+    def start_app(self, trial_index: int, settings: AppSettings, slot: CpuSlot) -> Any:
+        env = {
+            "WORKERS": str(settings.workers),
+            "WORKER_CLASS": settings.worker_class,
+            "ACCESS_LOG": "1" if settings.access_log else "0",
+            "REDIS_URL": f"redis://{REDIS_ALIAS}:6379/0",
+            **dict(settings.extra_env),
+        }
+        container = self._create(
+            "app",
+            f"app-{trial_index}",
+            settings.image,
+            slot,
+            alias=APP_ALIAS,  # every trial's fresh container answers at the same URL
+            environment=env,
+            dns_opt=DNS_OPTIONS,
+        )
+        container.start()
+        return container
+
+    def load_for(self, app: Any, trial_index: int, network_path: str) -> LoadClient:
+        """The bridge path uses the run's load container; the shared path a fresh one
+        inside the app container's network namespace, so no bridge lies between them."""
+        if network_path == "bridge":
+            return LoadClient(self.load, f"http://{APP_ALIAS}:{APP_PORT}", owned=False)
+        assert self._wrk_slot is not None
+        container = self._create(
+            "wrk",
+            f"wrk-{trial_index}",
+            self._load_image,
+            self._wrk_slot,
+            command=["sleep", "infinity"],
+            network_mode=f"container:{app.id}",
+        )
+        container.start()
+        return LoadClient(container, f"http://127.0.0.1:{APP_PORT}", owned=True)
+
+    def exec_load(self, command: list[str], on: Any = None) -> ExecOutput:
+        """Run a command in a load container; each ends by itself (wrk -d, probe timeouts)."""
+        result = (on or self.load).exec_run(command, demux=True)
+        stdout, stderr = result.output if result.output else (b"", b"")
+        return ExecOutput(
+            tuple(command),
+            result.exit_code,
+            (stdout or b"").decode(errors="replace"),
+            (stderr or b"").decode(errors="replace"),
+        )
+
+    def probe(self, *args: str, on: Any = None) -> dict[str, Any]:
+        output = self.exec_load([*PROBE, *args], on=on)
+        lines = output.stdout.strip().splitlines()
+        try:
+            report: dict[str, Any] = json.loads(lines[-1])
+        except (IndexError, ValueError) as exc:
+            raise StackError(
+                f"probe {' '.join(args)} printed no report (exit {output.exit_code}): "
+                f"{(output.stderr or output.stdout).strip()[-200:]}"
+            ) from exc
+        return report
+
+    def run_to_end(
+        self, role: str, name: str, image: str, slot: CpuSlot, command: list[str]
+    ) -> str:
+        """A throwaway container with no network at all, confined like an app; its stdout."""
+        container = self._create(
+            role, name, image, slot, confined_as="app", command=command, network_mode="none"
+        )
+        try:
+            container.start()
+            status = container.wait()
+            output: bytes = container.logs(stdout=True, stderr=False)
+            if status.get("StatusCode") != 0:
+                raise StackError(
+                    f"{name} exited {status.get('StatusCode')}: {self.log_tail(container, 5)}"
+                )
+            return output.decode(errors="replace")
+        finally:
+            self.remove(container)
+
+    def redis_command(self, *args: str) -> str:
+        try:
+            code, output = self.redis.exec_run(["redis-cli", *args])
+        except docker.errors.APIError as exc:
+            raise StackError(f"redis is not running: {exc.explanation or exc}") from exc
+        text = str(output.decode(errors="replace")).strip()
+        if code != 0 or text.startswith(("ERR", "Could not connect")):
+            raise StackError(f"redis-cli {' '.join(args)} failed: {text[:200]}")
+        return text
+
+    def counter(self) -> int:
+        value = self.redis_command("GET", COUNTER_KEY)
+        return int(value) if value.lstrip("-").isdigit() else 0
+
+    def settled_counter(self, timeout_s: float = 10.0, quiet_s: float = 0.3) -> int:
+        """The counter once it stops moving (bounded).
+
+        When wrk stops, the app still finishes the requests it had accepted — with a
+        slow app, seconds of them — and each one increments the counter. Reading it
+        before they land would charge one window's requests to the next.
+        """
+        deadline = time.monotonic() + timeout_s
+        value = self.counter()
+        while time.monotonic() < deadline:
+            time.sleep(quiet_s)
+            again = self.counter()
+            if again == value:
+                return value
+            value = again
+        return value
+
+    def reset_counter(self) -> None:
+        self.redis_command("SET", COUNTER_KEY, "0")
+
+    def snapshot(self, containers: Mapping[str, Any]) -> dict[str, dict[str, Any] | None]:
+        """One stats sample per role, taken side by side.
+
+        The engine answers a stats request about a second after it is asked (one-shot
+        or not), so sequential samples would be seconds apart.
+        """
+
+        def sample(container: Any) -> dict[str, Any] | None:
+            try:
+                stats: dict[str, Any] = container.stats(stream=False, one_shot=True)
+            except (docker.errors.APIError, requests.RequestException):
+                return None
+            return stats
+
+        with ThreadPoolExecutor(max_workers=len(containers)) as pool:
+            futures = {role: pool.submit(sample, c) for role, c in containers.items()}
+            return {role: future.result() for role, future in futures.items()}
+
+    @staticmethod
+    def is_running(container: Any) -> tuple[bool, str]:
+        try:
+            container.reload()
+        except docker.errors.NotFound:
+            return False, "removed"
+        state = container.attrs.get("State", {})
+        if state.get("Running"):
+            return True, "running"
+        oom = " (out of memory)" if state.get("OOMKilled") else ""
+        return False, f"{state.get('Status', '?')}, exit code {state.get('ExitCode')}{oom}"
+
+    @staticmethod
+    def log_tail(container: Any, lines: int = 40) -> str:
+        try:
+            log: bytes = container.logs(tail=lines)
+            return log.decode(errors="replace")
+        except (docker.errors.APIError, requests.RequestException) as exc:
+            return f"(no log: {exc})"
+
+    @staticmethod
+    def remove(container: Any) -> None:
+        with contextlib.suppress(docker.errors.NotFound):
+            container.remove(force=True)
+
+    def close(self) -> tuple[int, int]:
+        """Remove every container and network of this run, by label; (containers, networks)."""
+        selector = {"label": [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"]}
+        removed_containers = 0
+        for container in self.client.containers.list(all=True, filters=selector):
+            self.remove(container)
+            removed_containers += 1
+        removed_networks = 0
+        for network in self.client.networks.list(filters=selector):
+            try:
+                network.remove()
+                removed_networks += 1
+            except docker.errors.NotFound:
+                pass
+        return removed_containers, removed_networks

@@ -1,0 +1,177 @@
+"""One trial: a fresh app container, checked, warmed up, measured, and recorded.
+
+The order of a trial:
+  start the app → wait until it answers → reset the counter → verify the answers →
+  warm up (not recorded) → counter and stats before → wrk → stats and counter after →
+  is the app still alive? → the record (failed ones keep the app's log) → remove the app.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import docker.errors
+import requests
+
+from lab.engine.stack import (
+    AppSettings,
+    LoadClient,
+    RunStack,
+    StackError,
+    applied_limits,
+    isolation_facts,
+)
+from lab.measure.cpu import CpuUse, cpu_use
+from lab.measure.verify import VERIFIERS
+from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
+from lab.model.catalog import SCENARIOS, target
+from lab.model.plan import Blueprint, Trial
+from lab.results.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
+
+REPORTER = "/opt/lab/report.lua"
+
+Clock = Callable[[], str]
+
+
+def wrk_command(
+    url: str, threads: int, connections: int, seconds: float, timeout_s: float
+) -> list[str]:
+    # The configuration holds whole seconds only: wrk's -d and --timeout take no fractions.
+    return [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{int(seconds)}s",
+        f"--timeout={int(timeout_s)}s",
+        "--latency",
+        "-s",
+        REPORTER,
+        url,
+    ]
+
+
+class _TrialFailed(Exception):
+    """Ends a trial before wrk runs; the message is the trial's reason."""
+
+
+def run_trial(
+    stack: RunStack, trial: Trial, plan: Blueprint, images: Mapping[str, str], now: Clock
+) -> TrialRecord:
+    """Run `trial` and return its record; failures are records too, never exceptions.
+
+    `images` maps each image name to the image ID the containers start from.
+    """
+    config = plan.config
+    app = target(trial.app)
+    scenario = SCENARIOS[trial.scenario]
+    common: dict[str, Any] = {
+        "index": trial.index,
+        "app": trial.app,
+        "scenario": trial.scenario,
+        "connections": trial.connections,
+        "repetition": trial.repetition,
+        "threads": plan.threads,
+        "duration_s": config.duration_s,
+        "started_at": now(),
+    }
+    app_settings = AppSettings(
+        images[app.image], app.worker_class, plan.workers, config.access_log, config.app_env
+    )
+    container = None
+    load: LoadClient | None = None
+    verification: dict[str, Any] | None = None
+    try:
+        container = stack.start_app(trial.index, app_settings, plan.placement.app)
+        verification = {
+            "applied": applied_limits(container),
+            "isolation": isolation_facts(container),
+            "network_path": config.network_path,
+        }
+        load = stack.load_for(container, trial.index, config.network_path)
+        _wait_ready(stack, container, load, config.ready_timeout_s)
+        if scenario.uses_redis:
+            stack.reset_counter()
+        url = load.base_url + scenario.path
+        report = stack.probe("fetch", url, "--requests", "2", on=load.container)
+        problems = VERIFIERS[trial.scenario](report)
+        verification.update({"report": report, "problems": problems})
+        if problems:
+            raise _TrialFailed("verification failed: " + "; ".join(problems))
+
+        def load_for(seconds: float) -> list[str]:
+            return wrk_command(url, plan.threads, trial.connections, seconds, config.timeout_s)
+
+        if config.warmup_s > 0:
+            warm = stack.exec_load(load_for(config.warmup_s), on=load.container)
+            verification["warmup_exit_code"] = warm.exit_code
+        roles = {"app": container, "wrk": load.container, "redis": stack.redis}
+        counter_before = stack.settled_counter() if scenario.uses_redis else None
+        before = stack.snapshot(roles)
+        command = load_for(config.duration_s)
+        measured = stack.exec_load(command, on=load.container)
+        after = stack.snapshot(roles)
+        counter_after = stack.settled_counter() if scenario.uses_redis else None
+        alive, state = stack.is_running(container)
+        load_s = _load_seconds(measured.stdout)
+        cpu = {
+            slot.role: _cpu(before[slot.role], after[slot.role], slot.cpus, load_s)
+            for slot in plan.placement.slots
+        }
+        return record_from_wrk(
+            **common,
+            finished_at=now(),
+            wrk=WrkInvocation(tuple(command), measured.stdout, measured.stderr, measured.exit_code),
+            cpu=cpu,
+            counter_before=counter_before,
+            counter_after=counter_after,
+            verification=verification,
+            failure=None if alive else f"app container {state} during the trial",
+            app_log=stack.log_tail(container),
+        )
+    except (_TrialFailed, StackError, docker.errors.APIError, requests.RequestException) as exc:
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        reason = text if isinstance(exc, _TrialFailed) else f"{type(exc).__name__}: {text}"
+        return failed_record(
+            **common,
+            finished_at=now(),
+            reason=reason[:500],
+            verification=verification,
+            app_log=stack.log_tail(container) if container is not None else None,
+        )
+    finally:
+        if load is not None and load.owned:
+            stack.remove(load.container)
+        if container is not None:
+            stack.remove(container)
+
+
+def _cpu(before: Any, after: Any, allotment: float, load_s: float | None) -> CpuUse | None:
+    if before is None or after is None:
+        return None
+    return cpu_use(before, after, allotment, load_s)
+
+
+def _load_seconds(stdout: str) -> float | None:
+    """How long wrk loaded the app; the record itself reports a bad output."""
+    try:
+        return parse_wrk_output(stdout).duration_s
+    except WrkOutputError:
+        return None
+
+
+def _wait_ready(stack: RunStack, container: Any, load: LoadClient, timeout_s: float) -> None:
+    """Bounded: short probe waits, checking between them that the app has not died."""
+    deadline = time.monotonic() + timeout_s
+    last: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        alive, state = stack.is_running(container)
+        if not alive:
+            raise _TrialFailed(f"app container {state} before it answered")
+        last = stack.probe("wait", load.base_url + "/", "--timeout", "3", on=load.container)
+        if last.get("ready"):
+            return
+    raise _TrialFailed(
+        f"app did not answer within {timeout_s:g} s (last error: {last.get('last_error', 'none')})"
+    )

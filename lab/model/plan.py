@@ -1,0 +1,253 @@
+"""The trial plan: which app, scenario and connection level runs when, and how long it takes.
+
+Trials are interleaved in seeded random rounds so slow drift on the host (thermal
+throttling, a noisy neighbour, a cache warming up) spreads over every app instead of
+landing on whichever ran last.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from lab.model.config import RunConfig
+from lab.model.placement import (
+    Placement,
+    gunicorn_workers,
+    place,
+    round_connection_levels,
+    wrk_threads,
+)
+
+# A fresh app container per trial: create and start it, wait for readiness, verify the
+# response, take stats snapshots (each about 1 s), stop and remove it. Measured: a
+# default run of 20 trials of 8 + 2 s took 277 s on 2 cores, about 3.6 s over per trial.
+TRIAL_OVERHEAD_S = 4.0
+AA_MIN_REPETITIONS = 3
+# Once per run: the network, Redis and its readiness, the calibration (3 x 2 s).
+RUN_OVERHEAD_S = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One point of the matrix; its repetitions are the samples of one distribution."""
+
+    app: str
+    scenario: str
+    connections: int
+
+
+@dataclass(frozen=True, slots=True)
+class Trial:
+    index: int  # position in the run, from 1
+    app: str
+    scenario: str
+    connections: int
+    repetition: int  # from 1
+
+    @property
+    def cell(self) -> Cell:
+        return Cell(self.app, self.scenario, self.connections)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "index": self.index,
+            "app": self.app,
+            "scenario": self.scenario,
+            "connections": self.connections,
+            "repetition": self.repetition,
+        }
+
+
+def _fix_seam(order: list[Cell], previous: Cell | None) -> None:
+    """Keep a round from starting where the last one ended: with another app if possible,
+    else at least with another cell, so no app's trials bunch up across the seam."""
+    if previous is None or len(order) < 2:
+        return
+    same_app = [cell.app == previous.app for cell in order]
+    same_cell = [cell == previous for cell in order]
+    for clashes in (same_app, same_cell):
+        if clashes[0]:
+            swap = next((i for i in range(1, len(order)) if not clashes[i]), None)
+            if swap is not None:
+                order[0], order[swap] = order[swap], order[0]
+                return
+
+
+def make_plan(config: RunConfig, connections: tuple[int, ...]) -> tuple[Trial, ...]:
+    """Every cell once per round, `config.repetitions` rounds, each round shuffled.
+
+    `connections` are the levels as they will run (already rounded to the wrk threads).
+    The same seed always gives the same order.
+    """
+    cells = [
+        Cell(app, scenario, level)
+        for app in config.apps
+        for scenario in config.scenarios
+        for level in connections
+    ]
+    rng = random.Random(config.seed)
+    trials: list[Trial] = []
+    previous: Cell | None = None
+    for repetition in range(1, config.repetitions + 1):
+        order = list(cells)
+        rng.shuffle(order)
+        _fix_seam(order, previous)
+        for cell in order:
+            trials.append(
+                Trial(len(trials) + 1, cell.app, cell.scenario, cell.connections, repetition)
+            )
+        previous = order[-1] if order else previous
+    return tuple(trials)
+
+
+def estimate_seconds(
+    plan: Sequence[Trial],
+    config: RunConfig,
+    per_trial_overhead_s: float = TRIAL_OVERHEAD_S,
+    per_run_overhead_s: float = RUN_OVERHEAD_S,
+) -> float:
+    """Wall time of the whole run: each trial's warmup, load and overhead, plus setup
+    (and one ceiling trial per connection level when the ceiling is measured)."""
+    per_trial = config.warmup_s + config.duration_s + per_trial_overhead_s
+    ceiling = len({trial.connections for trial in plan}) if config.ceiling else 0
+    return per_run_overhead_s + (len(plan) + ceiling) * per_trial
+
+
+def format_duration(seconds: float) -> str:
+    """120.4 -> "2m 0s"."""
+    total = max(0, round(seconds))
+    return f"{total // 60}m {total % 60}s"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _slot_line(role: str, cpuset: str, cpus: float, quota: bool, shared_with: str) -> str:
+    if quota:
+        allotment = f"quota {cpus:g} CPU"
+    else:
+        allotment = f"{cpus:g} CPU" if cpus == 1 else f"{cpus:g} CPUs"
+    line = f"  {role:<6} cpuset {cpuset:<8} {allotment}"
+    return line + (f" (shares with {shared_with})" if shared_with else "")
+
+
+def render_plan(
+    config: RunConfig, placement: Placement, plan: Sequence[Trial], notes: Sequence[str]
+) -> str:
+    """The text `python -m lab plan` prints: parameters, placement, order and wall time."""
+    levels = sorted({trial.connections for trial in plan}) or list(config.connections)
+    access_log = "on" if config.access_log else "off"
+    lines = [
+        f"plan: preset {config.preset}, seed {config.seed}",
+        "",
+        "parameters",
+        f"  apps              {', '.join(config.apps)}",
+        f"  scenarios         {', '.join(config.scenarios)}",
+        f"  connections       {', '.join(str(level) for level in levels)}",
+        f"  duration          {_seconds(config.duration_s)}",
+        f"  warmup            {_seconds(config.warmup_s)}",
+        f"  repetitions       {config.repetitions}",
+        f"  wrk threads       {wrk_threads(config, placement)}"
+        + (" (one per wrk CPU)" if config.threads is None else ""),
+        f"  wrk timeout       {_seconds(config.timeout_s)}",
+        f"  gunicorn workers  {gunicorn_workers(config, placement)}"
+        + (" (one per app CPU)" if config.workers is None else ""),
+        f"  access log        {access_log}",
+        f"  out               {config.out}",
+        "",
+        "placement",
+    ]
+    for slot in placement.slots:
+        others = [
+            other.role
+            for other in placement.slots
+            if other is not slot and set(other.cpu_ids) & set(slot.cpu_ids)
+        ]
+        lines.append(
+            _slot_line(
+                slot.role, slot.cpuset, slot.cpus, slot.nano_cpus is not None, ", ".join(others)
+            )
+        )
+    all_notes = list(placement.notes) + [note for note in notes if note not in placement.notes]
+    if all_notes:
+        lines += ["", "notes"]
+        lines += [f"  - {note}" for note in all_notes]
+
+    lines += ["", f"trials ({len(plan)})"]
+    width = len(str(len(plan)))
+    app_width = max((len(trial.app) for trial in plan), default=0)
+    scenario_width = max((len(trial.scenario) for trial in plan), default=0)
+    lines += [
+        f"  {trial.index:>{width}}  {trial.app:<{app_width}}  {trial.scenario:<{scenario_width}}"
+        f"  {trial.connections:>5} connections  repetition {trial.repetition}"
+        for trial in plan
+    ]
+    seconds = estimate_seconds(plan, config)
+    per_trial = config.warmup_s + config.duration_s + TRIAL_OVERHEAD_S
+    ceiling = len(levels) if config.ceiling else 0
+    counted = f"({len(plan)} trials + {ceiling} ceiling)" if ceiling else f"{len(plan)} trials"
+    lines += [
+        "",
+        f"harness ceiling   {'measured first (nginx, same placement)' if ceiling else 'skipped'}",
+        f"network path      {config.network_path}",
+        "",
+        f"estimated wall time: {format_duration(seconds)}"
+        f" ({counted} x {per_trial:g} s + {RUN_OVERHEAD_S:g} s setup)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Blueprint:
+    """A run fully decided before anything touches the engine."""
+
+    config: RunConfig
+    placement: Placement
+    threads: int
+    workers: int
+    connections: tuple[int, ...]
+    notes: tuple[str, ...]
+    trials: tuple[Trial, ...]
+
+    @property
+    def estimate_s(self) -> float:
+        return estimate_seconds(self.trials, self.config)
+
+    def effective(self) -> dict[str, object]:
+        """What the run uses after defaults and rounding, beside what was asked."""
+        return {
+            "threads": self.threads,
+            "workers": self.workers,
+            "connections": list(self.connections),
+            "notes": list(self.notes),
+        }
+
+    def render(self) -> str:
+        return render_plan(self.config, self.placement, self.trials, self.notes)
+
+
+def blueprint(config: RunConfig, host_cpus: int) -> Blueprint:
+    """Placement, wrk threads, gunicorn workers, rounded connections and the trial order."""
+    notes: list[str] = []
+    if config.aa and config.repetitions < AA_MIN_REPETITIONS:
+        # One trial a variant cannot show whether two identical variants differ.
+        notes.append(
+            f"--aa: repetitions raised from {config.repetitions} to {AA_MIN_REPETITIONS}, "
+            "the fewest that can tell whether the two variants differ"
+        )
+        config = replace(config, repetitions=AA_MIN_REPETITIONS)
+    placement = place(config.cpus, host_cpus)
+    threads = wrk_threads(config, placement)
+    connections, rounding = round_connection_levels(config.connections, threads)
+    return Blueprint(
+        config=config,
+        placement=placement,
+        threads=threads,
+        workers=gunicorn_workers(config, placement),
+        connections=connections,
+        notes=tuple(notes) + tuple(placement.notes) + tuple(rounding),
+        trials=make_plan(config, connections),
+    )

@@ -1,0 +1,62 @@
+"""report.md: the report's content as Markdown tables and lists (charts are in report.html)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lab.report.content import FAILED_COLUMNS, IMAGE_COLUMNS, ReportContent
+
+
+def render_markdown(content: ReportContent) -> str:
+    lines = [f"# {content.title}", "", content.subtitle, ""]
+    lines += [f"**{sentence}**  " for sentence in content.headline]
+    lines.append("")
+    if content.findings or content.notes:
+        lines += ["## Warnings and notes", ""]
+        lines += [f"- {severity}: {text}" for severity, text in content.findings]
+        lines += [f"- note: {note}" for note in content.notes]
+        lines.append("")
+    lines += ["## Results", ""]
+    for block in content.blocks:
+        lines += [f"### {block.title}", ""]
+        rows = [(label, *values) for label, values in zip(block.labels, block.rows, strict=True)]
+        lines += _table(("", *content.apps), rows, right_align_from=1)
+        lines.append("")
+    lines += [
+        "## Charts",
+        "",
+        "Markdown cannot hold them: open report.html beside this file for req/s with every"
+        " trial, latency percentiles and CPU use per container.",
+        "",
+        "## Failed trials",
+        "",
+    ]
+    lines += _table(FAILED_COLUMNS, content.failed) if content.failed else ["none"]
+    lines += ["", "## Run and provenance", ""]
+    for section in content.sections:
+        lines += [f"### {section.title}", ""]
+        lines += _table(("", ""), section.rows)
+        lines.append("")
+    lines += ["### Images", ""]
+    lines += _table(IMAGE_COLUMNS, content.images) if content.images else ["none recorded"]
+    lines += ["", f"Made by `python -m lab report` from {content.sources}.", ""]
+    return "\n".join(lines)
+
+
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], right_align_from: int | None = None
+) -> list[str]:
+    rule = [
+        "--:" if right_align_from is not None and n >= right_align_from else "---"
+        for n in range(len(header))
+    ]
+    return [_row(header), _row(rule)] + [_row(row) for row in rows]
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
+
+
+def _cell(text: str) -> str:
+    # A pipe ends a cell and a newline ends the table; neither may pass through.
+    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())

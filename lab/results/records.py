@@ -1,0 +1,368 @@
+"""The trial record: everything one trial measured, written as `trials/<n>.json` when it ends.
+
+A record is evidence, so wrk's raw output is always kept beside the parsed numbers, and
+a failed trial keeps whatever it measured and the app's log. Error counters never fail a
+trial, they are data; only unusable wrk output, a broken /hit invariant or a failed
+verification do.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from lab.measure.cpu import CpuUse
+from lab.model.cpurequest import CPU_ROLES
+from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
+
+TRIAL_SCHEMA_VERSION = 1
+HIT_INVARIANT_RULE = "ok <= delta <= ok + connections"
+
+Status = Literal["ok", "failed"]
+JsonObject = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WrkInvocation:
+    """How wrk was run and what it printed, verbatim. `exit_code` is None if it was killed."""
+
+    command: tuple[str, ...]
+    stdout: str
+    stderr: str
+    exit_code: int | None
+
+    def to_dict(self) -> JsonObject:
+        return {
+            "command": list(self.command),
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+            "exit_code": self.exit_code,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WrkInvocation:
+        command = _get(data, "command", list, "wrk.")
+        if not all(isinstance(part, str) for part in command):
+            raise ValueError(f"trial record: key 'wrk.command' is not all strings: {command!r}")
+        return cls(
+            command=tuple(command),
+            stdout=_get(data, "stdout", str, "wrk."),
+            stderr=_get(data, "stderr", str, "wrk."),
+            exit_code=_get_optional(data, "exit_code", int, "wrk."),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrialRecord:
+    """One trial. Measured fields are None when the trial failed before producing them."""
+
+    index: int
+    status: Status
+    reason: str | None
+    app: str
+    scenario: str
+    connections: int
+    repetition: int
+    threads: int
+    duration_s: float
+    started_at: str
+    finished_at: str
+    rps: float | None
+    requests: int | None
+    ok_responses: int | None
+    errors: WrkErrors | None
+    latency_us: Latency | None
+    cpu: Mapping[str, CpuUse | None]
+    invariant: JsonObject | None
+    verification: JsonObject | None
+    # None only when the trial failed before wrk ran.
+    wrk: WrkInvocation | None
+    app_log: str | None
+    schema_version: int = TRIAL_SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if self.schema_version != TRIAL_SCHEMA_VERSION:
+            raise ValueError(
+                f"trial record: schema_version {self.schema_version} is not supported"
+                f" (this lab reads {TRIAL_SCHEMA_VERSION})"
+            )
+        if set(self.cpu) != set(CPU_ROLES):
+            raise ValueError(f"trial record: cpu roles must be {CPU_ROLES}, got {tuple(self.cpu)}")
+        if self.status == "ok":
+            if self.reason is not None:
+                raise ValueError("trial record: an ok trial has no failure reason")
+            measured = (self.rps, self.requests, self.ok_responses, self.errors, self.latency_us)
+            if any(value is None for value in measured) or self.wrk is None:
+                raise ValueError("trial record: an ok trial needs wrk's output and its numbers")
+        elif self.status == "failed":
+            if not self.reason:
+                raise ValueError("trial record: a failed trial needs a reason")
+        else:
+            raise ValueError(f"trial record: status must be 'ok' or 'failed', got {self.status!r}")
+
+    def to_dict(self) -> JsonObject:
+        errors = None
+        if self.errors is not None:
+            # `non_2xx` is the article's name for wrk's status errors.
+            errors = {**self.errors.to_dict(), "non_2xx": self.errors.status}
+        return {
+            "schema_version": self.schema_version,
+            "index": self.index,
+            "status": self.status,
+            "reason": self.reason,
+            "app": self.app,
+            "scenario": self.scenario,
+            "connections": self.connections,
+            "repetition": self.repetition,
+            "threads": self.threads,
+            "duration_s": self.duration_s,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "rps": self.rps,
+            "requests": self.requests,
+            "ok_responses": self.ok_responses,
+            "errors": errors,
+            "latency_us": None if self.latency_us is None else self.latency_us.to_dict(),
+            "cpu": {role: _cpu_to_dict(self.cpu[role]) for role in CPU_ROLES},
+            "invariant": copy.deepcopy(self.invariant),
+            "verification": copy.deepcopy(self.verification),
+            "wrk": None if self.wrk is None else self.wrk.to_dict(),
+            "app_log": self.app_log,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrialRecord:
+        """Inverse of to_dict; raises ValueError naming the first bad key."""
+        version = _get(data, "schema_version", int)
+        if version != TRIAL_SCHEMA_VERSION:
+            raise ValueError(
+                f"trial record: schema_version {version} is not supported"
+                f" (this lab reads {TRIAL_SCHEMA_VERSION})"
+            )
+        errors = _get_optional(data, "errors", dict)
+        latency = _get_optional(data, "latency_us", dict)
+        cpu = _get(data, "cpu", dict)
+        wrk = _get_optional(data, "wrk", dict)
+        rps = _get_optional(data, "rps", (int, float))
+        return cls(
+            schema_version=version,
+            index=_get(data, "index", int),
+            status=_status(_get(data, "status", str)),
+            reason=_get_optional(data, "reason", str),
+            app=_get(data, "app", str),
+            scenario=_get(data, "scenario", str),
+            connections=_get(data, "connections", int),
+            repetition=_get(data, "repetition", int),
+            threads=_get(data, "threads", int),
+            duration_s=float(_get(data, "duration_s", (int, float))),
+            started_at=_get(data, "started_at", str),
+            finished_at=_get(data, "finished_at", str),
+            rps=None if rps is None else float(rps),
+            requests=_get_optional(data, "requests", int),
+            ok_responses=_get_optional(data, "ok_responses", int),
+            errors=None if errors is None else WrkErrors.from_dict(errors, path="errors."),
+            latency_us=None if latency is None else Latency.from_dict(latency, path="latency_us."),
+            cpu={
+                role: None if cpu.get(role) is None else CpuUse.from_dict(cpu[role])
+                for role in CPU_ROLES
+            },
+            invariant=_get_optional(data, "invariant", dict),
+            verification=_get_optional(data, "verification", dict),
+            wrk=None if wrk is None else WrkInvocation.from_dict(wrk),
+            app_log=_get_optional(data, "app_log", str),
+        )
+
+
+def check_hit_invariant(
+    ok_responses: int, counter_before: int, counter_after: int, connections: int
+) -> JsonObject:
+    """Did the /hit counter rise once per successful response?
+
+    Up to `connections` requests can still be in flight when wrk stops: the server may
+    have counted them although wrk never saw their responses, hence the upper slack.
+    """
+    delta = counter_after - counter_before
+    return {
+        "rule": HIT_INVARIANT_RULE,
+        "ok_responses": ok_responses,
+        "counter_before": counter_before,
+        "counter_after": counter_after,
+        "delta": delta,
+        "holds": ok_responses <= delta <= ok_responses + connections,
+    }
+
+
+def record_from_wrk(
+    *,
+    index: int,
+    app: str,
+    scenario: str,
+    connections: int,
+    repetition: int,
+    threads: int,
+    duration_s: float,
+    started_at: str,
+    finished_at: str,
+    wrk: WrkInvocation,
+    cpu: Mapping[str, CpuUse | None] | None = None,
+    counter_before: int | None = None,
+    counter_after: int | None = None,
+    verification: Mapping[str, Any] | None = None,
+    failure: str | None = None,
+    app_log: str | None = None,
+) -> TrialRecord:
+    """The record of a trial whose wrk run finished: parses `wrk.stdout` itself.
+
+    The trial is "failed" when wrk's output is unusable or wrk exited non-zero, when the
+    /hit invariant (checked if both counters are given) does not hold, or when
+    `failure` says why the caller found it failed (a wrong answer, an app that died).
+    `app_log` is kept only for a failed trial.
+    """
+    if (counter_before is None) != (counter_after is None):
+        raise ValueError("give both counter_before and counter_after, or neither")
+    # Built as a failure first so both outcomes share one typed constructor call.
+    base = failed_record(
+        index=index,
+        app=app,
+        scenario=scenario,
+        connections=connections,
+        repetition=repetition,
+        threads=threads,
+        duration_s=duration_s,
+        started_at=started_at,
+        finished_at=finished_at,
+        reason="wrk output not read yet",
+        wrk=wrk,
+        cpu=cpu,
+        verification=verification,
+        app_log=app_log,
+    )
+    reasons = [] if wrk.exit_code == 0 else [_exit_reason(wrk.exit_code)]
+    try:
+        result = parse_wrk_output(wrk.stdout)
+    except WrkOutputError as exc:
+        reasons.append(f"unusable wrk output: {exc}")
+        reasons.extend(_failure_reasons(failure))
+        return replace(base, reason="; ".join(reasons))
+
+    invariant = None
+    if counter_before is not None and counter_after is not None:
+        invariant = check_hit_invariant(
+            result.ok_responses, counter_before, counter_after, connections
+        )
+        if not invariant["holds"]:
+            reasons.append(_invariant_reason(invariant, connections))
+    reasons.extend(_failure_reasons(failure))
+    failed = bool(reasons)
+    return replace(
+        base,
+        status="failed" if failed else "ok",
+        reason="; ".join(reasons) if failed else None,
+        rps=result.rps,
+        requests=result.requests,
+        ok_responses=result.ok_responses,
+        errors=result.errors,
+        latency_us=result.latency_us,
+        invariant=invariant,
+        app_log=app_log if failed else None,
+    )
+
+
+def failed_record(
+    *,
+    index: int,
+    app: str,
+    scenario: str,
+    connections: int,
+    repetition: int,
+    threads: int,
+    duration_s: float,
+    started_at: str,
+    finished_at: str,
+    reason: str,
+    wrk: WrkInvocation | None = None,
+    cpu: Mapping[str, CpuUse | None] | None = None,
+    invariant: Mapping[str, Any] | None = None,
+    verification: Mapping[str, Any] | None = None,
+    app_log: str | None = None,
+) -> TrialRecord:
+    """The record of a trial that failed without a usable wrk result (e.g. a start failure)."""
+    return TrialRecord(
+        index=index,
+        status="failed",
+        reason=reason,
+        app=app,
+        scenario=scenario,
+        connections=connections,
+        repetition=repetition,
+        threads=threads,
+        duration_s=duration_s,
+        started_at=started_at,
+        finished_at=finished_at,
+        rps=None,
+        requests=None,
+        ok_responses=None,
+        errors=None,
+        latency_us=None,
+        cpu=_all_roles(cpu),
+        invariant=None if invariant is None else copy.deepcopy(dict(invariant)),
+        verification=None if verification is None else copy.deepcopy(dict(verification)),
+        wrk=wrk,
+        app_log=app_log,
+    )
+
+
+def _all_roles(cpu: Mapping[str, CpuUse | None] | None) -> dict[str, CpuUse | None]:
+    given = dict(cpu or {})
+    unknown = set(given) - set(CPU_ROLES)
+    if unknown:
+        raise ValueError(f"unknown CPU roles {sorted(unknown)}; expected some of {CPU_ROLES}")
+    return {role: given.get(role) for role in CPU_ROLES}
+
+
+def _cpu_to_dict(use: CpuUse | None) -> dict[str, float | int | None] | None:
+    return None if use is None else use.to_dict()
+
+
+def _exit_reason(exit_code: int | None) -> str:
+    if exit_code is None:
+        return "wrk did not exit by itself"
+    return f"wrk exited with code {exit_code}"
+
+
+def _invariant_reason(invariant: Mapping[str, Any], connections: int) -> str:
+    ok = invariant["ok_responses"]
+    return (
+        f"/hit invariant failed: the counter rose by {invariant['delta']} for {ok} ok responses,"
+        f" expected {ok} to {ok + connections} ({HIT_INVARIANT_RULE})"
+    )
+
+
+def _failure_reasons(failure: str | None) -> list[str]:
+    return [] if failure is None else [f"verification failed: {failure}"]
+
+
+def _status(text: str) -> Status:
+    if text == "ok":
+        return "ok"
+    if text == "failed":
+        return "failed"
+    raise ValueError(f"trial record: status must be 'ok' or 'failed', got {text!r}")
+
+
+def _get(data: Mapping[str, Any], key: str, kind: Any, path: str = "") -> Any:
+    if key not in data:
+        raise ValueError(f"trial record: missing key {path + key!r}")
+    value = data[key]
+    # bool is an int subclass, but `true` is never a count.
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise ValueError(f"trial record: key {path + key!r} has the wrong type: {value!r}")
+    return value
+
+
+def _get_optional(data: Mapping[str, Any], key: str, kind: Any, path: str = "") -> Any:
+    if data.get(key, ...) is None:
+        return None
+    return _get(data, key, kind, path)

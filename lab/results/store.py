@@ -1,0 +1,88 @@
+"""The results folder of a run: versioned, self-describing JSON files written atomically.
+
+    <out>/<run-id>/run.json            parameters, plan, provenance, status
+    <out>/<run-id>/trials/<n>.json     one per trial, written as the trial ends
+    <out>/<run-id>/summary.json        statistics per cell, written at the end
+
+Every file goes to a temporary name first and is renamed into place, so a crash
+never leaves half a JSON file behind. Reading and checking them is lab.results.reader's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from lab.errors import UsageError
+from lab.results.records import TrialRecord
+
+RUN_SCHEMA_VERSION = 1
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """A file that appears at `path` whole, or not at all; readable by everyone (0644).
+
+    Written under a temporary name in the same folder, synced, then renamed.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would keep other readers out
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    with atomic_file(path) as handle:
+        handle.write(text)
+
+
+def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
+
+
+def trial_path(run_dir: Path, index: int) -> Path:
+    return run_dir / "trials" / f"{index:04d}.json"
+
+
+class RunStore:
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+
+    @classmethod
+    def create(cls, out: Path, run_id: str) -> RunStore:
+        run_dir = out / run_id
+        try:
+            (run_dir / "trials").mkdir(parents=True, exist_ok=False)
+        except OSError as exc:
+            raise UsageError(
+                f"--out {out}: cannot create {run_dir}: {exc.strerror or exc}",
+                "choose a folder you can write to with --out",
+            ) from exc
+        return cls(run_dir)
+
+    def write_run(self, run: Mapping[str, Any]) -> None:
+        write_json_atomic(self.run_dir / "run.json", run)
+
+    def write_trial(self, record: TrialRecord) -> Path:
+        path = trial_path(self.run_dir, record.index)
+        write_json_atomic(path, record.to_dict())
+        return path
+
+    def write_ceiling(self, records: list[dict[str, Any]]) -> None:
+        write_json_atomic(self.run_dir / "ceiling.json", {"schema_version": 1, "trials": records})
+
+    def write_summary(self, summary: Mapping[str, Any]) -> None:
+        write_json_atomic(self.run_dir / "summary.json", summary)

@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from lab.analysis.stats import bootstrap_ci, cv, ratio_ci
+from lab.analysis.summary import summarize
+from lab.results.records import record_from_wrk
+from tests.unit.fixtures import cpu, failed_trial, invocation, trial, wrk_payload, wrk_stdout
+
+APPS = ["flask", "aio", "aio-uvloop"]
+SCENARIOS = ["hello", "hit"]
+
+
+def _cell(
+    summary: dict[str, Any], app: str, scenario: str = "hello", connections: int = 200
+) -> Any:
+    [cell] = [
+        c
+        for c in summary["cells"]
+        if (c["app"], c["scenario"], c["connections"]) == (app, scenario, connections)
+    ]
+    return cell
+
+
+def test_latency_is_the_median_of_each_percentile_not_the_mean() -> None:
+    records = [
+        trial(1, latency={"p50": 100, "p99": 1000, "p99_9": 1500, "max": 3000}),
+        trial(2, latency={"p50": 300, "p99": 2000, "p99_9": 2500, "max": 90000}),
+        trial(3, latency={"p50": 200, "p99": 9000, "p99_9": 9500, "max": 4000}),
+    ]
+
+    latency = summarize(records, APPS, SCENARIOS)["cells"][0]["latency_us"]
+
+    # Means would be 200, 4000, 4500 and 32333.3.
+    assert latency == {
+        "p50": 200,
+        "p75": 6500,
+        "p90": 7000,
+        "p99": 2000,
+        "p99_9": 2500,
+        "max": 4000,
+    }
+
+
+def test_failed_trials_are_counted_but_not_used() -> None:
+    # Trial 4 measured 9999 req/s but broke the /hit invariant: it must not count.
+    broken = record_from_wrk(
+        index=4,
+        app="flask",
+        scenario="hello",
+        connections=200,
+        repetition=4,
+        threads=4,
+        duration_s=1.0,
+        started_at="2026-11-25T01:00:00+00:00",
+        finished_at="2026-11-25T01:00:01+00:00",
+        wrk=invocation(wrk_stdout(wrk_payload(duration_us=1_000_000, requests=9999))),
+        counter_before=0,
+        counter_after=0,
+    )
+    records = [
+        trial(1, rps=1000, status_errors=5, timeouts=1),
+        failed_trial(2),
+        trial(3, rps=1100, status_errors=3),
+        broken,
+        trial(5, rps=900),
+    ]
+
+    cell = summarize(records, APPS, SCENARIOS)["cells"][0]
+
+    assert broken.status == "failed"
+    assert cell["trials"] == 3
+    assert cell["failed"] == 2
+    assert cell["rps"] == [1000.0, 1100.0, 900.0]
+    assert cell["rps_median"] == 1000.0
+    assert cell["errors"] == {
+        "connect": 0,
+        "read": 0,
+        "write": 0,
+        "status": 8,
+        "timeout": 1,
+        "total": 9,
+    }
+
+
+def test_rps_listed_in_trial_order_even_when_records_are_not() -> None:
+    records = [trial(3, rps=300), trial(1, rps=100), trial(2, rps=200)]
+
+    assert summarize(records, APPS, SCENARIOS)["cells"][0]["rps"] == [100.0, 200.0, 300.0]
+
+
+def test_interval_and_cv_come_from_the_ok_trials() -> None:
+    rps = [1000.0, 1040.0, 980.0, 1010.0, 990.0]
+    records = [trial(i, rps=int(value)) for i, value in enumerate(rps)]
+
+    cell = summarize(records, APPS, SCENARIOS)["cells"][0]
+
+    assert cell["rps_ci95"] == list(bootstrap_ci(rps))
+    assert cell["rps_ci95"][0] <= 1000.0 <= cell["rps_ci95"][1]
+    assert cell["cv"] == pytest.approx(cv(rps))
+
+
+def test_cell_with_only_failed_trials_has_null_statistics() -> None:
+    cell = summarize([failed_trial(1), failed_trial(2)], APPS, SCENARIOS)["cells"][0]
+
+    assert cell == {
+        "app": "flask",
+        "scenario": "hello",
+        "connections": 200,
+        "trials": 0,
+        "failed": 2,
+        "rps": [],
+        "rps_median": None,
+        "rps_ci95": None,
+        "cv": None,
+        "latency_us": None,
+        "errors": None,
+        "cpu": None,
+    }
+
+
+def test_cpu_is_the_median_over_trials_that_know_it() -> None:
+    records = [
+        trial(1, cpu_app=cpu(0.5, throttled_periods=0)),
+        trial(2, cpu_app=cpu(0.9, throttled_periods=10)),
+        trial(3, cpu_app=None),
+        trial(4, cpu_app=cpu(0.7, throttled_periods=2)),
+    ]
+
+    cell = summarize(records, APPS, SCENARIOS)["cells"][0]
+
+    assert cell["cpu"] == {
+        "app": {"share": 0.7, "throttled_periods": 2, "samples": 3},
+        "wrk": None,
+        "redis": None,
+    }
+
+
+def test_cells_follow_scenario_then_connections_then_app_order() -> None:
+    records = [
+        trial(1, app="aio", scenario="hit", connections=64),
+        trial(2, app="sanic", scenario="hello", connections=200),
+        trial(3, app="flask", scenario="hello", connections=200),
+        trial(4, app="aio", scenario="hello", connections=64),
+        trial(5, app="flask", scenario="extra", connections=64),
+        trial(6, app="flask", scenario="hello", connections=64),
+    ]
+
+    summary = summarize(records, APPS, SCENARIOS)
+    order = [(c["scenario"], c["connections"], c["app"]) for c in summary["cells"]]
+
+    # Unlisted names ("sanic", "extra") come after the listed ones.
+    assert order == [
+        ("hello", 64, "flask"),
+        ("hello", 64, "aio"),
+        ("hello", 200, "flask"),
+        ("hello", 200, "sanic"),
+        ("hit", 64, "aio"),
+        ("extra", 64, "flask"),
+    ]
+    assert summary["apps"] == ["flask", "aio", "sanic"]
+
+
+def test_ratios_compare_each_app_with_the_first_listed_app() -> None:
+    records = [
+        *(trial(i, app="flask", rps=1000) for i in range(3)),
+        *(trial(10 + i, app="aio", rps=rps) for i, rps in enumerate([5000, 5400, 5200])),
+        *(trial(20 + i, app="aio-uvloop", rps=rps) for i, rps in enumerate([7000, 8000])),
+        trial(30, app="aio", scenario="hit", connections=64, rps=800),
+    ]
+
+    ratios = summarize(records, APPS, SCENARIOS)["ratios"]
+
+    assert ratios == [
+        {
+            "scenario": "hello",
+            "connections": 200,
+            "numerator": "aio",
+            "denominator": "flask",
+            "ratio": 5.2,
+            "ci95": list(ratio_ci([5000.0, 5400.0, 5200.0], [1000.0] * 3)),
+        },
+        {
+            "scenario": "hello",
+            "connections": 200,
+            "numerator": "aio-uvloop",
+            "denominator": "flask",
+            "ratio": 7.5,
+            "ci95": list(ratio_ci([7000.0, 8000.0], [1000.0] * 3)),
+        },
+    ]
+    low, high = ratios[0]["ci95"]
+    assert 5.0 <= low <= 5.2 <= high <= 5.4
+
+
+def test_ratio_without_ok_trials_on_one_side_is_null() -> None:
+    records = [failed_trial(1, app="flask"), trial(2, app="aio", rps=5000)]
+
+    [ratio] = summarize(records, APPS, SCENARIOS)["ratios"]
+
+    assert (ratio["numerator"], ratio["denominator"]) == ("aio", "flask")
+    assert ratio["ratio"] is None
+    assert ratio["ci95"] is None
+
+
+def test_ratio_with_a_zero_rate_baseline_trial_has_no_interval() -> None:
+    records = [
+        trial(1, app="flask", rps=0, status_errors=10),
+        trial(2, app="flask", rps=1000),
+        trial(3, app="flask", rps=1000),
+        trial(4, app="aio", rps=5000),
+    ]
+
+    [ratio] = summarize(records, APPS, SCENARIOS)["ratios"]
+
+    assert ratio["ratio"] == 5.0
+    assert ratio["ci95"] is None
+
+
+def test_summary_is_json_and_versioned() -> None:
+    records = [trial(1, app="flask", cpu_app=cpu(0.5)), trial(2, app="aio"), failed_trial(3)]
+
+    summary = summarize(records, APPS, SCENARIOS)
+
+    assert summary["schema_version"] == 1
+    assert json.loads(json.dumps(summary)) == summary
+
+
+def test_no_records_give_an_empty_summary() -> None:
+    assert summarize([], APPS, SCENARIOS) == {
+        "schema_version": 1,
+        "apps": [],
+        "cells": [],
+        "ratios": [],
+    }
+    assert summarize([trial(1, app="aio")], [], [])["ratios"] == []
+
+
+def test_same_app_at_another_level_has_its_own_cell() -> None:
+    records = [trial(1, connections=64, rps=500), trial(2, connections=200, rps=900)]
+
+    summary = summarize(records, APPS, SCENARIOS)
+
+    assert _cell(summary, "flask", connections=64)["rps"] == [500.0]
+    assert _cell(summary, "flask", connections=200)["rps"] == [900.0]

@@ -1,0 +1,218 @@
+# The table prints en dashes and multiplication signs; expected text spells them literally.
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from lab.analysis.summary import summarize
+from lab.cli.table import (
+    format_latency,
+    format_rate,
+    format_ratio,
+    ratio_caveat,
+    render_summary,
+    summary_lines,
+)
+from tests.unit.fixtures import cpu, failed_trial, trial
+
+
+def _summary() -> dict[str, Any]:
+    records = [
+        trial(1, rps=1000, cpu_app=cpu(0.5)),
+        trial(2, rps=1000, cpu_app=cpu(0.5)),
+        trial(3, rps=1000, status_errors=7, cpu_app=cpu(0.5)),
+        trial(10, app="aio", rps=5000),
+        trial(11, app="aio", rps=5400),
+        trial(12, app="aio", rps=5200),
+        failed_trial(13, app="aio"),
+        trial(20, app="aio", scenario="hit", connections=64, rps=800),
+    ]
+    return summarize(records, ["flask", "aio"], ["hello", "hit"])
+
+
+def _rendered(summary: dict[str, Any]) -> str:
+    console = Console(record=True, width=120)
+    render_summary(summary, console)
+    return console.export_text()
+
+
+def _row(text: str, label: str) -> list[str]:
+    """The cells of the first rendered row starting with `label`, split on runs of spaces."""
+    for line in text.splitlines():
+        if line.strip().startswith(label):
+            return [cell for cell in line.strip()[len(label) :].split("  ") if cell.strip()]
+    raise AssertionError(f"no row {label!r} in:\n{text}")
+
+
+def test_table_puts_apps_side_by_side() -> None:
+    text = _rendered(_summary())
+
+    assert text.splitlines()[0].split() == ["flask", "aio"]
+    assert "hello @200 connections" in text
+    assert "hit @64 connections" in text
+    assert [c.strip() for c in _row(text, "req/s (median)")] == ["1,000", "5,200"]
+    assert [c.strip() for c in _row(text, "95% CI")] == ["1,000–1,000", "5,000–5,400"]
+    # aio: mean 5200, sample stdev 200.
+    assert [c.strip() for c in _row(text, "CV")] == ["0.0%", "3.8%"]
+    assert [c.strip() for c in _row(text, "latency p50")] == ["6.0 ms", "6.0 ms"]
+    assert [c.strip() for c in _row(text, "p99.9")] == ["15.0 ms", "15.0 ms"]
+    assert [c.strip() for c in _row(text, "errors")] == ["7", "0"]
+    assert [c.strip() for c in _row(text, "CPU app/wrk/redis")] == ["50%/–/–", "–/–/–"]
+    assert [c.strip() for c in _row(text, "trials")] == ["3", "3 ok, 1 failed"]
+
+
+def test_table_ends_with_the_ratio_line() -> None:
+    text = _rendered(_summary())
+
+    # Resampled medians of three aio trials are 5000, 5200 or 5400, each often enough
+    # to be both percentiles' value, over a constant flask rate of 1000.
+    assert text.rstrip().splitlines()[-1] == "hello @200: aio / flask = 5.2× (95% CI 5.0–5.4)"
+
+
+def test_summary_lines_match_the_table() -> None:
+    lines = summary_lines(_summary())
+
+    assert lines[:12] == [
+        "hello @200 connections",
+        "                           flask             aio",
+        "  req/s (median)           1,000           5,200",
+        "  95% CI             1,000–1,000     5,000–5,400",
+        "  CV                        0.0%            3.8%",
+        "  latency p50             6.0 ms          6.0 ms",
+        "  p90                     7.0 ms          7.0 ms",
+        "  p99                     9.0 ms          9.0 ms",
+        "  p99.9                  15.0 ms         15.0 ms",
+        "  errors                       7               0",
+        "  CPU app/wrk/redis      50%/–/–           –/–/–",
+        "  trials                       3  3 ok, 1 failed",
+    ]
+    # A level where flask never ran shows dashes in its column.
+    assert lines[13:16] == [
+        "hit @64 connections",
+        "                     flask      aio",
+        "  req/s (median)         –      800",
+    ]
+    assert lines[-1] == "hello @200: aio / flask = 5.2× (95% CI 5.0–5.4)"
+
+
+def test_summary_loaded_from_json_renders_the_same() -> None:
+    summary = _summary()
+
+    assert summary_lines(json.loads(json.dumps(summary))) == summary_lines(summary)
+
+
+def test_cell_without_ok_trials_and_null_ratio() -> None:
+    summary = summarize(
+        [failed_trial(1, app="flask"), failed_trial(2, app="flask"), trial(3, app="aio")],
+        ["flask", "aio"],
+        ["hello"],
+    )
+
+    lines = summary_lines(summary)
+    text = _rendered(summary)
+
+    assert "  req/s (median)                  –        1,000" in lines
+    assert "  trials             0 ok, 2 failed            1" in lines
+    assert lines[-1] == "hello @200: aio / flask = n/a (no ok trials or zero req/s)"
+    assert "hello @200: aio / flask = n/a (no ok trials or zero req/s)" in text
+
+
+def test_ratio_without_interval() -> None:
+    # A hand-written summary with the keys a reader of summary.json may meet.
+    summary: dict[str, Any] = {
+        "cells": [
+            {"app": "flask", "scenario": "hello", "connections": 10, "trials": 1, "failed": 0}
+        ],
+        "ratios": [
+            {
+                "scenario": "hello",
+                "connections": 10,
+                "numerator": "aio",
+                "denominator": "flask",
+                "ratio": 0.871,
+                "ci95": None,
+            }
+        ],
+    }
+
+    lines = summary_lines(summary)
+
+    assert lines[1:3] == ["                     flask", "  req/s (median)         –"]
+    assert lines[-1] == "hello @10: aio / flask = 0.87×"
+
+
+def test_app_names_are_not_markup() -> None:
+    summary = summarize([trial(1, app="[bold]x[/bold]")], ["[bold]x[/bold]"], ["hello"])
+
+    assert "[bold]x[/bold]" in _rendered(summary)
+
+
+def test_empty_summary() -> None:
+    summary = summarize([], ["flask"], ["hello"])
+
+    assert summary_lines(summary) == ["no trials recorded"]
+    assert _rendered(summary).strip() == "no trials recorded"
+
+
+@pytest.mark.parametrize(
+    ("us", "text"),
+    [
+        (None, "–"),
+        (80, "80 µs"),
+        (999.4, "999 µs"),
+        (999.6, "1.0 ms"),
+        (6000, "6.0 ms"),
+        (6123.5, "6.1 ms"),
+        (99_940, "99.9 ms"),
+        (99_960, "100 ms"),
+        (250_000, "250 ms"),
+        (999_600, "1.0 s"),
+        (1_200_000, "1.2 s"),
+        (12_300_000, "12 s"),
+    ],
+)
+def test_latency_in_human_units(us: float | None, text: str) -> None:
+    assert format_latency(us) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(None, "–"), (29990.198, "29,990"), (1234567.0, "1,234,567"), (99.5, "100"), (45.66, "45.7")],
+)
+def test_rates(value: float | None, text: str) -> None:
+    assert format_rate(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(5.43, "5.4"), (0.871, "0.87"), (1.954, "1.95"), (2.04, "2.0"), (12.0, "12.0")],
+)
+def test_ratios(value: float, text: str) -> None:
+    assert format_ratio(value) == text
+
+
+def test_a_ratio_over_a_cell_with_errors_says_so() -> None:
+    summary = {
+        "cells": [
+            {"app": "flask", "scenario": "hit", "connections": 200, "headline_ok": True},
+            {"app": "aio", "scenario": "hit", "connections": 200, "headline_ok": False},
+        ],
+        "ratios": [
+            {
+                "scenario": "hit",
+                "connections": 200,
+                "numerator": "aio",
+                "denominator": "flask",
+                "ratio": 2.4,
+                "ci95": [1.8, 2.6],
+            }
+        ],
+    }
+    assert ratio_caveat(summary, summary["ratios"][0]) == (
+        " [aio had errors or failed trials: see the findings]"
+    )

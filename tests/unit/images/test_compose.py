@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from lab.images.compose import compose_document, render_compose
+from lab.model.cpurequest import CpuRequest
+from lab.model.placement import place
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_the_committed_compose_file_is_what_the_lab_renders() -> None:
+    assert (ROOT / "compose.yaml").read_text() == render_compose(), (
+        "compose.yaml is stale: run `python -m lab compose` and commit it"
+    )
+
+
+def test_the_stack_is_redis_the_apps_and_wrk_on_an_internal_network() -> None:
+    document = yaml.safe_load(render_compose())
+    services = document["services"]
+    assert set(services) == {"redis", "flask", "aio", "wrk"}
+    assert services["wrk"]["profiles"] == ["load"]
+    assert document["networks"]["lab"]["internal"] is True
+    for service in services.values():
+        assert "ports" not in service
+        assert service["cap_drop"] == ["ALL"] and service["read_only"] is True
+        assert service["networks"] == ["lab"]
+
+
+def test_placement_follows_the_lab_redis_never_with_the_app() -> None:
+    services = compose_document(place(CpuRequest(), 2), workers=1)["services"]
+    assert services["aio"]["cpuset"] == services["flask"]["cpuset"] == "1"
+    assert services["redis"]["cpuset"] == services["wrk"]["cpuset"] == "0"
+    wide = compose_document(place(CpuRequest(app=2), 8), workers=2)["services"]
+    assert wide["aio"]["environment"]["WORKERS"] == "2"
+    assert len({wide[name]["cpuset"] for name in ("aio", "wrk", "redis")}) == 3

@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from lab.errors import UsageError
+from lab.model.config import PRESETS, RunConfig, build_config, config_from_dict
+from lab.model.cpurequest import CpuRequest
+from tests.unit.fixtures import usage_error
+
+# --- presets ---
+
+
+def test_default_preset_values() -> None:
+    config = build_config("default", {})
+    assert config.preset == "default"
+    assert config.apps == ("flask", "aio")
+    assert config.scenarios == ("hello", "hit")
+    assert config.connections == (200,)
+    assert config.duration_s == 8.0
+    assert config.warmup_s == 2.0
+    assert config.repetitions == 5
+    assert config.threads is None
+    assert config.workers is None
+    assert config.cpus == CpuRequest(app=1.0, wrk=1.0, redis=1.0)
+    assert config.access_log is False
+    assert config.timeout_s == 5.0
+    assert config.out == "results"
+
+
+def test_quick_preset_values() -> None:
+    config = build_config("quick", {})
+    assert config.apps == ("flask", "aio")
+    assert config.scenarios == ("hello", "hit")
+    assert config.connections == (64,)
+    assert config.duration_s == 2.0
+    assert config.warmup_s == 1.0
+    assert config.repetitions == 1
+
+
+def test_seed_preset_is_the_articles_parameters() -> None:
+    config = build_config("seed", {})
+    assert config.apps == ("flask", "aio")
+    assert config.scenarios == ("hello", "hit")
+    assert config.connections == (200,)
+    assert config.threads == 8
+    assert config.duration_s == 10.0
+    assert config.warmup_s == 2.0
+    assert config.repetitions == 3
+    assert config.workers == 4
+    assert config.access_log is True
+
+
+def test_every_preset_builds_and_names_every_setting() -> None:
+    settings = {field.name for field in dataclasses.fields(RunConfig)} - {"preset"}
+    for name, values in PRESETS.items():
+        assert set(values) == settings
+        assert build_config(name, {}).preset == name
+
+
+def test_presets_cannot_be_changed() -> None:
+    with pytest.raises(TypeError):
+        PRESETS["default"]["repetitions"] = 1  # type: ignore[index]
+
+
+# --- build_config ---
+
+
+def test_overrides_replace_only_what_was_given() -> None:
+    config = build_config("seed", {"repetitions": 2, "apps": ("aio-uvloop",)})
+    assert config.repetitions == 2
+    assert config.apps == ("aio-uvloop",)
+    assert config.workers == 4  # from the preset
+    assert config.threads == 8
+
+
+def test_overrides_may_reset_threads_and_workers_to_auto() -> None:
+    config = build_config("seed", {"threads": None, "workers": "auto"})
+    assert config.threads is None
+    assert config.workers is None
+
+
+def test_overrides_may_still_be_text() -> None:
+    config = build_config(
+        "default",
+        {"connections": "64,200", "duration_s": "3", "cpus": "app=0.5", "access_log": "on"},
+    )
+    assert config.connections == (64, 200)
+    assert config.duration_s == 3.0
+    assert config.cpus.app == 0.5
+    assert config.access_log is True
+
+
+def test_unknown_preset() -> None:
+    with pytest.raises(UsageError) as excinfo:
+        build_config("fast", {})
+    usage_error(excinfo, "--preset", "'fast'", "default", "quick", "seed")
+
+
+def test_unknown_setting() -> None:
+    with pytest.raises(UsageError) as excinfo:
+        build_config("default", {"duration": 3})
+    usage_error(excinfo, "'duration'")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "parts"),
+    [
+        ({"apps": ("django",)}, ["--apps", "'django'", "flask", "aio", "aio-uvloop"]),
+        ({"apps": ()}, ["--apps", "empty"]),
+        ({"apps": ("flask", "aio", "flask")}, ["--apps", "'flask'", "twice"]),
+        ({"scenarios": ("slow",)}, ["--scenarios", "'slow'", "hello", "hit"]),
+        ({"scenarios": ()}, ["--scenarios", "empty"]),
+        ({"scenarios": ("hit", "hit")}, ["--scenarios", "'hit'", "twice"]),
+        ({"connections": ()}, ["--connections", "empty"]),
+        ({"connections": (0,)}, ["--connections", "0"]),
+        ({"connections": (64, -5)}, ["--connections", "-5"]),
+        ({"connections": (64, 64)}, ["--connections", "64", "twice"]),
+        ({"duration_s": 0.0}, ["--duration", "0"]),
+        ({"duration_s": -1.0}, ["--duration", "-1"]),
+        ({"warmup_s": -0.5}, ["--warmup", "-0.5"]),
+        ({"repetitions": 0}, ["--repetitions", "0"]),
+        ({"threads": 0}, ["--threads", "0"]),
+        ({"workers": 0}, ["--workers", "0"]),
+        ({"timeout_s": 0.0}, ["--timeout", "0"]),
+        ({"seed": -1}, ["--seed", "-1"]),
+        ({"out": ""}, ["--out", "''"]),
+        ({"repetitions": True}, ["--repetitions", "True"]),
+        ({"duration_s": float("inf")}, ["--duration", "inf"]),
+        ({"access_log": "maybe"}, ["--access-log", "'maybe'"]),
+        ({"cpus": CpuRequest(app=0.0)}, ["--cpus", "app=0"]),
+        ({"cpus": 2}, ["--cpus", "2"]),
+    ],
+)
+def test_build_config_rejects(overrides: dict[str, object], parts: list[str]) -> None:
+    with pytest.raises(UsageError) as excinfo:
+        build_config("default", overrides)
+    usage_error(excinfo, *parts)
+
+
+def test_zero_warmup_and_seed_are_allowed() -> None:
+    config = build_config("default", {"warmup_s": 0.0, "seed": 0})
+    assert (config.warmup_s, config.seed) == (0.0, 0)
+
+
+def test_config_is_frozen() -> None:
+    config = build_config("default", {})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.repetitions = 1  # type: ignore[misc]
+
+
+def test_to_dict_is_json_and_has_every_parameter() -> None:
+    config = build_config("seed", {"cpus": CpuRequest(app=0.5)})
+    data = config.to_dict()
+    assert set(data) == {field.name for field in dataclasses.fields(RunConfig)}
+    assert json.loads(json.dumps(data)) == data
+    assert data["cpus"] == {"app": 0.5, "wrk": 1.0, "redis": 1.0}
+    assert data["apps"] == ["flask", "aio"]
+    assert data["threads"] == 8
+    assert data["preset"] == "seed"
+
+
+@pytest.mark.parametrize(
+    ("field", "flag"),
+    [("duration_s", "--duration"), ("warmup_s", "--warmup"), ("timeout_s", "--timeout")],
+)
+def test_fractional_seconds_are_refused_since_wrk_runs_whole_seconds(field: str, flag: str) -> None:
+    with pytest.raises(UsageError) as info:
+        build_config("default", {field: 2.5})
+    assert flag in info.value.message and "2.5" in info.value.message
+    assert "whole number" in info.value.hint
+
+
+def test_config_round_trips_through_its_dict() -> None:
+    config = build_config(
+        "quick",
+        {
+            "cpus": CpuRequest(app=0.5),
+            "app_env": (("REDIS_MAX_CONNECTIONS", "128"),),
+            "network_path": "shared",
+            "connections": (32, 64),
+        },
+    )
+    assert config_from_dict(json.loads(json.dumps(config.to_dict()))) == config
+
+
+def test_aa_runs_one_app_as_two_variants() -> None:
+    config = build_config("quick", {"aa": "aio"})
+    assert config.apps == ("aio:a", "aio:b")
+    assert config_from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"aa": "django"}, "--aa"),
+        ({"network_path": "tunnel"}, "--network-path"),
+        ({"app_env": ("lower=1",)}, "--app-env"),
+        ({"app_env": ("WORKERS=4",)}, "WORKERS"),
+        ({"app_env": ("A=1", "A=2")}, "A given more than once"),
+        ({"ready_timeout_s": 0}, "--ready-timeout"),
+    ],
+)
+def test_new_settings_are_validated(overrides: dict[str, object], named: str) -> None:
+    with pytest.raises(UsageError) as info:
+        build_config("default", overrides)
+    assert named in info.value.message

@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from lab.model.config import RunConfig, build_config
+from lab.model.cpurequest import CpuRequest
+from lab.model.placement import place
+from lab.model.plan import (
+    RUN_OVERHEAD_S,
+    TRIAL_OVERHEAD_S,
+    Cell,
+    Trial,
+    blueprint,
+    estimate_seconds,
+    format_duration,
+    make_plan,
+    render_plan,
+)
+
+
+def plan_for(config: RunConfig) -> tuple[Trial, ...]:
+    return make_plan(config, config.connections)
+
+
+def order(plan: tuple[Trial, ...]) -> list[Cell]:
+    return [trial.cell for trial in plan]
+
+
+def test_plan_covers_every_cell_once_per_repetition() -> None:
+    config = build_config(
+        "default",
+        {"apps": ("flask", "aio", "aio-uvloop"), "connections": (64, 200), "repetitions": 3},
+    )
+    plan = plan_for(config)
+    assert len(plan) == 3 * 2 * 2 * 3
+    counts = Counter(order(plan))
+    assert len(counts) == 12
+    assert set(counts.values()) == {3}
+    assert [trial.index for trial in plan] == list(range(1, len(plan) + 1))
+
+
+def test_each_round_holds_one_repetition_of_every_cell() -> None:
+    config = build_config("default", {})
+    plan = plan_for(config)
+    for repetition in range(1, config.repetitions + 1):
+        round_ = plan[(repetition - 1) * 4 : repetition * 4]
+        assert {trial.repetition for trial in round_} == {repetition}
+        assert len({trial.cell for trial in round_}) == 4
+
+
+def test_default_plan_has_20_trials() -> None:
+    assert len(plan_for(build_config("default", {}))) == 20
+
+
+def test_same_seed_same_order() -> None:
+    config = build_config("default", {"seed": 7})
+    assert plan_for(config) == plan_for(build_config("default", {"seed": 7}))
+
+
+def test_different_seed_different_order() -> None:
+    first = plan_for(build_config("default", {"seed": 1}))
+    second = plan_for(build_config("default", {"seed": 2}))
+    assert order(first) != order(second)
+    assert Counter(order(first)) == Counter(order(second))
+
+
+def test_plan_uses_the_rounded_levels_given() -> None:
+    config = build_config("default", {"connections": (100,)})
+    plan = make_plan(config, (104,))
+    assert {trial.connections for trial in plan} == {104}
+
+
+def app_runs_are_split(plan: tuple[Trial, ...]) -> bool:
+    """True when no app's trials form one unbroken block."""
+    for app in {trial.app for trial in plan}:
+        positions = [i for i, trial in enumerate(plan) if trial.app == app]
+        if positions[-1] - positions[0] + 1 == len(positions):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("repetitions", [2, 3, 5])
+@pytest.mark.parametrize("scenarios", [("hello",), ("hello", "hit")])
+def test_no_app_runs_all_its_repetitions_in_a_row(
+    repetitions: int, scenarios: tuple[str, ...]
+) -> None:
+    for seed in range(200):
+        config = build_config(
+            "default", {"seed": seed, "repetitions": repetitions, "scenarios": scenarios}
+        )
+        plan = plan_for(config)
+        assert app_runs_are_split(plan), (seed, order(plan))
+
+
+def test_a_round_never_starts_with_the_app_the_last_one_ended_with() -> None:
+    for seed in range(200):
+        config = build_config("default", {"seed": seed})
+        plan = plan_for(config)
+        for end in range(4, len(plan), 4):
+            assert plan[end - 1].app != plan[end].app, seed
+
+
+def test_one_app_still_avoids_repeating_a_cell_across_rounds() -> None:
+    for seed in range(200):
+        config = build_config("default", {"seed": seed, "apps": ("flask",)})
+        plan = plan_for(config)
+        for end in range(2, len(plan), 2):
+            assert plan[end - 1].cell != plan[end].cell, seed
+
+
+def test_a_single_cell_plan_is_just_its_repetitions() -> None:
+    config = build_config("default", {"apps": ("aio",), "scenarios": ("hit",), "repetitions": 3})
+    plan = plan_for(config)
+    assert [(trial.app, trial.repetition) for trial in plan] == [("aio", 1), ("aio", 2), ("aio", 3)]
+
+
+def test_trial_to_dict_is_json() -> None:
+    trial = Trial(index=3, app="aio", scenario="hit", connections=200, repetition=2)
+    data = trial.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data == {
+        "index": 3,
+        "app": "aio",
+        "scenario": "hit",
+        "connections": 200,
+        "repetition": 2,
+    }
+    assert trial.cell == Cell("aio", "hit", 200)
+
+
+def test_estimate_adds_warmup_duration_and_overheads() -> None:
+    config = build_config("default", {"duration_s": 3.0, "warmup_s": 1.0, "repetitions": 2})
+    plan = plan_for(config)
+    # 8 trials and one ceiling trial at the one connection level.
+    assert estimate_seconds(plan, config, 2.0, 5.0) == 5.0 + 9 * (3.0 + 1.0 + 2.0)
+    assert estimate_seconds(plan, config) == RUN_OVERHEAD_S + 9 * (4.0 + TRIAL_OVERHEAD_S)
+    no_ceiling = build_config("default", {"duration_s": 3.0, "repetitions": 2, "ceiling": False})
+    assert estimate_seconds(plan_for(no_ceiling), no_ceiling, 2.0, 5.0) == 5.0 + 8 * 7.0
+
+
+def test_overhead_constants_are_realistic() -> None:
+    assert 4.0 <= TRIAL_OVERHEAD_S <= 8.0
+    assert 5.0 <= RUN_OVERHEAD_S <= 20.0
+
+
+def test_default_preset_fits_in_six_minutes() -> None:
+    config = build_config("default", {})
+    assert estimate_seconds(plan_for(config), config) <= 6 * 60
+
+
+def test_quick_preset_fits_in_a_minute() -> None:
+    config = build_config("quick", {})
+    assert estimate_seconds(plan_for(config), config) < 60
+
+
+def test_format_duration() -> None:
+    assert format_duration(330) == "5m 30s"
+    assert format_duration(44.4) == "0m 44s"
+    assert format_duration(59.6) == "1m 0s"
+
+
+def test_render_plan_lists_parameters_placement_trials_and_estimate() -> None:
+    config = build_config("default", {"connections": (100,), "threads": 8})
+    placement = place(config.cpus, 2)
+    plan = make_plan(config, (104,))
+    note = "--connections 100 rounded to 104 (a multiple of 8 wrk threads)"
+    text = render_plan(config, placement, plan, [note, *placement.notes])
+    lines = text.splitlines()
+
+    assert "flask, aio" in text
+    assert "hello, hit" in text
+    assert any(line.split()[:3] == ["app", "cpuset", "1"] for line in lines)
+    assert any(line.split()[:3] == ["wrk", "cpuset", "0"] for line in lines)
+    assert any(line.split()[:3] == ["redis", "cpuset", "0"] for line in lines)
+    assert text.count(placement.notes[0]) == 1  # given twice, printed once
+    assert note in text
+    assert any(line.split() == ["wrk", "threads", "8"] for line in lines)
+    for trial in plan:
+        expected = [
+            str(trial.index),
+            trial.app,
+            trial.scenario,
+            "104",
+            "connections",
+            "repetition",
+            str(trial.repetition),
+        ]
+        assert expected in [line.split() for line in lines]
+    estimate = format_duration(estimate_seconds(plan, config))
+    assert f"estimated wall time: {estimate}" in text
+    assert "estimated wall time: 5m 9s" in text
+
+
+def test_render_plan_shows_a_quota() -> None:
+    config = build_config("quick", {"cpus": CpuRequest(app=0.5)})
+    placement = place(config.cpus, 4)
+    text = render_plan(config, placement, plan_for(config), [])
+    app_line = next(line for line in text.splitlines() if line.split()[:1] == ["app"])
+    assert "quota 0.5" in app_line
+    assert "notes" not in text.split()
+    assert "estimated wall time: 0m 50s" in text
+
+
+def test_an_aa_run_has_enough_repetitions_to_tell_a_difference() -> None:
+    plan = blueprint(build_config("quick", {"aa": "aio"}), host_cpus=2)
+    assert plan.config.repetitions == 3
+    assert plan.config.apps == ("aio:a", "aio:b")
+    assert len(plan.trials) == 2 * 2 * 3
+    assert plan.notes[0].startswith("--aa: repetitions raised from 1 to 3")

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lab.errors import UsageError
+from lab.results.store import RunStore, trial_path, write_json_atomic
+
+
+def test_atomic_write_leaves_only_the_final_file(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "run.json"
+    write_json_atomic(target, {"a": 1})
+    write_json_atomic(target, {"a": 2})
+    assert json.loads(target.read_text()) == {"a": 2}
+    assert [p.name for p in target.parent.iterdir()] == ["run.json"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "run.json"
+    write_json_atomic(target, {"a": 1})
+    with pytest.raises(TypeError):
+        write_json_atomic(target, {"a": object()})
+    assert json.loads(target.read_text()) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
+
+
+def test_trial_files_sort_in_trial_order(tmp_path: Path) -> None:
+    names = [trial_path(tmp_path, n).name for n in (1, 2, 10, 100)]
+    assert names == sorted(names) == ["0001.json", "0002.json", "0010.json", "0100.json"]
+
+
+def test_an_unwritable_out_folder_names_the_flag(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(UsageError) as info:
+        RunStore.create(blocker, "run-1")
+    assert "--out" in info.value.message and str(blocker) in info.value.message
+
+
+def test_a_run_folder_is_never_reused(tmp_path: Path) -> None:
+    RunStore.create(tmp_path, "run-1")
+    with pytest.raises(UsageError):
+        RunStore.create(tmp_path, "run-1")
