@@ -1,1 +1,1 @@
-"""`python -m lab`: the commands, their flags, progress on stderr and the terminal tables on stdout."""
+"""`python -m lab`: the commands, their flags, progress on stderr and the tables on stdout."""

@@ -1,1 +1,1 @@
-"""The Docker side of a run: the client, the run's containers and network, a trial, the runner, clean-up."""
+"""The Docker side of a run: the client, the run's containers, a trial, the runner, clean-up."""

@@ -1,1 +1,1 @@
-"""The images the lab builds: their specs and content hashes, locks, the base, builds, bundles, compose."""
+"""The images the lab builds: specs and content hashes, locks, the base, builds, bundles."""

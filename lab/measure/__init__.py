@@ -1,4 +1,4 @@
-"""What one trial measured, interpreted: wrk's JSON, CPU accounting, answer checks, calibration.
+"""What one trial measured: wrk's JSON, CPU accounting, answer checks, calibration.
 
-Pure: functions of raw output (wrk's line, two stats snapshots, a probe report), never of the engine.
+Pure: functions of raw output (wrk's line, two stats snapshots, a probe report).
 """

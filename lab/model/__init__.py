@@ -1,4 +1,4 @@
 """What to run: apps and scenarios, the run configuration, CPU placement and the trial plan.
 
-Pure: no Docker, no subprocess, no clock. Everything here is decided before the first image is built.
+Pure: no Docker, no subprocess, no clock. All of it is decided before the first image is built.
 """

@@ -1,1 +1,1 @@
-"""A run's report: its content, rendered as Markdown and as one self-contained HTML page with charts."""
+"""A run's report: its content, as Markdown and as one self-contained HTML page with charts."""
