@@ -11,6 +11,7 @@ from typing import Any
 
 from lab.analysis.checks import Finding, aa_finding, aa_resolution, headline_ok, run_checks
 from lab.analysis.checks.cells import cell_key, summary_cells
+from lab.model.plan import Cell
 from lab.results.records import TrialRecord
 
 
@@ -32,11 +33,11 @@ def aa_findings(run: Mapping[str, Any], summary: Mapping[str, Any]) -> list[Find
     for (name, scenario, connections), cell in cells.items():
         if name != f"{app}:a":
             continue
-        other = cells.get((f"{app}:b", scenario, connections))
+        other = cells.get(Cell(f"{app}:b", scenario, connections))
         if other is None or len(cell["rps"]) < 2 or len(other["rps"]) < 2:
             continue
         result = aa_resolution(cell["rps"], other["rps"])
-        findings.append(aa_finding((app, scenario, connections), result))
+        findings.append(aa_finding(Cell(app, scenario, connections), result))
     return findings
 
 

@@ -16,12 +16,13 @@ from typing import Any, Literal
 
 from scipy.stats import mannwhitneyu  # type: ignore[import-untyped]
 
-from lab.analysis.checks.cells import CellKey, cell_key
+from lab.analysis.checks.cells import cell_key
 from lab.analysis.stats import median, ratio_ci
-from lab.cli.table import DASH, TIMES, format_rate, format_ratio
 from lab.errors import EXIT_OK, EXIT_TRIAL_FAILED, EXIT_USAGE
 from lab.model.cpurequest import CPU_ROLES
+from lab.model.plan import Cell
 from lab.results.reader import RunData, as_object
+from lab.text import DASH, TIMES, format_rate, format_ratio
 
 MIN_TRIALS = 3
 CellVerdict = Literal["improved", "regressed", "no difference", "not comparable"]
@@ -47,7 +48,7 @@ class CellComparison:
 
     @property
     def name(self) -> str:
-        return _name((self.app, self.scenario, self.connections))
+        return _name(Cell(self.app, self.scenario, self.connections))
 
     @property
     def change_pct(self) -> float | None:
@@ -308,7 +309,7 @@ def _cell_json(cell: CellComparison) -> dict[str, Any]:
 
 
 def _compare_cell(
-    key: CellKey, cell_a: Mapping[str, Any], cell_b: Mapping[str, Any], threshold_pct: float
+    key: Cell, cell_a: Mapping[str, Any], cell_b: Mapping[str, Any], threshold_pct: float
 ) -> CellComparison:
     a: list[float] = [float(v) for v in cell_a.get("rps") or []]
     b: list[float] = [float(v) for v in cell_b.get("rps") or []]
@@ -346,7 +347,7 @@ def _compare_cell(
     return replace(base, ratio=ratio, ci95=(low, high), p_value=p_value, verdict=verdict)
 
 
-def _cells(summary: Mapping[str, Any]) -> dict[CellKey, Mapping[str, Any]]:
+def _cells(summary: Mapping[str, Any]) -> dict[Cell, Mapping[str, Any]]:
     return {cell_key(cell): cell for cell in summary.get("cells") or []}
 
 
@@ -429,9 +430,9 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _name(key: CellKey) -> str:
+def _name(key: Cell) -> str:
     return f"{key[0]} {key[1]} @{key[2]}"
 
 
-def _names(cells: Mapping[CellKey, Any]) -> str:
+def _names(cells: Mapping[Cell, Any]) -> str:
     return ", ".join(_name(key) for key in cells)

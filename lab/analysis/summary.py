@@ -13,13 +13,12 @@ from typing import Any
 
 from lab.analysis.stats import bootstrap_ci, cv, median, ratio_ci
 from lab.model.cpurequest import CPU_ROLES
+from lab.model.plan import Cell
 from lab.results.records import TrialRecord
 
 SUMMARY_SCHEMA_VERSION = 1
 LATENCY_PERCENTILES = ("p50", "p75", "p90", "p99", "p99_9", "max")
 ERROR_KINDS = ("connect", "read", "write", "status", "timeout")
-
-CellKey = tuple[str, str, int]
 
 
 def summarize(
@@ -35,15 +34,17 @@ def summarize(
     apps = _ordered((r.app for r in in_trial_order), app_order)
     scenarios = _ordered((r.scenario for r in in_trial_order), scenario_order)
 
-    groups: dict[CellKey, list[TrialRecord]] = {}
+    groups: dict[Cell, list[TrialRecord]] = {}
     for record in in_trial_order:
-        groups.setdefault((record.app, record.scenario, record.connections), []).append(record)
+        groups.setdefault(record.cell, []).append(record)
     keys = sorted(groups, key=lambda key: (scenarios.index(key[1]), key[2], apps.index(key[0])))
     cells = {key: _cell(key, groups[key]) for key in keys}
 
     baseline = app_order[0] if app_order else None
     ratios = [
-        _ratio(cells[(app, scenario, connections)], cells[(baseline, scenario, connections)])
+        _ratio(
+            cells[Cell(app, scenario, connections)], cells[Cell(baseline, scenario, connections)]
+        )
         for (app, scenario, connections) in keys
         if baseline is not None and app != baseline and (baseline, scenario, connections) in cells
     ]
@@ -61,7 +62,7 @@ def _ordered(seen: Iterable[str], order: Sequence[str]) -> list[str]:
     return known + [name for name in present if name not in known]
 
 
-def _cell(key: CellKey, records: Sequence[TrialRecord]) -> dict[str, Any]:
+def _cell(key: Cell, records: Sequence[TrialRecord]) -> dict[str, Any]:
     app, scenario, connections = key
     ok = [record for record in records if record.status == "ok"]
     rps = [record.rps for record in ok if record.rps is not None]

@@ -16,9 +16,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from lab.cli.table import format_latency, format_rate
-from lab.model.plan import Trial, format_duration
+from lab.model.plan import Trial
 from lab.results.records import TrialRecord
+from lab.text import format_duration, format_latency, format_rate
 
 
 def trial_line(record: TrialRecord, planned: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from lab.model.config import RunConfig
 from lab.model.placement import (
@@ -19,6 +20,7 @@ from lab.model.placement import (
     round_connection_levels,
     wrk_threads,
 )
+from lab.text import format_duration
 
 # A fresh app container per trial: create and start it, wait for readiness, verify the
 # response, take stats snapshots (each about 1 s), stop and remove it. Measured: a
@@ -29,9 +31,11 @@ AA_MIN_REPETITIONS = 3
 RUN_OVERHEAD_S = 15.0
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One point of the matrix; its repetitions are the samples of one distribution."""
+class Cell(NamedTuple):
+    """One point of the matrix; its repetitions are the samples of one distribution.
+
+    A tuple, so that summary cells, findings and comparisons key their dicts by it.
+    """
 
     app: str
     scenario: str
@@ -113,12 +117,6 @@ def estimate_seconds(
     per_trial = config.warmup_s + config.duration_s + per_trial_overhead_s
     ceiling = len({trial.connections for trial in plan}) if config.ceiling else 0
     return per_run_overhead_s + (len(plan) + ceiling) * per_trial
-
-
-def format_duration(seconds: float) -> str:
-    """120.4 -> "2m 0s"."""
-    total = max(0, round(seconds))
-    return f"{total // 60}m {total % 60}s"
 
 
 def _seconds(value: float) -> str:

@@ -24,9 +24,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from lab.cli.table import format_latency, format_rate, level_title, levels
 from lab.model.cpurequest import CPU_ROLES
+from lab.report.rows import level_title, levels
 from lab.results.records import TrialRecord
+from lab.text import format_latency, format_rate
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and in grey print.
 APP_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")

@@ -15,20 +15,13 @@ from typing import Any
 
 from lab.analysis.assess import assess
 from lab.analysis.checks import Finding
-from lab.cli.table import (
-    DASH,
-    ROW_LABELS,
-    TIMES,
-    format_rate,
-    format_ratio,
-    format_ratio_interval,
-    ratio_caveat,
-)
-from lab.cli.table import blocks as table_blocks
 from lab.errors import UsageError
 from lab.model.cpurequest import CPU_ROLES
+from lab.report.rows import ROW_LABELS, ratio_caveat
+from lab.report.rows import blocks as table_blocks
 from lab.results.reader import RunData, as_object, load_run
 from lab.results.store import write_text_atomic
+from lab.text import DASH, TIMES, format_duration, format_rate, format_ratio, format_ratio_interval
 
 Rows = tuple[tuple[str, ...], ...]
 
@@ -229,7 +222,7 @@ def _run_section(data: RunData) -> Section:
             ("status", data.status),
             ("started", _when(run.get("created_at"))),
             ("finished", _when(run.get("finished_at"))),
-            ("elapsed", DASH if elapsed is None else _duration(float(elapsed))),
+            ("elapsed", DASH if elapsed is None else format_duration(float(elapsed))),
             ("trials", f"{data.planned} planned, {data.ok} ok, {len(data.failed_records)} failed"),
         ),
     )
@@ -378,11 +371,6 @@ def _when(stamp: Any) -> str:
     except ValueError:
         return stamp
     return moment.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
-
-
-def _duration(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
 def _short(sha: Any) -> str:

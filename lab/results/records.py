@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from lab.measure.cpu import CpuUse
 from lab.model.cpurequest import CPU_ROLES
+from lab.model.plan import Cell
 from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
 
 TRIAL_SCHEMA_VERSION = 1
@@ -81,6 +82,10 @@ class TrialRecord:
     wrk: WrkInvocation | None
     app_log: str | None
     schema_version: int = TRIAL_SCHEMA_VERSION
+
+    @property
+    def cell(self) -> Cell:
+        return Cell(self.app, self.scenario, self.connections)
 
     def __post_init__(self) -> None:
         if self.schema_version != TRIAL_SCHEMA_VERSION:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from lab.analysis.checks.cells import CellKey, cell_key, summary_cells, trials_by_cell
+from lab.analysis.checks.cells import cell_key, summary_cells, trials_by_cell
 from lab.analysis.checks.findings import SEVERITIES, Finding, Severity, by_severity
 from lab.analysis.checks.render import finding_line, findings_lines, render_findings
 from lab.analysis.checks.resources import (
@@ -29,6 +29,7 @@ from lab.analysis.checks.stability import (
     robust_scores,
 )
 from lab.analysis.checks.trials import check_errors, check_failed, check_window, headline_ok
+from lab.model.plan import Cell
 from lab.results.records import TrialRecord
 
 __all__ = [
@@ -90,6 +91,6 @@ def run_checks(
     return by_severity(finding for _, finding in ranked)
 
 
-def _cell_order(summary: Mapping[str, Any], records: Sequence[TrialRecord]) -> dict[CellKey, int]:
+def _cell_order(summary: Mapping[str, Any], records: Sequence[TrialRecord]) -> dict[Cell, int]:
     keys = [cell_key(cell) for cell in summary_cells(summary)] + list(trials_by_cell(records))
     return {key: position for position, key in enumerate(dict.fromkeys(keys))}

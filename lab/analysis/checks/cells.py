@@ -10,22 +10,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from lab.model.plan import Cell
 from lab.results.records import TrialRecord
 
-CellKey = tuple[str, str, int]
 
-
-def cell_key(cell: Mapping[str, Any]) -> CellKey:
+def cell_key(cell: Mapping[str, Any]) -> Cell:
     """The (app, scenario, connections) of a summary cell or a finding's `cell`."""
-    return (str(cell["app"]), str(cell["scenario"]), int(cell["connections"]))
+    return Cell(str(cell["app"]), str(cell["scenario"]), int(cell["connections"]))
 
 
-def cell_ref(key: CellKey) -> dict[str, Any]:
+def cell_ref(key: Cell) -> dict[str, Any]:
     app, scenario, connections = key
     return {"app": app, "scenario": scenario, "connections": connections}
 
 
-def cell_label(key: CellKey) -> str:
+def cell_label(key: Cell) -> str:
     """How a reader names a cell: "hello @200 aio"."""
     app, scenario, connections = key
     return f"{scenario} @{connections} {app}"
@@ -36,38 +35,18 @@ def summary_cells(summary: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [cell for cell in cells if isinstance(cell, Mapping)]
 
 
-def trials_by_cell(records: Sequence[TrialRecord]) -> dict[CellKey, list[TrialRecord]]:
+def trials_by_cell(records: Sequence[TrialRecord]) -> dict[Cell, list[TrialRecord]]:
     """Every record under its cell, in trial order; cells in order of their first trial."""
-    groups: dict[CellKey, list[TrialRecord]] = {}
+    groups: dict[Cell, list[TrialRecord]] = {}
     for record in sorted(records, key=lambda record: record.index):
-        key = (record.app, record.scenario, record.connections)
-        groups.setdefault(key, []).append(record)
+        groups.setdefault(record.cell, []).append(record)
     return groups
 
 
-def ok_trials_by_cell(records: Sequence[TrialRecord]) -> dict[CellKey, list[TrialRecord]]:
+def ok_trials_by_cell(records: Sequence[TrialRecord]) -> dict[Cell, list[TrialRecord]]:
     """Like trials_by_cell, keeping only the ok trials; a cell without one is left out."""
     groups = {
         key: [record for record in group if record.status == "ok"]
         for key, group in trials_by_cell(records).items()
     }
     return {key: group for key, group in groups.items() if group}
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """ "1 trial", "3 trials"."""
-    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
-
-
-def numbered(noun: str, numbers: Sequence[int]) -> str:
-    """ "trial 3", "CPUs 0, 1": the noun, plural for more than one, then the numbers."""
-    return f"{noun if len(numbers) == 1 else noun + 's'} {', '.join(map(str, numbers))}"
-
-
-def percent(fraction: float) -> str:
-    return f"{fraction * 100:.0f}%"
-
-
-def cpus_text(cpus: float) -> str:
-    """ "1 CPU", "0.5 CPU", "2 CPUs"."""
-    return f"{cpus:g} CPU" if cpus <= 1 else f"{cpus:g} CPUs"

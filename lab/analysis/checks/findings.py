@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lab.analysis.checks.cells import CellKey, cell_key, cell_label, cell_ref
+from lab.analysis.checks.cells import cell_key, cell_label, cell_ref
+from lab.model.plan import Cell
 
 Severity = Literal["error", "warning", "info"]
 # Also the reporting order: what invalidates a number comes before what qualifies it.
@@ -50,7 +51,7 @@ class Finding:
             object.__setattr__(self, "cell", _checked_cell(self.cell))
 
     @property
-    def cell_key(self) -> CellKey | None:
+    def cell_key(self) -> Cell | None:
         return None if self.cell is None else cell_key(self.cell)
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,7 +77,7 @@ class Finding:
         return cls(cell=None if cell is None else dict(cell), **values)
 
 
-def cell_finding(severity: Severity, code: str, key: CellKey, text: str, remedy: str) -> Finding:
+def cell_finding(severity: Severity, code: str, key: Cell, text: str, remedy: str) -> Finding:
     """A finding about one cell; the message starts with the cell's label."""
     return Finding(severity, code, f"{cell_label(key)}: {text}", remedy, cell_ref(key))
 

@@ -11,21 +11,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lab.analysis.checks.cells import (
-    cell_key,
-    cell_label,
-    cpus_text,
-    numbered,
-    ok_trials_by_cell,
-    percent,
-    plural,
-    summary_cells,
-)
+from lab.analysis.checks.cells import cell_key, cell_label, ok_trials_by_cell, summary_cells
 from lab.analysis.checks.findings import Finding, cell_finding, run_finding
-from lab.cli.table import format_rate
 from lab.measure.cpu import CpuUse
 from lab.model.cpurequest import CPU_ROLES
 from lab.results.records import TrialRecord
+from lab.text import cpus_text, format_rate, numbered, percent, plural
 
 SATURATED_SHARE = 0.90  # a helper at this share of its allotment may be what sets the pace
 APP_IDLE_SHARE = 0.80  # an app below this share was waiting on something else

@@ -18,11 +18,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lab.analysis.checks.cells import CellKey, cell_key, ok_trials_by_cell, plural, summary_cells
+from lab.analysis.checks.cells import cell_key, ok_trials_by_cell, summary_cells
 from lab.analysis.checks.findings import Finding, cell_finding
 from lab.analysis.stats import cv, median, ratio_ci
-from lab.cli.table import TIMES, format_rate, format_ratio, format_ratio_interval
+from lab.model.plan import Cell
 from lab.results.records import TrialRecord
+from lab.text import TIMES, format_rate, format_ratio, format_ratio_interval, plural
 
 CV_LIMIT = 0.05
 TARGET_HALF_WIDTH = 0.05  # of the 95% CI of the mean, relative to the mean
@@ -186,7 +187,7 @@ def aa_resolution(cell_a_rps: Sequence[float], cell_b_rps: Sequence[float]) -> d
     }
 
 
-def aa_finding(key: CellKey, result: Mapping[str, Any]) -> Finding:
+def aa_finding(key: Cell, result: Mapping[str, Any]) -> Finding:
     """The A/A result as a finding: info with the resolution, a warning if they differ."""
     app = key[0]
     interval = format_ratio_interval(result["ci95"], result["ratio"])

@@ -11,10 +11,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lab.analysis.checks.cells import cell_key, numbered, ok_trials_by_cell, plural, trials_by_cell
+from lab.analysis.checks.cells import cell_key, ok_trials_by_cell, trials_by_cell
 from lab.analysis.checks.findings import Finding, cell_finding
-from lab.cli.table import format_rate
 from lab.results.records import TrialRecord
+from lab.text import format_rate, numbered, plural
 
 ERROR_FRACTION = 0.01  # above this share of attempts, request errors are an error
 # A percentile q is trusted when at least this many responses lie beyond it, that is

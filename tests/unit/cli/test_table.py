@@ -10,14 +10,9 @@ import pytest
 from rich.console import Console
 
 from lab.analysis.summary import summarize
-from lab.cli.table import (
-    format_latency,
-    format_rate,
-    format_ratio,
-    ratio_caveat,
-    render_summary,
-    summary_lines,
-)
+from lab.cli.table import render_summary
+from lab.report.rows import ratio_caveat, summary_lines
+from lab.text import format_latency, format_rate, format_ratio
 from tests.unit.fixtures import cpu, failed_trial, trial
 
 

@@ -15,10 +15,10 @@ from lab.model.plan import (
     Trial,
     blueprint,
     estimate_seconds,
-    format_duration,
     make_plan,
     render_plan,
 )
+from lab.text import format_duration
 
 
 def plan_for(config: RunConfig) -> tuple[Trial, ...]:
@@ -157,9 +157,9 @@ def test_quick_preset_fits_in_a_minute() -> None:
 
 
 def test_format_duration() -> None:
-    assert format_duration(330) == "5m 30s"
-    assert format_duration(44.4) == "0m 44s"
-    assert format_duration(59.6) == "1m 0s"
+    assert format_duration(330) == "5 min 30 s"
+    assert format_duration(44.4) == "44 s"
+    assert format_duration(59.6) == "1 min 0 s"
 
 
 def test_render_plan_lists_parameters_placement_trials_and_estimate() -> None:
@@ -191,7 +191,7 @@ def test_render_plan_lists_parameters_placement_trials_and_estimate() -> None:
         assert expected in [line.split() for line in lines]
     estimate = format_duration(estimate_seconds(plan, config))
     assert f"estimated wall time: {estimate}" in text
-    assert "estimated wall time: 5m 9s" in text
+    assert "estimated wall time: 5 min 9 s" in text
 
 
 def test_render_plan_shows_a_quota() -> None:
@@ -201,7 +201,7 @@ def test_render_plan_shows_a_quota() -> None:
     app_line = next(line for line in text.splitlines() if line.split()[:1] == ["app"])
     assert "quota 0.5" in app_line
     assert "notes" not in text.split()
-    assert "estimated wall time: 0m 50s" in text
+    assert "estimated wall time: 50 s" in text
 
 
 def test_an_aa_run_has_enough_repetitions_to_tell_a_difference() -> None:

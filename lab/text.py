@@ -1,0 +1,77 @@
+"""Numbers and counts as the lab writes them, in the terminal, the report and findings alike.
+
+Plain strings only (no rich): the pure checks and the renderers share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+DASH = "\N{EN DASH}"
+TIMES = "\N{MULTIPLICATION SIGN}"
+# A statistic that was not measured, or not recorded in an older file.
+UNKNOWN = DASH
+
+
+def format_latency(us: float | None) -> str:
+    """Microseconds in the unit a reader expects: "850 µs", "6.0 ms", "250 ms", "1.2 s"."""
+    if us is None:
+        return UNKNOWN
+    if us < 999.5:
+        return f"{us:.0f} µs"
+    ms = us / 1000
+    if ms < 99.95:
+        return f"{ms:.1f} ms"
+    if ms < 999.5:
+        return f"{ms:.0f} ms"
+    seconds = ms / 1000
+    return f"{seconds:.1f} s" if seconds < 9.95 else f"{seconds:.0f} s"
+
+
+def format_rate(value: float | None) -> str:
+    """Requests per second: whole numbers with separators once they are large."""
+    if value is None:
+        return UNKNOWN
+    if value >= 99.5:
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+def _ratio_digits(value: float) -> int:
+    # Near 1x the second decimal is the news (A/A runs, small regressions); above 2x it is noise.
+    return 2 if value < 2 else 1
+
+
+def format_ratio(value: float) -> str:
+    return f"{value:.{_ratio_digits(value)}f}"
+
+
+def format_ratio_interval(ci: Sequence[float], ratio: float) -> str:
+    """A ratio's interval, both ends with as many decimals as the ratio has."""
+    digits = _ratio_digits(ratio)
+    return f"{ci[0]:.{digits}f}{DASH}{ci[1]:.{digits}f}"
+
+
+def format_duration(seconds: float) -> str:
+    """120.4 -> "2 min 0 s", 45 -> "45 s"."""
+    minutes, rest = divmod(max(0, round(seconds)), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """ "1 trial", "3 trials"."""
+    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def numbered(noun: str, numbers: Sequence[int]) -> str:
+    """ "trial 3", "CPUs 0, 1": the noun, plural for more than one, then the numbers."""
+    return f"{noun if len(numbers) == 1 else noun + 's'} {', '.join(map(str, numbers))}"
+
+
+def percent(fraction: float) -> str:
+    return f"{fraction * 100:.0f}%"
+
+
+def cpus_text(cpus: float) -> str:
+    """ "1 CPU", "0.5 CPU", "2 CPUs"."""
+    return f"{cpus:g} CPU" if cpus <= 1 else f"{cpus:g} CPUs"
