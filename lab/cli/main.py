@@ -138,7 +138,7 @@ def _run_and_report(
     from lab.cli.table import render_summary
     from lab.engine.runner import run
     from lab.model.plan import blueprint
-    from lab.report.content import write_reports
+    from lab.report.write import write_reports
 
     # The engine's CPU count, not this process's: the engine may be another machine.
     plan = blueprint(config, int(client.info().get("NCPU") or _host_cpus()))

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from lab.analysis.summary import summarize
-from lab.report.content import build_content, findings, headline, write_reports
+from lab.report.content import build_content, findings, headline
+from lab.report.write import write_reports
 from lab.results.reader import load_run
 from tests.unit.fixtures import cpu, failed_trial, trial
 from tests.unit.runs import FIXTURE, copy_fixture, write_run
