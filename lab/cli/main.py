@@ -133,7 +133,8 @@ def _run_and_report(
     resume: RunStore | None = None,
     rerun_of: RunStore | None = None,
 ) -> int:
-    from lab.analysis.checks import Finding, render_findings
+    from lab.analysis.checks import Finding
+    from lab.cli.findings import render_findings
     from lab.cli.progress import ConsoleReporter
     from lab.cli.table import render_summary
     from lab.engine.runner import run

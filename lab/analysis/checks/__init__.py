@@ -11,8 +11,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lab.analysis.checks.cells import cell_key, summary_cells, trials_by_cell
-from lab.analysis.checks.findings import SEVERITIES, Finding, Severity, by_severity
-from lab.analysis.checks.render import finding_line, findings_lines, render_findings
+from lab.analysis.checks.findings import (
+    SEVERITIES,
+    Finding,
+    Severity,
+    by_severity,
+    finding_line,
+    findings_lines,
+)
 from lab.analysis.checks.resources import (
     check_bottleneck,
     check_ceiling,
@@ -52,7 +58,6 @@ __all__ = [
     "finding_line",
     "findings_lines",
     "headline_ok",
-    "render_findings",
     "repetitions_needed",
     "robust_scores",
     "run_checks",

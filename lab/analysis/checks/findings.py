@@ -9,7 +9,7 @@ says what to do about it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -102,3 +102,15 @@ def _checked_cell(cell: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, bool) or not isinstance(value, kind):
             raise ValueError(f"finding: key 'cell.{key}' must be {kind.__name__}, got {value!r}")
     return {key: cell[key] for key in _CELL_TYPES}
+
+
+EM_DASH = "\N{EM DASH}"
+
+
+def finding_line(finding: Finding) -> str:
+    """ "WARNING hello @200 aio: CV 19.1% over 5 trials ... — run ≥ 59 repetitions ..."."""
+    return f"{finding.severity.upper()} {finding.message} {EM_DASH} {finding.remedy}"
+
+
+def findings_lines(findings: Sequence[Finding]) -> list[str]:
+    return [finding_line(finding) for finding in findings]
