@@ -106,7 +106,8 @@ def cmd_plan(args: argparse.Namespace, out: Console, _err: Console) -> int:
 def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.cli.options import config_from_args, given_settings
     from lab.engine.client import connect
-    from lab.model.config import FLAGS, config_from_dict
+    from lab.model.config import config_from_dict
+    from lab.model.fields import FLAGS
     from lab.results.store import RunStore
 
     resume = None
