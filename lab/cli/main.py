@@ -138,6 +138,7 @@ def _run_and_report(
     from lab.cli.findings import render_findings
     from lab.cli.progress import ConsoleReporter
     from lab.cli.table import render_summary
+    from lab.engine.adapter import DockerEngine
     from lab.engine.runner import run
     from lab.model.plan import blueprint
     from lab.report.write import write_reports
@@ -146,7 +147,7 @@ def _run_and_report(
     plan = blueprint(config, int(client.info().get("NCPU") or _host_cpus()))
     for note in plan.notes:
         err.print(f"note: {note}", highlight=False, markup=False)
-    outcome = run(client, plan, ROOT, ConsoleReporter(err), resume, rerun_of)
+    outcome = run(DockerEngine(client), plan, ROOT, ConsoleReporter(err), resume, rerun_of)
     render_summary(outcome.summary, out)
     render_findings([Finding.from_dict(f) for f in outcome.summary["findings"]], out)
     err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)

@@ -1,19 +1,22 @@
-"""The one way the lab reaches the Docker engine, with a clear error when none answers."""
+"""The one way the lab reaches the Docker engine, with a clear error when none answers.
+
+`engine_errors` turns docker-py's and requests' exceptions into the port's own, so
+nothing past the engine's adapters needs to know either library.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import docker
 import docker.errors
 import requests
 
+from lab.engine.port import ENGINE_HINT, EngineGone, EngineRefused, EngineRequestFailed
 from lab.errors import EngineUnavailable
-
-ENGINE_HINT = (
-    "start Docker, or run `make engine` (installs and starts one on Debian/Ubuntu as root)"
-)
 
 
 def connect(timeout: int = 300) -> Any:
@@ -45,3 +48,19 @@ def engine_facts(client: Any) -> dict[str, Any]:
         "cpus": info.get("NCPU"),
         "memory_bytes": info.get("MemTotal"),
     }
+
+
+@contextlib.contextmanager
+def engine_errors() -> Iterator[None]:
+    """The port's exceptions for the engine client's; usable as a decorator too.
+
+    The message is the original's, word for word: records and errors read as before.
+    """
+    try:
+        yield
+    except docker.errors.APIError as exc:  # an HTTPError too: it must come first
+        raise EngineRefused(str(exc), type(exc).__name__) from exc
+    except requests.ConnectionError as exc:
+        raise EngineGone(str(exc), type(exc).__name__) from exc
+    except requests.RequestException as exc:
+        raise EngineRequestFailed(str(exc), type(exc).__name__) from exc

@@ -16,18 +16,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import docker.errors
-import requests
-
 from lab import __version__
 from lab.analysis.assess import annotate, assess, ceiling_rps
 from lab.analysis.summary import summarize
-from lab.engine.client import ENGINE_HINT, engine_facts
-from lab.engine.stack import RunStack, StackError, applied_limits, isolation_facts
+from lab.engine.port import (
+    ENGINE_HINT,
+    Clock,
+    Engine,
+    EngineGone,
+    ImageMissing,
+    Stack,
+    StackError,
+    SystemClock,
+)
 from lab.engine.trial import run_trial
 from lab.errors import EngineUnavailable, Interrupted, RunAborted, UsageError
 from lab.images import host
-from lab.images.build import Built, build_all
+from lab.images.build import Built
 from lab.images.specs import BASE_IMAGE
 from lab.measure import calibrate
 from lab.model.catalog import CEILING
@@ -70,18 +75,19 @@ def new_run_id(preset: str) -> str:
     return f"{stamp}-{preset}-{uuid.uuid4().hex[:4]}"
 
 
-def provenance(client: Any, root: Path, built: Sequence[Built]) -> dict[str, Any]:
-    images = {}
+def provenance(engine: Engine, root: Path, built: Sequence[Built]) -> dict[str, Any]:
+    images: dict[str, dict[str, Any]] = {}
     for item in built:
-        image = client.images.get(item.image_id)
+        image = engine.image(item.image_id)
         images[item.name] = {"tag": item.tag, "id": item.image_id, "labels": image.labels}
+    base_image: dict[str, Any]
     try:
-        base = client.images.get(BASE_IMAGE)
+        base = engine.image(BASE_IMAGE)
         base_image = {"tag": BASE_IMAGE, "id": base.id, "labels": base.labels}
-    except docker.errors.ImageNotFound:
+    except ImageMissing:
         # A machine that received only the run's images can run them without the base.
         base_image = {"tag": BASE_IMAGE, "id": None, "labels": {}}
-    engine = engine_facts(client)
+    facts = engine.facts()
     return {
         "lab": {"version": __version__, "git": host.git_revision(root)},
         "images": images,
@@ -91,31 +97,33 @@ def provenance(client: Any, root: Path, built: Sequence[Built]) -> dict[str, Any
             for name, data in images.items()
             if data["labels"].get("lab.lock-hash", "none") != "none"
         },
-        "engine": engine,
+        "engine": facts,
         "host": {
             "cpu_model": host.cpu_model(),
-            "cpus": engine.get("cpus"),
-            "kernel": engine.get("kernel"),
-            "cgroup_version": engine.get("cgroup_version"),
+            "cpus": facts.get("cpus"),
+            "kernel": facts.get("kernel"),
+            "cgroup_version": facts.get("cgroup_version"),
             "controller_python": platform.python_version(),
         },
     }
 
 
 def run(
-    client: Any,
+    engine: Engine,
     plan: Blueprint,
     root: Path,
     reporter: Reporter,
     resume: RunStore | None = None,
     rerun_of: RunStore | None = None,
+    clock: Clock | None = None,
 ) -> RunOutcome:
     """Carry out `plan`; with `resume`, only the trials missing from that run's folder."""
     config = plan.config
+    clock = clock or SystemClock()
     if rerun_of is not None:
-        built = recorded_images(client, rerun_of)
+        built = recorded_images(engine, rerun_of)
     else:
-        built = build_all(client, root, root / ".lab", reporter.message)
+        built = engine.build_images(root, root / ".lab", reporter.message)
     # Containers start from the image ID: exactly the bytes recorded, whatever the tags say.
     images = {item.name: item.image_id for item in built}
     started = time.monotonic()
@@ -127,7 +135,7 @@ def run(
     else:
         run_id = new_run_id(config.preset)
         store = RunStore.create(Path(config.out), run_id)
-        run_doc = _new_run_doc(run_id, plan, client, root, built)
+        run_doc = _new_run_doc(run_id, plan, engine, root, built)
         if rerun_of is not None:
             original = read_run_json(rerun_of.run_dir)
             run_doc["rerun_of"] = {"run_id": original["run_id"], "run_dir": str(rerun_of.run_dir)}
@@ -135,40 +143,43 @@ def run(
     done = {record.index for record in records}
     todo = [trial for trial in plan.trials if trial.index not in done]
     store.write_run(run_doc)
-    stack = RunStack(client, run_id)
     status = "failed"
+    placement = plan.placement
     try:
-        stack.open(images["redis"], images["wrk"], plan.placement.redis, plan.placement.wrk)
-        run_doc["applied"] = {
-            "redis": applied_limits(stack.redis),
-            "wrk": applied_limits(stack.load),
-        }
-        run_doc["isolation"] = {
-            "network": {"name": stack.network.name, "internal": _internal(stack.network)},
-            "redis": isolation_facts(stack.redis),
-            "wrk": isolation_facts(stack.load),
-        }
-        if "calibration" not in run_doc:
-            reporter.message("calibration: a fixed Python workload on the app's CPUs")
-            run_doc["calibration"] = measure_calibration(stack, images["aio"], plan)
-            reporter.message(f"calibration: {run_doc['calibration']['score']:,.0f} rounds/s")
-        if config.ceiling and "ceiling" not in run_doc:
-            run_doc["ceiling"] = measure_ceiling(stack, plan, images, store, reporter)
-        store.write_run(run_doc)
-        estimate_s = plan.estimate_s * len(todo) / len(plan.trials)
-        reporter.begin(store.run_dir, todo, len(plan.trials), estimate_s)
-        for trial in todo:
-            reporter.trial_started(trial)
-            record = run_trial(stack, trial, plan, images, utc_now)
-            store.write_trial(record)
-            records.append(record)
-            reporter.trial_finished(record)
+        # Leaving the `with` removes the run's containers and network, whatever happened.
+        with engine.run_stack(
+            run_id, images["redis"], images["wrk"], placement.redis, placement.wrk
+        ) as stack:
+            run_doc["applied"] = {
+                "redis": stack.applied_limits(stack.redis),
+                "wrk": stack.applied_limits(stack.load),
+            }
+            run_doc["isolation"] = {
+                "network": {"name": stack.network_name, "internal": stack.network_internal()},
+                "redis": stack.isolation_facts(stack.redis),
+                "wrk": stack.isolation_facts(stack.load),
+            }
+            if "calibration" not in run_doc:
+                reporter.message("calibration: a fixed Python workload on the app's CPUs")
+                run_doc["calibration"] = measure_calibration(stack, images["aio"], plan)
+                reporter.message(f"calibration: {run_doc['calibration']['score']:,.0f} rounds/s")
+            if config.ceiling and "ceiling" not in run_doc:
+                run_doc["ceiling"] = measure_ceiling(stack, plan, images, store, reporter, clock)
+            store.write_run(run_doc)
+            estimate_s = plan.estimate_s * len(todo) / len(plan.trials)
+            reporter.begin(store.run_dir, todo, len(plan.trials), estimate_s)
+            for trial in todo:
+                reporter.trial_started(trial)
+                record = run_trial(stack, trial, plan, images, clock)
+                store.write_trial(record)
+                records.append(record)
+                reporter.trial_finished(record)
         status = "complete"
-    except requests.ConnectionError as exc:
+    except EngineGone as exc:
         raise EngineUnavailable(
             f"the Docker engine stopped answering during the run: {exc}", ENGINE_HINT
         ) from exc
-    except (StackError, docker.errors.APIError) as exc:
+    except StackError as exc:
         raise RunAborted(
             f"run aborted after {len(records)} of {len(plan.trials)} trials: {exc}",
             f"finished trials are in {store.run_dir}; "
@@ -183,7 +194,6 @@ def run(
         ) from exc
     finally:
         reporter.end()
-        stack.close()
         records.sort(key=lambda record: record.index)
         summary = _summary(run_id, plan, records, run_doc)
         store.write_summary(summary)
@@ -204,7 +214,7 @@ def run(
     return RunOutcome(store.run_dir, tuple(records), summary, len(plan.trials))
 
 
-def measure_calibration(stack: RunStack, image: str, plan: Blueprint) -> dict[str, Any]:
+def measure_calibration(stack: Stack, image: str, plan: Blueprint) -> dict[str, Any]:
     """The calibration workload, run SAMPLES times in the app image on the app's CPUs."""
     slot = plan.placement.app
     command = ["python3", "-c", calibrate.WORKLOAD]
@@ -217,14 +227,14 @@ def measure_calibration(stack: RunStack, image: str, plan: Blueprint) -> dict[st
     return calibrate.calibration_record(samples, image, slot)
 
 
-def recorded_images(client: Any, store: RunStore) -> list[Built]:
+def recorded_images(engine: Engine, store: RunStore) -> list[Built]:
     """The images a run recorded, by ID; refused when one is not on this engine."""
     run_doc = read_run_json(store.run_dir)
     built = []
     for name, data in run_doc["provenance"]["images"].items():
         try:
-            client.images.get(data["id"])
-        except docker.errors.ImageNotFound as exc:
+            engine.image(data["id"])
+        except ImageMissing as exc:
             raise UsageError(
                 f"{store.run_dir}: image {data['tag']} ({data['id'][:19]}) recorded by the run "
                 "is not on this engine",
@@ -236,18 +246,19 @@ def recorded_images(client: Any, store: RunStore) -> list[Built]:
 
 
 def measure_ceiling(
-    stack: RunStack,
+    stack: Stack,
     plan: Blueprint,
     images: Mapping[str, str],
     store: RunStore,
     reporter: Reporter,
+    clock: Clock,
 ) -> dict[str, Any]:
     """The harness ceiling: the static server, in the app's placement, at each level."""
     records = []
     for connections in plan.connections:
         reporter.message(f"ceiling: {CEILING.name} hello @{connections} (harness ceiling)")
         trial = Trial(0, CEILING.name, "hello", connections, 1)
-        records.append(run_trial(stack, trial, plan, images, utc_now))
+        records.append(run_trial(stack, trial, plan, images, clock))
     store.write_ceiling([record.to_dict() for record in records])
     by_level = {
         str(r.connections): {"rps": r.rps, "status": r.status, "reason": r.reason} for r in records
@@ -259,7 +270,7 @@ def measure_ceiling(
 
 
 def _new_run_doc(
-    run_id: str, plan: Blueprint, client: Any, root: Path, built: Sequence[Built]
+    run_id: str, plan: Blueprint, engine: Engine, root: Path, built: Sequence[Built]
 ) -> dict[str, Any]:
     config = plan.config
     return {
@@ -274,7 +285,7 @@ def _new_run_doc(
         "placement": plan.placement.to_dict(),
         "plan": [trial.to_dict() for trial in plan.trials],
         "estimate_s": plan.estimate_s,
-        "provenance": provenance(client, root, built),
+        "provenance": provenance(engine, root, built),
     }
 
 
@@ -309,8 +320,3 @@ def _summary(
     summary["ceiling_rps"] = ceiling_rps(run_doc)
     summary["network_path"] = plan.config.network_path
     return annotate(summary, assess(run_doc, records, summary))
-
-
-def _internal(network: Any) -> bool:
-    network.reload()
-    return bool(network.attrs.get("Internal"))

@@ -1,9 +1,10 @@
 """The Docker resources of one run: its internal network, Redis, the load container, apps.
 
-Everything is created with `lab.managed=true` and the run's id, and `close()` removes
-everything carrying that run id — whatever happened before. Probes and wrk run by
-`exec` in one long-lived load container inside the network, so no request ever
-comes from the host and a trial does not pay for starting a client container.
+Everything is created with `lab.managed=true` and the run's id, and leaving the stack
+(`with RunStack(...) as stack:`) removes everything carrying that run id — whatever
+happened before. Probes and wrk run by `exec` in one long-lived load container inside
+the network, so no request ever comes from the host and a trial does not pay for
+starting a client container. Every public method raises the port's exceptions only.
 """
 
 from __future__ import annotations
@@ -13,130 +14,73 @@ import json
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import docker.errors
 import requests
 
-from lab.images.labels import MANAGED_FILTER, RUN_ID, managed
+from lab.engine.client import engine_errors
+from lab.engine.port import ExecOutput, LoadClient, StackError
+from lab.images.containers import (
+    APP_ALIAS,
+    APP_PORT,
+    DNS_OPTIONS,
+    REDIS_ALIAS,
+    AppSettings,
+    app_environment,
+    container_name,
+    cpu_kwargs,
+    hardening,
+    run_labels,
+)
+from lab.images.labels import MANAGED_FILTER, RUN_ID
 from lab.model.placement import CpuSlot
 
-APP_PORT = 8000
-APP_ALIAS = "app"
-REDIS_ALIAS = "redis"
 COUNTER_KEY = "lab:hits"
 PROBE = ["python3", "/opt/lab/probe.py"]
-# On an internal network, a lookup of a vanished name would wait out the resolver's
-# default (10 s per attempt); one 1 s try lets /hit fail fast when Redis is gone.
-DNS_OPTIONS = ["timeout:1", "attempts:1"]
-
-
-class StackError(Exception):
-    """Something in the run's containers went wrong; the message says what."""
-
-
-@dataclass(frozen=True, slots=True)
-class ExecOutput:
-    command: tuple[str, ...]
-    exit_code: int | None
-    stdout: str
-    stderr: str
-
-
-@dataclass(frozen=True, slots=True)
-class AppSettings:
-    image: str
-    worker_class: str
-    workers: int
-    access_log: bool
-    extra_env: tuple[tuple[str, str], ...] = ()
-
-
-# Each container gets only what it needs: no capabilities, no privilege escalation, a
-# read-only root file system with a small tmpfs, and bounded processes and memory.
-# Nothing publishes a port and the Docker socket is never mounted.
-_MEMORY = {"app": "1g", "redis": "256m", "wrk": "512m"}
-# The probe's burst mode opens a thread per request (up to a few hundred).
-_PIDS = {"app": 512, "redis": 64, "wrk": 1024}
-
-
-def hardening(role: str) -> dict[str, Any]:
-    return {
-        "cap_drop": ["ALL"],
-        "security_opt": ["no-new-privileges:true"],
-        "read_only": True,
-        "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m"},
-        "mem_limit": _MEMORY[role],
-        "pids_limit": _PIDS[role],
-    }
-
-
-def isolation_facts(container: Any) -> dict[str, Any]:
-    """What the engine says about a container's confinement, for the record."""
-    container.reload()
-    config = container.attrs.get("Config", {})
-    host = container.attrs.get("HostConfig", {})
-    mounts = container.attrs.get("Mounts", [])
-    return {
-        "user": config.get("User") or "root",
-        "cap_drop": host.get("CapDrop") or [],
-        "security_opt": host.get("SecurityOpt") or [],
-        "read_only_rootfs": bool(host.get("ReadonlyRootfs")),
-        "pids_limit": host.get("PidsLimit"),
-        "memory_bytes": host.get("Memory") or None,
-        "published_ports": {k: v for k, v in (host.get("PortBindings") or {}).items() if v},
-        "privileged": bool(host.get("Privileged")),
-        "docker_socket_mounted": any("docker.sock" in str(m.get("Source")) for m in mounts),
-        "networks": sorted(container.attrs.get("NetworkSettings", {}).get("Networks") or {}),
-    }
-
-
-def cpu_kwargs(slot: CpuSlot) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"cpuset_cpus": slot.cpuset}
-    if slot.nano_cpus is not None:
-        kwargs["nano_cpus"] = slot.nano_cpus
-    return kwargs
-
-
-def applied_limits(container: Any) -> dict[str, Any]:
-    """The CPU limits the engine applied, read back from the container itself."""
-    container.reload()
-    host_config = container.attrs.get("HostConfig", {})
-    nano = host_config.get("NanoCpus") or 0
-    return {
-        "cpuset": host_config.get("CpusetCpus") or "",
-        "cpus_quota": nano / 1e9 if nano else None,
-        "memory_bytes": host_config.get("Memory") or None,
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class LoadClient:
-    """Where probes and wrk run for one trial, and the URL the app answers them at."""
-
-    container: Any
-    base_url: str
-    owned: bool  # a per-trial container, removed with the trial
 
 
 class RunStack:
-    """The run's network and long-lived containers; one app container at a time."""
+    """The run's network and long-lived containers; one app container at a time.
 
-    def __init__(self, client: Any, run_id: str) -> None:
+    `with` opens it (network, Redis, the load container) and always closes it.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        run_id: str,
+        redis_image: str,
+        load_image: str,
+        redis: CpuSlot,
+        wrk: CpuSlot,
+    ) -> None:
         self.client = client
         self.run_id = run_id
         self.network: Any = None
         self.redis: Any = None
         self.load: Any = None
-        self._load_image = ""
-        self._wrk_slot: CpuSlot | None = None
+        self._redis_image = redis_image
+        self._redis_slot = redis
+        self._load_image = load_image
+        self._wrk_slot = wrk
 
-    def _labels(self, role: str) -> dict[str, str]:
-        return managed(run_id=self.run_id, role=role)
+    def __enter__(self) -> Self:
+        try:
+            self.open()
+        except BaseException:
+            self.close()
+            raise
+        return self
 
-    def _name(self, role: str) -> str:
-        return f"lab-{self.run_id}-{role}"
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def _create(
         self,
@@ -161,22 +105,28 @@ class RunStack:
             )
         return self.client.containers.create(
             image,
-            name=self._name(name),
-            labels=self._labels(role),
+            name=container_name(self.run_id, name),
+            labels=run_labels(self.run_id, role),
             **cpu_kwargs(slot),
             **hardening(confined_as or role),
             **options,
         )
 
-    def open(self, redis_image: str, load_image: str, redis: CpuSlot, wrk: CpuSlot) -> None:
-        self._load_image = load_image
-        self._wrk_slot = wrk
+    @engine_errors()
+    def open(self) -> None:
         self.network = self.client.networks.create(
-            self._name("net"), driver="bridge", internal=True, labels=self._labels("network")
+            container_name(self.run_id, "net"),
+            driver="bridge",
+            internal=True,
+            labels=run_labels(self.run_id, "network"),
         )
-        self.redis = self._create("redis", "redis", redis_image, redis, alias=REDIS_ALIAS)
+        self.redis = self._create(
+            "redis", "redis", self._redis_image, self._redis_slot, alias=REDIS_ALIAS
+        )
         self.redis.start()
-        self.load = self._create("wrk", "wrk", load_image, wrk, command=["sleep", "infinity"])
+        self.load = self._create(
+            "wrk", "wrk", self._load_image, self._wrk_slot, command=["sleep", "infinity"]
+        )
         self.load.start()
         self._wait_for_redis()
 
@@ -189,32 +139,35 @@ class RunStack:
             time.sleep(0.2)
         raise StackError(f"redis did not answer PING within {timeout_s:.0f} s")
 
+    @property
+    def network_name(self) -> str:
+        return str(self.network.name)
+
+    @engine_errors()
+    def network_internal(self) -> bool:
+        self.network.reload()
+        return bool(self.network.attrs.get("Internal"))
+
+    @engine_errors()
     def start_app(self, trial_index: int, settings: AppSettings, slot: CpuSlot) -> Any:
-        env = {
-            "WORKERS": str(settings.workers),
-            "WORKER_CLASS": settings.worker_class,
-            "ACCESS_LOG": "1" if settings.access_log else "0",
-            "REDIS_URL": f"redis://{REDIS_ALIAS}:6379/0",
-            **dict(settings.extra_env),
-        }
         container = self._create(
             "app",
             f"app-{trial_index}",
             settings.image,
             slot,
             alias=APP_ALIAS,  # every trial's fresh container answers at the same URL
-            environment=env,
+            environment=app_environment(settings),
             dns_opt=DNS_OPTIONS,
         )
         container.start()
         return container
 
+    @engine_errors()
     def load_for(self, app: Any, trial_index: int, network_path: str) -> LoadClient:
         """The bridge path uses the run's load container; the shared path a fresh one
         inside the app container's network namespace, so no bridge lies between them."""
         if network_path == "bridge":
             return LoadClient(self.load, f"http://{APP_ALIAS}:{APP_PORT}", owned=False)
-        assert self._wrk_slot is not None
         container = self._create(
             "wrk",
             f"wrk-{trial_index}",
@@ -226,6 +179,7 @@ class RunStack:
         container.start()
         return LoadClient(container, f"http://127.0.0.1:{APP_PORT}", owned=True)
 
+    @engine_errors()
     def exec_load(self, command: list[str], on: Any = None) -> ExecOutput:
         """Run a command in a load container; each ends by itself (wrk -d, probe timeouts)."""
         result = (on or self.load).exec_run(command, demux=True)
@@ -249,6 +203,7 @@ class RunStack:
             ) from exc
         return report
 
+    @engine_errors()
     def run_to_end(
         self, role: str, name: str, image: str, slot: CpuSlot, command: list[str]
     ) -> str:
@@ -268,6 +223,7 @@ class RunStack:
         finally:
             self.remove(container)
 
+    @engine_errors()
     def redis_command(self, *args: str) -> str:
         try:
             code, output = self.redis.exec_run(["redis-cli", *args])
@@ -320,8 +276,8 @@ class RunStack:
             futures = {role: pool.submit(sample, c) for role, c in containers.items()}
             return {role: future.result() for role, future in futures.items()}
 
-    @staticmethod
-    def is_running(container: Any) -> tuple[bool, str]:
+    @engine_errors()
+    def is_running(self, container: Any) -> tuple[bool, str]:
         try:
             container.reload()
         except docker.errors.NotFound:
@@ -332,19 +288,51 @@ class RunStack:
         oom = " (out of memory)" if state.get("OOMKilled") else ""
         return False, f"{state.get('Status', '?')}, exit code {state.get('ExitCode')}{oom}"
 
-    @staticmethod
-    def log_tail(container: Any, lines: int = 40) -> str:
+    def log_tail(self, container: Any, lines: int = 40) -> str:
         try:
             log: bytes = container.logs(tail=lines)
             return log.decode(errors="replace")
         except (docker.errors.APIError, requests.RequestException) as exc:
             return f"(no log: {exc})"
 
-    @staticmethod
-    def remove(container: Any) -> None:
+    @engine_errors()
+    def remove(self, container: Any) -> None:
         with contextlib.suppress(docker.errors.NotFound):
             container.remove(force=True)
 
+    @engine_errors()
+    def applied_limits(self, container: Any) -> dict[str, Any]:
+        """The CPU limits the engine applied, read back from the container itself."""
+        container.reload()
+        host_config = container.attrs.get("HostConfig", {})
+        nano = host_config.get("NanoCpus") or 0
+        return {
+            "cpuset": host_config.get("CpusetCpus") or "",
+            "cpus_quota": nano / 1e9 if nano else None,
+            "memory_bytes": host_config.get("Memory") or None,
+        }
+
+    @engine_errors()
+    def isolation_facts(self, container: Any) -> dict[str, Any]:
+        """What the engine says about a container's confinement, for the record."""
+        container.reload()
+        config = container.attrs.get("Config", {})
+        host = container.attrs.get("HostConfig", {})
+        mounts = container.attrs.get("Mounts", [])
+        return {
+            "user": config.get("User") or "root",
+            "cap_drop": host.get("CapDrop") or [],
+            "security_opt": host.get("SecurityOpt") or [],
+            "read_only_rootfs": bool(host.get("ReadonlyRootfs")),
+            "pids_limit": host.get("PidsLimit"),
+            "memory_bytes": host.get("Memory") or None,
+            "published_ports": {k: v for k, v in (host.get("PortBindings") or {}).items() if v},
+            "privileged": bool(host.get("Privileged")),
+            "docker_socket_mounted": any("docker.sock" in str(m.get("Source")) for m in mounts),
+            "networks": sorted(container.attrs.get("NetworkSettings", {}).get("Networks") or {}),
+        }
+
+    @engine_errors()
     def close(self) -> tuple[int, int]:
         """Remove every container and network of this run, by label; (containers, networks)."""
         selector = {"label": [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"]}

@@ -8,21 +8,19 @@ The order of a trial:
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import docker.errors
-import requests
-
-from lab.engine.stack import (
-    AppSettings,
+from lab.engine.port import (
+    Clock,
+    Container,
+    EngineRefused,
+    EngineRequestFailed,
     LoadClient,
-    RunStack,
+    Stack,
     StackError,
-    applied_limits,
-    isolation_facts,
 )
+from lab.images.containers import AppSettings
 from lab.measure.cpu import CpuUse, cpu_use
 from lab.measure.verify import VERIFIERS
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
@@ -31,8 +29,6 @@ from lab.model.plan import Blueprint, Trial
 from lab.results.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
 
 REPORTER = "/opt/lab/report.lua"
-
-Clock = Callable[[], str]
 
 
 def wrk_command(
@@ -57,7 +53,7 @@ class _TrialFailed(Exception):
 
 
 def run_trial(
-    stack: RunStack, trial: Trial, plan: Blueprint, images: Mapping[str, str], now: Clock
+    stack: Stack, trial: Trial, plan: Blueprint, images: Mapping[str, str], clock: Clock
 ) -> TrialRecord:
     """Run `trial` and return its record; failures are records too, never exceptions.
 
@@ -74,23 +70,23 @@ def run_trial(
         "repetition": trial.repetition,
         "threads": plan.threads,
         "duration_s": config.duration_s,
-        "started_at": now(),
+        "started_at": clock.now(),
     }
     app_settings = AppSettings(
         images[app.image], app.worker_class, plan.workers, config.access_log, config.app_env
     )
-    container = None
+    container: Container | None = None
     load: LoadClient | None = None
     verification: dict[str, Any] | None = None
     try:
         container = stack.start_app(trial.index, app_settings, plan.placement.app)
         verification = {
-            "applied": applied_limits(container),
-            "isolation": isolation_facts(container),
+            "applied": stack.applied_limits(container),
+            "isolation": stack.isolation_facts(container),
             "network_path": config.network_path,
         }
         load = stack.load_for(container, trial.index, config.network_path)
-        _wait_ready(stack, container, load, config.ready_timeout_s)
+        _wait_ready(stack, container, load, config.ready_timeout_s, clock)
         if scenario.uses_redis:
             stack.reset_counter()
         url = load.base_url + scenario.path
@@ -121,7 +117,7 @@ def run_trial(
         }
         return record_from_wrk(
             **common,
-            finished_at=now(),
+            finished_at=clock.now(),
             wrk=WrkInvocation(tuple(command), measured.stdout, measured.stderr, measured.exit_code),
             cpu=cpu,
             counter_before=counter_before,
@@ -130,13 +126,11 @@ def run_trial(
             failure=None if alive else f"app container {state} during the trial",
             app_log=stack.log_tail(container),
         )
-    except (_TrialFailed, StackError, docker.errors.APIError, requests.RequestException) as exc:
-        text = str(exc).splitlines()[0] if str(exc) else ""
-        reason = text if isinstance(exc, _TrialFailed) else f"{type(exc).__name__}: {text}"
+    except (_TrialFailed, StackError, EngineRequestFailed) as exc:
         return failed_record(
             **common,
-            finished_at=now(),
-            reason=reason[:500],
+            finished_at=clock.now(),
+            reason=_reason(exc)[:500],
             verification=verification,
             app_log=stack.log_tail(container) if container is not None else None,
         )
@@ -161,11 +155,22 @@ def _load_seconds(stdout: str) -> float | None:
         return None
 
 
-def _wait_ready(stack: RunStack, container: Any, load: LoadClient, timeout_s: float) -> None:
+def _reason(exc: Exception) -> str:
+    """The first line of the error, after the name of what went wrong (unless it is ours)."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if isinstance(exc, _TrialFailed):
+        return text
+    kind = exc.kind if isinstance(exc, EngineRefused | EngineRequestFailed) else type(exc).__name__
+    return f"{kind}: {text}"
+
+
+def _wait_ready(
+    stack: Stack, container: Container, load: LoadClient, timeout_s: float, clock: Clock
+) -> None:
     """Bounded: short probe waits, checking between them that the app has not died."""
-    deadline = time.monotonic() + timeout_s
+    deadline = clock.monotonic() + timeout_s
     last: dict[str, Any] = {}
-    while time.monotonic() < deadline:
+    while clock.monotonic() < deadline:
         alive, state = stack.is_running(container)
         if not alive:
             raise _TrialFailed(f"app container {state} before it answered")

@@ -11,7 +11,14 @@ from typing import Any
 
 import yaml
 
-from lab.engine.stack import APP_PORT, DNS_OPTIONS, REDIS_ALIAS, hardening
+from lab.images.containers import (
+    APP_PORT,
+    DNS_OPTIONS,
+    REDIS_ALIAS,
+    AppSettings,
+    app_environment,
+    hardening,
+)
 from lab.images.specs import BASE_IMAGE, IMAGES
 from lab.model.cpurequest import CpuRequest
 from lab.model.placement import CpuSlot, Placement, place
@@ -79,12 +86,9 @@ def compose_document(placement: Placement, workers: int) -> dict[str, Any]:
         services[name] = {
             "image": f"lab/{image}:latest",
             "build": _build(image, dockerfiles[image]),
-            "environment": {
-                "WORKERS": str(workers),
-                "WORKER_CLASS": worker_class,
-                "ACCESS_LOG": "0",
-                "REDIS_URL": f"redis://{REDIS_ALIAS}:6379/0",
-            },
+            "environment": app_environment(
+                AppSettings(f"lab/{image}:latest", worker_class, workers, access_log=False)
+            ),
             "dns_opt": list(DNS_OPTIONS),
             "depends_on": [REDIS_ALIAS],
             **_confined("app", placement.app),

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from lab.engine.stack import AppSettings, RunStack, isolation_facts
+from lab.engine.stack import RunStack
+from lab.images.containers import AppSettings
 from lab.model.placement import CpuSlot
 
 SLOT = CpuSlot("any", "0", (0,), None)
@@ -23,15 +24,12 @@ SLOT = CpuSlot("any", "0", (0,), None)
 
 @pytest.fixture
 def stack(docker_client: Any, images: dict[str, str]) -> Iterator[tuple[RunStack, Any]]:
-    stack = RunStack(docker_client, f"isolation-{uuid.uuid4().hex[:6]}")
-    try:
-        stack.open(images["redis"], images["wrk"], SLOT, SLOT)
+    run_id = f"isolation-{uuid.uuid4().hex[:6]}"
+    with RunStack(docker_client, run_id, images["redis"], images["wrk"], SLOT, SLOT) as stack:
         app = stack.start_app(
             1, AppSettings(images["aio"], "aiohttp.GunicornWebWorker", 1, False), SLOT
         )
         yield stack, app
-    finally:
-        stack.close()
 
 
 def gateways(container: Any) -> set[ipaddress.IPv4Address]:
@@ -77,7 +75,7 @@ def test_the_host_drops_whatever_leaves_the_run_network(stack: tuple[RunStack, A
 def test_every_container_is_confined(stack: tuple[RunStack, Any]) -> None:
     run_stack, app = stack
     for container in (run_stack.load, run_stack.redis, app):
-        facts = isolation_facts(container)
+        facts = run_stack.isolation_facts(container)
         assert facts["user"] not in ("", "root", "0"), container.name
         assert facts["cap_drop"] == ["ALL"]
         assert "no-new-privileges:true" in facts["security_opt"]

@@ -1,0 +1,196 @@
+"""What a run needs of the engine, as types: the runner and a trial talk only to these.
+
+`Engine` builds or finds images, says what the engine is, and opens a run's `Stack`
+(as a context manager: leaving it removes everything of the run). The real side is
+`lab.engine.adapter.DockerEngine` with `lab.engine.stack.RunStack`; the tests have an
+in-memory one. Engine failures reach the caller as the exceptions below, never as
+docker-py's or requests' own.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from lab.images.build import Built
+from lab.images.containers import AppSettings
+from lab.model.placement import CpuSlot
+
+ENGINE_HINT = (
+    "start Docker, or run `make engine` (installs and starts one on Debian/Ubuntu as root)"
+)
+
+
+class StackError(Exception):
+    """Something in the run's containers went wrong; the message says what."""
+
+
+class EngineRefused(StackError):
+    """The engine answered a request with an error (no such container, a conflict...).
+
+    `kind` is the engine client's name for the error, so that a record reads as
+    `NotFound: ...` and not as the name of this class.
+    """
+
+    def __init__(self, message: str, kind: str = "APIError") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class EngineRequestFailed(Exception):
+    """A request to the engine got no answer at all (a timeout, a dropped connection)."""
+
+    def __init__(self, message: str, kind: str = "RequestException") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class EngineGone(EngineRequestFailed):
+    """The engine refuses connections: it stopped, or its socket went away."""
+
+
+class ImageMissing(Exception):
+    """The engine holds no image under this reference."""
+
+
+class Container(Protocol):
+    """One of the run's containers; opaque, only the stack that made it looks inside."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ExecOutput:
+    command: tuple[str, ...]
+    exit_code: int | None
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadClient:
+    """Where probes and wrk run for one trial, and the URL the app answers them at."""
+
+    container: Container
+    base_url: str
+    owned: bool  # a per-trial container, removed with the trial
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFacts:
+    id: str
+    labels: dict[str, str]
+
+
+class Stack(Protocol):
+    """The run's internal network, Redis and load container; one app container at a time."""
+
+    @property
+    def redis(self) -> Container: ...
+
+    @property
+    def load(self) -> Container: ...
+
+    @property
+    def network_name(self) -> str: ...
+
+    def network_internal(self) -> bool:
+        """Whether the engine says the run's network is internal (no way out)."""
+        ...
+
+    def start_app(self, trial_index: int, settings: AppSettings, slot: CpuSlot) -> Container:
+        """A fresh, started app container that answers at the alias `app`."""
+        ...
+
+    def load_for(self, app: Container, trial_index: int, network_path: str) -> LoadClient: ...
+
+    def exec_load(self, command: list[str], on: Container | None = None) -> ExecOutput:
+        """Run a command in a load container (the run's own unless `on` says otherwise)."""
+        ...
+
+    def probe(self, *args: str, on: Container | None = None) -> dict[str, Any]:
+        """The probe's JSON report; StackError when it printed none."""
+        ...
+
+    def run_to_end(
+        self, role: str, name: str, image: str, slot: CpuSlot, command: list[str]
+    ) -> str:
+        """A throwaway container with no network; its stdout, or StackError if it failed."""
+        ...
+
+    def reset_counter(self) -> None: ...
+
+    def settled_counter(self) -> int:
+        """Redis's hit counter once it stops moving (bounded)."""
+        ...
+
+    def snapshot(self, containers: Mapping[str, Container]) -> dict[str, dict[str, Any] | None]:
+        """One engine stats sample per role, taken side by side; None where there is none."""
+        ...
+
+    def is_running(self, container: Container) -> tuple[bool, str]:
+        """Whether it runs, and its state in words (e.g. `exited, exit code 137`)."""
+        ...
+
+    def log_tail(self, container: Container, lines: int = 40) -> str:
+        """Its last log lines; never raises (the text says why there is no log)."""
+        ...
+
+    def remove(self, container: Container) -> None:
+        """Gone, with force; one already gone is fine."""
+        ...
+
+    def applied_limits(self, container: Container) -> dict[str, Any]:
+        """The CPU and memory limits the engine applied, read back from the container."""
+        ...
+
+    def isolation_facts(self, container: Container) -> dict[str, Any]:
+        """What the engine says about the container's confinement, for the record."""
+        ...
+
+
+class Engine(Protocol):
+    """Images, the engine's own facts, and the run's stack."""
+
+    def build_images(self, root: Path, workdir: Path, say: Callable[[str], None]) -> list[Built]:
+        """Every image of the lab, built where its inputs changed."""
+        ...
+
+    def image(self, ref: str) -> ImageFacts:
+        """The image's ID and labels; ImageMissing when the engine has none by `ref`."""
+        ...
+
+    def facts(self) -> dict[str, Any]:
+        """What a result needs to say about the engine (version, kernel, CPUs...)."""
+        ...
+
+    def run_stack(
+        self, run_id: str, redis_image: str, load_image: str, redis: CpuSlot, wrk: CpuSlot
+    ) -> AbstractContextManager[Stack]:
+        """The run's stack, opened on entry and removed, whatever happened, on exit."""
+        ...
+
+
+class Clock(Protocol):
+    """Time as a trial reads it: wall-clock stamps for records, a monotonic one for waits."""
+
+    def now(self) -> str: ...
+
+    def monotonic(self) -> float: ...
+
+
+class SystemClock:
+    def now(self) -> str:
+        return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
+
+    def monotonic(self) -> float:
+        return time.monotonic()

@@ -1,0 +1,77 @@
+"""What the run's containers are, as data: names, labels, confinement, CPUs, app settings.
+
+Pure: the engine's RunStack creates containers from these, and compose.yaml is
+rendered from the same values, so a stack started by hand is confined as a run's is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lab.images.labels import managed
+from lab.model.placement import CpuSlot
+
+APP_PORT = 8000
+APP_ALIAS = "app"
+REDIS_ALIAS = "redis"
+REDIS_URL = f"redis://{REDIS_ALIAS}:6379/0"
+# On an internal network, a lookup of a vanished name would wait out the resolver's
+# default (10 s per attempt); one 1 s try lets /hit fail fast when Redis is gone.
+DNS_OPTIONS = ["timeout:1", "attempts:1"]
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    image: str
+    worker_class: str
+    workers: int
+    access_log: bool
+    extra_env: tuple[tuple[str, str], ...] = ()
+
+
+def app_environment(settings: AppSettings) -> dict[str, str]:
+    """The app container's environment: the lab's own settings, then --app-env."""
+    return {
+        "WORKERS": str(settings.workers),
+        "WORKER_CLASS": settings.worker_class,
+        "ACCESS_LOG": "1" if settings.access_log else "0",
+        "REDIS_URL": REDIS_URL,
+        **dict(settings.extra_env),
+    }
+
+
+def container_name(run_id: str, name: str) -> str:
+    return f"lab-{run_id}-{name}"
+
+
+def run_labels(run_id: str, role: str) -> dict[str, str]:
+    """The labels of a run's container or network; clean-up finds them by these."""
+    return managed(run_id=run_id, role=role)
+
+
+# Each container gets only what it needs: no capabilities, no privilege escalation, a
+# read-only root file system with a small tmpfs, and bounded processes and memory.
+# Nothing publishes a port and the Docker socket is never mounted.
+_MEMORY = {"app": "1g", "redis": "256m", "wrk": "512m"}
+# The probe's burst mode opens a thread per request (up to a few hundred).
+_PIDS = {"app": 512, "redis": 64, "wrk": 1024}
+
+
+def hardening(role: str) -> dict[str, Any]:
+    return {
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges:true"],
+        "read_only": True,
+        "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m"},
+        "mem_limit": _MEMORY[role],
+        "pids_limit": _PIDS[role],
+    }
+
+
+def cpu_kwargs(slot: CpuSlot) -> dict[str, Any]:
+    """docker-py's create arguments that pin a container to `slot`."""
+    kwargs: dict[str, Any] = {"cpuset_cpus": slot.cpuset}
+    if slot.nano_cpus is not None:
+        kwargs["nano_cpus"] = slot.nano_cpus
+    return kwargs

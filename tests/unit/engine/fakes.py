@@ -1,0 +1,313 @@
+"""An engine in memory behind the port: scripted trials, recorded calls, no sleeping.
+
+`FakeEngine(outcomes={2: Outcome(dies="exited, exit code 137")})` makes trial 2's
+app die during the load; `fail_at={("start_app", 3): KeyboardInterrupt()}` raises at
+the third app start. An `EngineGone` raised there stays raised: every later call
+fails as a dead engine's would, except the two that never raise (log_tail, snapshot).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from lab.engine.port import Container, EngineGone, ExecOutput, ImageFacts, ImageMissing, LoadClient
+from lab.images.build import Built
+from lab.images.containers import AppSettings
+from lab.images.specs import BASE_IMAGE, IMAGES
+from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
+from lab.model.placement import CpuSlot
+from tests.unit.fixtures import docker_stats, wrk_payload, wrk_stdout
+
+CALIBRATION_OUTPUT = '{"rounds_per_s": 1500.0}\n'
+
+
+def wrk_lines(rps: int = 1000) -> str:
+    """wrk's stdout for a 1 s run of `rps` requests, none of them errors."""
+    errors = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}
+    return wrk_stdout(wrk_payload(duration_us=1_000_000, requests=rps, errors=errors))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one trial's app does."""
+
+    wrk: str = field(default_factory=wrk_lines)  # the stdout of every wrk run
+    wrk_exit: int = 0
+    report: dict[str, Any] | None = None  # the probe's fetch report; None: a right answer
+    ready_after: int | None = 0  # probe waits that find it not ready yet; None: never ready
+    dies: str | None = None  # its state once wrk ran, e.g. "exited, exit code 137"
+    log: str = "Booting worker with pid: 7"
+
+
+@dataclass(eq=False)
+class FakeContainer:
+    id: str
+    name: str
+    role: str
+    image: str
+    slot: CpuSlot | None = None
+    outcome: Outcome = field(default_factory=Outcome)
+    removed: bool = False
+    loaded: bool = False  # wrk ran against it
+    waits: int = 0
+
+
+def own(handle: Container) -> FakeContainer:
+    assert isinstance(handle, FakeContainer), f"not a container of the fake: {handle!r}"
+    return handle
+
+
+def right_answer(path: str, counter: int) -> dict[str, Any]:
+    if path == "/hit":
+        bodies = [json.dumps({"hit": counter + 1}), json.dumps({"hit": counter + 2})]
+        kind = "application/json"
+    else:
+        bodies, kind = ["Hello, world!"] * 2, "text/plain"
+    responses = [{"status": 200, "headers": {"content-type": kind}, "body": b} for b in bodies]
+    return {"responses": responses, "same_connection": True, "error": None}
+
+
+class FakeStack:
+    def __init__(
+        self, engine: FakeEngine, run_id: str, images: tuple[str, str], slots: tuple[CpuSlot, ...]
+    ) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self.network_name = f"lab-{run_id}-net"
+        self.containers: list[FakeContainer] = []
+        self.redis = self._container("redis", "redis", images[0], slot=slots[0])
+        self.load = self._container("wrk", "wrk", images[1], slot=slots[1])
+        self.counter = 0
+        self.samples = 0
+
+    def _container(self, role: str, name: str, image: str, **fields: Any) -> FakeContainer:
+        number = f"{len(self.containers):064x}"
+        container = FakeContainer(number, f"lab-{self.run_id}-{name}", role, image, **fields)
+        self.containers.append(container)
+        return container
+
+    def __enter__(self) -> FakeStack:
+        try:
+            self.engine.call("open", self.run_id)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.engine.call("close", self.run_id)
+        for container in self.containers:
+            container.removed = True
+        self.engine.closed.append(self.run_id)
+
+    def network_internal(self) -> bool:
+        self.engine.call("network_internal")
+        return True
+
+    def start_app(self, trial_index: int, settings: AppSettings, slot: CpuSlot) -> FakeContainer:
+        self.engine.call("start_app", trial_index, settings.image)
+        outcome = self.engine.outcomes.get(trial_index, Outcome())
+        return self._container(
+            "app", f"app-{trial_index}", settings.image, slot=slot, outcome=outcome
+        )
+
+    def load_for(self, app: Container, trial_index: int, network_path: str) -> LoadClient:
+        self.engine.call("load_for", app.name, trial_index, network_path)
+        if network_path == "bridge":
+            return LoadClient(self.load, "http://app:8000", owned=False)
+        mine = self._container("wrk", f"wrk-{trial_index}", self.load.image, slot=self.load.slot)
+        return LoadClient(mine, "http://127.0.0.1:8000", owned=True)
+
+    def _app(self) -> FakeContainer:
+        return next(c for c in reversed(self.containers) if c.role == "app")
+
+    def exec_load(self, command: list[str], on: Container | None = None) -> ExecOutput:
+        self.engine.call("exec_load", (on or self.load).name, *command)
+        app = self._app()
+        app.loaded = True
+        outcome = app.outcome
+        if command[-1].endswith("/hit"):
+            with contextlib.suppress(WrkOutputError):
+                self.counter += parse_wrk_output(outcome.wrk).ok_responses
+        return ExecOutput(tuple(command), outcome.wrk_exit, outcome.wrk, "")
+
+    def probe(self, *args: str, on: Container | None = None) -> dict[str, Any]:
+        self.engine.call("probe", (on or self.load).name, *args)
+        app = self._app()
+        if args[0] == "wait":
+            app.waits += 1
+            ready_after = app.outcome.ready_after
+            ready = ready_after is not None and app.waits > ready_after
+            return {"ready": ready, "last_error": None if ready else "connection refused"}
+        if app.outcome.report is not None:
+            return app.outcome.report
+        path = "/" + args[1].split("/", 3)[3]
+        report = right_answer(path, self.counter)
+        self.counter += 2 if path == "/hit" else 0
+        return report
+
+    def run_to_end(
+        self, role: str, name: str, image: str, slot: CpuSlot, command: list[str]
+    ) -> str:
+        self.engine.call("run_to_end", role, name, image, slot.cpuset, *command[:2])
+        return CALIBRATION_OUTPUT
+
+    def reset_counter(self) -> None:
+        self.engine.call("reset_counter")
+        self.counter = 0
+
+    def settled_counter(self) -> int:
+        self.engine.call("settled_counter")
+        return self.counter
+
+    def snapshot(self, containers: Mapping[str, Container]) -> dict[str, dict[str, Any] | None]:
+        if self.engine.gone is not None:
+            return dict.fromkeys(containers)
+        self.engine.call("snapshot", *containers)
+        self.samples += 1
+        read = f"2026-11-25T01:00:{self.samples:02d}.000000000Z"
+        return {role: docker_stats(read, self.samples * 900_000_000) for role in containers}
+
+    def is_running(self, handle: Container) -> tuple[bool, str]:
+        container = own(handle)
+        self.engine.call("is_running", container.name)
+        if container.removed:
+            return False, "removed"
+        if container.outcome.dies and container.loaded:
+            return False, container.outcome.dies
+        return True, "running"
+
+    def log_tail(self, handle: Container, lines: int = 40) -> str:
+        self.engine.calls.append(("log_tail", handle.name, lines))  # never raises
+        if self.engine.gone is not None:
+            return f"(no log: {self.engine.gone})"
+        return own(handle).outcome.log
+
+    def remove(self, handle: Container) -> None:
+        container = own(handle)
+        self.engine.call("remove", container.name)
+        container.removed = True
+
+    def applied_limits(self, handle: Container) -> dict[str, Any]:
+        container = own(handle)
+        self.engine.call("applied_limits", container.name)
+        cpuset = container.slot.cpuset if container.slot else "0"
+        return {"cpuset": cpuset, "cpus_quota": None, "memory_bytes": 2**30}
+
+    def isolation_facts(self, handle: Container) -> dict[str, Any]:
+        self.engine.call("isolation_facts", handle.name)
+        return {"user": "lab", "cap_drop": ["ALL"], "networks": [self.network_name]}
+
+
+def fake_built(prefix: str = "1") -> list[Built]:
+    """One built image of each spec, with IDs that start with `prefix`."""
+    return [
+        Built(spec.name, f"lab/{spec.name}:in-{prefix}", f"sha256:{prefix}{n:063x}", rebuilt=True)
+        for n, spec in enumerate(IMAGES)
+    ]
+
+
+class FakeEngine:
+    def __init__(
+        self,
+        outcomes: Mapping[int, Outcome] | None = None,
+        fail_at: Mapping[tuple[str, int], BaseException] | None = None,
+        built: list[Built] | None = None,
+    ) -> None:
+        self.outcomes = dict(outcomes or {})
+        self.fail_at = dict(fail_at or {})
+        self.built = fake_built() if built is None else built
+        self.held = {item.image_id: item for item in self.built}
+        self.calls: list[tuple[Any, ...]] = []
+        self.counts: Counter[str] = Counter()
+        self.stacks: list[FakeStack] = []
+        self.closed: list[str] = []
+        self.gone: EngineGone | None = None
+
+    def call(self, method: str, *args: Any) -> None:
+        """Record a call; raise what `fail_at` says, or what a lost engine would."""
+        self.counts[method] += 1
+        self.calls.append((method, *args))
+        if self.gone is not None:
+            raise EngineGone(str(self.gone), self.gone.kind)
+        failure = self.fail_at.get((method, self.counts[method]))
+        if isinstance(failure, EngineGone):
+            self.gone = failure
+        if failure is not None:
+            raise failure
+
+    def called(self, method: str) -> list[tuple[Any, ...]]:
+        return [call[1:] for call in self.calls if call[0] == method]
+
+    def build_images(self, root: Path, workdir: Path, say: Callable[[str], None]) -> list[Built]:
+        self.call("build_images", root, workdir)
+        say(f"{len(self.built)} images up to date")
+        return list(self.built)
+
+    def image(self, ref: str) -> ImageFacts:
+        self.call("image", ref)
+        if ref == BASE_IMAGE:
+            return ImageFacts("sha256:" + "b" * 64, {"lab.image": "base"})
+        if ref not in self.held:
+            raise ImageMissing(ref)
+        name = self.held[ref].name
+        return ImageFacts(ref, {"lab.image": name, "lab.lock-hash": f"lock-of-{name}"})
+
+    def facts(self) -> dict[str, Any]:
+        self.call("facts")
+        return {"version": "20.10.24", "api_version": "1.41", "kernel": "6.1", "cpus": 2}
+
+    def run_stack(
+        self, run_id: str, redis_image: str, load_image: str, redis: CpuSlot, wrk: CpuSlot
+    ) -> FakeStack:
+        stack = FakeStack(self, run_id, (redis_image, load_image), (redis, wrk))
+        self.stacks.append(stack)
+        return stack
+
+
+class FakeClock:
+    """Wall-clock stamps a second apart; a monotonic clock that moves a second a reading."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+
+    def now(self) -> str:
+        self.ticks += 1
+        return f"2026-11-25T02:{self.ticks // 60:02d}:{self.ticks % 60:02d}.000+00:00"
+
+    def monotonic(self) -> float:
+        self.ticks += 1
+        return float(self.ticks)
+
+
+@dataclass
+class RecordingReporter:
+    messages: list[str] = field(default_factory=list)
+    begun: list[tuple[Path, int, int, float]] = field(default_factory=list)
+    started: list[int] = field(default_factory=list)
+    finished: list[int] = field(default_factory=list)
+    ended: int = 0
+
+    def message(self, text: str) -> None:
+        self.messages.append(text)
+
+    def begin(self, run_dir: Path, trials: Any, planned: int, estimate_s: float) -> None:
+        self.begun.append((run_dir, len(trials), planned, estimate_s))
+
+    def trial_started(self, trial: Any) -> None:
+        self.started.append(trial.index)
+
+    def trial_finished(self, record: Any) -> None:
+        self.finished.append(record.index)
+
+    def end(self) -> None:
+        self.ended += 1

@@ -1,0 +1,249 @@
+"""`lab run` through the in-memory engine: the files a run leaves, whatever ends it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lab.engine.port import EngineGone, EngineRefused, StackError
+from lab.engine.runner import RunOutcome, run
+from lab.errors import (
+    EXIT_ENGINE,
+    EXIT_INTERRUPTED,
+    EXIT_TRIAL_FAILED,
+    EngineUnavailable,
+    Interrupted,
+    RunAborted,
+    UsageError,
+)
+from lab.model.config import build_config
+from lab.model.plan import Blueprint, blueprint
+from lab.results.store import RunStore
+from tests.unit.engine.fakes import FakeClock, FakeEngine, Outcome, RecordingReporter, fake_built
+from tests.unit.fixtures import usage_error
+
+GONE = EngineGone(
+    "('Connection aborted.', FileNotFoundError(2, 'No such file'))", "ConnectionError"
+)
+
+
+def plan_of(out: Path, **overrides: Any) -> Blueprint:
+    """Four trials (flask and aio, hello and hit) at one level, the ceiling first."""
+    changes: dict[str, Any] = {"out": str(out), "warmup_s": 0.0, **overrides}
+    return blueprint(build_config("quick", changes), host_cpus=2)
+
+
+def run_with(engine: FakeEngine, plan: Blueprint, root: Path, **kwargs: Any) -> RunOutcome:
+    return run(engine, plan, root, RecordingReporter(), clock=FakeClock(), **kwargs)
+
+
+def read(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+def run_dir_of(out: Path) -> Path:
+    (run_dir,) = out.iterdir()
+    return run_dir
+
+
+def trial_files(run_dir: Path) -> list[str]:
+    return sorted(path.name for path in (run_dir / "trials").glob("*.json"))
+
+
+def assert_closed(engine: FakeEngine) -> None:
+    """The stack was left: close was asked for and nothing of the run is still there."""
+    (stack,) = engine.stacks
+    assert engine.called("close") == [(stack.run_id,)]
+    assert all(container.removed for container in stack.containers)
+
+
+def test_a_complete_run_writes_every_file(tmp_path: Path) -> None:
+    engine = FakeEngine()
+    reporter = RecordingReporter()
+    plan = plan_of(tmp_path / "out")
+    outcome = run(engine, plan, tmp_path, reporter, clock=FakeClock())
+
+    run_dir = run_dir_of(tmp_path / "out")
+    assert outcome.run_dir == run_dir and outcome.failed == 0 and outcome.planned == 4
+    doc = read(run_dir / "run.json")
+    assert doc["status"] == "complete"
+    assert doc["trials"] == {"planned": 4, "ok": 4, "failed": 0}
+    assert doc["plan"] == [trial.to_dict() for trial in plan.trials]
+    assert doc["calibration"]["score"] == 1500.0
+    assert doc["ceiling"]["connections"]["64"]["status"] == "ok"
+    assert doc["applied"]["wrk"]["cpuset"] == plan.placement.wrk.cpuset
+    assert doc["isolation"]["network"] == {"name": f"lab-{doc['run_id']}-net", "internal": True}
+    built = {item.name: item.image_id for item in fake_built()}
+    assert {name: data["id"] for name, data in doc["provenance"]["images"].items()} == built
+    assert doc["provenance"]["locks"]["aio"] == "lock-of-aio"
+    assert doc["provenance"]["engine"]["api_version"] == "1.41"
+
+    assert trial_files(run_dir) == ["0001.json", "0002.json", "0003.json", "0004.json"]
+    assert all(read(path)["status"] == "ok" for path in (run_dir / "trials").iterdir())
+    assert len(read(run_dir / "ceiling.json")["trials"]) == 1
+    summary = read(run_dir / "summary.json")
+    assert summary["run_id"] == doc["run_id"]
+    assert {(c["app"], c["scenario"]) for c in summary["cells"]} == {
+        ("flask", "hello"),
+        ("flask", "hit"),
+        ("aio", "hello"),
+        ("aio", "hit"),
+    }
+
+    started = engine.called("start_app")
+    assert started[0] == (0, built["nginx"])  # the ceiling first
+    assert sorted(started[1:]) == sorted((t.index, built[t.app]) for t in plan.trials)
+    assert len(engine.called("run_to_end")) == 3
+    assert reporter.started == reporter.finished == [1, 2, 3, 4]
+    assert reporter.ended == 1
+    assert_closed(engine)
+
+
+def test_a_failed_trial_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
+    engine = FakeEngine(outcomes={2: Outcome(dies="exited, exit code 137")})
+    outcome = run_with(engine, plan_of(tmp_path / "out", ceiling=False), tmp_path)
+
+    assert outcome.failed == 1  # the command line exits 1 on this
+    assert [record.status for record in outcome.records] == ["ok", "failed", "ok", "ok"]
+    run_dir = outcome.run_dir
+    failed = read(run_dir / "trials" / "0002.json")
+    assert "app container exited, exit code 137 during the trial" in failed["reason"]
+    assert failed["app_log"]
+    doc = read(run_dir / "run.json")
+    assert doc["status"] == "complete"
+    assert doc["trials"] == {"planned": 4, "ok": 3, "failed": 1}
+    assert len(read(run_dir / "summary.json")["cells"]) == 4
+    assert_closed(engine)
+
+
+def test_ctrl_c_keeps_finished_trials_and_says_how_to_resume(tmp_path: Path) -> None:
+    engine = FakeEngine(fail_at={("start_app", 3): KeyboardInterrupt()})
+    with pytest.raises(Interrupted) as excinfo:
+        run_with(engine, plan_of(tmp_path / "out", ceiling=False), tmp_path)
+
+    run_dir = run_dir_of(tmp_path / "out")
+    assert excinfo.value.exit_code == EXIT_INTERRUPTED
+    assert "interrupted after 2 of 4 trials" in excinfo.value.message
+    assert f"--resume {run_dir}" in excinfo.value.hint
+    doc = read(run_dir / "run.json")
+    assert doc["status"] == "interrupted"
+    assert doc["trials"] == {"planned": 4, "ok": 2, "failed": 0}
+    assert trial_files(run_dir) == ["0001.json", "0002.json"]
+    assert (run_dir / "summary.json").is_file()
+    assert_closed(engine)
+
+
+def test_a_lost_engine_is_engine_unavailable_and_the_files_are_written(tmp_path: Path) -> None:
+    engine = FakeEngine(fail_at={("exec_load", 2): GONE})
+    with pytest.raises(EngineUnavailable) as excinfo:
+        run_with(engine, plan_of(tmp_path / "out", ceiling=False), tmp_path)
+
+    assert excinfo.value.exit_code == EXIT_ENGINE
+    assert "stopped answering during the run: ('Connection aborted." in excinfo.value.message
+    assert "make engine" in excinfo.value.hint
+    run_dir = run_dir_of(tmp_path / "out")
+    assert read(run_dir / "run.json")["status"] == "failed"
+    assert trial_files(run_dir) == ["0001.json"]
+    assert (run_dir / "summary.json").is_file()
+    assert engine.calls[-1][0] == "close"  # tried, though no engine answers
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ("open", 1, StackError("redis did not answer PING within 20 s")),
+        ("run_to_end", 1, EngineRefused("404 Client Error: network not found", "NotFound")),
+        ("remove", 2, EngineRefused("500 Server Error: device or resource busy", "APIError")),
+    ],
+    ids=["redis never ready", "network gone", "app not removable"],
+)
+def test_a_broken_stack_aborts_the_run(tmp_path: Path, failure: tuple[str, int, Exception]) -> None:
+    method, nth, error = failure
+    engine = FakeEngine(fail_at={(method, nth): error})
+    with pytest.raises(RunAborted) as excinfo:
+        run_with(engine, plan_of(tmp_path / "out", ceiling=False), tmp_path)
+
+    run_dir = run_dir_of(tmp_path / "out")
+    finished = len(trial_files(run_dir))
+    assert excinfo.value.exit_code == EXIT_TRIAL_FAILED
+    assert f"run aborted after {finished} of 4 trials: {error}" == excinfo.value.message
+    assert f"--resume {run_dir}" in excinfo.value.hint
+    assert read(run_dir / "run.json")["status"] == "failed"
+    assert (run_dir / "summary.json").is_file()
+    assert_closed(engine)
+
+
+def interrupted_run(tmp_path: Path, **overrides: Any) -> tuple[Path, Blueprint]:
+    plan = plan_of(tmp_path / "out", **overrides)
+    engine = FakeEngine(fail_at={("start_app", 4): KeyboardInterrupt()})
+    with pytest.raises(Interrupted):
+        run_with(engine, plan, tmp_path)
+    return run_dir_of(tmp_path / "out"), plan
+
+
+def test_resume_runs_only_the_missing_trials(tmp_path: Path) -> None:
+    run_dir, plan = interrupted_run(tmp_path)
+    kept = (run_dir / "trials" / "0001.json").read_text()
+    engine = FakeEngine()
+    reporter = RecordingReporter()
+    outcome = run(engine, plan, tmp_path, reporter, resume=RunStore(run_dir), clock=FakeClock())
+
+    assert [index for index, _ in engine.called("start_app")] == [3, 4]
+    assert engine.called("run_to_end") == []  # calibration and ceiling are in run.json already
+    assert reporter.begun == [(run_dir, 2, 4, pytest.approx(plan.estimate_s / 2))]
+    assert [record.index for record in outcome.records] == [1, 2, 3, 4]
+    assert (run_dir / "trials" / "0001.json").read_text() == kept
+    doc = read(run_dir / "run.json")
+    assert doc["status"] == "complete" and len(doc["resumed_at"]) == 1
+    assert doc["trials"] == {"planned": 4, "ok": 4, "failed": 0}
+    assert_closed(engine)
+
+
+def test_resume_refuses_another_plan(tmp_path: Path) -> None:
+    run_dir, _ = interrupted_run(tmp_path)
+    engine = FakeEngine()
+    with pytest.raises(UsageError) as excinfo:
+        run_with(engine, plan_of(tmp_path / "out", seed=2), tmp_path, resume=RunStore(run_dir))
+    usage_error(excinfo, f"--resume {run_dir}", "plan")
+    assert engine.stacks == []
+    assert read(run_dir / "run.json")["status"] == "interrupted"
+
+
+def test_resume_refuses_changed_images(tmp_path: Path) -> None:
+    run_dir, plan = interrupted_run(tmp_path)
+    engine = FakeEngine(built=fake_built("2"))
+    with pytest.raises(UsageError) as excinfo:
+        run_with(engine, plan, tmp_path, resume=RunStore(run_dir))
+    usage_error(excinfo, "images changed", "aio, flask, nginx, redis, wrk")
+    assert engine.stacks == []
+
+
+def test_rerun_starts_the_recorded_images_and_names_its_original(tmp_path: Path) -> None:
+    original = run_with(FakeEngine(), plan_of(tmp_path / "first"), tmp_path).run_dir
+    recorded = {item.name: item.image_id for item in fake_built()}
+    engine = FakeEngine(built=fake_built("2"))  # what a build would give now
+    engine.held.update({item.image_id: item for item in fake_built()})
+    plan = plan_of(tmp_path / "again")
+    outcome = run_with(engine, plan, tmp_path, rerun_of=RunStore(original))
+
+    assert engine.called("build_images") == []
+    assert {image for _, image in engine.called("start_app")} == {
+        recorded[name] for name in ("flask", "aio", "nginx")
+    }
+    doc = read(outcome.run_dir / "run.json")
+    assert doc["rerun_of"] == {"run_id": original.name, "run_dir": str(original)}
+    assert {name: data["id"] for name, data in doc["provenance"]["images"].items()} == recorded
+    assert doc["status"] == "complete"
+
+
+def test_rerun_refuses_images_the_engine_does_not_have(tmp_path: Path) -> None:
+    original = run_with(FakeEngine(), plan_of(tmp_path / "first"), tmp_path).run_dir
+    engine = FakeEngine(built=fake_built("2"))
+    with pytest.raises(UsageError) as excinfo:
+        run_with(engine, plan_of(tmp_path / "again"), tmp_path, rerun_of=RunStore(original))
+    usage_error(excinfo, str(original), "is not on this engine")
+    assert "bundle load" in excinfo.value.hint
+    assert engine.stacks == [] and not (tmp_path / "again").exists()

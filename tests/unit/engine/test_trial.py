@@ -1,0 +1,192 @@
+"""One trial through the in-memory engine: its order, its record, and how it fails."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from lab.engine.port import EngineGone, EngineRefused, EngineRequestFailed
+from lab.engine.trial import run_trial
+from lab.model.config import build_config
+from lab.model.plan import Blueprint, Trial, blueprint
+from lab.results.records import TrialRecord
+from tests.unit.engine.fakes import FakeClock, FakeEngine, FakeStack, Outcome, fake_built
+
+IMAGES = {item.name: item.image_id for item in fake_built()}
+
+
+def plan_of(**overrides: Any) -> Blueprint:
+    changes: dict[str, Any] = {"apps": ("aio",), "warmup_s": 0.0, "ceiling": False}
+    return blueprint(build_config("quick", {**changes, **overrides}), host_cpus=2)
+
+
+def opened(engine: FakeEngine) -> FakeStack:
+    """The run stack of run `r1`, not yet entered."""
+    slots = plan_of().placement
+    return engine.run_stack("r1", IMAGES["redis"], IMAGES["wrk"], slots.redis, slots.wrk)
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine()
+
+
+@pytest.fixture
+def stack(engine: FakeEngine) -> Iterator[FakeStack]:
+    with opened(engine) as stack:
+        yield stack
+
+
+def trial_of(stack: FakeStack, scenario: str = "hello", **overrides: Any) -> TrialRecord:
+    plan = plan_of(**overrides)
+    trial = Trial(1, "aio", scenario, plan.connections[0], 1)
+    return run_trial(stack, trial, plan, IMAGES, FakeClock())
+
+
+def apps(stack: FakeStack) -> list[Any]:
+    return [container for container in stack.containers if container.role == "app"]
+
+
+def test_a_hello_trial_runs_in_order_and_leaves_no_app(stack: FakeStack) -> None:
+    record = trial_of(stack)
+    assert record.status == "ok", record.reason
+    assert record.rps == 1000
+    assert record.app_log is None
+    order = [call[0] for call in stack.engine.calls if call[0] != "open"]
+    assert order == [
+        "start_app",
+        "applied_limits",
+        "isolation_facts",
+        "load_for",
+        "is_running",
+        "probe",
+        "probe",
+        "snapshot",
+        "exec_load",
+        "snapshot",
+        "is_running",
+        "log_tail",
+        "remove",
+    ]
+    assert stack.engine.called("start_app") == [(1, IMAGES["aio"])]
+    assert all(app.removed for app in apps(stack))
+    assert record.verification is not None
+    assert record.verification["applied"]["cpuset"] == plan_of().placement.app.cpuset
+    assert record.verification["problems"] == []
+    assert record.cpu is not None and record.cpu["app"] is not None
+    assert record.started_at < record.finished_at
+
+
+def test_a_hit_trial_resets_the_counter_and_checks_the_invariant(stack: FakeStack) -> None:
+    record = trial_of(stack, "hit")
+    assert record.status == "ok", record.reason
+    assert stack.engine.counts["reset_counter"] == 1
+    assert stack.engine.counts["settled_counter"] == 2
+    assert record.invariant is not None and record.invariant["holds"] is True
+    assert record.invariant["delta"] == record.ok_responses == 1000
+
+
+def test_the_wrk_command_carries_the_plan(stack: FakeStack) -> None:
+    trial_of(stack, "hit", duration_s=3.0, timeout_s=4.0)
+    ((where, *command),) = stack.engine.called("exec_load")
+    assert where == stack.load.name
+    assert command[:5] == ["wrk", "-t1", "-c64", "-d3s", "--timeout=4s"]
+    assert command[-1] == "http://app:8000/hit"
+
+
+def test_a_warmup_runs_wrk_first_and_records_only_its_exit_code(stack: FakeStack) -> None:
+    record = trial_of(stack, warmup_s=2.0)
+    durations = [call[4] for call in stack.engine.called("exec_load")]
+    assert durations == ["-d2s", "-d2s"]  # the quick preset loads for 2 s as well
+    assert record.verification is not None and record.verification["warmup_exit_code"] == 0
+
+
+def test_a_wrong_answer_fails_the_trial_before_any_load(engine: FakeEngine) -> None:
+    wrong = {"responses": [{"status": 500, "headers": {}, "body": "oops"}], "error": None}
+    engine.outcomes[1] = Outcome(report=wrong)
+    with opened(engine) as stack:
+        record = trial_of(stack)
+    assert record.status == "failed"
+    assert record.reason is not None and record.reason.startswith("verification failed: ")
+    assert "status 500" in record.reason
+    assert record.app_log == "Booting worker with pid: 7"
+    assert engine.called("exec_load") == []
+    assert all(app.removed for app in apps(stack))
+
+
+def test_an_app_that_dies_under_load_fails_with_its_state_and_log(engine: FakeEngine) -> None:
+    engine.outcomes[1] = Outcome(dies="exited, exit code 137 (out of memory)", log="Killed")
+    with opened(engine) as stack:
+        record = trial_of(stack)
+    assert record.status == "failed"
+    assert record.reason is not None
+    assert "app container exited, exit code 137 (out of memory) during the trial" in record.reason
+    assert record.app_log == "Killed"
+    assert record.rps is not None  # wrk's figures are kept beside the reason
+
+
+def test_readiness_is_waited_for_without_sleeping(engine: FakeEngine) -> None:
+    engine.outcomes[1] = Outcome(ready_after=2)
+    with opened(engine) as stack:
+        record = trial_of(stack)
+    assert record.status == "ok", record.reason
+    waits = [call for call in engine.called("probe") if call[1] == "wait"]
+    assert len(waits) == 3
+
+
+def test_an_app_that_never_answers_fails_after_a_bounded_wait(engine: FakeEngine) -> None:
+    engine.outcomes[1] = Outcome(ready_after=None)
+    with opened(engine) as stack:
+        record = trial_of(stack, ready_timeout_s=10.0)
+    assert record.status == "failed"
+    assert record.reason == "app did not answer within 10 s (last error: connection refused)"
+    waits = [call for call in engine.called("probe") if call[1] == "wait"]
+    assert 1 <= len(waits) <= 10  # the fake clock moves a second a reading
+    assert record.app_log
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (EngineRefused("409 Client Error: Conflict", "APIError"), "APIError: 409 Client Error"),
+        (EngineRequestFailed("Read timed out.", "ReadTimeout"), "ReadTimeout: Read timed out."),
+    ],
+)
+def test_an_engine_error_in_a_trial_is_a_failed_record_named_as_before(
+    error: Exception, reason: str
+) -> None:
+    engine = FakeEngine(fail_at={("exec_load", 1): error})
+    with opened(engine) as stack:
+        record = trial_of(stack)
+    assert record.status == "failed"
+    assert record.reason is not None and record.reason.startswith(reason)
+    assert all(app.removed for app in apps(stack))
+
+
+def test_a_lost_engine_ends_the_trial_from_its_clean_up() -> None:
+    gone = EngineGone("('Connection aborted.', FileNotFoundError(2))", "ConnectionError")
+    engine = FakeEngine(fail_at={("exec_load", 1): gone})
+    stack = opened(engine).__enter__()
+    with pytest.raises(EngineGone, match="Connection aborted"):
+        trial_of(stack)
+    assert engine.calls[-1] == ("remove", "lab-r1-app-1")
+
+
+def test_ctrl_c_in_a_trial_still_removes_its_containers() -> None:
+    engine = FakeEngine(fail_at={("exec_load", 1): KeyboardInterrupt()})
+    with opened(engine) as stack:
+        with pytest.raises(KeyboardInterrupt):
+            trial_of(stack, network_path="shared")
+        assert [c.name for c in stack.containers if c.removed] == ["lab-r1-app-1", "lab-r1-wrk-1"]
+
+
+def test_the_shared_path_loads_from_a_container_of_its_own(stack: FakeStack) -> None:
+    record = trial_of(stack, network_path="shared")
+    assert record.status == "ok", record.reason
+    ((where, *_),) = stack.engine.called("exec_load")
+    assert where == "lab-r1-wrk-1"
+    assert stack.engine.called("exec_load")[0][-1] == "http://127.0.0.1:8000/"
+    removed = [call[0] for call in stack.engine.called("remove")]
+    assert removed == ["lab-r1-wrk-1", "lab-r1-app-1"]
