@@ -7,10 +7,9 @@ runs every check that applies, in a fixed order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
-from lab.analysis.checks.cells import cell_key, summary_cells, trials_by_cell
+from lab.analysis.checks.cells import trials_by_cell
 from lab.analysis.checks.findings import SEVERITIES, Finding, Severity, by_severity
 from lab.analysis.checks.render import finding_line, findings_lines, render_findings
 from lab.analysis.checks.resources import (
@@ -31,6 +30,8 @@ from lab.analysis.checks.stability import (
 from lab.analysis.checks.trials import check_errors, check_failed, check_window, headline_ok
 from lab.model.plan import Cell
 from lab.results.records import TrialRecord
+from lab.results.rundoc import RunDocument
+from lab.results.summarydoc import Summary
 
 __all__ = [
     "SEVERITIES",
@@ -60,9 +61,9 @@ __all__ = [
 
 
 def run_checks(
-    run: Mapping[str, Any],
+    run: RunDocument,
     records: Sequence[TrialRecord],
-    summary: Mapping[str, Any],
+    summary: Summary,
     ceiling_rps: float | None,
 ) -> list[Finding]:
     """Every applicable check's findings: errors, then warnings, then info.
@@ -81,7 +82,7 @@ def run_checks(
         lambda: check_window(records),
         lambda: check_stability(summary),
         lambda: check_outliers(records),
-        lambda: check_placement(run),
+        lambda: check_placement(run.placement),
     ]
     order = _cell_order(summary, records)
     ranked = [(rank, finding) for rank, check in enumerate(checks) for finding in check()]
@@ -91,6 +92,6 @@ def run_checks(
     return by_severity(finding for _, finding in ranked)
 
 
-def _cell_order(summary: Mapping[str, Any], records: Sequence[TrialRecord]) -> dict[Cell, int]:
-    keys = [cell_key(cell) for cell in summary_cells(summary)] + list(trials_by_cell(records))
+def _cell_order(summary: Summary, records: Sequence[TrialRecord]) -> dict[Cell, int]:
+    keys = [cell.key for cell in summary.cells] + list(trials_by_cell(records))
     return {key: position for position, key in enumerate(dict.fromkeys(keys))}
