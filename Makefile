@@ -31,10 +31,11 @@ test: $(STAMP) engine ## every test: unit, then integration on a real engine (bu
 unit: $(STAMP) ## the unit tests only: no Docker needed, a few seconds
 	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
 
-check: $(STAMP) ## ruff (lint and format) and mypy (strict on lab/)
+check: $(STAMP) ## ruff (lint and format), mypy (strict on lab/), the layer contracts (lint-imports)
 	$(VENV)/bin/ruff check lab tests apps images
 	$(VENV)/bin/ruff format --check lab tests apps images
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 images: $(STAMP) engine ## build the images whose inputs changed
 	$(PY) -m lab build

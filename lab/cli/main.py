@@ -106,7 +106,8 @@ def cmd_plan(args: argparse.Namespace, out: Console, _err: Console) -> int:
 def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.cli.options import config_from_args, given_settings
     from lab.engine.client import connect
-    from lab.model.config import FLAGS, config_from_dict
+    from lab.model.config import config_from_dict
+    from lab.model.fields import FLAGS
     from lab.results.store import RunStore
 
     resume = None
@@ -133,12 +134,12 @@ def _run_and_report(
     resume: RunStore | None = None,
     rerun_of: RunStore | None = None,
 ) -> int:
-    from lab.analysis.checks import render_findings
+    from lab.cli.findings import render_findings
     from lab.cli.progress import ConsoleReporter
     from lab.cli.table import render_summary
     from lab.engine.runner import run
     from lab.model.plan import blueprint
-    from lab.report.content import write_reports
+    from lab.report.write import write_reports
     from lab.results.summarydoc import Summary
 
     # The engine's CPU count, not this process's: the engine may be another machine.

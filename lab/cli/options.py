@@ -1,8 +1,8 @@
 """The flags `python -m lab run` and `python -m lab plan` share, and their conversion.
 
 Every option defaults to None so a preset value is overridden only by a flag the user
-actually gave. Values stay text in argparse and are converted by lab.model.config, so a bad
-value is our UsageError (named flag, a hint, exit 2) rather than argparse's message.
+actually gave. Values stay text in argparse and are converted by lab.model.fields, so a
+bad value is our UsageError (named flag, a hint, exit 2) rather than argparse's message.
 """
 
 from __future__ import annotations

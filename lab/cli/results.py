@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_report(args: argparse.Namespace, out: Console, _err: Console) -> int:
-    from lab.report.content import write_reports
+    from lab.report.write import write_reports
 
     for path in write_reports(args.run_dir):
         _line(out, str(path))

@@ -1,6 +1,6 @@
 """`lab build`: every image whose inputs changed, and only those.
 
-Each image is tagged with the hash of its inputs (see imagespec); an image that
+Each image is tagged with the hash of its inputs (see images.specs); an image that
 already exists under that tag is up to date. Wheels are fetched on the host and
 sent in the build context, so a build never reaches the package index.
 """

@@ -1,8 +1,7 @@
 """A run's report: what it found (headline, table, warnings) and how it was made (provenance).
 
 `build_content` turns a loaded run into a `ReportContent` of plain strings, which
-`report_md` and `report_html` lay out; so both files always say the same thing.
-`write_reports` is the one effect: it writes report.md and report.html into the run folder.
+`markdown` and `html` lay out; so both files always say the same thing.
 """
 
 from __future__ import annotations
@@ -10,19 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from lab.analysis.assess import assess
 from lab.analysis.checks import Finding
-from lab.analysis.runs import load_run
-from lab.errors import UsageError
 from lab.images.labels import LOCK_HASH
 from lab.model.cpurequest import CPU_ROLES
 from lab.report.rows import ROW_LABELS, ratio_caveat
 from lab.report.rows import blocks as table_blocks
 from lab.results.reader import RunData, as_object
-from lab.results.store import write_text_atomic
 from lab.results.summarydoc import Ratio, Summary
 from lab.text import DASH, TIMES, format_duration, format_rate, format_ratio, format_ratio_interval
 
@@ -64,25 +59,6 @@ class ReportContent:
 FAILED_COLUMNS = ("trial", "app", "scenario", "connections", "repetition", "reason")
 # The tag already ends with the inputs hash; the lock hash's prefix is enough to tell locks apart.
 IMAGE_COLUMNS = ("image", "tag", "ID", "lock hash")
-
-
-def write_reports(run_dir: Path) -> tuple[Path, Path]:
-    """Write report.md and report.html into `run_dir`; returns their paths in that order."""
-    from lab.report.html import render_html
-    from lab.report.markdown import render_markdown
-
-    data = load_run(run_dir)
-    content = build_content(data)
-    markdown, html = run_dir / "report.md", run_dir / "report.html"
-    for path, text in ((markdown, render_markdown(content)), (html, render_html(content, data))):
-        try:
-            write_text_atomic(path, text)
-        except OSError as exc:
-            raise UsageError(
-                f"{path}: cannot be written: {exc.strerror or exc}",
-                "make the run folder writable, or copy it somewhere writable",
-            ) from exc
-    return markdown, html
 
 
 def headline(summary: Summary) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.report.content import write_reports
+from lab.report.write import write_reports
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "runs" / "default-2cores"

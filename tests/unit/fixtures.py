@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from lab.analysis.checks import Finding
 from lab.errors import EXIT_USAGE, UsageError
 from lab.measure.cpu import CpuUse
 from lab.results.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
@@ -163,3 +164,17 @@ def usage_error(excinfo: pytest.ExceptionInfo[UsageError], *parts: str) -> None:
     assert error.hint
     assert "\n" not in error.message
     assert "\n" not in error.hint
+
+
+CELL = {"app": "aio", "scenario": "hello", "connections": 200}
+
+
+def finding(severity: Any = "warning", code: str = "high-cv", **fields: Any) -> Finding:
+    """A finding about CELL, by default the high-CV warning; `fields` override."""
+    values: dict[str, Any] = {
+        "message": "hello @200 aio: CV 19.1% over 5 trials is above 5%.",
+        "remedy": "Run ≥ 59 repetitions (--repetitions 59).",
+        "cell": dict(CELL),
+    }
+    values.update(fields)
+    return Finding(severity, code, **values)

@@ -10,8 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from lab.analysis.checks.cells import trials_by_cell
-from lab.analysis.checks.findings import SEVERITIES, Finding, Severity, by_severity
-from lab.analysis.checks.render import finding_line, findings_lines, render_findings
+from lab.analysis.checks.findings import (
+    SEVERITIES,
+    Finding,
+    Severity,
+    by_severity,
+    finding_line,
+    findings_lines,
+)
 from lab.analysis.checks.resources import (
     check_bottleneck,
     check_ceiling,
@@ -53,7 +59,6 @@ __all__ = [
     "finding_line",
     "findings_lines",
     "headline_ok",
-    "render_findings",
     "repetitions_needed",
     "robust_scores",
     "run_checks",

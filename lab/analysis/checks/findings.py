@@ -5,13 +5,22 @@ The Finding itself is a format of summary.json and lives in lab.results.findings
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from lab.analysis.checks.cells import cell_label, cell_ref
 from lab.model.plan import Cell
 from lab.results.findings import SEVERITIES, Finding, Severity
 
-__all__ = ["SEVERITIES", "Finding", "Severity", "by_severity", "cell_finding", "run_finding"]
+__all__ = [
+    "SEVERITIES",
+    "Finding",
+    "Severity",
+    "by_severity",
+    "cell_finding",
+    "finding_line",
+    "findings_lines",
+    "run_finding",
+]
 
 
 def cell_finding(severity: Severity, code: str, key: Cell, text: str, remedy: str) -> Finding:
@@ -27,3 +36,15 @@ def run_finding(severity: Severity, code: str, text: str, remedy: str) -> Findin
 def by_severity(findings: Iterable[Finding]) -> list[Finding]:
     """Errors, then warnings, then info; the order within a severity is kept."""
     return sorted(findings, key=lambda finding: SEVERITIES.index(finding.severity))
+
+
+EM_DASH = "\N{EM DASH}"
+
+
+def finding_line(finding: Finding) -> str:
+    """ "WARNING hello @200 aio: CV 19.1% over 5 trials ... — run ≥ 59 repetitions ..."."""
+    return f"{finding.severity.upper()} {finding.message} {EM_DASH} {finding.remedy}"
+
+
+def findings_lines(findings: Sequence[Finding]) -> list[str]:
+    return [finding_line(finding) for finding in findings]

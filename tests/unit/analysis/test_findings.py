@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from rich.console import Console
 
-from lab.analysis.checks import Finding, by_severity, findings_lines, render_findings
+from lab.analysis.checks import Finding, by_severity, findings_lines
 from lab.analysis.checks.findings import cell_finding, run_finding
-
-CELL = {"app": "aio", "scenario": "hello", "connections": 200}
-
-
-def finding(severity: Any = "warning", code: str = "high-cv", **fields: Any) -> Finding:
-    values: dict[str, Any] = {
-        "message": "hello @200 aio: CV 19.1% over 5 trials is above 5%.",
-        "remedy": "Run ≥ 59 repetitions (--repetitions 59).",
-        "cell": dict(CELL),
-    }
-    values.update(fields)
-    return Finding(severity, code, **values)
+from tests.unit.fixtures import CELL, finding
 
 
 def test_to_dict_and_from_dict_round_trip_through_json() -> None:
@@ -125,32 +112,3 @@ def test_findings_lines_are_severity_message_dash_remedy() -> None:
         "INFO hello @200 aio: CV 19.1% over 5 trials is above 5%."
         " — Run ≥ 59 repetitions (--repetitions 59).",
     ]
-
-
-def test_render_findings_prints_the_lines_with_the_severity_coloured() -> None:
-    findings = [finding("error", "request-errors"), finding(), finding("info", "x")]
-    out = io.StringIO()
-    console = Console(
-        file=out, record=True, width=300, force_terminal=True, color_system="standard"
-    )
-
-    render_findings(findings, console)
-
-    assert console.export_text().splitlines() == findings_lines(findings)
-    styled = out.getvalue()
-    assert "\x1b[1;31mERROR\x1b[0m" in styled
-    assert "\x1b[33mWARNING\x1b[0m" in styled
-    assert "\x1b[36mINFO\x1b[0m" in styled
-
-
-def test_render_findings_treats_names_as_text_not_markup() -> None:
-    odd = finding(message="hello @200 [bold]aio[/bold]: odd name.")
-    console = Console(file=io.StringIO(), record=True, width=300)
-    render_findings([odd], console)
-    assert "[bold]aio[/bold]" in console.export_text()
-
-
-def test_render_findings_says_when_there_is_nothing() -> None:
-    console = Console(file=io.StringIO(), record=True, width=80)
-    render_findings([], console)
-    assert console.export_text() == "checks: no findings\n"

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from rich.console import Console
 
 from lab.analysis.summary import build_summary
 from lab.cli.table import render_summary
 from lab.report.rows import ratio_caveat, summary_lines
 from lab.results.summarydoc import Ratio, Summary, SummaryCell
-from lab.text import format_latency, format_rate, format_ratio
 from tests.unit.fixtures import cpu, failed_trial, trial
 
 
@@ -144,43 +142,6 @@ def test_empty_summary() -> None:
 
     assert summary_lines(summary) == ["no trials recorded"]
     assert _rendered(summary).strip() == "no trials recorded"
-
-
-@pytest.mark.parametrize(
-    ("us", "text"),
-    [
-        (None, "–"),
-        (80, "80 µs"),
-        (999.4, "999 µs"),
-        (999.6, "1.0 ms"),
-        (6000, "6.0 ms"),
-        (6123.5, "6.1 ms"),
-        (99_940, "99.9 ms"),
-        (99_960, "100 ms"),
-        (250_000, "250 ms"),
-        (999_600, "1.0 s"),
-        (1_200_000, "1.2 s"),
-        (12_300_000, "12 s"),
-    ],
-)
-def test_latency_in_human_units(us: float | None, text: str) -> None:
-    assert format_latency(us) == text
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [(None, "–"), (29990.198, "29,990"), (1234567.0, "1,234,567"), (99.5, "100"), (45.66, "45.7")],
-)
-def test_rates(value: float | None, text: str) -> None:
-    assert format_rate(value) == text
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [(5.43, "5.4"), (0.871, "0.87"), (1.954, "1.95"), (2.04, "2.0"), (12.0, "12.0")],
-)
-def test_ratios(value: float, text: str) -> None:
-    assert format_ratio(value) == text
 
 
 def test_a_ratio_over_a_cell_with_errors_says_so() -> None:

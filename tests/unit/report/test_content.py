@@ -12,7 +12,8 @@ import pytest
 
 from lab.analysis.runs import load_run
 from lab.analysis.summary import build_summary
-from lab.report.content import build_content, findings, headline, write_reports
+from lab.report.content import build_content, findings, headline
+from lab.report.write import write_reports
 from lab.results.summarydoc import Summary
 from tests.unit.fixtures import cpu, failed_trial, trial
 from tests.unit.runs import FIXTURE, copy_fixture, write_run
