@@ -65,6 +65,8 @@ class RerunOf:
         return cls(required(data, "run_id", str, where), required(data, "run_dir", str, where))
 
 
+# Keys whose null is a value (not finished yet); the others are left out when None.
+_NULLABLE = frozenset({"finished_at"})
 # The sections that are JSON objects kept as written.
 _OBJECTS = ("parameters", "effective", "placement", "provenance", "applied", "isolation")
 _OPTIONAL_OBJECTS = ("calibration", "ceiling")
@@ -166,7 +168,7 @@ class RunDocument:
         present: JsonObject = {}
         for name in _FIELD_NAMES:
             value = getattr(self, name)
-            if value is None or value is ABSENT:
+            if value is ABSENT or (value is None and name not in _NULLABLE):
                 continue
             present[name] = _json(value)
         present.update(self.extra)

@@ -127,6 +127,16 @@ def _started() -> RunDocument:
     )
 
 
+def test_a_started_run_is_written_as_the_runners_first_run_json() -> None:
+    """_new_run_doc's dict, as lab/engine/runner.py writes it before the first trial."""
+    real = json.loads((FIXTURE / "run.json").read_text())
+    sections = ("parameters", "effective", "placement", "plan", "estimate_s", "provenance")
+    first = {"schema_version": 1, "kind": "lab.run", "run_id": real["run_id"]}
+    first |= {"status": "running", "created_at": real["created_at"], "finished_at": None}
+    first |= {key: real[key] for key in sections}
+    assert written(_started().to_dict()) == written(first)
+
+
 def _stack_and_measures() -> tuple[dict[str, object], ...]:
     rerun = json.loads((GOLDEN / "run-rerun.json").read_text())
     return rerun["applied"], rerun["isolation"], rerun["calibration"], rerun["ceiling"]
