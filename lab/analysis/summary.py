@@ -9,22 +9,36 @@ across trials of each trial's percentile: percentiles do not average.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from lab.analysis.stats import bootstrap_ci, cv, median, ratio_ci
 from lab.model.cpurequest import CPU_ROLES
 from lab.model.plan import Cell
 from lab.results.records import TrialRecord
+from lab.results.schema import SUMMARY_SCHEMA_VERSION
+from lab.results.summarydoc import (
+    ERROR_KINDS,
+    LATENCY_PERCENTILES,
+    CpuShare,
+    Ratio,
+    Summary,
+    SummaryCell,
+)
 
-SUMMARY_SCHEMA_VERSION = 1
-LATENCY_PERCENTILES = ("p50", "p75", "p90", "p99", "p99_9", "max")
-ERROR_KINDS = ("connect", "read", "write", "status", "timeout")
+__all__ = [
+    "ERROR_KINDS",
+    "LATENCY_PERCENTILES",
+    "SUMMARY_SCHEMA_VERSION",
+    "build_summary",
+    "summarize",
+]
 
 
-def summarize(
+def build_summary(
     records: Sequence[TrialRecord], app_order: Sequence[str], scenario_order: Sequence[str]
-) -> dict[str, Any]:
-    """summary.json content for `records`, cells ordered by scenario, connections, then app.
+) -> Summary:
+    """The summary of `records`, cells ordered by scenario, connections, then app.
 
     Apps and scenarios missing from the given orders come after the known ones, in the
     order they first appear. Ratios compare every other app with the first app of
@@ -48,12 +62,15 @@ def summarize(
         for (app, scenario, connections) in keys
         if baseline is not None and app != baseline and (baseline, scenario, connections) in cells
     ]
-    return {
-        "schema_version": SUMMARY_SCHEMA_VERSION,
-        "apps": apps,
-        "cells": list(cells.values()),
-        "ratios": ratios,
-    }
+    return Summary(apps=tuple(apps), cells=tuple(cells.values()), ratios=tuple(ratios))
+
+
+def summarize(
+    records: Sequence[TrialRecord], app_order: Sequence[str], scenario_order: Sequence[str]
+) -> dict[str, Any]:
+    """build_summary as summary.json's JSON: what the runner adds to, until it builds a
+    Summary itself (RUNNER_PATCH.md); then this goes."""
+    return build_summary(records, app_order, scenario_order).to_dict()
 
 
 def _ordered(seen: Iterable[str], order: Sequence[str]) -> list[str]:
@@ -62,68 +79,55 @@ def _ordered(seen: Iterable[str], order: Sequence[str]) -> list[str]:
     return known + [name for name in present if name not in known]
 
 
-def _cell(key: Cell, records: Sequence[TrialRecord]) -> dict[str, Any]:
+def _cell(key: Cell, records: Sequence[TrialRecord]) -> SummaryCell:
     app, scenario, connections = key
     ok = [record for record in records if record.status == "ok"]
     rps = [record.rps for record in ok if record.rps is not None]
-    cell: dict[str, Any] = {
-        "app": app,
-        "scenario": scenario,
-        "connections": connections,
-        "trials": len(ok),
-        "failed": len(records) - len(ok),
-        "rps": rps,
-        "rps_median": None,
-        "rps_ci95": None,
-        "cv": None,
-        "latency_us": None,
-        "errors": None,
-        "cpu": None,
-    }
+    counts = SummaryCell(
+        app=app,
+        scenario=scenario,
+        connections=connections,
+        trials=len(ok),
+        failed=len(records) - len(ok),
+        rps=tuple(rps),
+    )
     if not rps:
-        return cell
-    low, high = bootstrap_ci(rps)
+        return counts
     latencies = [record.latency_us.to_dict() for record in ok if record.latency_us is not None]
     errors = [record.errors.to_dict() for record in ok if record.errors is not None]
     error_sums = {kind: sum(counts[kind] for counts in errors) for kind in ERROR_KINDS}
-    cell.update(
+    return replace(
+        counts,
         rps_median=median(rps),
-        rps_ci95=[low, high],
+        rps_ci95=bootstrap_ci(rps),
         cv=cv(rps),
         latency_us={p: median([lat[p] for lat in latencies]) for p in LATENCY_PERCENTILES},
         errors={**error_sums, "total": sum(error_sums.values())},
         cpu={role: _cpu_role(ok, role) for role in CPU_ROLES},
     )
-    return cell
 
 
-def _cpu_role(records: Sequence[TrialRecord], role: str) -> dict[str, Any] | None:
+def _cpu_role(records: Sequence[TrialRecord], role: str) -> CpuShare | None:
     # Trials whose snapshots failed are left out; `samples` says how many remain.
     uses = [use for use in (record.cpu[role] for record in records) if use is not None]
     if not uses:
         return None
-    return {
-        "share": median([use.share for use in uses]),
-        "throttled_periods": median([use.throttled_periods for use in uses]),
-        "samples": len(uses),
-    }
+    return CpuShare(
+        share=median([use.share for use in uses]),
+        throttled_periods=median([use.throttled_periods for use in uses]),
+        samples=len(uses),
+    )
 
 
-def _ratio(numerator: dict[str, Any], denominator: dict[str, Any]) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "scenario": numerator["scenario"],
-        "connections": numerator["connections"],
-        "numerator": numerator["app"],
-        "denominator": denominator["app"],
-        "ratio": None,
-        "ci95": None,
-    }
-    top: list[float] = numerator["rps"]
-    bottom: list[float] = denominator["rps"]
+def _ratio(numerator: SummaryCell, denominator: SummaryCell) -> Ratio:
+    entry = Ratio(
+        scenario=numerator.scenario,
+        connections=numerator.connections,
+        numerator=numerator.app,
+        denominator=denominator.app,
+    )
+    top, bottom = numerator.rps, denominator.rps
     if not top or not bottom or not median(bottom) > 0:
         return entry
-    entry["ratio"] = median(top) / median(bottom)
-    if all(value > 0 for value in bottom):
-        low, high = ratio_ci(top, bottom)
-        entry["ci95"] = [low, high]
-    return entry
+    ci95 = ratio_ci(top, bottom) if all(value > 0 for value in bottom) else None
+    return replace(entry, ratio=median(top) / median(bottom), ci95=ci95)

@@ -31,7 +31,7 @@ from lab.errors import (
 from lab.images.specs import short_id
 from lab.model.config import RunConfig
 from lab.paths import ROOT, WORKDIR
-from lab.results.reader import read_run_json
+from lab.results.reader import read_run_document
 from lab.results.store import RunStore
 
 Command = Callable[[argparse.Namespace, Console, Console], int]
@@ -120,7 +120,7 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
                 f"drop {flag}, or start a new run without --resume",
             )
         resume = RunStore(Path(args.resume))
-        config = config_from_dict(read_run_json(resume.run_dir)["parameters"])
+        config = config_from_dict(read_run_document(resume.run_dir).parameters)
     else:
         config = config_from_args(args)
     return _run_and_report(config, connect(), out, err, resume=resume)
@@ -134,7 +134,6 @@ def _run_and_report(
     resume: RunStore | None = None,
     rerun_of: RunStore | None = None,
 ) -> int:
-    from lab.analysis.checks import Finding
     from lab.cli.findings import render_findings
     from lab.cli.progress import ConsoleReporter
     from lab.cli.table import render_summary
@@ -142,14 +141,16 @@ def _run_and_report(
     from lab.engine.runner import run
     from lab.model.plan import blueprint
     from lab.report.write import write_reports
+    from lab.results.summarydoc import Summary
 
     # The engine's CPU count, not this process's: the engine may be another machine.
     plan = blueprint(config, int(client.info().get("NCPU") or _host_cpus()))
     for note in plan.notes:
         err.print(f"note: {note}", highlight=False, markup=False)
     outcome = run(DockerEngine(client), plan, ROOT, ConsoleReporter(err), resume, rerun_of)
-    render_summary(outcome.summary, out)
-    render_findings([Finding.from_dict(f) for f in outcome.summary["findings"]], out)
+    summary = Summary.from_dict(outcome.summary)
+    render_summary(summary, out)
+    render_findings(list(summary.findings or ()), out)
     err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)
     _, html = write_reports(outcome.run_dir)
     err.print(f"report: {html}", highlight=False, markup=False)
@@ -170,7 +171,7 @@ def cmd_rerun(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.results.store import RunStore
 
     original = RunStore(Path(args.run_dir))
-    parameters = dict(read_run_json(original.run_dir)["parameters"])
+    parameters = dict(read_run_document(original.run_dir).parameters)
     if args.out:
         parameters["out"] = args.out
     return _run_and_report(config_from_dict(parameters), connect(), out, err, rerun_of=original)

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from lab.analysis.runs import find_runs, load_run
 from lab.cli.table import render_summary
 from lab.errors import UsageError
-from lab.results.reader import RunData, find_runs, load_run
+from lab.results.reader import RunData
+from lab.results.summarydoc import Summary
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -66,7 +67,7 @@ def cmd_report(args: argparse.Namespace, out: Console, _err: Console) -> int:
 def cmd_show(args: argparse.Namespace, out: Console, _err: Console) -> int:
     data = load_run(args.run_dir)
     if args.json:
-        out.print_json(json.dumps(data.summary), indent=2)
+        out.print_json(json.dumps(data.summary.to_dict()), indent=2)
         return 0
     _line(out, f"{data.run_id}  {data.status}  {data.ok} of {data.planned} trials ok")
     if data.summary_recomputed:
@@ -107,7 +108,8 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from lab.analysis.compare import compare_runs, comparison_json, comparison_lines
+    from lab.analysis.compare import compare_runs, comparison_json
+    from lab.analysis.comparetext import comparison_lines
 
     if not args.threshold >= 0:
         raise UsageError(
@@ -126,7 +128,7 @@ def cmd_compare(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _listing_row(data: RunData) -> tuple[str, ...]:
-    created = str(data.run.get("created_at") or "")
+    created = data.run.created_at or ""
     # What to type is the folder's name; it is the run id unless someone renamed it.
     name = data.path.name if data.path.name == data.run_id else f"{data.path.name} ({data.run_id})"
     return (
@@ -140,17 +142,16 @@ def _listing_row(data: RunData) -> tuple[str, ...]:
     )
 
 
-def _figures(summary: Mapping[str, Any]) -> str:
+def _figures(summary: Summary) -> str:
     """Median req/s per app for each scenario, compact: "hello: flask 2.67k aio 12k"."""
-    cells = summary.get("cells") or []
     levels: dict[str, set[int]] = {}
-    for cell in cells:
-        levels.setdefault(cell["scenario"], set()).add(cell["connections"])
+    for cell in summary.cells:
+        levels.setdefault(cell.scenario, set()).add(cell.connections)
     blocks: dict[str, list[str]] = {}
-    for cell in cells:
-        scenario = cell["scenario"]
-        name = scenario if len(levels[scenario]) == 1 else f"{scenario}@{cell['connections']}"
-        blocks.setdefault(name, []).append(f"{cell['app']} {_compact(cell.get('rps_median'))}")
+    for cell in summary.cells:
+        scenario = cell.scenario
+        name = scenario if len(levels[scenario]) == 1 else f"{scenario}@{cell.connections}"
+        blocks.setdefault(name, []).append(f"{cell.app} {_compact(cell.rps_median)}")
     return "  ".join(f"{name}: {' '.join(values)}" for name, values in blocks.items())
 
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from lab.report.rows import ROW_LABELS, blocks, ratio_lines, table_apps
+from lab.results.summarydoc import Summary
 
 
-def render_summary(summary: Mapping[str, Any], console: Console) -> None:
+def render_summary(summary: Summary, console: Console) -> None:
     """Print the comparison table, then one line per ratio."""
     apps = table_apps(summary)
     found = blocks(summary, apps)

@@ -37,7 +37,7 @@ from lab.images.manifest import (
     write_bundle_tar,
 )
 from lab.images.specs import BASE_IMAGE, short_id
-from lab.results.reader import read_run_json
+from lab.results.reader import read_run_document
 from lab.results.store import atomic_file
 
 ENGINE_HINT = "check the engine's log; `docker info` should answer"
@@ -63,8 +63,8 @@ def images_of_build(client: Any, root: Path, workdir: Path, say: Say) -> list[Bu
 
 def images_of_run(client: Any, run_dir: Path) -> tuple[list[BundleImage], dict[str, Any]]:
     """The images a run recorded, each known to be on this engine; and the bundle's source."""
-    run = read_run_json(run_dir)
-    images = images_from_provenance(run.get("provenance") or {}, run_dir / "run.json")
+    run = read_run_document(run_dir)
+    images = images_from_provenance(run.provenance or {}, run_dir / "run.json")
     missing = []
     for image in images:
         try:
@@ -76,7 +76,7 @@ def images_of_run(client: Any, run_dir: Path) -> tuple[list[BundleImage], dict[s
             f"--run {run_dir}: this engine does not hold {', '.join(missing)}",
             "save on the engine that ran it, or load a bundle that holds these images",
         )
-    return images, {"run_id": run.get("run_id"), "run_dir": str(run_dir)}
+    return images, {"run_id": run.run_id, "run_dir": str(run_dir)}
 
 
 def save_bundle(

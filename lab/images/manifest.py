@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from lab.errors import UsageError
+from lab.results.schema import BUNDLE_KIND, BUNDLE_SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
-KIND = "lab.bundle"
 MANIFEST_NAME = "manifest.json"
 ARCHIVE_NAME = "images.tar"
 BASE_NAME = "base"
@@ -71,8 +70,8 @@ class Manifest:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema_version": SCHEMA_VERSION,
-            "kind": KIND,
+            "schema_version": BUNDLE_SCHEMA_VERSION,
+            "kind": BUNDLE_KIND,
             "created_at": self.created_at,
             "lab_version": self.lab_version,
             "source": dict(self.source),
@@ -127,12 +126,12 @@ def parse_manifest(data: Any, bundle: Path) -> Manifest:
 
     if not isinstance(data, dict):
         raise bad("not a JSON object")
-    if data.get("kind") != KIND:
-        raise bad(f"kind is {data.get('kind')!r}, not {KIND!r}: not a lab bundle")
-    if data.get("schema_version") != SCHEMA_VERSION:
+    if data.get("kind") != BUNDLE_KIND:
+        raise bad(f"kind is {data.get('kind')!r}, not {BUNDLE_KIND!r}: not a lab bundle")
+    if data.get("schema_version") != BUNDLE_SCHEMA_VERSION:
         raise UsageError(
             f"{bundle}: {MANIFEST_NAME}: schema_version {data.get('schema_version')!r}, "
-            f"this lab reads {SCHEMA_VERSION}",
+            f"this lab reads {BUNDLE_SCHEMA_VERSION}",
             "load it with the lab version that saved it",
         )
     for key in ("created_at", "lab_version"):

@@ -27,6 +27,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from lab.model.cpurequest import CPU_ROLES
 from lab.report.rows import level_title, levels
 from lab.results.records import TrialRecord
+from lab.results.summarydoc import Summary, SummaryCell
 from lab.text import format_latency, format_rate
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and in grey print.
@@ -64,7 +65,7 @@ _NAMESPACES = re.compile(r'\s+xmlns(?::xlink)?="[^"]*"')
 Block = tuple[str, int]
 
 
-def rps_chart(summary: Mapping[str, Any], records: Sequence[TrialRecord]) -> str:
+def rps_chart(summary: Summary, records: Sequence[TrialRecord]) -> str:
     """Median req/s per app as a bar, its 95% CI as an error bar, every trial as a point."""
     apps, blocks = _apps(summary), levels(summary)
     with _style("rps"):
@@ -86,7 +87,7 @@ def rps_chart(summary: Mapping[str, Any], records: Sequence[TrialRecord]) -> str
         return _svg(figure, "rps", "Requests per second per app and scenario, every trial shown")
 
 
-def latency_chart(summary: Mapping[str, Any], records: Sequence[TrialRecord]) -> str:
+def latency_chart(summary: Summary, records: Sequence[TrialRecord]) -> str:
     """Latency percentiles p50 to p99.9 on a log scale: median across trials, each trial faint."""
     apps, blocks = _apps(summary), levels(summary)
     with _style("latency"):
@@ -97,7 +98,7 @@ def latency_chart(summary: Mapping[str, Any], records: Sequence[TrialRecord]) ->
         return _svg(figure, "latency", "Latency percentiles per app and scenario, log scale")
 
 
-def cpu_chart(summary: Mapping[str, Any]) -> str:
+def cpu_chart(summary: Summary) -> str:
     """Each container's median CPU use, as a share of what it was allotted."""
     apps, blocks = _apps(summary), levels(summary)
     with _style("cpu"):
@@ -110,9 +111,9 @@ def cpu_chart(summary: Mapping[str, Any]) -> str:
         return _svg(figure, "cpu", "CPU use of the app, wrk and Redis containers")
 
 
-def has_data(summary: Mapping[str, Any]) -> bool:
+def has_data(summary: Summary) -> bool:
     """Is there anything to draw: at least one cell with an ok trial?"""
-    return any(cell.get("rps") for cell in summary.get("cells", []))
+    return any(cell.rps for cell in summary.cells)
 
 
 def block_title(block: Block) -> str:
@@ -123,15 +124,16 @@ def _rps_axes(
     ax: Axes,
     block: Block,
     apps: Sequence[str],
-    cells: Mapping[str, Mapping[str, Any]],
+    cells: Mapping[str, SummaryCell],
     records: Sequence[TrialRecord],
 ) -> None:
     top = 0.0
     for x, app in enumerate(apps):
         colour = APP_COLOURS[x % len(APP_COLOURS)]
-        cell = cells.get(app) or {}
-        values: list[float] = cell.get("rps") or []
-        median, ci = cell.get("rps_median"), cell.get("rps_ci95")
+        cell = cells.get(app)
+        values = list(cell.rps) if cell is not None else []
+        median = None if cell is None else cell.rps_median
+        ci = None if cell is None else cell.rps_ci95
         if median is not None:
             ax.bar(x, median, width=0.62, color=colour, alpha=0.28, edgecolor=colour)
         if median is not None and ci is not None:
@@ -193,7 +195,7 @@ def _latency_axes(
     ax: Axes,
     block: Block,
     apps: Sequence[str],
-    cells: Mapping[str, Mapping[str, Any]],
+    cells: Mapping[str, SummaryCell],
     records: Sequence[TrialRecord],
 ) -> None:
     xs = range(len(PERCENTILES))
@@ -204,11 +206,12 @@ def _latency_axes(
                 continue
             trial = record.latency_us.to_dict()
             ax.plot(xs, [trial[key] for key, _ in PERCENTILES], color=colour, alpha=0.3, lw=0.8)
-        median = (cells.get(app) or {}).get("latency_us")
+        cell = cells.get(app)
+        median = None if cell is None else cell.latency_us
         if median:
             ax.plot(
                 xs,
-                [median[key] for key, _ in PERCENTILES],
+                [_or_nan(median[key]) for key, _ in PERCENTILES],
                 color=colour,
                 lw=2.2,
                 marker="o",
@@ -228,15 +231,15 @@ def _latency_axes(
     ax.grid(True, axis="both", which="major")
 
 
-def _cpu_axes(ax: Axes, apps: Sequence[str], cells: Mapping[str, Mapping[str, Any]]) -> None:
+def _cpu_axes(ax: Axes, apps: Sequence[str], cells: Mapping[str, SummaryCell]) -> None:
     width = 0.26
     for x, app in enumerate(apps):
-        cpu = (cells.get(app) or {}).get("cpu") or {}
+        cell = cells.get(app)
         for n, role in enumerate(CPU_ROLES):
-            use = cpu.get(role)
-            if use is None:
+            fraction = None if cell is None else cell.share(role)
+            if fraction is None:
                 continue
-            share = use["share"] * 100
+            share = fraction * 100
             offset = (n - 1) * width
             ax.bar(x + offset, share, width=width * 0.92, color=ROLE_COLOURS[role])
             ax.annotate(
@@ -294,18 +297,16 @@ def _svg(figure: Figure, name: str, label: str) -> str:
     return text.replace("<svg", f'<svg role="img" aria-label="{label}"', 1).strip()
 
 
-def _apps(summary: Mapping[str, Any]) -> list[str]:
-    listed = summary.get("apps") or []
-    seen = [str(cell["app"]) for cell in summary.get("cells", [])]
-    return list(dict.fromkeys([*map(str, listed), *seen]))
+def _apps(summary: Summary) -> list[str]:
+    return list(dict.fromkeys([*summary.apps, *(cell.app for cell in summary.cells)]))
 
 
-def _cells(summary: Mapping[str, Any], block: Block) -> dict[str, Mapping[str, Any]]:
-    return {
-        str(cell["app"]): cell
-        for cell in summary.get("cells", [])
-        if (cell["scenario"], cell["connections"]) == block
-    }
+def _cells(summary: Summary, block: Block) -> dict[str, SummaryCell]:
+    return {cell.app: cell for cell in summary.cells if cell.level == block}
+
+
+def _or_nan(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
 def _trials(records: Sequence[TrialRecord], app: str, block: Block) -> list[TrialRecord]:

@@ -13,10 +13,12 @@ from typing import Any
 
 from lab.analysis.assess import assess
 from lab.analysis.checks import Finding
+from lab.images.labels import LOCK_HASH
 from lab.model.cpurequest import CPU_ROLES
 from lab.report.rows import ROW_LABELS, ratio_caveat
 from lab.report.rows import blocks as table_blocks
 from lab.results.reader import RunData, as_object
+from lab.results.summarydoc import Ratio, Summary
 from lab.text import DASH, TIMES, format_duration, format_rate, format_ratio, format_ratio_interval
 
 Rows = tuple[tuple[str, ...], ...]
@@ -59,16 +61,16 @@ FAILED_COLUMNS = ("trial", "app", "scenario", "connections", "repetition", "reas
 IMAGE_COLUMNS = ("image", "tag", "ID", "lock hash")
 
 
-def headline(summary: Mapping[str, Any]) -> list[str]:
+def headline(summary: Summary) -> list[str]:
     """One sentence per ratio: "aio serves 4.5x flask's requests on hello (95% CI 3.7-6.5x)".
 
     (The sentences use a multiplication sign and an en dash.) A run of one app has no
     ratio: its sentences give each cell's median instead.
     """
-    cells = summary.get("cells") or []
+    cells = summary.cells
     levels: dict[str, set[int]] = {}
     for cell in cells:
-        levels.setdefault(cell["scenario"], set()).add(cell["connections"])
+        levels.setdefault(cell.scenario, set()).add(cell.connections)
 
     def where(scenario: str, connections: int) -> str:
         if len(levels.get(scenario, ())) > 1:
@@ -76,10 +78,10 @@ def headline(summary: Mapping[str, Any]) -> list[str]:
         return scenario
 
     lines = []
-    for entry in summary.get("ratios") or []:
-        top, bottom = entry["numerator"], entry["denominator"]
-        place = where(entry["scenario"], entry["connections"])
-        ratio, ci = entry.get("ratio"), entry.get("ci95")
+    for entry in summary.ratios:
+        top, bottom = entry.numerator, entry.denominator
+        place = where(entry.scenario, entry.connections)
+        ratio, ci = entry.ratio, entry.ci95
         if ratio is None:
             lines.append(f"{top} vs {bottom} on {place}: no ratio (no ok trials or zero req/s)")
             continue
@@ -92,11 +94,11 @@ def headline(summary: Mapping[str, Any]) -> list[str]:
     if lines:
         return lines
     for cell in cells:
-        if cell.get("rps_median") is None:
+        if cell.rps_median is None:
             continue
-        line = f"{cell['app']} serves {format_rate(cell['rps_median'])} req/s on"
-        line += f" {where(cell['scenario'], cell['connections'])}"
-        ci = cell.get("rps_ci95")
+        line = f"{cell.app} serves {format_rate(cell.rps_median)} req/s on"
+        line += f" {where(cell.scenario, cell.connections)}"
+        ci = cell.rps_ci95
         if ci is not None:
             line += f" (95% CI {format_rate(ci[0])}{DASH}{format_rate(ci[1])})"
         lines.append(line)
@@ -129,15 +131,15 @@ def findings(data: RunData) -> list[tuple[str, str]]:
 
 
 def _findings(data: RunData) -> list[Finding]:
-    recorded = data.summary.get("findings")
-    if isinstance(recorded, list):
-        return [Finding.from_dict(item) for item in recorded]
+    recorded = data.summary.findings
+    if recorded is not None:
+        return list(recorded)
     return assess(data.run, data.records, data.summary)
 
 
 def build_content(data: RunData) -> ReportContent:
     summary, apps = data.summary, data.apps
-    created = _when(data.run.get("created_at"))
+    created = _when(data.run.created_at)
     trials = f"{data.ok} of {data.planned} trials ok"
     return ReportContent(
         title=" vs ".join(apps) if apps else "no apps",
@@ -158,10 +160,8 @@ def build_content(data: RunData) -> ReportContent:
     )
 
 
-def _result_blocks(summary: Mapping[str, Any], apps: Sequence[str]) -> list[ResultBlock]:
-    ratios = {
-        (r["scenario"], r["connections"], r["numerator"]): r for r in summary.get("ratios") or []
-    }
+def _result_blocks(summary: Summary, apps: Sequence[str]) -> list[ResultBlock]:
+    ratios = {(r.scenario, r.connections, r.numerator): r for r in summary.ratios}
     baseline = apps[0] if apps else ""
     blocks = []
     for block in table_blocks(summary, apps):
@@ -179,26 +179,25 @@ def _result_blocks(summary: Mapping[str, Any], apps: Sequence[str]) -> list[Resu
     return blocks
 
 
-def _ratio_text(entry: Mapping[str, Any] | None) -> str:
-    if entry is None or entry.get("ratio") is None:
+def _ratio_text(entry: Ratio | None) -> str:
+    if entry is None or entry.ratio is None:
         return DASH
-    text = f"{format_ratio(entry['ratio'])}{TIMES}"
-    ci = entry.get("ci95")
-    if ci is None:
+    text = f"{format_ratio(entry.ratio)}{TIMES}"
+    if entry.ci95 is None:
         return text
-    return f"{text} ({format_ratio_interval(ci, entry['ratio'])})"
+    return f"{text} ({format_ratio_interval(entry.ci95, entry.ratio)})"
 
 
 def _run_section(data: RunData) -> Section:
     run = data.run
-    elapsed = run.get("elapsed_s")
+    elapsed = run.elapsed_s
     return Section(
         "Run",
         (
             ("run id", data.run_id),
             ("status", data.status),
-            ("started", _when(run.get("created_at"))),
-            ("finished", _when(run.get("finished_at"))),
+            ("started", _when(run.created_at)),
+            ("finished", _when(run.finished_at)),
             ("elapsed", DASH if elapsed is None else format_duration(float(elapsed))),
             ("trials", f"{data.planned} planned, {data.ok} ok, {len(data.failed_records)} failed"),
         ),
@@ -206,7 +205,7 @@ def _run_section(data: RunData) -> Section:
 
 
 def _parameters(data: RunData) -> Section:
-    params, effective = data.parameters, as_object(data.run.get("effective"))
+    params, effective = data.parameters, as_object(data.run.effective)
     # None means "auto" for these flags: the lab chose, and "effective" says what.
     rows = [_parameter(key, value) for key, value in params.items() if key != "out"]
     for key in ("threads", "workers", "connections"):
@@ -235,7 +234,7 @@ def _limits(applied: Mapping[str, Any]) -> str:
 
 
 def _placement(data: RunData) -> Section:
-    placement, applied = as_object(data.run.get("placement")), as_object(data.run.get("applied"))
+    placement, applied = as_object(data.run.placement), as_object(data.run.applied)
     rows = []
     for role in CPU_ROLES:
         wanted = as_object(placement.get(role))
@@ -320,7 +319,7 @@ def _images(provenance: Mapping[str, Any]) -> Rows:
                 str(name),
                 _show(image.get("tag")),
                 _show(image.get("id")),
-                _show(labels.get("lab.lock-hash"))[:16],
+                _show(labels.get(LOCK_HASH))[:16],
             )
         )
     return tuple(rows)

@@ -1,17 +1,17 @@
 """The comparison table as rows: apps side by side, a block per scenario and connections level.
 
 The terminal (rich), report.md and report.html all render these rows, so what tests
-check is what users see. Input is summary.json content, possibly loaded back from disk, so
-every statistic may be null and is shown as a dash then.
+check is what users see. Input is a Summary, possibly read back from disk, so every
+statistic may be null and is shown as a dash then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from lab.model.cpurequest import CPU_ROLES
+from lab.results.summarydoc import Ratio, Summary, SummaryCell
 from lab.text import (
     DASH,
     TIMES,
@@ -48,17 +48,16 @@ class _Block:
         return level_title(self.scenario, self.connections)
 
 
-def levels(summary: Mapping[str, Any]) -> list[tuple[str, int]]:
+def levels(summary: Summary) -> list[tuple[str, int]]:
     """Each scenario x connections level of a summary, in the order its cells first appear."""
-    cells = summary.get("cells") or []
-    return list(dict.fromkeys((str(c["scenario"]), int(c["connections"])) for c in cells))
+    return summary.levels
 
 
 def level_title(scenario: str, connections: int) -> str:
     return f"{scenario} @{connections} connections"
 
 
-def summary_lines(summary: Mapping[str, Any]) -> list[str]:
+def summary_lines(summary: Summary) -> list[str]:
     """The same content as render_summary, as plain aligned text lines."""
     apps = table_apps(summary)
     lines: list[str] = []
@@ -76,17 +75,14 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
     return lines + ratio_lines(summary) if lines else ["no trials recorded"]
 
 
-def table_apps(summary: Mapping[str, Any]) -> list[str]:
-    listed = summary.get("apps")
-    if isinstance(listed, list):
-        return [str(app) for app in listed]
-    return list(dict.fromkeys(str(cell["app"]) for cell in summary.get("cells", [])))
+def table_apps(summary: Summary) -> list[str]:
+    return list(summary.apps)
 
 
-def blocks(summary: Mapping[str, Any], apps: Sequence[str]) -> list[_Block]:
-    by_level: dict[tuple[str, int], dict[str, Mapping[str, Any]]] = {}
-    for cell in summary.get("cells", []):
-        by_level.setdefault((cell["scenario"], cell["connections"]), {})[cell["app"]] = cell
+def blocks(summary: Summary, apps: Sequence[str]) -> list[_Block]:
+    by_level: dict[tuple[str, int], dict[str, SummaryCell]] = {}
+    for cell in summary.cells:
+        by_level.setdefault(cell.level, {})[cell.app] = cell
     found = []
     for scenario, connections in levels(summary):
         columns = [_column(by_level[scenario, connections].get(app)) for app in apps]
@@ -95,60 +91,51 @@ def blocks(summary: Mapping[str, Any], apps: Sequence[str]) -> list[_Block]:
     return found
 
 
-def _column(cell: Mapping[str, Any] | None) -> tuple[str, ...]:
+def _column(cell: SummaryCell | None) -> tuple[str, ...]:
     """One app's values for ROW_LABELS, in order."""
     if cell is None:
         return (UNKNOWN,) * len(ROW_LABELS)
-    ci = cell.get("rps_ci95")
-    variation = cell.get("cv")
-    latency = cell.get("latency_us") or {}
-    errors = cell.get("errors")
-    cpu = cell.get("cpu") or {}
-    trials, failed = cell.get("trials", 0), cell.get("failed", 0)
+    ci, variation = cell.rps_ci95, cell.cv
+    latency = cell.latency_us or {}
+    trials, failed = cell.trials, cell.failed
     return (
-        format_rate(cell.get("rps_median")),
+        format_rate(cell.rps_median),
         UNKNOWN if ci is None else f"{format_rate(ci[0])}{DASH}{format_rate(ci[1])}",
         UNKNOWN if variation is None else f"{variation * 100:.1f}%",
         *(format_latency(latency.get(p)) for p in ("p50", "p90", "p99", "p99_9")),
-        UNKNOWN if errors is None else f"{errors['total']:,}",
-        "/".join(_share(cpu.get(role)) for role in CPU_ROLES),
+        UNKNOWN if cell.errors is None else f"{cell.errors['total']:,}",
+        "/".join(_share(cell.share(role)) for role in CPU_ROLES),
         f"{trials}" if not failed else f"{trials} ok, {failed} failed",
     )
 
 
-def _share(role: Mapping[str, Any] | None) -> str:
-    if role is None or role.get("share") is None:
-        return UNKNOWN
-    return f"{role['share'] * 100:.0f}%"
+def _share(share: float | None) -> str:
+    return UNKNOWN if share is None else f"{share * 100:.0f}%"
 
 
-def ratio_caveat(summary: Mapping[str, Any], entry: Mapping[str, Any]) -> str:
+def ratio_caveat(summary: Summary, entry: Ratio) -> str:
     """Why a ratio must not stand as a headline on its own ('' when it may).
 
     A cell whose trials had errors or failures is marked `headline_ok: false` by the
     lab's checks; its ratio is still shown, never silently.
     """
     doubtful = [
-        cell["app"]
-        for cell in summary.get("cells", [])
-        if cell.get("headline_ok") is False
-        and cell["scenario"] == entry["scenario"]
-        and cell["connections"] == entry["connections"]
-        and cell["app"] in (entry["numerator"], entry["denominator"])
+        cell.app
+        for cell in summary.cells
+        if cell.headline_ok is False
+        and cell.level == entry.level
+        and cell.app in (entry.numerator, entry.denominator)
     ]
     if not doubtful:
         return ""
     return f" [{' and '.join(doubtful)} had errors or failed trials: see the findings]"
 
 
-def ratio_lines(summary: Mapping[str, Any]) -> list[str]:
+def ratio_lines(summary: Summary) -> list[str]:
     lines = []
-    for entry in summary.get("ratios", []):
-        head = (
-            f"{entry['scenario']} @{entry['connections']}:"
-            f" {entry['numerator']} / {entry['denominator']} = "
-        )
-        ratio, ci = entry.get("ratio"), entry.get("ci95")
+    for entry in summary.ratios:
+        head = f"{entry.scenario} @{entry.connections}: {entry.numerator} / {entry.denominator} = "
+        ratio, ci = entry.ratio, entry.ci95
         if ratio is None:
             lines.append(head + "n/a (no ok trials or zero req/s)")
         elif ci is None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lab.analysis.runs import load_run
 from lab.errors import UsageError
 from lab.report.content import build_content
 from lab.report.html import render_html
 from lab.report.markdown import render_markdown
-from lab.results.reader import load_run
 from lab.results.store import write_text_atomic
 
 

@@ -1,26 +1,32 @@
 """A run folder read back from disk and checked: run.json, trials/*.json and summary.json.
 
-Every reader of results (reports, `show`, `list`, `compare`) goes through `load_run`, so a
-damaged folder fails in one place with a message naming the file and what is wrong,
-never with a traceback deep in a renderer. An interrupted run has trials but no
-summary.json; its summary is recomputed from the trials.
+Every reader of results goes through here, so a damaged folder fails in one place with a
+message naming the file and what is wrong, never with a traceback deep in a renderer.
+Loading a whole run, recomputing the summary of an interrupted one, is
+lab.analysis.runs.load_run's: the statistics belong to the analysis layer above this one.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lab.errors import UsageError
-from lab.results.records import TRIAL_SCHEMA_VERSION, JsonObject, TrialRecord
-from lab.results.store import RUN_SCHEMA_VERSION
-from lab.analysis.summary import SUMMARY_SCHEMA_VERSION, summarize
+from lab.results.jsonfields import JsonObject, Kind
+from lab.results.records import TrialRecord
+from lab.results.rundoc import RunDocument
+from lab.results.schema import (
+    RUN_KIND,
+    RUN_SCHEMA_VERSION,
+    SUMMARY_SCHEMA_VERSION,
+    TRIAL_SCHEMA_VERSION,
+)
+from lab.results.summarydoc import Summary
 
-RUN_KIND = "lab.run"
-Kind = type | tuple[type, ...]
+T = TypeVar("T")
 _NUMBER = (int, float)
 # What the renderers read from summary.json, and the JSON type each must have.
 _CELL_KEYS: tuple[tuple[str, Kind], ...] = (
@@ -53,39 +59,37 @@ class RunData:
     """One run as written by the runner; `summary_recomputed` when summary.json was missing."""
 
     path: Path
-    run: Mapping[str, Any] = field(repr=False)
+    run: RunDocument = field(repr=False)
     records: tuple[TrialRecord, ...] = field(repr=False)
-    summary: Mapping[str, Any] = field(repr=False)
+    summary: Summary = field(repr=False)
     summary_recomputed: bool = False
 
     @property
     def run_id(self) -> str:
-        return str(self.run.get("run_id") or self.path.name)
+        return self.run.run_id or self.path.name
 
     @property
     def status(self) -> str:
-        return str(self.run.get("status") or "unknown")
+        return self.run.status or "unknown"
 
     @property
     def apps(self) -> list[str]:
-        return [str(app) for app in self.summary.get("apps", [])]
+        return list(self.summary.apps)
 
     @property
     def parameters(self) -> Mapping[str, Any]:
-        return as_object(self.run.get("parameters"))
+        return self.run.parameters
 
     @property
     def provenance(self) -> Mapping[str, Any]:
-        return as_object(self.run.get("provenance"))
+        return as_object(self.run.provenance)
 
     @property
     def planned(self) -> int:
         """Trials in the plan; the records on disk when run.json does not say."""
-        counts = as_object(self.run.get("trials"))
-        if isinstance(counts.get("planned"), int):
-            return int(counts["planned"])
-        plan = self.run.get("plan")
-        return len(plan) if isinstance(plan, list) else len(self.records)
+        if self.run.trials is not None:
+            return self.run.trials.planned
+        return len(self.run.plan) if self.run.plan is not None else len(self.records)
 
     @property
     def ok(self) -> int:
@@ -99,11 +103,13 @@ class RunData:
     def notes(self) -> list[str]:
         """The run's own notes (placement, rounding), each once, in the order written."""
         sources = (
-            self.summary.get("notes"),
-            as_object(self.run.get("effective")).get("notes"),
-            as_object(self.run.get("placement")).get("notes"),
+            self.summary.notes,
+            as_object(self.run.effective).get("notes"),
+            as_object(self.run.placement).get("notes"),
         )
-        found = [str(note) for notes in sources if isinstance(notes, list) for note in notes]
+        found = [
+            str(note) for notes in sources if isinstance(notes, list | tuple) for note in notes
+        ]
         return list(dict.fromkeys(found))
 
 
@@ -117,10 +123,16 @@ class RunListing:
 
 
 def read_run_json(run_dir: Path) -> JsonObject:
-    """A run folder's run.json, checked; raises UsageError naming what is wrong."""
+    """A run folder's run.json as JSON, checked; raises UsageError naming what is wrong."""
     run = _read_object(run_dir / "run.json")
     _check_run(run_dir / "run.json", run)
     return run
+
+
+def read_run_document(run_dir: Path) -> RunDocument:
+    """A run folder's run.json, checked and typed; raises UsageError naming what is wrong."""
+    path = run_dir / "run.json"
+    return _typed(path, RunDocument.from_dict, read_run_json(run_dir))
 
 
 def read_trials(run_dir: Path) -> tuple[TrialRecord, ...]:
@@ -128,30 +140,21 @@ def read_trials(run_dir: Path) -> tuple[TrialRecord, ...]:
     return _read_trials(run_dir / "trials")
 
 
-def load_run(run_dir: Path) -> RunData:
-    """Read and check a run folder; raises UsageError naming the damaged file."""
+def read_summary(run_dir: Path) -> Summary | None:
+    """A run folder's summary.json, checked and typed; None when there is none."""
+    path = run_dir / "summary.json"
+    if not path.exists():
+        return None
+    data = _read_object(path)
+    _check_summary(path, data)
+    return _typed(path, Summary.from_dict, data)
+
+
+def check_run_folder(run_dir: Path) -> None:
     if not run_dir.is_dir():
         raise UsageError(
             f"{run_dir}: no such run folder", "give a folder under results/, see `lab list`"
         )
-    run = read_run_json(run_dir)
-    records = read_trials(run_dir)
-    summary_path = run_dir / "summary.json"
-    if summary_path.exists():
-        summary = _read_object(summary_path)
-        _check_summary(summary_path, summary)
-        return RunData(run_dir, run, records, summary)
-    if not records and run.get("status") != "running":
-        raise UsageError(
-            f"{summary_path}: missing, and there are no trials to recompute it from",
-            "the run stopped before its first trial; run it again",
-        )
-    parameters = as_object(run.get("parameters"))
-    summary = summarize(
-        records, _strings(parameters.get("apps")), _strings(parameters.get("scenarios"))
-    )
-    summary.update(run_id=run.get("run_id"), notes=as_object(run.get("effective")).get("notes", []))
-    return RunData(run_dir, run, records, summary, summary_recomputed=True)
 
 
 def is_run_folder(path: Path) -> bool:
@@ -160,29 +163,16 @@ def is_run_folder(path: Path) -> bool:
     return path.is_dir() and any((path / marker).exists() for marker in markers)
 
 
-def find_runs(out_dir: Path) -> list[RunListing]:
-    """The run folders under `out_dir`, newest first (run ids start with their UTC time).
-
-    Folders that are not runs are skipped; a damaged run is listed with its problem.
-    """
-    if not out_dir.is_dir():
-        raise UsageError(
-            f"--out {out_dir}: no such folder", "give the results folder a run wrote to"
-        )
-    listings = []
-    for path in sorted(out_dir.iterdir(), key=lambda p: p.name, reverse=True):
-        if not is_run_folder(path):
-            continue
-        try:
-            listings.append(RunListing(path, load_run(path), None))
-        except UsageError as exc:
-            listings.append(RunListing(path, None, exc.message))
-    return listings
-
-
 def as_object(value: Any) -> Mapping[str, Any]:
     """`value` if it is a JSON object, else an empty one: run.json's sections are optional."""
     return value if isinstance(value, dict) else {}
+
+
+def _typed(path: Path, parse: Callable[[JsonObject], T], data: JsonObject) -> T:
+    try:
+        return parse(data)
+    except ValueError as exc:
+        raise UsageError(f"{path}: {exc}", "the file is damaged") from None
 
 
 def _read_object(path: Path) -> JsonObject:
@@ -307,7 +297,3 @@ def _expect(
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _strings(value: Any) -> Sequence[str]:
-    return [str(item) for item in value] if isinstance(value, list) else []

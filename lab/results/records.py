@@ -17,8 +17,8 @@ from lab.measure.cpu import CpuUse
 from lab.model.cpurequest import CPU_ROLES
 from lab.model.plan import Cell
 from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
+from lab.results.schema import TRIAL_SCHEMA_VERSION
 
-TRIAL_SCHEMA_VERSION = 1
 HIT_INVARIANT_RULE = "ok <= delta <= ok + connections"
 
 Status = Literal["ok", "failed"]

@@ -14,14 +14,17 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from lab.errors import UsageError
 from lab.results.records import TrialRecord
+from lab.results.rundoc import RunDocument
+from lab.results.schema import CEILING_SCHEMA_VERSION, RUN_SCHEMA_VERSION
+from lab.results.summarydoc import Summary
 
-RUN_SCHEMA_VERSION = 1
+__all__ = ["RUN_SCHEMA_VERSION", "RunStore", "atomic_file", "trial_path", "write_json_atomic"]
 
 
 @contextlib.contextmanager
@@ -73,16 +76,27 @@ class RunStore:
             ) from exc
         return cls(run_dir)
 
-    def write_run(self, run: Mapping[str, Any]) -> None:
-        write_json_atomic(self.run_dir / "run.json", run)
+    def write_run(self, run: RunDocument | Mapping[str, Any]) -> None:
+        """run.json; a plain mapping is written as given (the runner's, until it builds a
+        RunDocument: see RUNNER_PATCH.md)."""
+        data = run.to_dict() if isinstance(run, RunDocument) else run
+        write_json_atomic(self.run_dir / "run.json", data)
 
     def write_trial(self, record: TrialRecord) -> Path:
         path = trial_path(self.run_dir, record.index)
         write_json_atomic(path, record.to_dict())
         return path
 
-    def write_ceiling(self, records: list[dict[str, Any]]) -> None:
-        write_json_atomic(self.run_dir / "ceiling.json", {"schema_version": 1, "trials": records})
+    def write_ceiling(self, records: Sequence[TrialRecord | Mapping[str, Any]]) -> None:
+        """ceiling.json: the harness-ceiling trials, in the trial record's format."""
+        trials = [r.to_dict() if isinstance(r, TrialRecord) else r for r in records]
+        write_json_atomic(
+            self.run_dir / "ceiling.json",
+            {"schema_version": CEILING_SCHEMA_VERSION, "trials": trials},
+        )
 
-    def write_summary(self, summary: Mapping[str, Any]) -> None:
-        write_json_atomic(self.run_dir / "summary.json", summary)
+    def write_summary(self, summary: Summary | Mapping[str, Any]) -> None:
+        """summary.json; a plain mapping is written as given (the runner's, until it builds
+        a Summary: see RUNNER_PATCH.md)."""
+        data = summary.to_dict() if isinstance(summary, Summary) else summary
+        write_json_atomic(self.run_dir / "summary.json", data)

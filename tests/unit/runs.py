@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +48,36 @@ def write_run(
         summary = summarize(records, apps, scenarios)
         store.write_summary({**summary, "run_id": folder.name, "notes": []})
     return folder
+
+
+def comparison_pair(folder: Path) -> tuple[Path, Path]:
+    """Two runs made from the fixture's trials, for the golden comparison.
+
+    A holds the real trials; B the same trials with aio 15% slower on hello and flask 8%
+    faster on hit, on another engine version. Both carry a calibration, so every section
+    of the comparison is written.
+    """
+    records = [
+        TrialRecord.from_dict(json.loads(path.read_text()))
+        for path in sorted((FIXTURE / "trials").glob("*.json"))
+    ]
+    factors = {("aio", "hello"): 0.85, ("flask", "hit"): 1.08}
+
+    def slowed(record: TrialRecord) -> TrialRecord:
+        factor = factors.get((record.app, record.scenario), 1.0)
+        return replace(record, rps=None if record.rps is None else record.rps * factor)
+
+    provenance = json.loads((FIXTURE / "run.json").read_text())["provenance"]
+    engine = {**provenance["engine"], "version": "24.0.7"}
+    run_a = write_run(
+        folder / "run-a",
+        records,
+        calibration={"score": 1520.5, "samples": [1500.0, 1520.5, 1531.0]},
+    )
+    run_b = write_run(
+        folder / "run-b",
+        [slowed(record) for record in records],
+        calibration={"score": 1601.25, "samples": [1590.0, 1601.25, 1660.0]},
+        provenance={**provenance, "engine": engine},
+    )
+    return run_a, run_b

@@ -7,10 +7,9 @@ runs every check that applies, in a fixed order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
-from lab.analysis.checks.cells import cell_key, summary_cells, trials_by_cell
+from lab.analysis.checks.cells import trials_by_cell
 from lab.analysis.checks.findings import (
     SEVERITIES,
     Finding,
@@ -37,6 +36,8 @@ from lab.analysis.checks.stability import (
 from lab.analysis.checks.trials import check_errors, check_failed, check_window, headline_ok
 from lab.model.plan import Cell
 from lab.results.records import TrialRecord
+from lab.results.rundoc import RunDocument
+from lab.results.summarydoc import Summary
 
 __all__ = [
     "SEVERITIES",
@@ -65,9 +66,9 @@ __all__ = [
 
 
 def run_checks(
-    run: Mapping[str, Any],
+    run: RunDocument,
     records: Sequence[TrialRecord],
-    summary: Mapping[str, Any],
+    summary: Summary,
     ceiling_rps: float | None,
 ) -> list[Finding]:
     """Every applicable check's findings: errors, then warnings, then info.
@@ -86,7 +87,7 @@ def run_checks(
         lambda: check_window(records),
         lambda: check_stability(summary),
         lambda: check_outliers(records),
-        lambda: check_placement(run),
+        lambda: check_placement(run.placement),
     ]
     order = _cell_order(summary, records)
     ranked = [(rank, finding) for rank, check in enumerate(checks) for finding in check()]
@@ -96,6 +97,6 @@ def run_checks(
     return by_severity(finding for _, finding in ranked)
 
 
-def _cell_order(summary: Mapping[str, Any], records: Sequence[TrialRecord]) -> dict[Cell, int]:
-    keys = [cell_key(cell) for cell in summary_cells(summary)] + list(trials_by_cell(records))
+def _cell_order(summary: Summary, records: Sequence[TrialRecord]) -> dict[Cell, int]:
+    keys = [cell.key for cell in summary.cells] + list(trials_by_cell(records))
     return {key: position for position, key in enumerate(dict.fromkeys(keys))}

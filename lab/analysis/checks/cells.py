@@ -7,16 +7,11 @@ ones whose numbers feed the summary, except the check that reports failed trials
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from lab.model.plan import Cell
 from lab.results.records import TrialRecord
-
-
-def cell_key(cell: Mapping[str, Any]) -> Cell:
-    """The (app, scenario, connections) of a summary cell or a finding's `cell`."""
-    return Cell(str(cell["app"]), str(cell["scenario"]), int(cell["connections"]))
 
 
 def cell_ref(key: Cell) -> dict[str, Any]:
@@ -28,11 +23,6 @@ def cell_label(key: Cell) -> str:
     """How a reader names a cell: "hello @200 aio"."""
     app, scenario, connections = key
     return f"{scenario} @{connections} {app}"
-
-
-def summary_cells(summary: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    cells = summary.get("cells") or []
-    return [cell for cell in cells if isinstance(cell, Mapping)]
 
 
 def trials_by_cell(records: Sequence[TrialRecord]) -> dict[Cell, list[TrialRecord]]:

@@ -11,11 +11,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lab.analysis.checks.cells import cell_key, cell_label, ok_trials_by_cell, summary_cells
+from lab.analysis.checks.cells import cell_label, ok_trials_by_cell
 from lab.analysis.checks.findings import Finding, cell_finding, run_finding
 from lab.measure.cpu import CpuUse
 from lab.model.cpurequest import CPU_ROLES
 from lab.results.records import TrialRecord
+from lab.results.summarydoc import Summary
 from lab.text import cpus_text, format_rate, numbered, percent, plural
 
 SATURATED_SHARE = 0.90  # a helper at this share of its allotment may be what sets the pace
@@ -23,7 +24,7 @@ APP_IDLE_SHARE = 0.80  # an app below this share was waiting on something else
 CEILING_FRACTION = 0.5  # above this fraction of the harness ceiling, the harness may show
 
 
-def check_ceiling(summary: Mapping[str, Any], ceiling_rps: float) -> list[Finding]:
+def check_ceiling(summary: Summary, ceiling_rps: float) -> list[Finding]:
     """Warn for each cell whose median req/s exceeds half of the harness ceiling.
 
     The ceiling is the req/s of a minimal static server answering the same text in the
@@ -34,9 +35,7 @@ def check_ceiling(summary: Mapping[str, Any], ceiling_rps: float) -> list[Findin
     if not (math.isfinite(ceiling_rps) and ceiling_rps > 0):
         raise ValueError(f"ceiling_rps must be a positive number, got {ceiling_rps!r}")
     medians = [
-        (cell_key(cell), float(cell["rps_median"]))
-        for cell in summary_cells(summary)
-        if cell.get("rps_median") is not None
+        (cell.key, float(cell.rps_median)) for cell in summary.cells if cell.rps_median is not None
     ]
     ceiling = format_rate(ceiling_rps)
     findings = [
@@ -170,10 +169,11 @@ def check_throttling(records: Sequence[TrialRecord]) -> list[Finding]:
     return findings
 
 
-def check_placement(run: Mapping[str, Any]) -> list[Finding]:
+def check_placement(placement: Mapping[str, Any] | None) -> list[Finding]:
     """Info when Redis shares CPUs with wrk (a deliberate compromise on small hosts); a
-    warning if the app shares CPUs with either, which placement should never allow."""
-    placement = run.get("placement")
+    warning if the app shares CPUs with either, which placement should never allow.
+
+    `placement` is run.json's section of that name."""
     if not isinstance(placement, Mapping):
         return []
     ids = {role: _cpu_ids(placement.get(role)) for role in CPU_ROLES}

@@ -18,11 +18,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lab.analysis.checks.cells import cell_key, ok_trials_by_cell, summary_cells
+from lab.analysis.checks.cells import ok_trials_by_cell
 from lab.analysis.checks.findings import Finding, cell_finding
 from lab.analysis.stats import cv, median, ratio_ci
 from lab.model.plan import Cell
 from lab.results.records import TrialRecord
+from lab.results.summarydoc import Summary
 from lab.text import TIMES, format_rate, format_ratio, format_ratio_interval, plural
 
 CV_LIMIT = 0.05
@@ -82,11 +83,11 @@ def robust_scores(values: Sequence[float]) -> list[float]:
     return [deviation / spread for deviation in deviations]
 
 
-def check_stability(summary: Mapping[str, Any]) -> list[Finding]:
+def check_stability(summary: Summary) -> list[Finding]:
     """Warn for each cell whose CV exceeds 5%, or that has a single ok trial."""
     findings = []
-    for cell in summary_cells(summary):
-        key, rps = cell_key(cell), list(cell.get("rps") or [])
+    for cell in summary.cells:
+        key, rps = cell.key, list(cell.rps)
         if len(rps) == 1:
             findings.append(
                 cell_finding(
@@ -98,7 +99,7 @@ def check_stability(summary: Mapping[str, Any]) -> list[Finding]:
                 )
             )
             continue
-        variation = cell.get("cv") if cell.get("cv") is not None else cv(rps)
+        variation = cell.cv if cell.cv is not None else cv(rps)
         if len(rps) < 2 or variation is None or variation <= CV_LIMIT:
             continue
         needed = repetitions_needed(variation)

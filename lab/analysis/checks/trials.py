@@ -8,12 +8,12 @@ only as good as the number of responses behind them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from lab.analysis.checks.cells import cell_key, ok_trials_by_cell, trials_by_cell
+from lab.analysis.checks.cells import ok_trials_by_cell, trials_by_cell
 from lab.analysis.checks.findings import Finding, cell_finding
 from lab.results.records import TrialRecord
+from lab.results.summarydoc import SummaryCell
 from lab.text import format_rate, numbered, plural
 
 ERROR_FRACTION = 0.01  # above this share of attempts, request errors are an error
@@ -73,18 +73,15 @@ def check_errors(records: Sequence[TrialRecord]) -> list[Finding]:
     return findings
 
 
-def headline_ok(cell: Mapping[str, Any], findings: Sequence[Finding]) -> bool:
+def headline_ok(cell: SummaryCell, findings: Sequence[Finding]) -> bool:
     """May this summary cell's median go into a headline?
 
     No when it has no median, when its trials counted any request error, or when a
     finding about it is an error or a request-errors finding.
     """
-    if cell.get("rps_median") is None:
+    if cell.rps_median is None or cell.error_total:
         return False
-    errors = cell.get("errors")
-    if isinstance(errors, Mapping) and errors.get("total"):
-        return False
-    key = cell_key(cell)
+    key = cell.key
     return not any(
         finding.cell_key == key
         and (finding.severity == "error" or finding.code in HEADLINE_BLOCKERS)

@@ -36,10 +36,12 @@ from lab.analysis.checks import (
     run_checks,
 )
 from lab.analysis.checks.stability import ci_half_width, t_975
-from lab.analysis.summary import summarize
+from lab.analysis.summary import build_summary
 from lab.measure.cpu import CpuUse
 from lab.measure.wrkjson import Latency, WrkErrors
 from lab.results.records import TrialRecord, WrkInvocation, failed_record
+from lab.results.rundoc import RunDocument
+from lab.results.summarydoc import Summary, SummaryCell
 
 APPS = ["flask", "aio"]
 SCENARIOS = ["hello", "hit"]
@@ -49,15 +51,22 @@ NO_ERRORS = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}
 LATENCY = Latency(
     min=100, mean=5000, stdev=800, max=40000, p50=5000, p75=5500, p90=6000, p99=9000, p99_9=15000
 )
+
+
+def run_doc(**sections: Any) -> RunDocument:
+    """A run.json holding only the given sections beside the keys every run has."""
+    return RunDocument(run_id="run", status="complete", parameters={}, **sections)
+
+
 # Disjoint CPUs: app 3, wrk 1-2, redis 0.
-CLEAN_RUN: dict[str, Any] = {
-    "placement": {
+CLEAN_RUN = run_doc(
+    placement={
         "app": {"role": "app", "cpuset": "3", "cpu_ids": [3]},
         "wrk": {"role": "wrk", "cpuset": "1-2", "cpu_ids": [1, 2]},
         "redis": {"role": "redis", "cpuset": "0", "cpu_ids": [0]},
         "notes": [],
     }
-}
+)
 CLEAN_AIO_RPS = (10_000.0, 10_100.0, 9_900.0, 10_050.0, 9_950.0)
 CLEAN_FLASK_RPS = (2_000.0, 2_020.0, 1_980.0, 2_010.0, 1_990.0)
 
@@ -157,8 +166,8 @@ def changed(records: list[TrialRecord], index: int, **fields: Any) -> list[Trial
     return [trial(index, **fields) if record.index == index else record for record in records]
 
 
-def summary_of(records: Sequence[TrialRecord]) -> dict[str, Any]:
-    return summarize(records, APPS, SCENARIOS)
+def summary_of(records: Sequence[TrialRecord]) -> Summary:
+    return build_summary(records, APPS, SCENARIOS)
 
 
 def codes(findings: Sequence[Finding]) -> list[tuple[str, str, dict[str, Any] | None]]:
@@ -179,7 +188,7 @@ SILENT_CHECKS: dict[str, Callable[[], list[Finding]]] = {
     "outliers": lambda: check_outliers(clean_records()),
     "window": lambda: check_window(clean_records()),
     "failed": lambda: check_failed(clean_records()),
-    "placement": lambda: check_placement(CLEAN_RUN),
+    "placement": lambda: check_placement(CLEAN_RUN.placement),
 }
 
 
@@ -362,25 +371,26 @@ def test_headline_ok_refuses_cells_with_errors_or_error_findings() -> None:
     records = changed(clean_records(), 2, errors={"read": 1})
     summary = summary_of(records)
     findings = run_checks(CLEAN_RUN, records, summary, None)
-    flask_cell, aio_cell = summary["cells"]
+    flask_cell, aio_cell = summary.cells
 
     assert headline_ok(flask_cell, findings)
     assert not headline_ok(aio_cell, findings)
     # The finding alone is enough, even if the cell's counters were lost...
-    assert not headline_ok({**aio_cell, "errors": None}, findings)
+    assert not headline_ok(replace(aio_cell, errors=None), findings)
     # ...and so are the counters without a finding.
     assert not headline_ok(aio_cell, [])
     # An error finding about a cell blocks it; one about another cell does not.
     broken = Finding("error", "failed-trials", "hello @100 flask: none ok.", "Re-run.", FLASK)
     assert not headline_ok(flask_cell, [broken])
     assert headline_ok(flask_cell, [replace(broken, cell=AIO)])
-    assert not headline_ok({**flask_cell, "rps_median": None}, [])
+    assert not headline_ok(replace(flask_cell, rps_median=None), [])
 
 
 def test_stability_gives_the_interval_and_the_repetitions_needed() -> None:
     records = _spread()
     [finding] = check_stability(summary_of(records))
-    variation = summary_of(records)["cells"][1]["cv"]
+    variation = summary_of(records).cells[1].cv
+    assert variation is not None
     needed = repetitions_needed(variation)
     assert finding.message == (
         f"hello @100 aio: CV {variation:.1%} over 5 trials is above 5%: the 95% CI of the mean"
@@ -391,7 +401,7 @@ def test_stability_gives_the_interval_and_the_repetitions_needed() -> None:
 
 def test_stability_at_exactly_five_percent_is_silent() -> None:
     summary = summary_of(clean_records())
-    summary["cells"][1]["cv"] = 0.05
+    summary = replace(summary, cells=(summary.cells[0], replace(summary.cells[1], cv=0.05)))
     assert check_stability(summary) == []
 
 
@@ -425,7 +435,7 @@ def test_outlier_names_the_trial_and_its_value_and_keeps_it() -> None:
     assert finding.message.startswith("hello @100 aio: trial 6 at 13,000 req/s (modified z 39.8)")
     assert "flagged, not dropped" in finding.message
     # Flagged, never dropped: the summary still counts it.
-    assert 13_000.0 in summary_of(records)["cells"][1]["rps"]
+    assert 13_000.0 in summary_of(records).cells[1].rps
 
 
 def test_outliers_when_the_mad_is_zero_use_the_mean_absolute_deviation() -> None:
@@ -495,10 +505,8 @@ def test_failed_trials_group_their_reasons() -> None:
 
 
 def test_placement_informs_when_redis_shares_wrk_cpus() -> None:
-    run = {
-        "placement": {"app": {"cpu_ids": [1]}, "wrk": {"cpu_ids": [0]}, "redis": {"cpu_ids": [0]}}
-    }
-    assert [(f.severity, f.code, f.message) for f in check_placement(run)] == [
+    placement = {"app": {"cpu_ids": [1]}, "wrk": {"cpu_ids": [0]}, "redis": {"cpu_ids": [0]}}
+    assert [(f.severity, f.code, f.message) for f in check_placement(placement)] == [
         (
             "info",
             "redis-shares-wrk-cpus",
@@ -506,23 +514,17 @@ def test_placement_informs_when_redis_shares_wrk_cpus() -> None:
             " cells Redis and the load generator compete for that CPU.",
         )
     ]
-    assert "at least 3 CPUs" in check_placement(run)[0].remedy
+    assert "at least 3 CPUs" in check_placement(placement)[0].remedy
 
 
 def test_placement_warns_when_the_app_shares_cpus() -> None:
-    run = {
-        "placement": {
-            "app": {"cpu_ids": [1, 2]},
-            "wrk": {"cpu_ids": [2]},
-            "redis": {"cpu_ids": [0]},
-        }
-    }
-    assert codes(check_placement(run)) == [("warning", "app-shares-cpus", None)]
+    placement = {"app": {"cpu_ids": [1, 2]}, "wrk": {"cpu_ids": [2]}, "redis": {"cpu_ids": [0]}}
+    assert codes(check_placement(placement)) == [("warning", "app-shares-cpus", None)]
 
 
-@pytest.mark.parametrize("run", [{}, {"placement": None}, {"placement": {"app": {}}}])
-def test_placement_without_cpu_ids_is_skipped(run: dict[str, Any]) -> None:
-    assert check_placement(run) == []
+@pytest.mark.parametrize("placement", [None, {}, {"app": {}}])
+def test_placement_without_cpu_ids_is_skipped(placement: dict[str, Any] | None) -> None:
+    assert check_placement(placement) == []
 
 
 # --- A/A --------------------------------------------------------------------------------
@@ -566,13 +568,13 @@ def test_aa_resolution_sees_a_bias_between_variants() -> None:
 
 
 def test_an_aa_run_is_judged_b_over_a_like_its_ratio_line() -> None:
-    run = {"parameters": {"aa": "aio"}}
-    cells = [
-        {"app": "aio:a", "scenario": "hello", "connections": 64, "rps": [100.0, 101.0, 99.0]},
-        {"app": "aio:b", "scenario": "hello", "connections": 64, "rps": [90.0, 91.0, 89.0]},
-    ]
+    run = RunDocument(run_id="run", status="complete", parameters={"aa": "aio"})
+    cells = (
+        SummaryCell("aio:a", "hello", 64, trials=3, failed=0, rps=(100.0, 101.0, 99.0)),
+        SummaryCell("aio:b", "hello", 64, trials=3, failed=0, rps=(90.0, 91.0, 89.0)),
+    )
 
-    (finding,) = aa_findings(run, {"cells": cells})
+    (finding,) = aa_findings(run, Summary(apps=("aio:a", "aio:b"), cells=cells))
 
     assert finding.code == "aa-differ"
     assert finding.cell == {"app": "aio", "scenario": "hello", "connections": 64}
@@ -603,9 +605,9 @@ def test_run_checks_orders_errors_warnings_info_then_checks_then_cells() -> None
         trial(r.index, FLASK, rps=r.rps or 0.0, wrk=0.95) if r.app == "flask" else r
         for r in records
     ]
-    run = {
-        "placement": {"app": {"cpu_ids": [1]}, "wrk": {"cpu_ids": [0]}, "redis": {"cpu_ids": [0]}}
-    }
+    run = run_doc(
+        placement={"app": {"cpu_ids": [1]}, "wrk": {"cpu_ids": [0]}, "redis": {"cpu_ids": [0]}}
+    )
 
     findings = run_checks(run, records, summary_of(records), 100_000.0)
 
@@ -657,14 +659,14 @@ REAL_REASON = (
     "/hit invariant failed: the counter rose by 11696 for 11467 ok responses,"
     " expected 11467 to 11667 (ok <= delta <= ok + connections)"
 )
-REAL_RUN = {
-    "placement": {
+REAL_RUN = run_doc(
+    placement={
         "app": {"role": "app", "cpuset": "1", "cpu_ids": [1], "nano_cpus": None, "cpus": 1.0},
         "wrk": {"role": "wrk", "cpuset": "0", "cpu_ids": [0], "nano_cpus": None, "cpus": 1.0},
         "redis": {"role": "redis", "cpuset": "0", "cpu_ids": [0], "nano_cpus": None, "cpus": 1.0},
         "notes": ["redis shares CPU 0 with wrk: the host has 2 CPUs, a disjoint placement needs 3"],
     }
-}
+)
 
 
 def real_records() -> list[TrialRecord]:
@@ -718,7 +720,7 @@ def test_the_real_run_gets_the_findings_its_reader_needs() -> None:
     assert "median 2,737 req/s" in text
     assert "redis shares CPU 0 with wrk" in text
     # No errors anywhere, so every measured cell may be a headline.
-    assert all(headline_ok(c, findings) for c in summary["cells"])
+    assert all(headline_ok(c, findings) for c in summary.cells)
 
 
 def test_the_real_run_against_a_ceiling() -> None:

@@ -15,12 +15,14 @@ from lab.analysis.compare import (
     Comparison,
     compare_runs,
     comparison_json,
-    comparison_lines,
     provenance_differences,
 )
-from lab.analysis.summary import summarize
-from lab.results.reader import RunData, load_run
+from lab.analysis.comparetext import comparison_lines
+from lab.analysis.runs import load_run
+from lab.analysis.summary import build_summary
+from lab.results.reader import RunData
 from lab.results.records import TrialRecord
+from lab.results.rundoc import RunDocument
 from tests.unit.fixtures import trial
 from tests.unit.runs import FIXTURE
 
@@ -39,8 +41,8 @@ def _run(
     for (app, scenario), values in cells.items():
         for value in values:
             records.append(trial(len(records) + 1, app=app, scenario=scenario, rps=int(value)))
-    summary = summarize(records, ["flask", "aio"], ["hello", "hit"])
-    run = {**BASE_RUN, "run_id": name, **changes}
+    summary = build_summary(records, ["flask", "aio"], ["hello", "hit"])
+    run = RunDocument.from_dict({**BASE_RUN, "run_id": name, **changes})
     return RunData(Path(name), run, tuple(records), summary)
 
 

@@ -4,17 +4,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from rich.console import Console
 
-from lab.analysis.summary import summarize
+from lab.analysis.summary import build_summary
 from lab.cli.table import render_summary
 from lab.report.rows import ratio_caveat, summary_lines
+from lab.results.summarydoc import Ratio, Summary, SummaryCell
 from tests.unit.fixtures import cpu, failed_trial, trial
 
 
-def _summary() -> dict[str, Any]:
+def _summary() -> Summary:
     records = [
         trial(1, rps=1000, cpu_app=cpu(0.5)),
         trial(2, rps=1000, cpu_app=cpu(0.5)),
@@ -25,10 +25,10 @@ def _summary() -> dict[str, Any]:
         failed_trial(13, app="aio"),
         trial(20, app="aio", scenario="hit", connections=64, rps=800),
     ]
-    return summarize(records, ["flask", "aio"], ["hello", "hit"])
+    return build_summary(records, ["flask", "aio"], ["hello", "hit"])
 
 
-def _rendered(summary: dict[str, Any]) -> str:
+def _rendered(summary: Summary) -> str:
     console = Console(record=True, width=120)
     render_summary(summary, console)
     return console.export_text()
@@ -96,11 +96,13 @@ def test_summary_lines_match_the_table() -> None:
 def test_summary_loaded_from_json_renders_the_same() -> None:
     summary = _summary()
 
-    assert summary_lines(json.loads(json.dumps(summary))) == summary_lines(summary)
+    loaded = Summary.from_dict(json.loads(json.dumps(summary.to_dict())))
+
+    assert summary_lines(loaded) == summary_lines(summary)
 
 
 def test_cell_without_ok_trials_and_null_ratio() -> None:
-    summary = summarize(
+    summary = build_summary(
         [failed_trial(1, app="flask"), failed_trial(2, app="flask"), trial(3, app="aio")],
         ["flask", "aio"],
         ["hello"],
@@ -116,22 +118,12 @@ def test_cell_without_ok_trials_and_null_ratio() -> None:
 
 
 def test_ratio_without_interval() -> None:
-    # A hand-written summary with the keys a reader of summary.json may meet.
-    summary: dict[str, Any] = {
-        "cells": [
-            {"app": "flask", "scenario": "hello", "connections": 10, "trials": 1, "failed": 0}
-        ],
-        "ratios": [
-            {
-                "scenario": "hello",
-                "connections": 10,
-                "numerator": "aio",
-                "denominator": "flask",
-                "ratio": 0.871,
-                "ci95": None,
-            }
-        ],
-    }
+    # A hand-written summary with only the keys a reader of summary.json must meet.
+    summary = Summary(
+        apps=("flask",),
+        cells=(SummaryCell("flask", "hello", 10, trials=1, failed=0, rps=()),),
+        ratios=(Ratio("hello", 10, numerator="aio", denominator="flask", ratio=0.871),),
+    )
 
     lines = summary_lines(summary)
 
@@ -140,35 +132,27 @@ def test_ratio_without_interval() -> None:
 
 
 def test_app_names_are_not_markup() -> None:
-    summary = summarize([trial(1, app="[bold]x[/bold]")], ["[bold]x[/bold]"], ["hello"])
+    summary = build_summary([trial(1, app="[bold]x[/bold]")], ["[bold]x[/bold]"], ["hello"])
 
     assert "[bold]x[/bold]" in _rendered(summary)
 
 
 def test_empty_summary() -> None:
-    summary = summarize([], ["flask"], ["hello"])
+    summary = build_summary([], ["flask"], ["hello"])
 
     assert summary_lines(summary) == ["no trials recorded"]
     assert _rendered(summary).strip() == "no trials recorded"
 
 
 def test_a_ratio_over_a_cell_with_errors_says_so() -> None:
-    summary = {
-        "cells": [
-            {"app": "flask", "scenario": "hit", "connections": 200, "headline_ok": True},
-            {"app": "aio", "scenario": "hit", "connections": 200, "headline_ok": False},
-        ],
-        "ratios": [
-            {
-                "scenario": "hit",
-                "connections": 200,
-                "numerator": "aio",
-                "denominator": "flask",
-                "ratio": 2.4,
-                "ci95": [1.8, 2.6],
-            }
-        ],
-    }
-    assert ratio_caveat(summary, summary["ratios"][0]) == (
+    summary = Summary(
+        apps=("flask", "aio"),
+        cells=(
+            SummaryCell("flask", "hit", 200, trials=5, failed=0, rps=(), headline_ok=True),
+            SummaryCell("aio", "hit", 200, trials=5, failed=0, rps=(), headline_ok=False),
+        ),
+        ratios=(Ratio("hit", 200, "aio", "flask", ratio=2.4, ci95=(1.8, 2.6)),),
+    )
+    assert ratio_caveat(summary, summary.ratios[0]) == (
         " [aio had errors or failed trials: see the findings]"
     )

@@ -10,10 +10,13 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from lab.analysis.summary import summarize
+from lab.analysis.runs import load_run
+from lab.analysis.summary import build_summary
 from lab.report import charts
-from lab.results.reader import RunData, load_run
+from lab.results.reader import RunData
 from lab.results.records import TrialRecord
+from lab.results.rundoc import RunDocument
+from lab.results.summarydoc import Summary
 from tests.unit.fixtures import cpu, failed_trial, trial
 from tests.unit.runs import FIXTURE
 
@@ -100,8 +103,9 @@ def test_the_cpu_chart_labels_each_share(rendered: dict[str, str]) -> None:
 
 
 def _synthetic(records: list[TrialRecord], scenarios: list[str]) -> RunData:
-    summary = summarize(records, ["flask", "aio"], scenarios)
-    return RunData(Path("synthetic"), {}, tuple(records), summary)
+    summary = build_summary(records, ["flask", "aio"], scenarios)
+    run = RunDocument(run_id="synthetic", status="complete", parameters={})
+    return RunData(Path("synthetic"), run, tuple(records), summary)
 
 
 def test_a_failed_trial_with_a_rate_is_drawn_apart() -> None:
@@ -141,4 +145,4 @@ def _height(svg: str) -> float:
 def test_has_data_needs_an_ok_trial() -> None:
     assert charts.has_data(_synthetic([trial(1)], ["hello"]).summary)
     assert not charts.has_data(_synthetic([failed_trial(1)], ["hello"]).summary)
-    assert not charts.has_data({"cells": []})
+    assert not charts.has_data(Summary(apps=(), cells=()))

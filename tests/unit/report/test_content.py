@@ -7,14 +7,14 @@ import html
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from lab.analysis.summary import summarize
+from lab.analysis.runs import load_run
+from lab.analysis.summary import build_summary
 from lab.report.content import build_content, findings, headline
 from lab.report.write import write_reports
-from lab.results.reader import load_run
+from lab.results.summarydoc import Summary
 from tests.unit.fixtures import cpu, failed_trial, trial
 from tests.unit.runs import FIXTURE, copy_fixture, write_run
 
@@ -149,7 +149,7 @@ def test_headline_of_the_real_run() -> None:
 def test_headline_says_when_the_interval_includes_one() -> None:
     records = [trial(n, rps=rps) for n, rps in enumerate([1050, 1100, 1150], start=1)]
     records += [trial(n, app="aio", rps=rps) for n, rps in enumerate([1040, 1110, 1160], start=4)]
-    [line] = headline(summarize(records, ["flask", "aio"], ["hello"]))
+    [line] = headline(build_summary(records, ["flask", "aio"], ["hello"]))
     assert line.startswith("aio serves 1.01× flask's requests on hello (95% CI 0.90–1.10×)")
     assert line.endswith("): the interval includes 1×, no clear difference")
 
@@ -157,7 +157,7 @@ def test_headline_says_when_the_interval_includes_one() -> None:
 def test_headline_names_the_level_when_a_scenario_has_several() -> None:
     records = [trial(1, connections=64), trial(2, app="aio", connections=64, rps=3000)]
     records += [trial(3, connections=200), trial(4, app="aio", connections=200, rps=2000)]
-    lines = headline(summarize(records, ["flask", "aio"], ["hello"]))
+    lines = headline(build_summary(records, ["flask", "aio"], ["hello"]))
     assert lines == [
         "aio serves 3.0× flask's requests on hello at 64 connections (95% CI 3.0–3.0×)",
         "aio serves 2.0× flask's requests on hello at 200 connections (95% CI 2.0–2.0×)",
@@ -165,14 +165,14 @@ def test_headline_names_the_level_when_a_scenario_has_several() -> None:
 
 
 def test_headline_of_one_app_gives_its_medians() -> None:
-    summary = summarize([trial(1, rps=1000), trial(2, rps=1200)], ["flask"], ["hello"])
+    summary = build_summary([trial(1, rps=1000), trial(2, rps=1200)], ["flask"], ["hello"])
     assert headline(summary) == ["flask serves 1,100 req/s on hello (95% CI 1,000–1,200)"]
 
 
 def test_headline_without_ok_trials() -> None:
-    summary = summarize([failed_trial(1)], ["flask"], ["hello"])
+    summary = build_summary([failed_trial(1)], ["flask"], ["hello"])
     assert headline(summary) == ["no ok trials: there is nothing to compare"]
-    empty: dict[str, Any] = {"cells": [], "ratios": []}
+    empty = Summary(apps=(), cells=())
     assert headline(empty) == ["no ok trials: there is nothing to compare"]
 
 
@@ -195,7 +195,7 @@ def test_findings_flag_a_busy_load_generator_errors_few_trials_and_a_dirty_tree(
     run_dir = write_run(tmp_path / "run", [busy], apps=["flask"], scenarios=["hello"])
     data = load_run(run_dir)
     dirty = {**data.provenance, "lab": {"version": "0.1.0", "git": {"sha": "abc", "dirty": True}}}
-    found = [text for _, text in findings(replace(data, run={**data.run, "provenance": dirty}))]
+    found = [text for _, text in findings(replace(data, run=replace(data.run, provenance=dirty)))]
     assert any(line.startswith("hello @200 flask: only 1 ok trial") for line in found)
     assert any("wrk used 90% or more" in line and "97%" in line for line in found)
     assert any("hello @200 flask: 7 4xx/5xx responses" in line for line in found)

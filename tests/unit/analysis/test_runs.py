@@ -1,20 +1,17 @@
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from lab.analysis.runs import find_runs, load_run
 from lab.errors import EXIT_USAGE, UsageError
-from lab.results.records import TrialRecord
-from lab.results.reader import find_runs, is_run_folder, load_run
-from lab.results.store import RunStore
-from lab.analysis.summary import summarize
+from lab.results.reader import is_run_folder
 from tests.unit.fixtures import failed_trial, trial
 from tests.unit.runs import FIXTURE, copy_fixture, write_run
+
 
 def _edit(path: Path, change: Any) -> None:
     data = json.loads(path.read_text())
@@ -112,8 +109,8 @@ def test_an_interrupted_run_gets_its_summary_recomputed(tmp_path: Path) -> None:
     data = load_run(run_dir)
     original = json.loads((FIXTURE / "summary.json").read_text())
     assert data.summary_recomputed
-    assert data.summary["cells"] == original["cells"]
-    assert data.summary["ratios"] == original["ratios"]
+    assert data.summary.to_dict()["cells"] == original["cells"]
+    assert data.summary.to_dict()["ratios"] == original["ratios"]
 
 
 def test_no_summary_and_no_trials_is_damaged(tmp_path: Path) -> None:
@@ -124,7 +121,7 @@ def test_no_summary_and_no_trials_is_damaged(tmp_path: Path) -> None:
 def test_a_run_still_starting_has_an_empty_summary(tmp_path: Path) -> None:
     run_dir = write_run(tmp_path / "run", [], with_summary=False, status="running")
     data = load_run(run_dir)
-    assert data.summary["cells"] == []
+    assert data.summary.cells == ()
     assert data.ok == 0
 
 

@@ -1,0 +1,226 @@
+"""The comparison of two runs as `lab compare --json` prints it, as types.
+
+lab.analysis.compare makes the comparison and derives what this document states (the
+verdict, the exit code, the calibration's advice and normalised ratios); the document
+holds them as written, so one read back is written again byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from lab.model.plan import Cell
+from lab.results.jsonfields import (
+    NUMBER,
+    JsonObject,
+    interval,
+    objects,
+    optional,
+    pair_or_none,
+    required,
+    strings,
+)
+
+CellVerdict = Literal["improved", "regressed", "no difference", "not comparable"]
+CELL_VERDICTS: tuple[CellVerdict, ...] = ("improved", "regressed", "no difference", "not comparable")
+
+
+def cell_name(key: Cell) -> str:
+    """How the comparison names a cell: "aio hello @200"."""
+    return f"{key[0]} {key[1]} @{key[2]}"
+
+
+@dataclass(frozen=True, slots=True)
+class CellComparison:
+    """One cell of both runs: B's median req/s over A's, and whether it changed."""
+
+    app: str
+    scenario: str
+    connections: int
+    trials_a: int
+    trials_b: int
+    median_a: float | None
+    median_b: float | None
+    ratio: float | None
+    ci95: tuple[float, float] | None
+    p_value: float | None
+    verdict: CellVerdict
+    # Why the cell could not be judged; None when it was.
+    reason: str | None = None
+
+    @property
+    def key(self) -> Cell:
+        return Cell(self.app, self.scenario, self.connections)
+
+    @property
+    def name(self) -> str:
+        return cell_name(self.key)
+
+    @property
+    def change_pct(self) -> float | None:
+        return None if self.ratio is None else (self.ratio - 1) * 100
+
+    def to_dict(self) -> JsonObject:
+        return {
+            "app": self.app,
+            "scenario": self.scenario,
+            "connections": self.connections,
+            "median_a": self.median_a,
+            "median_b": self.median_b,
+            "ratio": self.ratio,
+            "ci95": pair_or_none(self.ci95),
+            "p_value": self.p_value,
+            "verdict": self.verdict,
+            "change_pct": self.change_pct,
+            "trials_a": self.trials_a,
+            "trials_b": self.trials_b,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "cell") -> CellComparison:
+        """Inverse of to_dict; change_pct is derived from the ratio, not read."""
+        verdict = required(data, "verdict", str, where)
+        if verdict not in CELL_VERDICTS:
+            raise ValueError(f"{where}: verdict {verdict!r} is not one of {CELL_VERDICTS}")
+        return cls(
+            app=required(data, "app", str, where),
+            scenario=required(data, "scenario", str, where),
+            connections=required(data, "connections", int, where),
+            trials_a=required(data, "trials_a", int, where),
+            trials_b=required(data, "trials_b", int, where),
+            median_a=optional(data, "median_a", NUMBER, where),
+            median_b=optional(data, "median_b", NUMBER, where),
+            ratio=optional(data, "ratio", NUMBER, where),
+            ci95=interval(data, "ci95", where),
+            p_value=optional(data, "p_value", NUMBER, where),
+            verdict=verdict,
+            reason=optional(data, "reason", str, where),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """One way the two runs were made differently: `what`, and its value in A and in B."""
+
+    what: str
+    a: Any
+    b: Any
+
+    def to_dict(self) -> JsonObject:
+        return {"what": self.what, "a": self.a, "b": self.b}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Difference:
+        return cls(required(data, "what", str, "difference"), data.get("a"), data.get("b"))
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedRatio:
+    """A cell's B/A and its CI divided by the calibration factor."""
+
+    cell: str
+    ratio: float
+    ci95: tuple[float, float]
+
+    def to_dict(self) -> JsonObject:
+        return {"cell": self.cell, "ratio": self.ratio, "ci95": list(self.ci95)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NormalisedRatio:
+        where = "normalised"
+        ci95 = interval(data, "ci95", where)
+        if ci95 is None:
+            raise ValueError(f"{where}: missing key 'ci95'")
+        return cls(required(data, "cell", str, where), required(data, "ratio", NUMBER, where), ci95)
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationNote:
+    """Both runs' calibration scores, B's over A's, what to trust, and the normalised ratios."""
+
+    score_a: float
+    score_b: float
+    factor: float
+    advice: str
+    normalised: tuple[NormalisedRatio, ...]
+
+    def to_dict(self) -> JsonObject:
+        return {
+            "score_a": self.score_a,
+            "score_b": self.score_b,
+            "factor": self.factor,
+            "advice": self.advice,
+            "normalised": [entry.to_dict() for entry in self.normalised],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CalibrationNote:
+        where = "calibration"
+        return cls(
+            score_a=required(data, "score_a", NUMBER, where),
+            score_b=required(data, "score_b", NUMBER, where),
+            factor=required(data, "factor", NUMBER, where),
+            advice=required(data, "advice", str, where),
+            normalised=tuple(
+                NormalisedRatio.from_dict(entry) for entry in objects(data, "normalised", where)
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonDocument:
+    """`lab compare --json`. `reason` says why the runs are not comparable, else None."""
+
+    run_a: str
+    run_b: str
+    threshold_pct: float
+    verdict: str
+    exit_code: int
+    reason: str | None
+    cells: tuple[CellComparison, ...]
+    only_in_a: tuple[str, ...]
+    only_in_b: tuple[str, ...]
+    provenance_differences: tuple[Difference, ...]
+    calibration: CalibrationNote | None
+
+    def to_dict(self) -> JsonObject:
+        return {
+            "run_a": self.run_a,
+            "run_b": self.run_b,
+            "threshold_pct": self.threshold_pct,
+            "verdict": self.verdict,
+            "exit_code": self.exit_code,
+            "reason": self.reason,
+            "cells": [cell.to_dict() for cell in self.cells],
+            "only_in_a": list(self.only_in_a),
+            "only_in_b": list(self.only_in_b),
+            "provenance_differences": [d.to_dict() for d in self.provenance_differences],
+            "calibration": None if self.calibration is None else self.calibration.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ComparisonDocument:
+        """Inverse of to_dict; raises ValueError naming the first bad key."""
+        where = "comparison"
+        calibration = optional(data, "calibration", dict, where)
+        return cls(
+            run_a=required(data, "run_a", str, where),
+            run_b=required(data, "run_b", str, where),
+            threshold_pct=required(data, "threshold_pct", NUMBER, where),
+            verdict=required(data, "verdict", str, where),
+            exit_code=required(data, "exit_code", int, where),
+            reason=optional(data, "reason", str, where),
+            cells=tuple(
+                CellComparison.from_dict(cell, f"cells[{n}]")
+                for n, cell in enumerate(objects(data, "cells", where))
+            ),
+            only_in_a=strings(data, "only_in_a", where) or (),
+            only_in_b=strings(data, "only_in_b", where) or (),
+            provenance_differences=tuple(
+                Difference.from_dict(d) for d in objects(data, "provenance_differences", where)
+            ),
+            calibration=None if calibration is None else CalibrationNote.from_dict(calibration),
+        )

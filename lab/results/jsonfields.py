@@ -1,0 +1,100 @@
+"""Reading typed fields out of a JSON object, for the formats' `from_dict`s.
+
+Each getter raises ValueError naming the key (with where it sits) and the bad value;
+the reader turns that into a UsageError naming the file. Numbers are returned as
+written, never converted: an int read back is written back as an int, so a file read
+and written again keeps every byte.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any, Literal
+
+JsonObject = dict[str, Any]
+Kind = type | tuple[type, ...]
+NUMBER = (int, float)
+
+
+class _Absent(enum.Enum):
+    """A key that a file does not hold, where null is a value in its own right."""
+
+    ABSENT = "absent"
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Literal[_Absent.ABSENT] = _Absent.ABSENT
+Absent = Literal[_Absent.ABSENT]
+
+
+def required(data: Mapping[str, Any], key: str, kind: Kind, where: str) -> Any:
+    """`data[key]`, which must be there, of `kind` (a bool is never a number)."""
+    if key not in data:
+        raise ValueError(f"{where}: missing key {key!r}")
+    value = data[key]
+    if isinstance(value, bool) and kind is not bool:
+        raise ValueError(f"{where}: key {key!r} has the wrong type: {value!r:.60}")
+    if not isinstance(value, kind):
+        raise ValueError(f"{where}: key {key!r} has the wrong type: {value!r:.60}")
+    return value
+
+
+def optional(data: Mapping[str, Any], key: str, kind: Kind, where: str) -> Any:
+    """`data[key]` of `kind`, or None when the key is missing or null."""
+    if data.get(key) is None:
+        return None
+    return required(data, key, kind, where)
+
+
+def nullable(data: Mapping[str, Any], key: str, kind: Kind, where: str) -> Any:
+    """Like `optional`, but a missing key is ABSENT, apart from null."""
+    if key not in data:
+        return ABSENT
+    return optional(data, key, kind, where)
+
+
+def strings(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...] | None:
+    """A list of strings as a tuple; None when the key is missing or null."""
+    items = optional(data, key, list, where)
+    if items is None:
+        return None
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError(f"{where}: key {key!r} holds something that is not a string")
+    return tuple(items)
+
+
+def numbers(data: Mapping[str, Any], key: str, where: str) -> tuple[float, ...]:
+    items = required(data, key, list, where)
+    if not all(is_number(item) for item in items):
+        raise ValueError(f"{where}: key {key!r} holds something that is not a number")
+    return tuple(items)
+
+
+def interval(data: Mapping[str, Any], key: str, where: str) -> tuple[float, float] | None:
+    """A [low, high] pair as a tuple; None when the key is missing or null."""
+    pair = optional(data, key, list, where)
+    if pair is None:
+        return None
+    if len(pair) != 2 or not all(is_number(value) for value in pair):
+        raise ValueError(f"{where}: key {key!r} is not a pair of numbers: {pair!r:.60}")
+    return (pair[0], pair[1])
+
+
+def objects(data: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, Any]]:
+    """Each object of the list `data[key]` (an empty list when the key is missing or null)."""
+    items = optional(data, key, list, where) or []
+    for n, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValueError(f"{where}: {key}[{n}] is not an object")
+    return items
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def pair_or_none(pair: tuple[float, float] | None) -> list[float] | None:
+    return None if pair is None else list(pair)

@@ -1,0 +1,219 @@
+"""run.json as a type: what was asked, how it was placed, what ran it, and how it ended.
+
+The runner builds a RunDocument when the run starts and replaces it as the run goes on
+(`with_stack`, `with_calibration`, `with_ceiling`, `finished`, `resumed`), writing each
+version with RunStore.write_run. The sections the engine and the host describe
+(parameters, placement, provenance...) stay JSON objects: they are labelled facts that
+readers show or compare, not values the lab computes with.
+
+A key keeps the place it first had in the file: a run interrupted before its calibration
+and then resumed has `calibration` after `trials`, as the lab has always written it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from lab.results.jsonfields import (
+    ABSENT,
+    NUMBER,
+    Absent,
+    JsonObject,
+    nullable,
+    objects,
+    optional,
+    required,
+    strings,
+)
+from lab.results.schema import RUN_KIND, RUN_SCHEMA_VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class TrialCounts:
+    planned: int
+    ok: int
+    failed: int
+
+    def to_dict(self) -> JsonObject:
+        return {"planned": self.planned, "ok": self.ok, "failed": self.failed}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrialCounts:
+        where = "run.json trials"
+        return cls(
+            planned=required(data, "planned", int, where),
+            ok=required(data, "ok", int, where),
+            failed=required(data, "failed", int, where),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RerunOf:
+    """The run whose parameters and images a `lab rerun` repeated."""
+
+    run_id: str
+    run_dir: str
+
+    def to_dict(self) -> JsonObject:
+        return {"run_id": self.run_id, "run_dir": self.run_dir}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RerunOf:
+        where = "run.json rerun_of"
+        return cls(required(data, "run_id", str, where), required(data, "run_dir", str, where))
+
+
+# Keys whose null is a value (not finished yet); the others are left out when None.
+_NULLABLE = frozenset({"finished_at"})
+# The sections that are JSON objects kept as written.
+_OBJECTS = ("parameters", "effective", "placement", "provenance", "applied", "isolation")
+_OPTIONAL_OBJECTS = ("calibration", "ceiling")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunDocument:
+    """run.json, its fields in the file's order. None: the key is not in the file (an older
+    run, or a step not reached yet)."""
+
+    schema_version: int = RUN_SCHEMA_VERSION
+    kind: str = RUN_KIND
+    run_id: str
+    status: str
+    created_at: str | None = None
+    # null while the run is going on.
+    finished_at: str | None | Absent = ABSENT
+    parameters: Mapping[str, Any] = field(hash=False)
+    effective: Mapping[str, Any] | None = field(default=None, hash=False)
+    placement: Mapping[str, Any] | None = field(default=None, hash=False)
+    plan: tuple[Mapping[str, Any], ...] | None = field(default=None, hash=False)
+    estimate_s: float | None = None
+    provenance: Mapping[str, Any] | None = field(default=None, hash=False)
+    rerun_of: RerunOf | None = None
+    applied: Mapping[str, Any] | None = field(default=None, hash=False)
+    isolation: Mapping[str, Any] | None = field(default=None, hash=False)
+    calibration: Mapping[str, Any] | None = field(default=None, hash=False)
+    ceiling: Mapping[str, Any] | None = field(default=None, hash=False)
+    elapsed_s: float | None = None
+    trials: TrialCounts | None = None
+    resumed_at: tuple[str, ...] | None = None
+    # The keys in the order the file had them; new keys follow, in the fields' order.
+    key_order: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    # Keys this lab does not know, kept so that a document read and written keeps them.
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def started(
+        cls,
+        *,
+        run_id: str,
+        created_at: str,
+        parameters: Mapping[str, Any],
+        effective: Mapping[str, Any],
+        placement: Mapping[str, Any],
+        plan: Sequence[Mapping[str, Any]],
+        estimate_s: float,
+        provenance: Mapping[str, Any],
+    ) -> RunDocument:
+        """A run that has just begun: status "running", not finished."""
+        return cls(
+            run_id=run_id,
+            status="running",
+            created_at=created_at,
+            finished_at=None,
+            parameters=parameters,
+            effective=effective,
+            placement=placement,
+            plan=tuple(plan),
+            estimate_s=estimate_s,
+            provenance=provenance,
+        )
+
+    def rerunning(self, run_id: str, run_dir: str) -> RunDocument:
+        return replace(self, rerun_of=RerunOf(run_id, run_dir))
+
+    def with_stack(self, applied: Mapping[str, Any], isolation: Mapping[str, Any]) -> RunDocument:
+        """The limits read back from the run's redis and wrk containers, and their isolation."""
+        return replace(self, applied=applied, isolation=isolation)
+
+    def with_calibration(self, calibration: Mapping[str, Any]) -> RunDocument:
+        return replace(self, calibration=calibration)
+
+    def with_ceiling(self, ceiling: Mapping[str, Any]) -> RunDocument:
+        return replace(self, ceiling=ceiling)
+
+    def finished(
+        self, status: str, at: str, session_s: float, trials: TrialCounts
+    ) -> RunDocument:
+        """The run as it ended; elapsed_s adds this session's seconds to earlier ones'."""
+        elapsed = round(session_s, 3) + float(self.elapsed_s or 0)
+        return replace(self, status=status, finished_at=at, elapsed_s=elapsed, trials=trials)
+
+    def resumed(self, at: str) -> RunDocument:
+        return replace(self, resumed_at=(*(self.resumed_at or ()), at))
+
+    @property
+    def image_ids(self) -> dict[str, str | None]:
+        """Each recorded image's ID by image name."""
+        images = (self.provenance or {}).get("images")
+        if not isinstance(images, Mapping):
+            return {}
+        return {
+            str(name): image.get("id") if isinstance(image, Mapping) else None
+            for name, image in images.items()
+        }
+
+    def to_dict(self) -> JsonObject:
+        present: JsonObject = {}
+        for name in _FIELD_NAMES:
+            value = getattr(self, name)
+            if value is ABSENT or (value is None and name not in _NULLABLE):
+                continue
+            present[name] = _json(value)
+        present.update(self.extra)
+        first = [key for key in self.key_order if key in present]
+        return {key: present[key] for key in [*first, *(k for k in present if k not in first)]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunDocument:
+        """Inverse of to_dict; raises ValueError naming the first bad key."""
+        where = "run.json"
+        version = required(data, "schema_version", int, where)
+        if version != RUN_SCHEMA_VERSION:
+            raise ValueError(f"schema_version {version}, this lab reads {RUN_SCHEMA_VERSION}")
+        kind = data.get("kind")
+        if kind != RUN_KIND:
+            raise ValueError(f"kind {kind!r}, expected {RUN_KIND!r}")
+        sections = {key: optional(data, key, dict, where) for key in _OBJECTS + _OPTIONAL_OBJECTS}
+        rerun_of = optional(data, "rerun_of", dict, where)
+        trials = optional(data, "trials", dict, where)
+        plan = None if data.get("plan") is None else tuple(objects(data, "plan", where))
+        return cls(
+            run_id=required(data, "run_id", str, where),
+            status=required(data, "status", str, where),
+            created_at=optional(data, "created_at", str, where),
+            finished_at=nullable(data, "finished_at", str, where),
+            plan=plan,
+            estimate_s=optional(data, "estimate_s", NUMBER, where),
+            rerun_of=None if rerun_of is None else RerunOf.from_dict(rerun_of),
+            elapsed_s=optional(data, "elapsed_s", NUMBER, where),
+            trials=None if trials is None else TrialCounts.from_dict(trials),
+            resumed_at=strings(data, "resumed_at", where),
+            schema_version=version,
+            kind=RUN_KIND,
+            key_order=tuple(data),
+            extra={key: value for key, value in data.items() if key not in _FIELD_NAMES},
+            **{**sections, "parameters": required(data, "parameters", dict, where)},
+        )
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, TrialCounts | RerunOf):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_json(item) for item in value]
+    return value
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(RunDocument) if f.name not in ("key_order", "extra"))

@@ -1,0 +1,24 @@
+"""Every file format's schema version and kind, in one place.
+
+A reader refuses a version it does not know, so bumping one of these is a promise to
+keep reading the old one (see tests/fixtures/golden/). The comparison printed by
+`lab compare --json` carries neither a version nor a kind; it goes to stdout, not a file.
+wrk's own JSON line (`lab.wrk/1`) belongs to the measure layer, which this one sits on.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# <run>/run.json
+RUN_KIND: Final = "lab.run"
+RUN_SCHEMA_VERSION: Final = 1
+# <run>/trials/<n>.json
+TRIAL_SCHEMA_VERSION: Final = 1
+# <run>/summary.json
+SUMMARY_SCHEMA_VERSION: Final = 1
+# <run>/ceiling.json
+CEILING_SCHEMA_VERSION: Final = 1
+# manifest.json inside a `lab bundle save` file
+BUNDLE_KIND: Final = "lab.bundle"
+BUNDLE_SCHEMA_VERSION: Final = 1

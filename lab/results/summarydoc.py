@@ -1,0 +1,275 @@
+"""summary.json as types: per-cell statistics, app-to-app ratios, and what the checks found.
+
+`Summary.to_dict()` writes the keys in the order the lab has always written them, and a
+file read with `from_dict` is written back byte for byte (tests/unit/results/test_golden.py).
+The statistics are made by lab.analysis.summary; the findings by lab.analysis.assess.
+
+Older files lack the keys added since (run_id, notes, ceiling_rps, network_path,
+findings, a cell's headline_ok); they read as None, or ABSENT where null is a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lab.model.plan import Cell
+from lab.results.findings import Finding
+from lab.results.jsonfields import (
+    ABSENT,
+    NUMBER,
+    Absent,
+    JsonObject,
+    interval,
+    is_number,
+    nullable,
+    numbers,
+    objects,
+    optional,
+    pair_or_none,
+    required,
+    strings,
+)
+from lab.results.schema import SUMMARY_SCHEMA_VERSION
+
+LATENCY_PERCENTILES = ("p50", "p75", "p90", "p99", "p99_9", "max")
+ERROR_KINDS = ("connect", "read", "write", "status", "timeout")
+
+
+@dataclass(frozen=True, slots=True)
+class CpuShare:
+    """One role's CPU use in a cell: medians over the trials whose snapshots worked."""
+
+    share: float
+    throttled_periods: float
+    samples: int
+
+    def to_dict(self) -> JsonObject:
+        return {
+            "share": self.share,
+            "throttled_periods": self.throttled_periods,
+            "samples": self.samples,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> CpuShare:
+        return cls(
+            share=required(data, "share", NUMBER, where),
+            throttled_periods=required(data, "throttled_periods", NUMBER, where),
+            samples=required(data, "samples", int, where),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryCell:
+    """One app x scenario x connections level. Statistics are None without an ok trial.
+
+    `headline_ok` is None in files written before the lab checked its measurements.
+    """
+
+    app: str
+    scenario: str
+    connections: int
+    trials: int
+    failed: int
+    rps: tuple[float, ...]
+    rps_median: float | None = None
+    rps_ci95: tuple[float, float] | None = None
+    cv: float | None = None
+    latency_us: Mapping[str, float | None] | None = field(default=None, hash=False)
+    errors: Mapping[str, int | None] | None = field(default=None, hash=False)
+    cpu: Mapping[str, CpuShare | None] | None = field(default=None, hash=False)
+    headline_ok: bool | None = None
+
+    @property
+    def key(self) -> Cell:
+        return Cell(self.app, self.scenario, self.connections)
+
+    @property
+    def level(self) -> tuple[str, int]:
+        return (self.scenario, self.connections)
+
+    @property
+    def error_total(self) -> int | None:
+        return None if self.errors is None else self.errors.get("total")
+
+    def share(self, role: str) -> float | None:
+        """The role's median CPU share, None when unknown."""
+        use = None if self.cpu is None else self.cpu.get(role)
+        return None if use is None else use.share
+
+    def to_dict(self) -> JsonObject:
+        cell: JsonObject = {
+            "app": self.app,
+            "scenario": self.scenario,
+            "connections": self.connections,
+            "trials": self.trials,
+            "failed": self.failed,
+            "rps": list(self.rps),
+            "rps_median": self.rps_median,
+            "rps_ci95": pair_or_none(self.rps_ci95),
+            "cv": self.cv,
+            "latency_us": None if self.latency_us is None else dict(self.latency_us),
+            "errors": None if self.errors is None else dict(self.errors),
+            "cpu": None
+            if self.cpu is None
+            else {role: None if use is None else use.to_dict() for role, use in self.cpu.items()},
+        }
+        if self.headline_ok is not None:
+            cell["headline_ok"] = self.headline_ok
+        return cell
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "cell") -> SummaryCell:
+        cpu = optional(data, "cpu", dict, where)
+        return cls(
+            app=required(data, "app", str, where),
+            scenario=required(data, "scenario", str, where),
+            connections=required(data, "connections", int, where),
+            trials=required(data, "trials", int, where),
+            failed=required(data, "failed", int, where),
+            rps=numbers(data, "rps", where),
+            rps_median=optional(data, "rps_median", NUMBER, where),
+            rps_ci95=interval(data, "rps_ci95", where),
+            cv=optional(data, "cv", NUMBER, where),
+            latency_us=_numbers_by_name(data, "latency_us", where),
+            errors=_numbers_by_name(data, "errors", where),
+            cpu=None
+            if cpu is None
+            else {
+                role: None if use is None else CpuShare.from_dict(_object(use, where), where)
+                for role, use in cpu.items()
+            },
+            headline_ok=optional(data, "headline_ok", bool, where),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    """median(numerator) / median(denominator) in one scenario x connections level."""
+
+    scenario: str
+    connections: int
+    numerator: str
+    denominator: str
+    ratio: float | None = None
+    ci95: tuple[float, float] | None = None
+
+    @property
+    def level(self) -> tuple[str, int]:
+        return (self.scenario, self.connections)
+
+    def to_dict(self) -> JsonObject:
+        return {
+            "scenario": self.scenario,
+            "connections": self.connections,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "ratio": self.ratio,
+            "ci95": pair_or_none(self.ci95),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "ratio") -> Ratio:
+        return cls(
+            scenario=required(data, "scenario", str, where),
+            connections=required(data, "connections", int, where),
+            numerator=required(data, "numerator", str, where),
+            denominator=required(data, "denominator", str, where),
+            ratio=optional(data, "ratio", NUMBER, where),
+            ci95=interval(data, "ci95", where),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """summary.json. The keys after `ratios` are the run's additions; None: not written."""
+
+    apps: tuple[str, ...]
+    cells: tuple[SummaryCell, ...]
+    ratios: tuple[Ratio, ...] = ()
+    run_id: str | None = None
+    notes: tuple[str, ...] | None = None
+    # The harness ceiling judged against; null when none was measured.
+    ceiling_rps: float | None | Absent = ABSENT
+    network_path: str | None = None
+    findings: tuple[Finding, ...] | None = None
+    schema_version: int = SUMMARY_SCHEMA_VERSION
+
+    @property
+    def levels(self) -> list[tuple[str, int]]:
+        """Each scenario x connections level, in the order its cells first appear."""
+        return list(dict.fromkeys(cell.level for cell in self.cells))
+
+    def cell(self, key: Cell) -> SummaryCell | None:
+        return next((cell for cell in self.cells if cell.key == key), None)
+
+    def to_dict(self) -> JsonObject:
+        data: JsonObject = {
+            "schema_version": self.schema_version,
+            "apps": list(self.apps),
+            "cells": [cell.to_dict() for cell in self.cells],
+            "ratios": [ratio.to_dict() for ratio in self.ratios],
+        }
+        if self.run_id is not None:
+            data["run_id"] = self.run_id
+        if self.notes is not None:
+            data["notes"] = list(self.notes)
+        if self.ceiling_rps is not ABSENT:
+            data["ceiling_rps"] = self.ceiling_rps
+        if self.network_path is not None:
+            data["network_path"] = self.network_path
+        if self.findings is not None:
+            data["findings"] = [finding.to_dict() for finding in self.findings]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Summary:
+        """Inverse of to_dict; raises ValueError naming the first bad key and where it is."""
+        where = "summary"
+        version = required(data, "schema_version", int, where)
+        if version != SUMMARY_SCHEMA_VERSION:
+            raise ValueError(f"schema_version {version}, this lab reads {SUMMARY_SCHEMA_VERSION}")
+        apps = strings(data, "apps", where)
+        if apps is None:
+            raise ValueError(f"{where}: missing key 'apps'")
+        required(data, "cells", list, where)
+        return cls(
+            apps=apps,
+            cells=tuple(
+                SummaryCell.from_dict(cell, f"cells[{n}]")
+                for n, cell in enumerate(objects(data, "cells", where))
+            ),
+            ratios=tuple(
+                Ratio.from_dict(ratio, f"ratios[{n}]")
+                for n, ratio in enumerate(objects(data, "ratios", where))
+            ),
+            run_id=optional(data, "run_id", str, where),
+            notes=strings(data, "notes", where),
+            ceiling_rps=nullable(data, "ceiling_rps", NUMBER, where),
+            network_path=optional(data, "network_path", str, where),
+            findings=None
+            if data.get("findings") is None
+            else tuple(Finding.from_dict(item) for item in objects(data, "findings", where)),
+            schema_version=version,
+        )
+
+
+def _numbers_by_name(
+    data: Mapping[str, Any], key: str, where: str
+) -> dict[str, Any] | None:
+    """A cell's latency_us or errors: numbers (or null) by name."""
+    named = optional(data, key, dict, where)
+    if named is None:
+        return None
+    for name, value in named.items():
+        if value is not None and not is_number(value):
+            raise ValueError(f"{where}.{key}.{name} is not a number: {value!r:.60}")
+    return dict(named)
+
+
+def _object(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: a CPU role is not an object: {value!r:.60}")
+    return value

@@ -1,0 +1,210 @@
+"""The typed formats read and write every file exactly as the lab wrote it before them.
+
+The golden files (tests/fixtures/golden/, see its README) were written by the code as it
+was before run.json, summary.json and the comparison became dataclasses; the fixture run
+is a real run written by an earlier version still. Each test compares the text the store
+writes, byte for byte, so key order, null versus missing keys and float formatting count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from lab.analysis.assess import annotate, assess, ceiling_rps
+from lab.analysis.compare import compare_runs, comparison_document
+from lab.analysis.comparetext import comparison_lines
+from lab.analysis.runs import load_run
+from lab.analysis.summary import build_summary, summarize
+from lab.cli.results import register
+from lab.results.comparisondoc import ComparisonDocument
+from lab.results.reader import read_run_json, read_trials
+from lab.results.rundoc import RunDocument, TrialCounts
+from lab.results.store import RunStore, write_json_atomic
+from lab.results.summarydoc import Summary
+from tests.unit.runs import FIXTURE, comparison_pair
+
+GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "golden"
+RUN_FILES = [FIXTURE / "run.json", GOLDEN / "run-rerun.json", GOLDEN / "run-resumed.json"]
+SUMMARY_FILES = [FIXTURE / "summary.json", GOLDEN / "summary-annotated.json"]
+
+
+def written(data: object) -> str:
+    """What RunStore writes for `data`: the one JSON writer of the lab's files."""
+    return json.dumps(data, indent=2) + "\n"
+
+
+@pytest.mark.parametrize("path", RUN_FILES, ids=lambda p: p.name)
+def test_run_json_reads_and_writes_back_byte_for_byte(path: Path, tmp_path: Path) -> None:
+    text = path.read_text()
+    document = RunDocument.from_dict(json.loads(text))
+    assert written(document.to_dict()) == text
+    RunStore(tmp_path).write_run(document)
+    assert (tmp_path / "run.json").read_text() == text
+
+
+@pytest.mark.parametrize("path", SUMMARY_FILES, ids=lambda p: p.name)
+def test_summary_json_reads_and_writes_back_byte_for_byte(path: Path, tmp_path: Path) -> None:
+    text = path.read_text()
+    summary = Summary.from_dict(json.loads(text))
+    assert written(summary.to_dict()) == text
+    RunStore(tmp_path).write_summary(summary)
+    assert (tmp_path / "summary.json").read_text() == text
+
+
+def test_comparison_json_reads_and_writes_back_byte_for_byte() -> None:
+    text = (GOLDEN / "comparison.json").read_text()
+    assert written(ComparisonDocument.from_dict(json.loads(text)).to_dict()) == text
+
+
+def test_the_summary_recomputed_from_the_real_trials_is_the_one_written() -> None:
+    """Every key the producer writes, then run_id and notes as the runner added them."""
+    stored = json.loads((FIXTURE / "summary.json").read_text())
+    run = read_run_json(FIXTURE)
+    produced = build_summary(read_trials(FIXTURE), ["flask", "aio"], ["hello", "hit"])
+    for key, value in produced.to_dict().items():
+        assert value == stored[key], key
+    completed = replace(produced, run_id=run["run_id"], notes=tuple(run["effective"]["notes"]))
+    assert written(completed.to_dict()) == (FIXTURE / "summary.json").read_text()
+
+
+def _golden_run() -> tuple[RunDocument, dict[str, object]]:
+    """The run the annotated golden summary was made for: the real one, with a ceiling."""
+    run = dict(read_run_json(FIXTURE))
+    run["ceiling"] = {
+        "server": "static",
+        "file": "ceiling.json",
+        "connections": {"200": {"rps": 14000.5, "status": "ok", "reason": None}},
+    }
+    return RunDocument.from_dict(run), run
+
+
+def test_the_runs_summary_with_its_findings_is_the_one_written_before() -> None:
+    """The runner's summary, made from typed objects as RUNNER_PATCH.md makes it."""
+    document, _ = _golden_run()
+    records = read_trials(FIXTURE)
+    summary = replace(
+        build_summary(records, ["flask", "aio"], ["hello", "hit"]),
+        run_id=document.run_id,
+        notes=tuple((document.effective or {})["notes"]),
+        ceiling_rps=ceiling_rps(document),
+        network_path="bridge",
+    )
+    annotated = annotate(summary, assess(document, records, summary))
+    assert written(annotated.to_dict()) == (GOLDEN / "summary-annotated.json").read_text()
+
+
+def test_the_runners_dict_summary_is_still_the_one_written_before() -> None:
+    """The same summary made as lab/engine/runner.py makes it today, from plain dicts."""
+    _, run = _golden_run()
+    records = read_trials(FIXTURE)
+    summary = summarize(records, ["flask", "aio"], ["hello", "hit"])
+    summary["run_id"] = run["run_id"]
+    summary["notes"] = list(run["effective"]["notes"])
+    summary["ceiling_rps"] = ceiling_rps(run)
+    summary["network_path"] = "bridge"
+    annotated = annotate(summary, assess(run, records, summary))
+    assert written(annotated) == (GOLDEN / "summary-annotated.json").read_text()
+
+
+def _started() -> RunDocument:
+    real = json.loads((FIXTURE / "run.json").read_text())
+    return RunDocument.started(
+        run_id=real["run_id"],
+        created_at=real["created_at"],
+        parameters=real["parameters"],
+        effective=real["effective"],
+        placement=real["placement"],
+        plan=real["plan"],
+        estimate_s=real["estimate_s"],
+        provenance=real["provenance"],
+    )
+
+
+def test_a_started_run_is_written_as_the_runners_first_run_json() -> None:
+    """_new_run_doc's dict, as lab/engine/runner.py writes it before the first trial."""
+    real = json.loads((FIXTURE / "run.json").read_text())
+    sections = ("parameters", "effective", "placement", "plan", "estimate_s", "provenance")
+    first = {"schema_version": 1, "kind": "lab.run", "run_id": real["run_id"]}
+    first |= {"status": "running", "created_at": real["created_at"], "finished_at": None}
+    first |= {key: real[key] for key in sections}
+    assert written(_started().to_dict()) == written(first)
+
+
+def _stack_and_measures() -> tuple[dict[str, object], ...]:
+    rerun = json.loads((GOLDEN / "run-rerun.json").read_text())
+    return rerun["applied"], rerun["isolation"], rerun["calibration"], rerun["ceiling"]
+
+
+def test_the_runners_steps_write_a_rerun_as_before() -> None:
+    """RUNNER_PATCH.md's steps for a rerun that ends in one session."""
+    applied, isolation, calibration, ceiling = _stack_and_measures()
+    finished_at = json.loads((FIXTURE / "run.json").read_text())["finished_at"]
+    document = (
+        _started()
+        .rerunning("20261124-000000-default-beef", "results/20261124-000000-default-beef")
+        .with_stack(applied, isolation)
+        .with_calibration(calibration)
+        .with_ceiling(ceiling)
+        .finished("complete", finished_at, 276.42437, TrialCounts(20, 19, 1))
+    )
+    assert written(document.to_dict()) == (GOLDEN / "run-rerun.json").read_text()
+
+
+def test_the_runners_steps_write_a_resumed_run_as_before(tmp_path: Path) -> None:
+    """Interrupted before calibrating, read back by --resume, then finished."""
+    applied, isolation, calibration, ceiling = _stack_and_measures()
+    store = RunStore(tmp_path)
+    first = (
+        _started()
+        .with_stack(applied, isolation)
+        .finished("interrupted", "2026-11-25T01:14:00.000+00:00", 48.5004, TrialCounts(20, 3, 0))
+    )
+    store.write_run(first)
+    resumed = (
+        RunDocument.from_dict(read_run_json(tmp_path))
+        .with_stack(applied, isolation)
+        .with_calibration(calibration)
+        .with_ceiling(ceiling)
+    )
+    finished_at = json.loads((FIXTURE / "run.json").read_text())["finished_at"]
+    resumed = resumed.finished("complete", finished_at, 228.1234, TrialCounts(20, 19, 1))
+    store.write_run(resumed.resumed("2026-11-25T01:20:00.000+00:00"))
+    assert (tmp_path / "run.json").read_text() == (GOLDEN / "run-resumed.json").read_text()
+
+
+def test_the_comparison_of_the_same_two_runs_is_the_one_written_before(tmp_path: Path) -> None:
+    a, b = comparison_pair(tmp_path)
+    comparison = compare_runs(load_run(a), load_run(b), 5.0)
+    write_json_atomic(tmp_path / "comparison.json", comparison_document(comparison).to_dict())
+    assert (tmp_path / "comparison.json").read_text() == (
+        GOLDEN / "comparison.json"
+    ).read_text()
+    lines = "\n".join(comparison_lines(comparison)) + "\n"
+    assert lines == (GOLDEN / "comparison.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("golden", "flags"), [("compare-cli.txt", []), ("compare-cli.json.txt", ["--json"])]
+)
+def test_lab_compare_prints_what_it_printed_before(
+    golden: str, flags: list[str], tmp_path: Path
+) -> None:
+    a, b = comparison_pair(tmp_path)
+    parser = argparse.ArgumentParser(prog="lab")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["compare", str(a), str(b), *flags])
+    out, err = io.StringIO(), io.StringIO()
+    code = args.func(
+        args,
+        Console(file=out, width=200, color_system=None),
+        Console(file=err, width=200, color_system=None),
+    )
+    printed = f"exit {code}\n{out.getvalue()}--- stderr\n{err.getvalue()}"
+    assert printed.replace(str(tmp_path), "TMP") == (GOLDEN / golden).read_text()
