@@ -141,16 +141,14 @@ def _run_and_report(
     from lab.engine.runner import run
     from lab.model.plan import blueprint
     from lab.report.write import write_reports
-    from lab.results.summarydoc import Summary
 
     # The engine's CPU count, not this process's: the engine may be another machine.
     plan = blueprint(config, int(client.info().get("NCPU") or _host_cpus()))
     for note in plan.notes:
         err.print(f"note: {note}", highlight=False, markup=False)
     outcome = run(DockerEngine(client), plan, ROOT, ConsoleReporter(err), resume, rerun_of)
-    summary = Summary.from_dict(outcome.summary)
-    render_summary(summary, out)
-    render_findings(list(summary.findings or ()), out)
+    render_summary(outcome.summary, out)
+    render_findings(list(outcome.summary.findings or ()), out)
     err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)
     _, html = write_reports(outcome.run_dir)
     err.print(f"report: {html}", highlight=False, markup=False)

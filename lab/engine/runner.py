@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import datetime
 import platform
-import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from lab import __version__
 from lab.analysis.assess import annotate, assess, ceiling_rps
-from lab.analysis.summary import summarize
+from lab.analysis.summary import build_summary
 from lab.engine.port import (
     ENGINE_HINT,
     Clock,
@@ -33,13 +32,16 @@ from lab.engine.trial import run_trial
 from lab.errors import EngineUnavailable, Interrupted, RunAborted, UsageError
 from lab.images import host
 from lab.images.build import Built
+from lab.images.labels import LOCK_HASH
 from lab.images.specs import BASE_IMAGE
 from lab.measure import calibrate
 from lab.model.catalog import CEILING
 from lab.model.plan import Blueprint, Trial
-from lab.results.reader import read_run_json, read_trials
+from lab.results.reader import read_run_document, read_trials
 from lab.results.records import TrialRecord
-from lab.results.store import RUN_SCHEMA_VERSION, RunStore
+from lab.results.rundoc import RunDocument, TrialCounts
+from lab.results.store import RunStore
+from lab.results.summarydoc import Summary
 
 
 class Reporter(Protocol):
@@ -58,7 +60,7 @@ class Reporter(Protocol):
 class RunOutcome:
     run_dir: Path
     records: tuple[TrialRecord, ...]
-    summary: dict[str, Any]
+    summary: Summary
     planned: int
 
     @property
@@ -66,12 +68,9 @@ class RunOutcome:
         return sum(1 for record in self.records if record.status != "ok")
 
 
-def utc_now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
-
-
-def new_run_id(preset: str) -> str:
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
+def new_run_id(preset: str, at: str) -> str:
+    """ "20261201-110930-default-3f2a": sortable by start time, unique by its suffix."""
+    stamp = datetime.datetime.fromisoformat(at).strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{preset}-{uuid.uuid4().hex[:4]}"
 
 
@@ -93,9 +92,9 @@ def provenance(engine: Engine, root: Path, built: Sequence[Built]) -> dict[str, 
         "images": images,
         "base_image": base_image,
         "locks": {
-            name: data["labels"].get("lab.lock-hash")
+            name: data["labels"].get(LOCK_HASH)
             for name, data in images.items()
-            if data["labels"].get("lab.lock-hash", "none") != "none"
+            if data["labels"].get(LOCK_HASH, "none") != "none"
         },
         "engine": facts,
         "host": {
@@ -126,19 +125,20 @@ def run(
         built = engine.build_images(root, root / ".lab", reporter.message)
     # Containers start from the image ID: exactly the bytes recorded, whatever the tags say.
     images = {item.name: item.image_id for item in built}
-    started = time.monotonic()
+    started = clock.monotonic()
     if resume is not None:
         store = resume
         run_doc = _resumable(store, plan, built)
-        run_id = str(run_doc["run_id"])
+        run_id = run_doc.run_id
         records = list(read_trials(store.run_dir))
     else:
-        run_id = new_run_id(config.preset)
+        created_at = clock.now()
+        run_id = new_run_id(config.preset, created_at)
         store = RunStore.create(Path(config.out), run_id)
-        run_doc = _new_run_doc(run_id, plan, engine, root, built)
+        run_doc = _new_run_doc(run_id, plan, engine, root, built, created_at)
         if rerun_of is not None:
-            original = read_run_json(rerun_of.run_dir)
-            run_doc["rerun_of"] = {"run_id": original["run_id"], "run_dir": str(rerun_of.run_dir)}
+            original = read_run_document(rerun_of.run_dir)
+            run_doc = run_doc.rerunning(original.run_id, str(rerun_of.run_dir))
         records = []
     done = {record.index for record in records}
     todo = [trial for trial in plan.trials if trial.index not in done]
@@ -150,21 +150,25 @@ def run(
         with engine.run_stack(
             run_id, images["redis"], images["wrk"], placement.redis, placement.wrk
         ) as stack:
-            run_doc["applied"] = {
-                "redis": stack.applied_limits(stack.redis),
-                "wrk": stack.applied_limits(stack.load),
-            }
-            run_doc["isolation"] = {
-                "network": {"name": stack.network_name, "internal": stack.network_internal()},
-                "redis": stack.isolation_facts(stack.redis),
-                "wrk": stack.isolation_facts(stack.load),
-            }
-            if "calibration" not in run_doc:
+            run_doc = run_doc.with_stack(
+                applied={
+                    "redis": stack.applied_limits(stack.redis),
+                    "wrk": stack.applied_limits(stack.load),
+                },
+                isolation={
+                    "network": {"name": stack.network_name, "internal": stack.network_internal()},
+                    "redis": stack.isolation_facts(stack.redis),
+                    "wrk": stack.isolation_facts(stack.load),
+                },
+            )
+            if run_doc.calibration is None:
                 reporter.message("calibration: a fixed Python workload on the app's CPUs")
-                run_doc["calibration"] = measure_calibration(stack, images["aio"], plan)
-                reporter.message(f"calibration: {run_doc['calibration']['score']:,.0f} rounds/s")
-            if config.ceiling and "ceiling" not in run_doc:
-                run_doc["ceiling"] = measure_ceiling(stack, plan, images, store, reporter, clock)
+                calibration = measure_calibration(stack, images["aio"], plan)
+                run_doc = run_doc.with_calibration(calibration)
+                reporter.message(f"calibration: {calibration['score']:,.0f} rounds/s")
+            if config.ceiling and run_doc.ceiling is None:
+                ceiling = measure_ceiling(stack, plan, images, store, reporter, clock)
+                run_doc = run_doc.with_ceiling(ceiling)
             store.write_run(run_doc)
             estimate_s = plan.estimate_s * len(todo) / len(plan.trials)
             reporter.begin(store.run_dir, todo, len(plan.trials), estimate_s)
@@ -197,19 +201,15 @@ def run(
         records.sort(key=lambda record: record.index)
         summary = _summary(run_id, plan, records, run_doc)
         store.write_summary(summary)
-        run_doc.update(
-            status=status,
-            finished_at=utc_now(),
-            elapsed_s=round(time.monotonic() - started, 3)
-            + (float(run_doc.get("elapsed_s") or 0) if resume else 0.0),
-            trials={
-                "planned": len(plan.trials),
-                "ok": sum(1 for r in records if r.status == "ok"),
-                "failed": sum(1 for r in records if r.status != "ok"),
-            },
+        ok = sum(1 for r in records if r.status == "ok")
+        run_doc = run_doc.finished(
+            status,
+            at=clock.now(),
+            session_s=clock.monotonic() - started,
+            trials=TrialCounts(planned=len(plan.trials), ok=ok, failed=len(records) - ok),
         )
         if resume is not None:
-            run_doc.setdefault("resumed_at", []).append(utc_now())
+            run_doc = run_doc.resumed(clock.now())
         store.write_run(run_doc)
     return RunOutcome(store.run_dir, tuple(records), summary, len(plan.trials))
 
@@ -229,9 +229,9 @@ def measure_calibration(stack: Stack, image: str, plan: Blueprint) -> dict[str, 
 
 def recorded_images(engine: Engine, store: RunStore) -> list[Built]:
     """The images a run recorded, by ID; refused when one is not on this engine."""
-    run_doc = read_run_json(store.run_dir)
+    run_doc = read_run_document(store.run_dir)
     built = []
-    for name, data in run_doc["provenance"]["images"].items():
+    for name, data in (run_doc.provenance or {})["images"].items():
         try:
             engine.image(data["id"])
         except ImageMissing as exc:
@@ -259,7 +259,7 @@ def measure_ceiling(
         reporter.message(f"ceiling: {CEILING.name} hello @{connections} (harness ceiling)")
         trial = Trial(0, CEILING.name, "hello", connections, 1)
         records.append(run_trial(stack, trial, plan, images, clock))
-    store.write_ceiling([record.to_dict() for record in records])
+    store.write_ceiling(records)
     by_level = {
         str(r.connections): {"rps": r.rps, "status": r.status, "reason": r.reason} for r in records
     }
@@ -270,36 +270,31 @@ def measure_ceiling(
 
 
 def _new_run_doc(
-    run_id: str, plan: Blueprint, engine: Engine, root: Path, built: Sequence[Built]
-) -> dict[str, Any]:
-    config = plan.config
-    return {
-        "schema_version": RUN_SCHEMA_VERSION,
-        "kind": "lab.run",
-        "run_id": run_id,
-        "status": "running",
-        "created_at": utc_now(),
-        "finished_at": None,
-        "parameters": config.to_dict(),
-        "effective": plan.effective(),
-        "placement": plan.placement.to_dict(),
-        "plan": [trial.to_dict() for trial in plan.trials],
-        "estimate_s": plan.estimate_s,
-        "provenance": provenance(engine, root, built),
-    }
+    run_id: str, plan: Blueprint, engine: Engine, root: Path, built: Sequence[Built], at: str
+) -> RunDocument:
+    return RunDocument.started(
+        run_id=run_id,
+        created_at=at,
+        parameters=plan.config.to_dict(),
+        effective=plan.effective(),
+        placement=plan.placement.to_dict(),
+        plan=[trial.to_dict() for trial in plan.trials],
+        estimate_s=plan.estimate_s,
+        provenance=provenance(engine, root, built),
+    )
 
 
-def _resumable(store: RunStore, plan: Blueprint, built: Sequence[Built]) -> dict[str, Any]:
+def _resumable(store: RunStore, plan: Blueprint, built: Sequence[Built]) -> RunDocument:
     """The run.json of a run to resume, refused when resuming would mix unlike trials."""
-    run_doc = read_run_json(store.run_dir)
+    run_doc = read_run_document(store.run_dir)
     planned = [trial.to_dict() for trial in plan.trials]
-    if run_doc.get("plan") != planned:
+    if list(run_doc.plan or ()) != planned:
         raise UsageError(
             f"--resume {store.run_dir}: the plan in its run.json differs from the one its "
             "parameters give now",
             "start a new run instead",
         )
-    recorded = {name: data.get("id") for name, data in run_doc["provenance"]["images"].items()}
+    recorded = run_doc.image_ids
     current = {item.name: item.image_id for item in built}
     changed = sorted(name for name in current if recorded.get(name) != current[name])
     if changed:
@@ -312,11 +307,13 @@ def _resumable(store: RunStore, plan: Blueprint, built: Sequence[Built]) -> dict
 
 
 def _summary(
-    run_id: str, plan: Blueprint, records: Sequence[TrialRecord], run_doc: dict[str, Any]
-) -> dict[str, Any]:
-    summary = summarize(records, plan.config.apps, plan.config.scenarios)
-    summary["run_id"] = run_id
-    summary["notes"] = list(plan.notes)
-    summary["ceiling_rps"] = ceiling_rps(run_doc)
-    summary["network_path"] = plan.config.network_path
+    run_id: str, plan: Blueprint, records: Sequence[TrialRecord], run_doc: RunDocument
+) -> Summary:
+    summary = replace(
+        build_summary(records, plan.config.apps, plan.config.scenarios),
+        run_id=run_id,
+        notes=tuple(plan.notes),
+        ceiling_rps=ceiling_rps(run_doc),
+        network_path=plan.config.network_path,
+    )
     return annotate(summary, assess(run_doc, records, summary))
