@@ -1,15 +1,16 @@
-"""Per-cell verdicts of a comparison with family-wise error control, and the A/A resolution.
+"""Per-cell verdicts of a comparison with family-wise error control.
 
-Each cell is tested with Welch's t-test on log req/s (B against A, two-sided): the same
-test whose interval `intervals.ratio_interval` reports, so a cell's p and its interval
-never disagree. A run has several cells, and a verdict on any one of them is a verdict
-on the run, so the p-values are adjusted by Holm's step-down: the chance that any cell
-of two identical runs is called changed stays at or below `alpha` (5%), whatever the
-dependence between cells. A cell is improved or regressed only when Holm rejects AND
-the ratio of geometric means moves by more than the practical threshold (5%).
+Each cell is tested with Welch's t-test on log req/s (B against A, two-sided), the test
+whose interval `intervals.ratio_interval` reports: a cell's own p is below alpha exactly
+when its interval excludes 1. A run has several cells, and a verdict on any one of them
+is a verdict on the run, so the p-values are adjusted by Holm's step-down: the chance
+that any cell of two identical runs is called changed stays at or below `alpha` (5%),
+whatever the dependence between cells, provided each cell's p is valid (its trials
+independent: the simulation shows what autocorrelated trials do). A cell is improved or
+regressed only when Holm rejects AND the ratio of geometric means moves by more than the
+practical threshold (5%); an interval may exclude 1 without a verdict.
 
-What change this test can see at a given noise and trial count: `resolution`.
-"""
+What change this test can see at a given noise and trial count: `resolution`."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from lab.analysis.intervals import WELCH_LOG, Array, Interval, ratio_interval, w
 
 ALPHA = 0.05
 THRESHOLD_PCT = 5.0
-POWER = 0.80
 Verdict = Literal["improved", "regressed", "no difference"]
 K = TypeVar("K")
 
