@@ -41,6 +41,14 @@ KINDS = (
     "ratio of geometric means, Welch log",
     "ratio, Hodges-Lehmann exact",
 )
+# The table's column heads, in the order of KINDS.
+HEADS = (
+    "median boot (before)",
+    "median order stats",
+    "ratio boot (before)",
+    "ratio Welch log",
+    "ratio H-L exact",
+)
 
 
 def lognormal_cells(
@@ -206,24 +214,24 @@ def figures(
 def table(rows: Sequence[Figures]) -> list[str]:
     """The figures as plain text: one coverage block, then one block of decisions."""
     lines = ["coverage of the true value (stated level in brackets), per interval kind", ""]
-    header = f"{'noise':<8}{'n':>3}{'CV':>5}  " + "  ".join(f"{k:<24.24}" for k in KINDS)
-    lines.append(header)
+    header = f"{'noise':<8}{'n':>3}{'CV':>5}  " + "  ".join(f"{k:<20}" for k in HEADS)
+    lines.append(header.rstrip())
     for f in rows:
-        cells = "  ".join(f"{f.coverage[k]:>6.1%} ({f.stated[k]:.1%})".ljust(24) for k in KINDS)
-        lines.append(f"{_noise(f.phi):<8}{f.n:>3}{f.cv:>5.0%}  {cells}")
+        cells = "  ".join(f"{f.coverage[k]:>6.1%} ({f.stated[k]:.1%})".ljust(20) for k in KINDS)
+        lines.append(f"{_noise(f.phi):<8}{f.n:>3}{f.cv:>5.0%}  {cells}".rstrip())
     lines += [
         "",
         "decisions, before -> after: FWER = any of 4 A/A cells called changed; power = a 15%"
         " drop in 1 of 4 cells called regressed; outliers = clean cells flagged; resolution"
         " = stated minimum detectable change, and the Welch log test's power at it",
         "",
-        f"{'noise':<8}{'n':>3}{'CV':>5}  {'FWER':<16}{'power 15%':<16}{'outliers':<16}"
+        f"{'noise':<8}{'n':>3}{'CV':>5}  {'FWER':<17}{'power 15%':<18}{'outliers':<17}"
         f"{'resolution':<18}{'power at resolution'}",
     ]
     for f in rows:
         lines.append(
-            f"{_noise(f.phi):<8}{f.n:>3}{f.cv:>5.0%}  {_pair(f.fwer):<16}{_pair(f.power):<16}"
-            f"{_pair(f.outlier_alarms):<16}{_pair(f.resolution):<18}{_pair(f.resolution_power)}"
+            f"{_noise(f.phi):<8}{f.n:>3}{f.cv:>5.0%}  {_pair(f.fwer):<17}{_pair(f.power):<18}"
+            f"{_pair(f.outlier_alarms):<17}{_pair(f.resolution):<18}{_pair(f.resolution_power)}"
         )
     return lines
 
