@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: help bench test unit check images engine lock venv clean-venv
+.PHONY: help bench test unit check figures images engine lock venv clean-venv
 
 help: ## show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +36,9 @@ check: $(STAMP) ## ruff (lint and format), mypy (strict on lab/), the layer cont
 	$(VENV)/bin/ruff format --check lab tests apps images
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
+
+figures: $(STAMP) ## the statistics' simulated coverage and error rates, before and after (~90 s)
+	$(PY) -m lab.analysis.simulation
 
 images: $(STAMP) engine ## build the images whose inputs changed
 	$(PY) -m lab build
