@@ -122,17 +122,12 @@ class RunListing:
     problem: str | None
 
 
-def read_run_json(run_dir: Path) -> JsonObject:
-    """A run folder's run.json as JSON, checked; raises UsageError naming what is wrong."""
-    run = _read_object(run_dir / "run.json")
-    _check_run(run_dir / "run.json", run)
-    return run
-
-
 def read_run_document(run_dir: Path) -> RunDocument:
     """A run folder's run.json, checked and typed; raises UsageError naming what is wrong."""
     path = run_dir / "run.json"
-    return _typed(path, RunDocument.from_dict, read_run_json(run_dir))
+    data = _read_object(path)
+    _check_run(path, data)
+    return _typed(path, RunDocument.from_dict, data)
 
 
 def read_trials(run_dir: Path) -> tuple[TrialRecord, ...]:
