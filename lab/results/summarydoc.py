@@ -256,9 +256,7 @@ class Summary:
         )
 
 
-def _numbers_by_name(
-    data: Mapping[str, Any], key: str, where: str
-) -> dict[str, Any] | None:
+def _numbers_by_name(data: Mapping[str, Any], key: str, where: str) -> JsonObject | None:
     """A cell's latency_us or errors: numbers (or null) by name."""
     named = optional(data, key, dict, where)
     if named is None:
