@@ -80,7 +80,6 @@ class Finding:
         return cls(cell=None if cell is None else dict(cell), **values)
 
 
-
 def _checked_cell(cell: Mapping[str, Any]) -> JsonObject:
     if set(cell) != set(_CELL_TYPES):
         raise ValueError(

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from lab.measure.cpu import CpuUse
+from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
 from lab.model.cpurequest import CPU_ROLES
 from lab.model.plan import Cell
-from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
 from lab.results.jsonfields import JsonObject
 from lab.results.schema import TRIAL_SCHEMA_VERSION
 

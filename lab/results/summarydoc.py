@@ -192,7 +192,7 @@ class Summary:
     run_id: str | None = None
     notes: tuple[str, ...] | None = None
     # The harness ceiling judged against; null when none was measured.
-    ceiling_rps: float | None | Absent = ABSENT
+    ceiling_rps: float | Absent | None = ABSENT
     network_path: str | None = None
     findings: tuple[Finding, ...] | None = None
     schema_version: int = SUMMARY_SCHEMA_VERSION

@@ -170,9 +170,7 @@ def test_the_comparison_of_the_same_two_runs_is_the_one_written_before(tmp_path:
     a, b = comparison_pair(tmp_path)
     comparison = compare_runs(load_run(a), load_run(b), 5.0)
     write_json_atomic(tmp_path / "comparison.json", comparison_document(comparison).to_dict())
-    assert (tmp_path / "comparison.json").read_text() == (
-        GOLDEN / "comparison.json"
-    ).read_text()
+    assert (tmp_path / "comparison.json").read_text() == (GOLDEN / "comparison.json").read_text()
     lines = "\n".join(comparison_lines(comparison)) + "\n"
     assert lines == (GOLDEN / "comparison.txt").read_text()
 
