@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
 
 from lab.analysis.stats import bootstrap_ci, cv, median, ratio_ci
 from lab.model.cpurequest import CPU_ROLES
@@ -31,7 +30,6 @@ __all__ = [
     "LATENCY_PERCENTILES",
     "SUMMARY_SCHEMA_VERSION",
     "build_summary",
-    "summarize",
 ]
 
 
@@ -63,14 +61,6 @@ def build_summary(
         if baseline is not None and app != baseline and (baseline, scenario, connections) in cells
     ]
     return Summary(apps=tuple(apps), cells=tuple(cells.values()), ratios=tuple(ratios))
-
-
-def summarize(
-    records: Sequence[TrialRecord], app_order: Sequence[str], scenario_order: Sequence[str]
-) -> dict[str, Any]:
-    """build_summary as summary.json's JSON: what the runner adds to, until it builds a
-    Summary itself (RUNNER_PATCH.md); then this goes."""
-    return build_summary(records, app_order, scenario_order).to_dict()
 
 
 def _ordered(seen: Iterable[str], order: Sequence[str]) -> list[str]:

@@ -24,7 +24,12 @@ from lab.results.jsonfields import (
 )
 
 CellVerdict = Literal["improved", "regressed", "no difference", "not comparable"]
-CELL_VERDICTS: tuple[CellVerdict, ...] = ("improved", "regressed", "no difference", "not comparable")
+CELL_VERDICTS: tuple[CellVerdict, ...] = (
+    "improved",
+    "regressed",
+    "no difference",
+    "not comparable",
+)
 
 
 def cell_name(key: Cell) -> str:

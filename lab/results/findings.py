@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from lab.model.plan import Cell
+from lab.results.jsonfields import JsonObject
 
 Severity = Literal["error", "warning", "info"]
 # Also the reporting order: what invalidates a number comes before what qualifies it.
@@ -32,7 +33,7 @@ class Finding:
     message: str
     remedy: str
     # A dict cannot be hashed; findings hash on the other fields.
-    cell: dict[str, Any] | None = field(default=None, hash=False)
+    cell: JsonObject | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -56,7 +57,7 @@ class Finding:
             return None
         return Cell(cell["app"], cell["scenario"], cell["connections"])
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "severity": self.severity,
             "code": self.code,
@@ -68,7 +69,7 @@ class Finding:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Finding:
         """Inverse of to_dict; raises ValueError naming the first missing or bad key."""
-        values: dict[str, Any] = {}
+        values: JsonObject = {}
         for key in ("severity", "code", "message", "remedy"):
             if not isinstance(data.get(key), str):
                 raise ValueError(f"finding: key {key!r} is missing or not a string")
@@ -79,8 +80,7 @@ class Finding:
         return cls(cell=None if cell is None else dict(cell), **values)
 
 
-
-def _checked_cell(cell: Mapping[str, Any]) -> dict[str, Any]:
+def _checked_cell(cell: Mapping[str, Any]) -> JsonObject:
     if set(cell) != set(_CELL_TYPES):
         raise ValueError(
             f"finding: cell must have exactly the keys {tuple(_CELL_TYPES)}, got {dict(cell)!r}"

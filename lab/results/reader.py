@@ -122,17 +122,12 @@ class RunListing:
     problem: str | None
 
 
-def read_run_json(run_dir: Path) -> JsonObject:
-    """A run folder's run.json as JSON, checked; raises UsageError naming what is wrong."""
-    run = _read_object(run_dir / "run.json")
-    _check_run(run_dir / "run.json", run)
-    return run
-
-
 def read_run_document(run_dir: Path) -> RunDocument:
     """A run folder's run.json, checked and typed; raises UsageError naming what is wrong."""
     path = run_dir / "run.json"
-    return _typed(path, RunDocument.from_dict, read_run_json(run_dir))
+    data = _read_object(path)
+    _check_run(path, data)
+    return _typed(path, RunDocument.from_dict, data)
 
 
 def read_trials(run_dir: Path) -> tuple[TrialRecord, ...]:
@@ -194,7 +189,7 @@ def _read_object(path: Path) -> JsonObject:
     return data
 
 
-def _check_version(path: Path, data: Mapping[str, Any], supported: int) -> None:
+def _check_version(path: Path, data: JsonObject, supported: int) -> None:
     version = data.get("schema_version")
     if version != supported:
         raise UsageError(
@@ -203,7 +198,7 @@ def _check_version(path: Path, data: Mapping[str, Any], supported: int) -> None:
         )
 
 
-def _check_run(path: Path, run: Mapping[str, Any]) -> None:
+def _check_run(path: Path, run: JsonObject) -> None:
     _check_version(path, run, RUN_SCHEMA_VERSION)
     if run.get("kind") != RUN_KIND:
         raise UsageError(f"{path}: kind {run.get('kind')!r}, expected {RUN_KIND!r}")
@@ -227,7 +222,7 @@ def _read_trials(folder: Path) -> tuple[TrialRecord, ...]:
     return tuple(sorted(records, key=lambda record: record.index))
 
 
-def _check_summary(path: Path, summary: Mapping[str, Any]) -> None:
+def _check_summary(path: Path, summary: JsonObject) -> None:
     _check_version(path, summary, SUMMARY_SCHEMA_VERSION)
     _expect(path, summary, "apps", list)
     _expect(path, summary, "cells", list)
@@ -242,11 +237,11 @@ def _check_summary(path: Path, summary: Mapping[str, Any]) -> None:
 
 def _entries(
     path: Path,
-    summary: Mapping[str, Any],
+    summary: JsonObject,
     key: str,
     required: Sequence[tuple[str, Kind]],
     optional: Sequence[tuple[str, Kind]],
-) -> Iterator[tuple[str, Mapping[str, Any]]]:
+) -> Iterator[tuple[str, JsonObject]]:
     """Each object of the list `summary[key]` with its keys' types checked, and where it is."""
     for n, entry in enumerate(summary.get(key) or []):
         where = f"{key}[{n}]"
@@ -259,7 +254,7 @@ def _entries(
         yield where, entry
 
 
-def _check_numbers(path: Path, cell: Mapping[str, Any], where: str) -> None:
+def _check_numbers(path: Path, cell: JsonObject, where: str) -> None:
     """The values renderers format: an interval of two numbers, numeric latencies and counts."""
     _check_interval(path, cell.get("rps_ci95"), f"{where}.rps_ci95")
     for key in ("latency_us", "errors"):
@@ -278,7 +273,7 @@ def _check_interval(path: Path, interval: list[Any] | None, name: str) -> None:
 
 def _expect(
     path: Path,
-    data: Mapping[str, Any],
+    data: JsonObject,
     key: str,
     kind: Kind,
     *,

@@ -14,15 +14,15 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from lab.measure.cpu import CpuUse
+from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
 from lab.model.cpurequest import CPU_ROLES
 from lab.model.plan import Cell
-from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
+from lab.results.jsonfields import JsonObject
 from lab.results.schema import TRIAL_SCHEMA_VERSION
 
 HIT_INVARIANT_RULE = "ok <= delta <= ok + connections"
 
 Status = Literal["ok", "failed"]
-JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,7 +83,7 @@ class RunDocument:
     status: str
     created_at: str | None = None
     # null while the run is going on.
-    finished_at: str | None | Absent = ABSENT
+    finished_at: str | Absent | None = ABSENT
     parameters: Mapping[str, Any] = field(hash=False)
     effective: Mapping[str, Any] | None = field(default=None, hash=False)
     placement: Mapping[str, Any] | None = field(default=None, hash=False)
@@ -143,9 +143,7 @@ class RunDocument:
     def with_ceiling(self, ceiling: Mapping[str, Any]) -> RunDocument:
         return replace(self, ceiling=ceiling)
 
-    def finished(
-        self, status: str, at: str, session_s: float, trials: TrialCounts
-    ) -> RunDocument:
+    def finished(self, status: str, at: str, session_s: float, trials: TrialCounts) -> RunDocument:
         """The run as it ended; elapsed_s adds this session's seconds to earlier ones'."""
         elapsed = round(session_s, 3) + float(self.elapsed_s or 0)
         return replace(self, status=status, finished_at=at, elapsed_s=elapsed, trials=trials)

@@ -21,10 +21,10 @@ from typing import IO, Any
 from lab.errors import UsageError
 from lab.results.records import TrialRecord
 from lab.results.rundoc import RunDocument
-from lab.results.schema import CEILING_SCHEMA_VERSION, RUN_SCHEMA_VERSION
+from lab.results.schema import CEILING_SCHEMA_VERSION
 from lab.results.summarydoc import Summary
 
-__all__ = ["RUN_SCHEMA_VERSION", "RunStore", "atomic_file", "trial_path", "write_json_atomic"]
+__all__ = ["RunStore", "atomic_file", "trial_path", "write_json_atomic"]
 
 
 @contextlib.contextmanager
@@ -76,27 +76,21 @@ class RunStore:
             ) from exc
         return cls(run_dir)
 
-    def write_run(self, run: RunDocument | Mapping[str, Any]) -> None:
-        """run.json; a plain mapping is written as given (the runner's, until it builds a
-        RunDocument: see RUNNER_PATCH.md)."""
-        data = run.to_dict() if isinstance(run, RunDocument) else run
-        write_json_atomic(self.run_dir / "run.json", data)
+    def write_run(self, run: RunDocument) -> None:
+        write_json_atomic(self.run_dir / "run.json", run.to_dict())
 
     def write_trial(self, record: TrialRecord) -> Path:
         path = trial_path(self.run_dir, record.index)
         write_json_atomic(path, record.to_dict())
         return path
 
-    def write_ceiling(self, records: Sequence[TrialRecord | Mapping[str, Any]]) -> None:
+    def write_ceiling(self, records: Sequence[TrialRecord]) -> None:
         """ceiling.json: the harness-ceiling trials, in the trial record's format."""
-        trials = [r.to_dict() if isinstance(r, TrialRecord) else r for r in records]
+        trials = [record.to_dict() for record in records]
         write_json_atomic(
             self.run_dir / "ceiling.json",
             {"schema_version": CEILING_SCHEMA_VERSION, "trials": trials},
         )
 
-    def write_summary(self, summary: Summary | Mapping[str, Any]) -> None:
-        """summary.json; a plain mapping is written as given (the runner's, until it builds
-        a Summary: see RUNNER_PATCH.md)."""
-        data = summary.to_dict() if isinstance(summary, Summary) else summary
-        write_json_atomic(self.run_dir / "summary.json", data)
+    def write_summary(self, summary: Summary) -> None:
+        write_json_atomic(self.run_dir / "summary.json", summary.to_dict())

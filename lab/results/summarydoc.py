@@ -192,7 +192,7 @@ class Summary:
     run_id: str | None = None
     notes: tuple[str, ...] | None = None
     # The harness ceiling judged against; null when none was measured.
-    ceiling_rps: float | None | Absent = ABSENT
+    ceiling_rps: float | Absent | None = ABSENT
     network_path: str | None = None
     findings: tuple[Finding, ...] | None = None
     schema_version: int = SUMMARY_SCHEMA_VERSION
@@ -256,9 +256,7 @@ class Summary:
         )
 
 
-def _numbers_by_name(
-    data: Mapping[str, Any], key: str, where: str
-) -> dict[str, Any] | None:
+def _numbers_by_name(data: Mapping[str, Any], key: str, where: str) -> JsonObject | None:
     """A cell's latency_us or errors: numbers (or null) by name."""
     named = optional(data, key, dict, where)
     if named is None:

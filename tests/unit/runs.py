@@ -9,8 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lab.analysis.summary import summarize
+from lab.analysis.summary import build_summary
 from lab.results.records import TrialRecord
+from lab.results.rundoc import RunDocument
 from lab.results.store import RunStore
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "runs" / "default-2cores"
@@ -41,12 +42,12 @@ def write_run(
     }
     run.update(run_changes)
     store = RunStore(folder)
-    store.write_run(run)
+    store.write_run(RunDocument.from_dict(run))
     for record in records:
         store.write_trial(record)
     if with_summary:
-        summary = summarize(records, apps, scenarios)
-        store.write_summary({**summary, "run_id": folder.name, "notes": []})
+        summary = build_summary(records, apps, scenarios)
+        store.write_summary(replace(summary, run_id=folder.name, notes=()))
     return folder
 
 

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 from lab.analysis.stats import bootstrap_ci, cv, ratio_ci
-from lab.analysis.summary import summarize
+from lab.analysis.summary import build_summary
+from lab.model.plan import Cell
 from lab.results.records import record_from_wrk
+from lab.results.summarydoc import CpuShare, Summary, SummaryCell
 from tests.unit.fixtures import cpu, failed_trial, invocation, trial, wrk_payload, wrk_stdout
 
 APPS = ["flask", "aio", "aio-uvloop"]
@@ -15,13 +16,9 @@ SCENARIOS = ["hello", "hit"]
 
 
 def _cell(
-    summary: dict[str, Any], app: str, scenario: str = "hello", connections: int = 200
-) -> Any:
-    [cell] = [
-        c
-        for c in summary["cells"]
-        if (c["app"], c["scenario"], c["connections"]) == (app, scenario, connections)
-    ]
+    summary: Summary, app: str, scenario: str = "hello", connections: int = 200
+) -> SummaryCell:
+    [cell] = [c for c in summary.cells if c.key == Cell(app, scenario, connections)]
     return cell
 
 
@@ -32,7 +29,7 @@ def test_latency_is_the_median_of_each_percentile_not_the_mean() -> None:
         trial(3, latency={"p50": 200, "p99": 9000, "p99_9": 9500, "max": 4000}),
     ]
 
-    latency = summarize(records, APPS, SCENARIOS)["cells"][0]["latency_us"]
+    latency = build_summary(records, APPS, SCENARIOS).cells[0].latency_us
 
     # Means would be 200, 4000, 4500 and 32333.3.
     assert latency == {
@@ -69,14 +66,14 @@ def test_failed_trials_are_counted_but_not_used() -> None:
         trial(5, rps=900),
     ]
 
-    cell = summarize(records, APPS, SCENARIOS)["cells"][0]
+    cell = build_summary(records, APPS, SCENARIOS).cells[0]
 
     assert broken.status == "failed"
-    assert cell["trials"] == 3
-    assert cell["failed"] == 2
-    assert cell["rps"] == [1000.0, 1100.0, 900.0]
-    assert cell["rps_median"] == 1000.0
-    assert cell["errors"] == {
+    assert cell.trials == 3
+    assert cell.failed == 2
+    assert cell.rps == (1000.0, 1100.0, 900.0)
+    assert cell.rps_median == 1000.0
+    assert cell.errors == {
         "connect": 0,
         "read": 0,
         "write": 0,
@@ -89,24 +86,25 @@ def test_failed_trials_are_counted_but_not_used() -> None:
 def test_rps_listed_in_trial_order_even_when_records_are_not() -> None:
     records = [trial(3, rps=300), trial(1, rps=100), trial(2, rps=200)]
 
-    assert summarize(records, APPS, SCENARIOS)["cells"][0]["rps"] == [100.0, 200.0, 300.0]
+    assert build_summary(records, APPS, SCENARIOS).cells[0].rps == (100.0, 200.0, 300.0)
 
 
 def test_interval_and_cv_come_from_the_ok_trials() -> None:
     rps = [1000.0, 1040.0, 980.0, 1010.0, 990.0]
     records = [trial(i, rps=int(value)) for i, value in enumerate(rps)]
 
-    cell = summarize(records, APPS, SCENARIOS)["cells"][0]
+    cell = build_summary(records, APPS, SCENARIOS).cells[0]
 
-    assert cell["rps_ci95"] == list(bootstrap_ci(rps))
-    assert cell["rps_ci95"][0] <= 1000.0 <= cell["rps_ci95"][1]
-    assert cell["cv"] == pytest.approx(cv(rps))
+    assert cell.rps_ci95 is not None
+    assert cell.rps_ci95 == bootstrap_ci(rps)
+    assert cell.rps_ci95[0] <= 1000.0 <= cell.rps_ci95[1]
+    assert cell.cv == pytest.approx(cv(rps))
 
 
 def test_cell_with_only_failed_trials_has_null_statistics() -> None:
-    cell = summarize([failed_trial(1), failed_trial(2)], APPS, SCENARIOS)["cells"][0]
+    summary = build_summary([failed_trial(1), failed_trial(2)], APPS, SCENARIOS)
 
-    assert cell == {
+    assert summary.cells[0].to_dict() == {
         "app": "flask",
         "scenario": "hello",
         "connections": 200,
@@ -130,10 +128,10 @@ def test_cpu_is_the_median_over_trials_that_know_it() -> None:
         trial(4, cpu_app=cpu(0.7, throttled_periods=2)),
     ]
 
-    cell = summarize(records, APPS, SCENARIOS)["cells"][0]
+    cell = build_summary(records, APPS, SCENARIOS).cells[0]
 
-    assert cell["cpu"] == {
-        "app": {"share": 0.7, "throttled_periods": 2, "samples": 3},
+    assert cell.cpu == {
+        "app": CpuShare(share=0.7, throttled_periods=2, samples=3),
         "wrk": None,
         "redis": None,
     }
@@ -149,8 +147,8 @@ def test_cells_follow_scenario_then_connections_then_app_order() -> None:
         trial(6, app="flask", scenario="hello", connections=64),
     ]
 
-    summary = summarize(records, APPS, SCENARIOS)
-    order = [(c["scenario"], c["connections"], c["app"]) for c in summary["cells"]]
+    summary = build_summary(records, APPS, SCENARIOS)
+    order = [(c.scenario, c.connections, c.app) for c in summary.cells]
 
     # Unlisted names ("sanic", "extra") come after the listed ones.
     assert order == [
@@ -161,7 +159,7 @@ def test_cells_follow_scenario_then_connections_then_app_order() -> None:
         ("hit", 64, "aio"),
         ("extra", 64, "flask"),
     ]
-    assert summary["apps"] == ["flask", "aio", "sanic"]
+    assert summary.apps == ("flask", "aio", "sanic")
 
 
 def test_ratios_compare_each_app_with_the_first_listed_app() -> None:
@@ -172,7 +170,7 @@ def test_ratios_compare_each_app_with_the_first_listed_app() -> None:
         trial(30, app="aio", scenario="hit", connections=64, rps=800),
     ]
 
-    ratios = summarize(records, APPS, SCENARIOS)["ratios"]
+    ratios = build_summary(records, APPS, SCENARIOS).to_dict()["ratios"]
 
     assert ratios == [
         {
@@ -199,11 +197,11 @@ def test_ratios_compare_each_app_with_the_first_listed_app() -> None:
 def test_ratio_without_ok_trials_on_one_side_is_null() -> None:
     records = [failed_trial(1, app="flask"), trial(2, app="aio", rps=5000)]
 
-    [ratio] = summarize(records, APPS, SCENARIOS)["ratios"]
+    [ratio] = build_summary(records, APPS, SCENARIOS).ratios
 
-    assert (ratio["numerator"], ratio["denominator"]) == ("aio", "flask")
-    assert ratio["ratio"] is None
-    assert ratio["ci95"] is None
+    assert (ratio.numerator, ratio.denominator) == ("aio", "flask")
+    assert ratio.ratio is None
+    assert ratio.ci95 is None
 
 
 def test_ratio_with_a_zero_rate_baseline_trial_has_no_interval() -> None:
@@ -214,35 +212,35 @@ def test_ratio_with_a_zero_rate_baseline_trial_has_no_interval() -> None:
         trial(4, app="aio", rps=5000),
     ]
 
-    [ratio] = summarize(records, APPS, SCENARIOS)["ratios"]
+    [ratio] = build_summary(records, APPS, SCENARIOS).ratios
 
-    assert ratio["ratio"] == 5.0
-    assert ratio["ci95"] is None
+    assert ratio.ratio == 5.0
+    assert ratio.ci95 is None
 
 
 def test_summary_is_json_and_versioned() -> None:
     records = [trial(1, app="flask", cpu_app=cpu(0.5)), trial(2, app="aio"), failed_trial(3)]
 
-    summary = summarize(records, APPS, SCENARIOS)
+    summary = build_summary(records, APPS, SCENARIOS).to_dict()
 
     assert summary["schema_version"] == 1
     assert json.loads(json.dumps(summary)) == summary
 
 
 def test_no_records_give_an_empty_summary() -> None:
-    assert summarize([], APPS, SCENARIOS) == {
+    assert build_summary([], APPS, SCENARIOS).to_dict() == {
         "schema_version": 1,
         "apps": [],
         "cells": [],
         "ratios": [],
     }
-    assert summarize([trial(1, app="aio")], [], [])["ratios"] == []
+    assert build_summary([trial(1, app="aio")], [], []).ratios == ()
 
 
 def test_same_app_at_another_level_has_its_own_cell() -> None:
     records = [trial(1, connections=64, rps=500), trial(2, connections=200, rps=900)]
 
-    summary = summarize(records, APPS, SCENARIOS)
+    summary = build_summary(records, APPS, SCENARIOS)
 
-    assert _cell(summary, "flask", connections=64)["rps"] == [500.0]
-    assert _cell(summary, "flask", connections=200)["rps"] == [900.0]
+    assert _cell(summary, "flask", connections=64).rps == (500.0,)
+    assert _cell(summary, "flask", connections=200).rps == (900.0,)

@@ -21,10 +21,10 @@ from lab.analysis.assess import annotate, assess, ceiling_rps
 from lab.analysis.compare import compare_runs, comparison_document
 from lab.analysis.comparetext import comparison_lines
 from lab.analysis.runs import load_run
-from lab.analysis.summary import build_summary, summarize
+from lab.analysis.summary import build_summary
 from lab.cli.results import register
 from lab.results.comparisondoc import ComparisonDocument
-from lab.results.reader import read_run_json, read_trials
+from lab.results.reader import read_run_document, read_trials
 from lab.results.rundoc import RunDocument, TrialCounts
 from lab.results.store import RunStore, write_json_atomic
 from lab.results.summarydoc import Summary
@@ -66,7 +66,7 @@ def test_comparison_json_reads_and_writes_back_byte_for_byte() -> None:
 def test_the_summary_recomputed_from_the_real_trials_is_the_one_written() -> None:
     """Every key the producer writes, then run_id and notes as the runner added them."""
     stored = json.loads((FIXTURE / "summary.json").read_text())
-    run = read_run_json(FIXTURE)
+    run = json.loads((FIXTURE / "run.json").read_text())
     produced = build_summary(read_trials(FIXTURE), ["flask", "aio"], ["hello", "hit"])
     for key, value in produced.to_dict().items():
         assert value == stored[key], key
@@ -74,20 +74,20 @@ def test_the_summary_recomputed_from_the_real_trials_is_the_one_written() -> Non
     assert written(completed.to_dict()) == (FIXTURE / "summary.json").read_text()
 
 
-def _golden_run() -> tuple[RunDocument, dict[str, object]]:
+def _golden_run() -> RunDocument:
     """The run the annotated golden summary was made for: the real one, with a ceiling."""
-    run = dict(read_run_json(FIXTURE))
-    run["ceiling"] = {
-        "server": "static",
-        "file": "ceiling.json",
-        "connections": {"200": {"rps": 14000.5, "status": "ok", "reason": None}},
-    }
-    return RunDocument.from_dict(run), run
+    return read_run_document(FIXTURE).with_ceiling(
+        {
+            "server": "static",
+            "file": "ceiling.json",
+            "connections": {"200": {"rps": 14000.5, "status": "ok", "reason": None}},
+        }
+    )
 
 
 def test_the_runs_summary_with_its_findings_is_the_one_written_before() -> None:
-    """The runner's summary, made from typed objects as RUNNER_PATCH.md makes it."""
-    document, _ = _golden_run()
+    """The runner's summary, made as lab/engine/runner.py's _summary makes it."""
+    document = _golden_run()
     records = read_trials(FIXTURE)
     summary = replace(
         build_summary(records, ["flask", "aio"], ["hello", "hit"]),
@@ -98,19 +98,6 @@ def test_the_runs_summary_with_its_findings_is_the_one_written_before() -> None:
     )
     annotated = annotate(summary, assess(document, records, summary))
     assert written(annotated.to_dict()) == (GOLDEN / "summary-annotated.json").read_text()
-
-
-def test_the_runners_dict_summary_is_still_the_one_written_before() -> None:
-    """The same summary made as lab/engine/runner.py makes it today, from plain dicts."""
-    _, run = _golden_run()
-    records = read_trials(FIXTURE)
-    summary = summarize(records, ["flask", "aio"], ["hello", "hit"])
-    summary["run_id"] = run["run_id"]
-    summary["notes"] = list(run["effective"]["notes"])
-    summary["ceiling_rps"] = ceiling_rps(run)
-    summary["network_path"] = "bridge"
-    annotated = annotate(summary, assess(run, records, summary))
-    assert written(annotated) == (GOLDEN / "summary-annotated.json").read_text()
 
 
 def _started() -> RunDocument:
@@ -143,7 +130,7 @@ def _stack_and_measures() -> tuple[dict[str, object], ...]:
 
 
 def test_the_runners_steps_write_a_rerun_as_before() -> None:
-    """RUNNER_PATCH.md's steps for a rerun that ends in one session."""
+    """The runner's steps for a rerun that ends in one session."""
     applied, isolation, calibration, ceiling = _stack_and_measures()
     finished_at = json.loads((FIXTURE / "run.json").read_text())["finished_at"]
     document = (
@@ -168,7 +155,7 @@ def test_the_runners_steps_write_a_resumed_run_as_before(tmp_path: Path) -> None
     )
     store.write_run(first)
     resumed = (
-        RunDocument.from_dict(read_run_json(tmp_path))
+        read_run_document(tmp_path)
         .with_stack(applied, isolation)
         .with_calibration(calibration)
         .with_ceiling(ceiling)
@@ -183,9 +170,7 @@ def test_the_comparison_of_the_same_two_runs_is_the_one_written_before(tmp_path:
     a, b = comparison_pair(tmp_path)
     comparison = compare_runs(load_run(a), load_run(b), 5.0)
     write_json_atomic(tmp_path / "comparison.json", comparison_document(comparison).to_dict())
-    assert (tmp_path / "comparison.json").read_text() == (
-        GOLDEN / "comparison.json"
-    ).read_text()
+    assert (tmp_path / "comparison.json").read_text() == (GOLDEN / "comparison.json").read_text()
     lines = "\n".join(comparison_lines(comparison)) + "\n"
     assert lines == (GOLDEN / "comparison.txt").read_text()
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from lab.measure.wrkjson import WrkErrors
 from lab.results.records import (
     TRIAL_SCHEMA_VERSION,
     TrialRecord,
@@ -13,7 +14,6 @@ from lab.results.records import (
     failed_record,
     record_from_wrk,
 )
-from lab.measure.wrkjson import WrkErrors
 from tests.unit.fixtures import (
     WRK_COMMAND,
     cpu,
