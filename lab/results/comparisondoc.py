@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from lab.model.plan import Cell
 from lab.results.jsonfields import (
     NUMBER,
     JsonObject,
     interval,
+    key_path,
     objects,
     optional,
     pair_or_none,
@@ -24,12 +25,7 @@ from lab.results.jsonfields import (
 )
 
 CellVerdict = Literal["improved", "regressed", "no difference", "not comparable"]
-CELL_VERDICTS: tuple[CellVerdict, ...] = (
-    "improved",
-    "regressed",
-    "no difference",
-    "not comparable",
-)
+CELL_VERDICTS: tuple[CellVerdict, ...] = get_args(CellVerdict)
 
 
 def cell_name(key: Cell) -> str:
@@ -85,11 +81,13 @@ class CellComparison:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "cell") -> CellComparison:
+    def from_dict(cls, data: Mapping[str, Any], where: str = "") -> CellComparison:
         """Inverse of to_dict; change_pct is derived from the ratio, not read."""
-        verdict = required(data, "verdict", str, where)
+        verdict = required(data, "verdict", str)
         if verdict not in CELL_VERDICTS:
-            raise ValueError(f"{where}: verdict {verdict!r} is not one of {CELL_VERDICTS}")
+            raise ValueError(
+                f"key {key_path(where, 'verdict')!r} is not one of {CELL_VERDICTS}: {verdict!r}"
+            )
         return cls(
             app=required(data, "app", str, where),
             scenario=required(data, "scenario", str, where),
@@ -118,8 +116,8 @@ class Difference:
         return {"what": self.what, "a": self.a, "b": self.b}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Difference:
-        return cls(required(data, "what", str, "difference"), data.get("a"), data.get("b"))
+    def from_dict(cls, data: Mapping[str, Any], where: str = "") -> Difference:
+        return cls(required(data, "what", str, where), data.get("a"), data.get("b"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +132,10 @@ class NormalisedRatio:
         return {"cell": self.cell, "ratio": self.ratio, "ci95": list(self.ci95)}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> NormalisedRatio:
-        where = "normalised"
+    def from_dict(cls, data: Mapping[str, Any], where: str = "") -> NormalisedRatio:
         ci95 = interval(data, "ci95", where)
         if ci95 is None:
-            raise ValueError(f"{where}: missing key 'ci95'")
+            raise ValueError(f"missing key {key_path(where, 'ci95')!r}")
         return cls(required(data, "cell", str, where), required(data, "ratio", NUMBER, where), ci95)
 
 
@@ -170,7 +167,8 @@ class CalibrationNote:
             factor=required(data, "factor", NUMBER, where),
             advice=required(data, "advice", str, where),
             normalised=tuple(
-                NormalisedRatio.from_dict(entry) for entry in objects(data, "normalised", where)
+                NormalisedRatio.from_dict(entry, f"{where}.normalised[{n}]")
+                for n, entry in enumerate(objects(data, "normalised", where))
             ),
         )
 
@@ -209,23 +207,23 @@ class ComparisonDocument:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ComparisonDocument:
         """Inverse of to_dict; raises ValueError naming the first bad key."""
-        where = "comparison"
-        calibration = optional(data, "calibration", dict, where)
+        calibration = optional(data, "calibration", dict)
         return cls(
-            run_a=required(data, "run_a", str, where),
-            run_b=required(data, "run_b", str, where),
-            threshold_pct=required(data, "threshold_pct", NUMBER, where),
-            verdict=required(data, "verdict", str, where),
-            exit_code=required(data, "exit_code", int, where),
-            reason=optional(data, "reason", str, where),
+            run_a=required(data, "run_a", str),
+            run_b=required(data, "run_b", str),
+            threshold_pct=required(data, "threshold_pct", NUMBER),
+            verdict=required(data, "verdict", str),
+            exit_code=required(data, "exit_code", int),
+            reason=optional(data, "reason", str),
             cells=tuple(
                 CellComparison.from_dict(cell, f"cells[{n}]")
-                for n, cell in enumerate(objects(data, "cells", where))
+                for n, cell in enumerate(objects(data, "cells"))
             ),
-            only_in_a=strings(data, "only_in_a", where) or (),
-            only_in_b=strings(data, "only_in_b", where) or (),
+            only_in_a=strings(data, "only_in_a") or (),
+            only_in_b=strings(data, "only_in_b") or (),
             provenance_differences=tuple(
-                Difference.from_dict(d) for d in objects(data, "provenance_differences", where)
+                Difference.from_dict(d, f"provenance_differences[{n}]")
+                for n, d in enumerate(objects(data, "provenance_differences"))
             ),
             calibration=None if calibration is None else CalibrationNote.from_dict(calibration),
         )

@@ -9,49 +9,19 @@ lab.analysis.runs.load_run's: the statistics belong to the analysis layer above 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from lab.errors import UsageError
-from lab.results.jsonfields import JsonObject, Kind
+from lab.results.jsonfields import JsonObject
 from lab.results.records import TrialRecord
 from lab.results.rundoc import RunDocument
-from lab.results.schema import (
-    RUN_KIND,
-    RUN_SCHEMA_VERSION,
-    SUMMARY_SCHEMA_VERSION,
-    TRIAL_SCHEMA_VERSION,
-)
+from lab.results.schema import UnsupportedVersion
 from lab.results.summarydoc import Summary
 
 T = TypeVar("T")
-_NUMBER = (int, float)
-# What the renderers read from summary.json, and the JSON type each must have.
-_CELL_KEYS: tuple[tuple[str, Kind], ...] = (
-    ("app", str),
-    ("scenario", str),
-    ("connections", int),
-    ("trials", int),
-    ("failed", int),
-    ("rps", list),
-)
-_CELL_OPTIONAL_KEYS: tuple[tuple[str, Kind], ...] = (
-    ("rps_median", _NUMBER),
-    ("cv", _NUMBER),
-    ("rps_ci95", list),
-    ("latency_us", dict),
-    ("errors", dict),
-    ("cpu", dict),
-)
-_RATIO_KEYS: tuple[tuple[str, Kind], ...] = (
-    ("scenario", str),
-    ("numerator", str),
-    ("denominator", str),
-    ("connections", int),
-)
-_RATIO_OPTIONAL_KEYS: tuple[tuple[str, Kind], ...] = (("ratio", _NUMBER), ("ci95", list))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +95,7 @@ class RunListing:
 def read_run_document(run_dir: Path) -> RunDocument:
     """A run folder's run.json, checked and typed; raises UsageError naming what is wrong."""
     path = run_dir / "run.json"
-    data = _read_object(path)
-    _check_run(path, data)
-    return _typed(path, RunDocument.from_dict, data)
+    return _typed(path, RunDocument.from_dict, _read_object(path))
 
 
 def read_trials(run_dir: Path) -> tuple[TrialRecord, ...]:
@@ -140,9 +108,7 @@ def read_summary(run_dir: Path) -> Summary | None:
     path = run_dir / "summary.json"
     if not path.exists():
         return None
-    data = _read_object(path)
-    _check_summary(path, data)
-    return _typed(path, Summary.from_dict, data)
+    return _typed(path, Summary.from_dict, _read_object(path))
 
 
 def check_run_folder(run_dir: Path) -> None:
@@ -164,8 +130,11 @@ def as_object(value: Any) -> Mapping[str, Any]:
 
 
 def _typed(path: Path, parse: Callable[[JsonObject], T], data: JsonObject) -> T:
+    """`parse(data)`, its complaint turned into one line naming the file."""
     try:
         return parse(data)
+    except UnsupportedVersion as exc:
+        raise UsageError(f"{path}: {exc}", "read it with the lab version that wrote it") from None
     except ValueError as exc:
         raise UsageError(f"{path}: {exc}", "the file is damaged") from None
 
@@ -189,106 +158,8 @@ def _read_object(path: Path) -> JsonObject:
     return data
 
 
-def _check_version(path: Path, data: JsonObject, supported: int) -> None:
-    version = data.get("schema_version")
-    if version != supported:
-        raise UsageError(
-            f"{path}: schema_version {version}, this lab reads {supported}",
-            "read it with the lab version that wrote it",
-        )
-
-
-def _check_run(path: Path, run: JsonObject) -> None:
-    _check_version(path, run, RUN_SCHEMA_VERSION)
-    if run.get("kind") != RUN_KIND:
-        raise UsageError(f"{path}: kind {run.get('kind')!r}, expected {RUN_KIND!r}")
-    _expect(path, run, "run_id", str)
-    _expect(path, run, "status", str)
-    _expect(path, run, "parameters", dict)
-    for key in ("effective", "placement", "applied", "provenance", "trials"):
-        _expect(path, run, key, dict, optional=True)
-    _expect(path, run, "plan", list, optional=True)
-
-
 def _read_trials(folder: Path) -> tuple[TrialRecord, ...]:
     records = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        data = _read_object(path)
-        _check_version(path, data, TRIAL_SCHEMA_VERSION)
-        try:
-            records.append(TrialRecord.from_dict(data))
-        except ValueError as exc:
-            raise UsageError(f"{path}: {exc}", "the trial file is damaged") from None
+        records.append(_typed(path, TrialRecord.from_dict, _read_object(path)))
     return tuple(sorted(records, key=lambda record: record.index))
-
-
-def _check_summary(path: Path, summary: JsonObject) -> None:
-    _check_version(path, summary, SUMMARY_SCHEMA_VERSION)
-    _expect(path, summary, "apps", list)
-    _expect(path, summary, "cells", list)
-    _expect(path, summary, "ratios", list, optional=True)
-    for where, cell in _entries(path, summary, "cells", _CELL_KEYS, _CELL_OPTIONAL_KEYS):
-        if not all(_is_number(value) for value in cell["rps"]):
-            raise UsageError(f"{path}: {where}.rps holds something that is not a number")
-        _check_numbers(path, cell, where)
-    for where, entry in _entries(path, summary, "ratios", _RATIO_KEYS, _RATIO_OPTIONAL_KEYS):
-        _check_interval(path, entry.get("ci95"), f"{where}.ci95")
-
-
-def _entries(
-    path: Path,
-    summary: JsonObject,
-    key: str,
-    required: Sequence[tuple[str, Kind]],
-    optional: Sequence[tuple[str, Kind]],
-) -> Iterator[tuple[str, JsonObject]]:
-    """Each object of the list `summary[key]` with its keys' types checked, and where it is."""
-    for n, entry in enumerate(summary.get(key) or []):
-        where = f"{key}[{n}]"
-        if not isinstance(entry, dict):
-            raise UsageError(f"{path}: {where} is not an object")
-        for name, kind in required:
-            _expect(path, entry, name, kind, where=where)
-        for name, kind in optional:
-            _expect(path, entry, name, kind, where=where, optional=True)
-        yield where, entry
-
-
-def _check_numbers(path: Path, cell: JsonObject, where: str) -> None:
-    """The values renderers format: an interval of two numbers, numeric latencies and counts."""
-    _check_interval(path, cell.get("rps_ci95"), f"{where}.rps_ci95")
-    for key in ("latency_us", "errors"):
-        for name, value in (cell.get(key) or {}).items():
-            if value is not None and not _is_number(value):
-                raise UsageError(f"{path}: {where}.{key}.{name} is not a number: {value!r:.60}")
-    for role, use in (cell.get("cpu") or {}).items():
-        if use is not None and not (isinstance(use, dict) and _is_number(use.get("share"))):
-            raise UsageError(f"{path}: {where}.cpu.{role} has no numeric share: {use!r:.60}")
-
-
-def _check_interval(path: Path, interval: list[Any] | None, name: str) -> None:
-    if interval is not None and (len(interval) != 2 or not all(map(_is_number, interval))):
-        raise UsageError(f"{path}: {name} is not a pair of numbers: {interval!r:.60}")
-
-
-def _expect(
-    path: Path,
-    data: JsonObject,
-    key: str,
-    kind: Kind,
-    *,
-    where: str = "",
-    optional: bool = False,
-) -> None:
-    name = f"{where}.{key}" if where else key
-    if key not in data or data[key] is None:
-        if optional:
-            return
-        raise UsageError(f"{path}: key {name!r} is missing", "the file is damaged")
-    value = data[key]
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise UsageError(f"{path}: key {name!r} has the wrong type: {value!r:.60}")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -17,7 +17,7 @@ from lab.measure.cpu import CpuUse
 from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
 from lab.model.cpurequest import CPU_ROLES
 from lab.model.plan import Cell
-from lab.results.jsonfields import JsonObject
+from lab.results.jsonfields import NUMBER, JsonObject, required, version
 from lab.results.schema import TRIAL_SCHEMA_VERSION
 
 HIT_INVARIANT_RULE = "ok <= delta <= ok + connections"
@@ -44,14 +44,14 @@ class WrkInvocation:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WrkInvocation:
-        command = _get(data, "command", list, "wrk.")
+        command = required(data, "command", list, "wrk")
         if not all(isinstance(part, str) for part in command):
-            raise ValueError(f"trial record: key 'wrk.command' is not all strings: {command!r}")
+            raise ValueError(f"key 'wrk.command' holds something that is not a string: {command!r}")
         return cls(
             command=tuple(command),
-            stdout=_get(data, "stdout", str, "wrk."),
-            stderr=_get(data, "stderr", str, "wrk."),
-            exit_code=_get_optional(data, "exit_code", int, "wrk."),
+            stdout=required(data, "stdout", str, "wrk"),
+            stderr=required(data, "stderr", str, "wrk"),
+            exit_code=required(data, "exit_code", int, "wrk", null=True),
         )
 
 
@@ -140,43 +140,38 @@ class TrialRecord:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrialRecord:
         """Inverse of to_dict; raises ValueError naming the first bad key."""
-        version = _get(data, "schema_version", int)
-        if version != TRIAL_SCHEMA_VERSION:
-            raise ValueError(
-                f"trial record: schema_version {version} is not supported"
-                f" (this lab reads {TRIAL_SCHEMA_VERSION})"
-            )
-        errors = _get_optional(data, "errors", dict)
-        latency = _get_optional(data, "latency_us", dict)
-        cpu = _get(data, "cpu", dict)
-        wrk = _get_optional(data, "wrk", dict)
-        rps = _get_optional(data, "rps", (int, float))
+        schema_version = version(data, TRIAL_SCHEMA_VERSION)
+        errors = required(data, "errors", dict, null=True)
+        latency = required(data, "latency_us", dict, null=True)
+        cpu = required(data, "cpu", dict)
+        wrk = required(data, "wrk", dict, null=True)
+        rps = required(data, "rps", NUMBER, null=True)
         return cls(
-            schema_version=version,
-            index=_get(data, "index", int),
-            status=_status(_get(data, "status", str)),
-            reason=_get_optional(data, "reason", str),
-            app=_get(data, "app", str),
-            scenario=_get(data, "scenario", str),
-            connections=_get(data, "connections", int),
-            repetition=_get(data, "repetition", int),
-            threads=_get(data, "threads", int),
-            duration_s=float(_get(data, "duration_s", (int, float))),
-            started_at=_get(data, "started_at", str),
-            finished_at=_get(data, "finished_at", str),
+            schema_version=schema_version,
+            index=required(data, "index", int),
+            status=_status(required(data, "status", str)),
+            reason=required(data, "reason", str, null=True),
+            app=required(data, "app", str),
+            scenario=required(data, "scenario", str),
+            connections=required(data, "connections", int),
+            repetition=required(data, "repetition", int),
+            threads=required(data, "threads", int),
+            duration_s=float(required(data, "duration_s", NUMBER)),
+            started_at=required(data, "started_at", str),
+            finished_at=required(data, "finished_at", str),
             rps=None if rps is None else float(rps),
-            requests=_get_optional(data, "requests", int),
-            ok_responses=_get_optional(data, "ok_responses", int),
+            requests=required(data, "requests", int, null=True),
+            ok_responses=required(data, "ok_responses", int, null=True),
             errors=None if errors is None else WrkErrors.from_dict(errors, path="errors."),
             latency_us=None if latency is None else Latency.from_dict(latency, path="latency_us."),
             cpu={
                 role: None if cpu.get(role) is None else CpuUse.from_dict(cpu[role])
                 for role in CPU_ROLES
             },
-            invariant=_get_optional(data, "invariant", dict),
-            verification=_get_optional(data, "verification", dict),
+            invariant=required(data, "invariant", dict, null=True),
+            verification=required(data, "verification", dict, null=True),
             wrk=None if wrk is None else WrkInvocation.from_dict(wrk),
-            app_log=_get_optional(data, "app_log", str),
+            app_log=required(data, "app_log", str, null=True),
         )
 
 
@@ -355,19 +350,3 @@ def _status(text: str) -> Status:
     if text == "failed":
         return "failed"
     raise ValueError(f"trial record: status must be 'ok' or 'failed', got {text!r}")
-
-
-def _get(data: Mapping[str, Any], key: str, kind: Any, path: str = "") -> Any:
-    if key not in data:
-        raise ValueError(f"trial record: missing key {path + key!r}")
-    value = data[key]
-    # bool is an int subclass, but `true` is never a count.
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise ValueError(f"trial record: key {path + key!r} has the wrong type: {value!r}")
-    return value
-
-
-def _get_optional(data: Mapping[str, Any], key: str, kind: Any, path: str = "") -> Any:
-    if data.get(key, ...) is None:
-        return None
-    return _get(data, key, kind, path)

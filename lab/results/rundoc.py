@@ -26,6 +26,7 @@ from lab.results.jsonfields import (
     optional,
     required,
     strings,
+    version,
 )
 from lab.results.schema import RUN_KIND, RUN_SCHEMA_VERSION
 
@@ -41,7 +42,7 @@ class TrialCounts:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrialCounts:
-        where = "run.json trials"
+        where = "trials"
         return cls(
             planned=required(data, "planned", int, where),
             ok=required(data, "ok", int, where),
@@ -61,15 +62,22 @@ class RerunOf:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RerunOf:
-        where = "run.json rerun_of"
+        where = "rerun_of"
         return cls(required(data, "run_id", str, where), required(data, "run_dir", str, where))
 
 
 # Keys whose null is a value (not finished yet); the others are left out when None.
 _NULLABLE = frozenset({"finished_at"})
-# The sections that are JSON objects kept as written.
-_OBJECTS = ("parameters", "effective", "placement", "provenance", "applied", "isolation")
-_OPTIONAL_OBJECTS = ("calibration", "ceiling")
+# The sections kept as the JSON objects written (besides `parameters`, the one required).
+_SECTIONS = (
+    "effective",
+    "placement",
+    "provenance",
+    "applied",
+    "isolation",
+    "calibration",
+    "ceiling",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,33 +184,31 @@ class RunDocument:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunDocument:
         """Inverse of to_dict; raises ValueError naming the first bad key."""
-        where = "run.json"
-        version = required(data, "schema_version", int, where)
-        if version != RUN_SCHEMA_VERSION:
-            raise ValueError(f"schema_version {version}, this lab reads {RUN_SCHEMA_VERSION}")
+        schema_version = version(data, RUN_SCHEMA_VERSION)
         kind = data.get("kind")
         if kind != RUN_KIND:
             raise ValueError(f"kind {kind!r}, expected {RUN_KIND!r}")
-        sections = {key: optional(data, key, dict, where) for key in _OBJECTS + _OPTIONAL_OBJECTS}
-        rerun_of = optional(data, "rerun_of", dict, where)
-        trials = optional(data, "trials", dict, where)
-        plan = None if data.get("plan") is None else tuple(objects(data, "plan", where))
+        sections = {key: optional(data, key, dict) for key in _SECTIONS}
+        rerun_of = optional(data, "rerun_of", dict)
+        trials = optional(data, "trials", dict)
+        plan = None if data.get("plan") is None else tuple(objects(data, "plan"))
         return cls(
-            run_id=required(data, "run_id", str, where),
-            status=required(data, "status", str, where),
-            created_at=optional(data, "created_at", str, where),
-            finished_at=nullable(data, "finished_at", str, where),
+            run_id=required(data, "run_id", str),
+            status=required(data, "status", str),
+            created_at=optional(data, "created_at", str),
+            finished_at=nullable(data, "finished_at", str),
+            parameters=required(data, "parameters", dict),
             plan=plan,
-            estimate_s=optional(data, "estimate_s", NUMBER, where),
+            estimate_s=optional(data, "estimate_s", NUMBER),
             rerun_of=None if rerun_of is None else RerunOf.from_dict(rerun_of),
-            elapsed_s=optional(data, "elapsed_s", NUMBER, where),
+            elapsed_s=optional(data, "elapsed_s", NUMBER),
             trials=None if trials is None else TrialCounts.from_dict(trials),
-            resumed_at=strings(data, "resumed_at", where),
-            schema_version=version,
+            resumed_at=strings(data, "resumed_at"),
+            schema_version=schema_version,
             kind=RUN_KIND,
             key_order=tuple(data),
             extra={key: value for key, value in data.items() if key not in _FIELD_NAMES},
-            **{**sections, "parameters": required(data, "parameters", dict, where)},
+            **sections,
         )
 
 

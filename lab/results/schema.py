@@ -22,3 +22,7 @@ CEILING_SCHEMA_VERSION: Final = 1
 # manifest.json inside a `lab bundle save` file
 BUNDLE_KIND: Final = "lab.bundle"
 BUNDLE_SCHEMA_VERSION: Final = 1
+
+
+class UnsupportedVersion(ValueError):
+    """A file written by another version of the lab, in a format this one does not read."""

@@ -22,14 +22,16 @@ from lab.results.jsonfields import (
     Absent,
     JsonObject,
     interval,
-    is_number,
+    key_path,
     nullable,
     numbers,
+    numbers_by_name,
     objects,
     optional,
     pair_or_none,
     required,
     strings,
+    version,
 )
 from lab.results.schema import SUMMARY_SCHEMA_VERSION
 
@@ -121,8 +123,9 @@ class SummaryCell:
         return cell
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "cell") -> SummaryCell:
+    def from_dict(cls, data: Mapping[str, Any], where: str = "") -> SummaryCell:
         cpu = optional(data, "cpu", dict, where)
+        roles = key_path(where, "cpu")
         return cls(
             app=required(data, "app", str, where),
             scenario=required(data, "scenario", str, where),
@@ -133,13 +136,15 @@ class SummaryCell:
             rps_median=optional(data, "rps_median", NUMBER, where),
             rps_ci95=interval(data, "rps_ci95", where),
             cv=optional(data, "cv", NUMBER, where),
-            latency_us=_numbers_by_name(data, "latency_us", where),
-            errors=_numbers_by_name(data, "errors", where),
+            latency_us=numbers_by_name(data, "latency_us", where),
+            errors=numbers_by_name(data, "errors", where),
             cpu=None
             if cpu is None
             else {
-                role: None if use is None else CpuShare.from_dict(_object(use, where), where)
-                for role, use in cpu.items()
+                role: None
+                if cpu[role] is None
+                else CpuShare.from_dict(required(cpu, role, dict, roles), f"{roles}.{role}")
+                for role in cpu
             },
             headline_ok=optional(data, "headline_ok", bool, where),
         )
@@ -171,7 +176,7 @@ class Ratio:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "ratio") -> Ratio:
+    def from_dict(cls, data: Mapping[str, Any], where: str = "") -> Ratio:
         return cls(
             scenario=required(data, "scenario", str, where),
             connections=required(data, "connections", int, where),
@@ -227,47 +232,25 @@ class Summary:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Summary:
         """Inverse of to_dict; raises ValueError naming the first bad key and where it is."""
-        where = "summary"
-        version = required(data, "schema_version", int, where)
-        if version != SUMMARY_SCHEMA_VERSION:
-            raise ValueError(f"schema_version {version}, this lab reads {SUMMARY_SCHEMA_VERSION}")
-        apps = strings(data, "apps", where)
-        if apps is None:
-            raise ValueError(f"{where}: missing key 'apps'")
-        required(data, "cells", list, where)
+        schema_version = version(data, SUMMARY_SCHEMA_VERSION)
+        required(data, "apps", list)
+        required(data, "cells", list)
         return cls(
-            apps=apps,
+            apps=strings(data, "apps") or (),
             cells=tuple(
                 SummaryCell.from_dict(cell, f"cells[{n}]")
-                for n, cell in enumerate(objects(data, "cells", where))
+                for n, cell in enumerate(objects(data, "cells"))
             ),
             ratios=tuple(
                 Ratio.from_dict(ratio, f"ratios[{n}]")
-                for n, ratio in enumerate(objects(data, "ratios", where))
+                for n, ratio in enumerate(objects(data, "ratios"))
             ),
-            run_id=optional(data, "run_id", str, where),
-            notes=strings(data, "notes", where),
-            ceiling_rps=nullable(data, "ceiling_rps", NUMBER, where),
-            network_path=optional(data, "network_path", str, where),
+            run_id=optional(data, "run_id", str),
+            notes=strings(data, "notes"),
+            ceiling_rps=nullable(data, "ceiling_rps", NUMBER),
+            network_path=optional(data, "network_path", str),
             findings=None
             if data.get("findings") is None
-            else tuple(Finding.from_dict(item) for item in objects(data, "findings", where)),
-            schema_version=version,
+            else tuple(Finding.from_dict(item) for item in objects(data, "findings")),
+            schema_version=schema_version,
         )
-
-
-def _numbers_by_name(data: Mapping[str, Any], key: str, where: str) -> JsonObject | None:
-    """A cell's latency_us or errors: numbers (or null) by name."""
-    named = optional(data, key, dict, where)
-    if named is None:
-        return None
-    for name, value in named.items():
-        if value is not None and not is_number(value):
-            raise ValueError(f"{where}.{key}.{name} is not a number: {value!r:.60}")
-    return dict(named)
-
-
-def _object(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError(f"{where}: a CPU role is not an object: {value!r:.60}")
-    return value

@@ -94,7 +94,52 @@ def test_a_summary_cell_of_the_wrong_type_names_the_key(tmp_path: Path) -> None:
 def test_a_summary_interval_must_be_two_numbers(tmp_path: Path) -> None:
     run_dir = copy_fixture(tmp_path / "run")
     _edit(run_dir / "summary.json", lambda s: s["ratios"][0].update(ci95=[1.0]))
-    assert "ratios[0].ci95 is not a pair of numbers" in _problem(run_dir)
+    assert _problem(run_dir) == (
+        f"{run_dir}/summary.json: key 'ratios[0].ci95' is not a pair of numbers: [1.0]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "problem"),
+    [
+        ("run.json", lambda run: run.pop("parameters"), "missing key 'parameters'"),
+        ("run.json", lambda run: run.update(kind="other"), "kind 'other', expected 'lab.run'"),
+        ("run.json", lambda run: run.update(plan=[1]), "key 'plan[0]' is not an object"),
+        (
+            "summary.json",
+            lambda s: s["cells"][0]["cpu"].update(app=3),
+            "key 'cells[0].cpu.app' has the wrong type: 3",
+        ),
+        (
+            "summary.json",
+            lambda s: s["cells"][0]["latency_us"].update(p50="x"),
+            "key 'cells[0].latency_us.p50' is not a number: 'x'",
+        ),
+        (
+            "trials/0001.json",
+            lambda trial: trial.update(index=True),
+            "key 'index' has the wrong type: True",
+        ),
+    ],
+)
+def test_every_damaged_key_is_named_with_its_file_and_path(
+    tmp_path: Path, file: str, change: Any, problem: str
+) -> None:
+    run_dir = copy_fixture(tmp_path / "run")
+    _edit(run_dir / file, change)
+    with pytest.raises(UsageError) as caught:
+        load_run(run_dir)
+    assert caught.value.message == f"{run_dir}/{file}: {problem}"
+    assert caught.value.hint == "the file is damaged"
+
+
+def test_a_newer_trial_file_says_which_lab_reads_it(tmp_path: Path) -> None:
+    run_dir = copy_fixture(tmp_path / "run")
+    _edit(run_dir / "trials" / "0001.json", lambda trial: trial.update(schema_version=2))
+    with pytest.raises(UsageError) as caught:
+        load_run(run_dir)
+    assert caught.value.message == f"{run_dir}/trials/0001.json: schema_version 2, this lab reads 1"
+    assert caught.value.hint == "read it with the lab version that wrote it"
 
 
 def test_a_summary_that_is_not_an_object_is_refused(tmp_path: Path) -> None:

@@ -78,8 +78,8 @@ def test_finishing_adds_this_sessions_seconds_to_the_earlier_ones() -> None:
     ("name", "change", "problem"),
     [
         ("run.json", {"status": 3}, "run.json: key 'status' has the wrong type: 3"),
-        ("run.json", {"trials": {"planned": 1}}, "run.json: run.json trials: missing key 'ok'"),
-        ("summary.json", {"notes": [1]}, "summary.json: summary: key 'notes' holds something"),
+        ("run.json", {"trials": {"planned": 1}}, "run.json: missing key 'trials.ok'"),
+        ("summary.json", {"notes": [1]}, "summary.json: key 'notes' holds something that is not"),
     ],
 )
 def test_a_bad_key_is_named_with_its_file(

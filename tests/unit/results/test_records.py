@@ -295,7 +295,7 @@ def test_record_rejects_inconsistent_status() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"schema_version": 2}, "schema_version 2 is not supported"),
+        ({"schema_version": 2}, "schema_version 2, this lab reads 1"),
         ({"status": "maybe"}, "status must be 'ok' or 'failed', got 'maybe'"),
         ({"connections": "200"}, "key 'connections' has the wrong type: '200'"),
         ({"index": True}, "key 'index' has the wrong type: True"),
