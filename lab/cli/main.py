@@ -28,6 +28,7 @@ from lab.errors import (
     LabError,
     UsageError,
 )
+from lab.images.labels import BASE_ORIGIN, BASE_SOURCE
 from lab.images.specs import short_id
 from lab.model.config import RunConfig
 from lab.paths import ROOT, WORKDIR
@@ -72,7 +73,7 @@ def cmd_images(args: argparse.Namespace, out: Console, _err: Console) -> int:
     for column in ("image", "tags", "id", "created", "MB", "inputs hash", "lock hash", "made from"):
         table.add_column(column)
     for r in records:
-        origin = r.labels.get("lab.base.source", "") + " " + r.labels.get("lab.base.origin", "")
+        origin = r.labels.get(BASE_SOURCE, "") + " " + r.labels.get(BASE_ORIGIN, "")
         table.add_row(
             r.name,
             "\n".join(r.tags) or "<untagged>",

@@ -8,7 +8,7 @@ from typing import Any
 
 import docker.errors
 
-from lab.images.labels import MANAGED_FILTER
+from lab.images.labels import IMAGE_NAME, MANAGED_FILTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ def remove_managed(client: Any, images: bool = False) -> Removed:
     if images:
         # Apps first, the base last: an image cannot go while another is built on it.
         found = client.images.list(filters=selector)
-        found.sort(key=lambda image: image.labels.get("lab.image") == "base")
+        found.sort(key=lambda image: image.labels.get(IMAGE_NAME) == "base")
         for image in found:
             with contextlib.suppress(docker.errors.NotFound):
                 client.images.remove(image.id, force=True)

@@ -21,7 +21,7 @@ import docker.errors
 from lab.errors import BuildFailed
 from lab.images import host
 from lab.images.context import tar_context
-from lab.images.labels import MANAGED
+from lab.images.labels import BASE_CREATED, BASE_ORIGIN, BASE_SOURCE, BASE_SUITE, managed
 from lab.images.specs import BASE_IMAGE, BASE_REPOSITORY, BASE_TAG
 
 SUITE = "bookworm"
@@ -67,12 +67,11 @@ def host_mirror() -> str:
 
 def base_labels(source: str, origin: str, created: str) -> dict[str, str]:
     return {
-        MANAGED: "true",
-        "lab.image": "base",
-        "lab.base.source": source,
-        "lab.base.suite": SUITE,
-        "lab.base.origin": origin,
-        "lab.base.created": created,
+        **managed(image="base"),
+        BASE_SOURCE: source,
+        BASE_SUITE: SUITE,
+        BASE_ORIGIN: origin,
+        BASE_CREATED: created,
     }
 
 

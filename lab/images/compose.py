@@ -19,6 +19,7 @@ from lab.images.containers import (
     app_environment,
     hardening,
 )
+from lab.images.labels import managed
 from lab.images.specs import BASE_IMAGE, IMAGES
 from lab.model.cpurequest import CpuRequest
 from lab.model.placement import CpuSlot, Placement, place
@@ -49,7 +50,7 @@ def _build(name: str, dockerfile: str) -> dict[str, Any]:
         "context": ".",
         "dockerfile": dockerfile,
         "args": args,
-        "labels": {"lab.managed": "true", "lab.image": name},
+        "labels": managed(image=name),
     }
 
 
@@ -67,7 +68,7 @@ def _confined(role: str, slot: CpuSlot) -> dict[str, Any]:
             "mem_limit": limits["mem_limit"],
             "pids_limit": limits["pids_limit"],
             "networks": ["lab"],
-            "labels": {"lab.managed": "true", "lab.role": role},
+            "labels": managed(role=role),
         }
     )
     return service
@@ -112,7 +113,7 @@ def compose_document(placement: Placement, workers: int) -> dict[str, Any]:
     }
     return {
         "services": services,
-        "networks": {"lab": {"internal": True, "labels": {"lab.managed": "true"}}},
+        "networks": {"lab": {"internal": True, "labels": managed()}},
     }
 
 

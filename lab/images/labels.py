@@ -14,6 +14,11 @@ INPUTS_HASH = "lab.inputs-hash"
 LOCK_HASH = "lab.lock-hash"
 BASE_ID = "lab.base-id"
 LAB_VERSION = "lab.version"
+# How the base image was made (lab.images.base), shown in `lab images` and in reports.
+BASE_SOURCE = "lab.base.source"
+BASE_SUITE = "lab.base.suite"
+BASE_ORIGIN = "lab.base.origin"
+BASE_CREATED = "lab.base.created"
 
 
 def managed(**extra: str) -> dict[str, str]:

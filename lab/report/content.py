@@ -13,7 +13,7 @@ from typing import Any
 
 from lab.analysis.assess import assess
 from lab.analysis.checks import Finding
-from lab.images.labels import LOCK_HASH
+from lab.images.labels import BASE_ORIGIN, BASE_SOURCE, BASE_SUITE, LOCK_HASH
 from lab.model.cpurequest import CPU_ROLES
 from lab.report.rows import ROW_LABELS, ratio_caveat
 from lab.report.rows import blocks as table_blocks
@@ -259,11 +259,7 @@ def _provenance(data: RunData) -> list[Section]:
     git = as_object(lab.get("git"))
     base = as_object(prov.get("base_image"))
     labels = as_object(base.get("labels"))
-    origin = " ".join(
-        str(labels[k])
-        for k in ("lab.base.source", "lab.base.suite", "lab.base.origin")
-        if k in labels
-    )
+    origin = " ".join(str(labels[k]) for k in (BASE_SOURCE, BASE_SUITE, BASE_ORIGIN) if k in labels)
     memory = engine.get("memory_bytes")
     return [
         Section(
