@@ -31,6 +31,7 @@ TARGET_HALF_WIDTH = 0.05  # of the 95% CI of the mean, relative to the mean
 Z_975 = 1.959963984540054
 OUTLIER_LIMIT = 3.5
 MAD_SCALE = 1.4826  # 1 / Phi^-1(0.75): makes the MAD estimate a normal sigma
+FLOAT_NOISE = 1e-9
 MEAN_AD_SCALE = 1.253314  # sqrt(pi / 2): the same for the mean absolute deviation
 # z(0.975) + z(0.80): a difference this many standard errors wide is detected by a
 # two-sided 5% test four times out of five.
@@ -75,10 +76,13 @@ def robust_scores(values: Sequence[float]) -> list[float]:
     """Each value's modified z-score |x - median| / (1.4826 * MAD) (see module doc)."""
     centre = median(values)
     deviations = [abs(value - centre) for value in values]
+    # A spread within rounding of the centre is none: trials an ulp apart are equal, not
+    # a yardstick that makes every other trial a 10^16-sigma outlier.
+    negligible = FLOAT_NOISE * abs(centre)
     spread = MAD_SCALE * median(deviations)
-    if spread == 0:
+    if spread <= negligible:
         spread = MEAN_AD_SCALE * sum(deviations) / len(deviations)
-    if spread == 0:
+    if spread <= negligible:
         return [0.0] * len(values)
     return [deviation / spread for deviation in deviations]
 

@@ -35,7 +35,7 @@ from lab.analysis.checks import (
     robust_scores,
     run_checks,
 )
-from lab.analysis.checks.stability import ci_half_width, t_975
+from lab.analysis.checks.stability import MEAN_AD_SCALE, ci_half_width, t_975
 from lab.analysis.summary import build_summary
 from lab.measure.cpu import CpuUse
 from lab.measure.wrkjson import Latency, WrkErrors
@@ -449,6 +449,14 @@ def test_outliers_when_the_mad_is_zero_use_the_mean_absolute_deviation() -> None
 @given(st.floats(min_value=1.0, max_value=1e6), st.integers(min_value=1, max_value=12))
 def test_equal_values_are_never_outliers(value: float, count: int) -> None:
     assert robust_scores([value] * count) == [0.0] * count
+
+
+def test_trials_an_ulp_apart_are_no_yardstick() -> None:
+    # Found by the property below: two trials one float step apart made the MAD 2e-16,
+    # and the third trial an outlier at z = 1.2e16 in one unit but not in another.
+    # With no MAD, the mean absolute deviation (4/3 here) is the yardstick.
+    scores = robust_scores([1.0, math.nextafter(1.0, 2.0), 5.0])
+    assert scores == pytest.approx([0.0, 0.0, 3 / MEAN_AD_SCALE], abs=1e-9)
 
 
 @given(
