@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from lab.analysis.checks import Finding, aa_finding, aa_resolution, headline_ok, run_checks
+from lab.analysis.checks import aa_finding, aa_resolution, headline_ok, run_checks
 from lab.model.plan import Cell
+from lab.results.findings import Finding
 from lab.results.records import TrialRecord
 from lab.results.rundoc import RunDocument
 from lab.results.summarydoc import Summary

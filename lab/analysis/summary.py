@@ -15,7 +15,6 @@ from lab.analysis.stats import bootstrap_ci, cv, median, ratio_ci
 from lab.model.cpurequest import CPU_ROLES
 from lab.model.plan import Cell
 from lab.results.records import TrialRecord
-from lab.results.schema import SUMMARY_SCHEMA_VERSION
 from lab.results.summarydoc import (
     ERROR_KINDS,
     LATENCY_PERCENTILES,
@@ -24,13 +23,6 @@ from lab.results.summarydoc import (
     Summary,
     SummaryCell,
 )
-
-__all__ = [
-    "ERROR_KINDS",
-    "LATENCY_PERCENTILES",
-    "SUMMARY_SCHEMA_VERSION",
-    "build_summary",
-]
 
 
 def build_summary(
@@ -54,11 +46,9 @@ def build_summary(
 
     baseline = app_order[0] if app_order else None
     ratios = [
-        _ratio(
-            cells[Cell(app, scenario, connections)], cells[Cell(baseline, scenario, connections)]
-        )
-        for (app, scenario, connections) in keys
-        if baseline is not None and app != baseline and (baseline, scenario, connections) in cells
+        _ratio(cells[key], cells[key._replace(app=baseline)])
+        for key in keys
+        if baseline is not None and key.app != baseline and key._replace(app=baseline) in cells
     ]
     return Summary(apps=tuple(apps), cells=tuple(cells.values()), ratios=tuple(ratios))
 

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
-from lab.analysis.checks.findings import Finding, Severity, finding_line
+from lab.analysis.checks.findings import finding_line
+from lab.results.findings import Finding, Severity
 
 _STYLES: dict[Severity, str] = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 

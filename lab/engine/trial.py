@@ -14,7 +14,6 @@ from typing import Any
 from lab.engine.port import (
     Clock,
     Container,
-    EngineRefused,
     EngineRequestFailed,
     LoadClient,
     Stack,
@@ -160,8 +159,8 @@ def _reason(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
     if isinstance(exc, _TrialFailed):
         return text
-    kind = exc.kind if isinstance(exc, EngineRefused | EngineRequestFailed) else type(exc).__name__
-    return f"{kind}: {text}"
+    # The port's engine errors carry the client library's name for what went wrong.
+    return f"{getattr(exc, 'kind', type(exc).__name__)}: {text}"
 
 
 def _wait_ready(

@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from lab.analysis.assess import assess
-from lab.analysis.checks import Finding
 from lab.images.labels import BASE_ORIGIN, BASE_SOURCE, BASE_SUITE, LOCK_HASH
 from lab.model.cpurequest import CPU_ROLES
 from lab.report.rows import ROW_LABELS, ratio_caveat
 from lab.report.rows import blocks as table_blocks
+from lab.results.findings import Finding
 from lab.results.reader import RunData, as_object
 from lab.results.summarydoc import Ratio, Summary
 from lab.text import DASH, TIMES, format_duration, format_rate, format_ratio, format_ratio_interval

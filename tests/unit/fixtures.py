@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from lab.analysis.checks import Finding
 from lab.errors import EXIT_USAGE, UsageError
 from lab.measure.cpu import CpuUse
+from lab.results.findings import Finding
 from lab.results.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
 
 # What wrk 4.2 prints for a 5 s run, followed by the line our Lua done() hook adds.

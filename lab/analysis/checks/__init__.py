@@ -10,14 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from lab.analysis.checks.cells import trials_by_cell
-from lab.analysis.checks.findings import (
-    SEVERITIES,
-    Finding,
-    Severity,
-    by_severity,
-    finding_line,
-    findings_lines,
-)
+from lab.analysis.checks.findings import by_severity, finding_line, findings_lines
 from lab.analysis.checks.resources import (
     check_bottleneck,
     check_ceiling,
@@ -35,14 +28,12 @@ from lab.analysis.checks.stability import (
 )
 from lab.analysis.checks.trials import check_errors, check_failed, check_window, headline_ok
 from lab.model.plan import Cell
+from lab.results.findings import Finding
 from lab.results.records import TrialRecord
 from lab.results.rundoc import RunDocument
 from lab.results.summarydoc import Summary
 
 __all__ = [
-    "SEVERITIES",
-    "Finding",
-    "Severity",
     "aa_finding",
     "aa_resolution",
     "by_severity",

@@ -11,17 +11,6 @@ from lab.analysis.checks.cells import cell_label, cell_ref
 from lab.model.plan import Cell
 from lab.results.findings import SEVERITIES, Finding, Severity
 
-__all__ = [
-    "SEVERITIES",
-    "Finding",
-    "Severity",
-    "by_severity",
-    "cell_finding",
-    "finding_line",
-    "findings_lines",
-    "run_finding",
-]
-
 
 def cell_finding(severity: Severity, code: str, key: Cell, text: str, remedy: str) -> Finding:
     """A finding about one cell; the message starts with the cell's label."""

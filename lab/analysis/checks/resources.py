@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lab.analysis.checks.cells import cell_label, ok_trials_by_cell
-from lab.analysis.checks.findings import Finding, cell_finding, run_finding
+from lab.analysis.checks.findings import cell_finding, run_finding
 from lab.measure.cpu import CpuUse
 from lab.model.cpurequest import CPU_ROLES
+from lab.results.findings import Finding
 from lab.results.records import TrialRecord
 from lab.results.summarydoc import Summary
 from lab.text import cpus_text, format_rate, numbered, percent, plural

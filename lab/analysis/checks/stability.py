@@ -19,9 +19,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lab.analysis.checks.cells import ok_trials_by_cell
-from lab.analysis.checks.findings import Finding, cell_finding
+from lab.analysis.checks.findings import cell_finding
 from lab.analysis.stats import cv, median, ratio_ci
 from lab.model.plan import Cell
+from lab.results.findings import Finding
 from lab.results.records import TrialRecord
 from lab.results.summarydoc import Summary
 from lab.text import TIMES, format_rate, format_ratio, format_ratio_interval, plural

@@ -11,7 +11,8 @@ import math
 from collections.abc import Sequence
 
 from lab.analysis.checks.cells import ok_trials_by_cell, trials_by_cell
-from lab.analysis.checks.findings import Finding, cell_finding
+from lab.analysis.checks.findings import cell_finding
+from lab.results.findings import Finding
 from lab.results.records import TrialRecord
 from lab.results.summarydoc import SummaryCell
 from lab.text import format_rate, numbered, plural

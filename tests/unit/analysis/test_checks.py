@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from lab.analysis.assess import aa_findings
 from lab.analysis.checks import (
-    Finding,
     aa_finding,
     aa_resolution,
     check_bottleneck,
@@ -39,6 +38,7 @@ from lab.analysis.checks.stability import MEAN_AD_SCALE, ci_half_width, t_975
 from lab.analysis.summary import build_summary
 from lab.measure.cpu import CpuUse
 from lab.measure.wrkjson import Latency, WrkErrors
+from lab.results.findings import Finding
 from lab.results.records import TrialRecord, WrkInvocation, failed_record
 from lab.results.rundoc import RunDocument
 from lab.results.summarydoc import Summary, SummaryCell

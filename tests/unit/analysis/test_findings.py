@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lab.analysis.checks import Finding, by_severity, findings_lines
+from lab.analysis.checks import by_severity, findings_lines
 from lab.analysis.checks.findings import cell_finding, run_finding
+from lab.results.findings import Finding
 from tests.unit.fixtures import CELL, finding
 
 
