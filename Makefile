@@ -38,7 +38,7 @@ check: $(STAMP) ## ruff (lint and format), mypy (strict on lab/), the layer cont
 	$(VENV)/bin/lint-imports --no-cache
 
 figures: $(STAMP) ## the statistics' simulated coverage and error rates, before and after (~90 s)
-	$(PY) -m lab.analysis.simulation
+	$(PY) -m lab figures
 
 images: $(STAMP) engine ## build the images whose inputs changed
 	$(PY) -m lab build

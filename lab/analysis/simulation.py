@@ -12,13 +12,12 @@ bootstrap and modified z) and after (`intervals`, `verdicts`, `outliers`):
 - the outlier rule's false-alarm rate on clean cells;
 - the power of one Welch log test at the A/A resolution each formula states.
 
-Pure: randomness comes from the numpy Generator passed in. `python -m lab.analysis.simulation`
-prints the table (`--seed`, `--cells`).
+Pure: randomness comes from the numpy Generator passed in. `python -m lab figures` prints
+the table (`--seed`, `--cells`, `--resamples`).
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -244,23 +243,11 @@ def _pair(values: tuple[float, float]) -> str:
     return f"{values[0]:.1%} -> {values[1]:.1%}"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lab.analysis.simulation")
-    parser.add_argument("--seed", type=int, default=20261201)
-    parser.add_argument("--cells", type=int, default=4000, help="simulated cells per setting")
-    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
-    args = parser.parse_args(argv)
-    rng = np.random.default_rng(args.seed)
-    rows = [
-        figures(rng, cv, n, phi, args.cells, args.resamples)
+def every_setting(rng: np.random.Generator, cells: int, resamples: int) -> list[Figures]:
+    """The figures of every noise model, trial count and CV, in the table's order."""
+    return [
+        figures(rng, cv, n, phi, cells, resamples)
         for phi in (0.0, PHI)
         for n in TRIALS
         for cv in CVS
     ]
-    print(f"seed {args.seed}, {args.cells} cells per setting, {args.resamples} resamples")
-    print("\n".join(table(rows)))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

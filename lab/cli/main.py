@@ -18,6 +18,7 @@ from rich.table import Table
 
 from lab import __version__
 from lab.cli.bundle import register as register_bundle
+from lab.cli.figures import register as register_figures
 from lab.cli.options import add_run_options
 from lab.cli.results import register as register_results
 from lab.errors import (
@@ -241,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.set_defaults(func=cmd_rerun)
     register_bundle(sub)
     register_results(sub)
+    register_figures(sub)
     compose = sub.add_parser("compose", help="render compose.yaml from the lab's settings")
     compose.add_argument("--check", action="store_true", help="exit 1 if compose.yaml is stale")
     compose.add_argument(

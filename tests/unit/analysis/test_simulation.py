@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from lab.analysis import legacy, outliers, simulation
+from lab.analysis import legacy, outliers
 from lab.analysis.checks.stability import aa_resolution, robust_scores
 from lab.analysis.simulation import (
     compare_rates,
@@ -126,11 +126,3 @@ def test_legacy_mirrors_todays_scalar_code() -> None:
     steady = np.array([[100.0, 101.0, 99.0]])
     assert legacy.changed(rng(14), steady, steady * 0.8)[0] == -1
     assert legacy.changed(rng(15), steady, steady * 0.98)[0] == 0
-
-
-def test_main_prints_both_tables(capsys: pytest.CaptureFixture[str]) -> None:
-    assert simulation.main(["--seed", "1", "--cells", "40", "--resamples", "20"]) == 0
-    out = capsys.readouterr().out
-    assert "seed 1, 40 cells per setting" in out
-    assert "coverage of the true value" in out
-    assert "AR0.5    20  25%" in out

@@ -1,0 +1,23 @@
+"""`lab figures`: the simulated error rates, printed for a seed."""
+
+from __future__ import annotations
+
+import pytest
+
+from lab.cli.main import main
+
+
+def test_lab_figures_prints_both_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["figures", "--seed", "1", "--cells", "40", "--resamples", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "seed 1, 40 cells per setting" in out
+    assert "coverage of the true value" in out
+    assert "AR0.5    20  25%" in out
+
+
+def test_the_same_seed_prints_the_same_table(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["figures", "--seed", "7", "--cells", "40", "--resamples", "20"]
+    main(args)
+    first = capsys.readouterr().out
+    main(args)
+    assert capsys.readouterr().out == first
