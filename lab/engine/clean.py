@@ -18,8 +18,13 @@ class Removed:
     images: int
 
 
-def remove_managed(client: Any, images: bool = False) -> Removed:
-    selector = {"label": MANAGED_FILTER}
+def remove_labelled(client: Any, labels: list[str]) -> tuple[int, int]:
+    """Remove every container, then every network, carrying all of `labels`.
+
+    Containers go first: a network cannot go while a container is on it. One already
+    gone counts too. Returns (containers, networks).
+    """
+    selector = {"label": labels}
     containers = client.containers.list(all=True, filters=selector)
     for container in containers:
         with contextlib.suppress(docker.errors.NotFound):
@@ -28,13 +33,18 @@ def remove_managed(client: Any, images: bool = False) -> Removed:
     for network in networks:
         with contextlib.suppress(docker.errors.NotFound):
             network.remove()
+    return len(containers), len(networks)
+
+
+def remove_managed(client: Any, images: bool = False) -> Removed:
+    containers, networks = remove_labelled(client, [MANAGED_FILTER])
     removed_images = 0
     if images:
         # Apps first, the base last: an image cannot go while another is built on it.
-        found = client.images.list(filters=selector)
+        found = client.images.list(filters={"label": MANAGED_FILTER})
         found.sort(key=lambda image: image.labels.get(IMAGE_NAME) == "base")
         for image in found:
             with contextlib.suppress(docker.errors.NotFound):
                 client.images.remove(image.id, force=True)
                 removed_images += 1
-    return Removed(len(containers), len(networks), removed_images)
+    return Removed(containers, networks, removed_images)

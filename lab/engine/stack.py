@@ -20,6 +20,7 @@ from typing import Any, Self
 import docker.errors
 import requests
 
+from lab.engine.clean import remove_labelled
 from lab.engine.client import engine_errors
 from lab.engine.port import ExecOutput, LoadClient, StackError
 from lab.images.containers import (
@@ -335,16 +336,4 @@ class RunStack:
     @engine_errors()
     def close(self) -> tuple[int, int]:
         """Remove every container and network of this run, by label; (containers, networks)."""
-        selector = {"label": [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"]}
-        removed_containers = 0
-        for container in self.client.containers.list(all=True, filters=selector):
-            self.remove(container)
-            removed_containers += 1
-        removed_networks = 0
-        for network in self.client.networks.list(filters=selector):
-            try:
-                network.remove()
-                removed_networks += 1
-            except docker.errors.NotFound:
-                pass
-        return removed_containers, removed_networks
+        return remove_labelled(self.client, [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"])
