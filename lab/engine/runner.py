@@ -39,7 +39,7 @@ from lab.model.catalog import CEILING
 from lab.model.plan import Blueprint, Trial
 from lab.results.reader import read_run_document, read_trials
 from lab.results.records import TrialRecord
-from lab.results.rundoc import RunDocument, TrialCounts
+from lab.results.rundoc import RerunOf, RunDocument, TrialCounts
 from lab.results.store import RunStore
 from lab.results.summarydoc import Summary
 
@@ -138,7 +138,7 @@ def run(
         run_doc = _new_run_doc(run_id, plan, engine, root, built, created_at)
         if rerun_of is not None:
             original = read_run_document(rerun_of.run_dir)
-            run_doc = run_doc.rerunning(original.run_id, str(rerun_of.run_dir))
+            run_doc = replace(run_doc, rerun_of=RerunOf(original.run_id, str(rerun_of.run_dir)))
         records = []
     done = {record.index for record in records}
     todo = [trial for trial in plan.trials if trial.index not in done]
@@ -150,7 +150,8 @@ def run(
         with engine.run_stack(
             run_id, images["redis"], images["wrk"], placement.redis, placement.wrk
         ) as stack:
-            run_doc = run_doc.with_stack(
+            run_doc = replace(
+                run_doc,
                 applied={
                     "redis": stack.applied_limits(stack.redis),
                     "wrk": stack.applied_limits(stack.load),
@@ -164,11 +165,11 @@ def run(
             if run_doc.calibration is None:
                 reporter.message("calibration: a fixed Python workload on the app's CPUs")
                 calibration = measure_calibration(stack, images["aio"], plan)
-                run_doc = run_doc.with_calibration(calibration)
+                run_doc = replace(run_doc, calibration=calibration)
                 reporter.message(f"calibration: {calibration['score']:,.0f} rounds/s")
             if config.ceiling and run_doc.ceiling is None:
                 ceiling = measure_ceiling(stack, plan, images, store, reporter, clock)
-                run_doc = run_doc.with_ceiling(ceiling)
+                run_doc = replace(run_doc, ceiling=ceiling)
             store.write_run(run_doc)
             estimate_s = plan.estimate_s * len(todo) / len(plan.trials)
             reporter.begin(store.run_dir, todo, len(plan.trials), estimate_s)

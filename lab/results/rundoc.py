@@ -1,10 +1,11 @@
 """run.json as a type: what was asked, how it was placed, what ran it, and how it ended.
 
-The runner builds a RunDocument when the run starts and replaces it as the run goes on
-(`with_stack`, `with_calibration`, `with_ceiling`, `finished`, `resumed`), writing each
-version with RunStore.write_run. The sections the engine and the host describe
-(parameters, placement, provenance...) stay JSON objects: they are labelled facts that
-readers show or compare, not values the lab computes with.
+The runner builds a RunDocument when the run starts (`started`) and replaces it as the
+run goes on (`dataclasses.replace` with the stack's limits, the calibration, the ceiling;
+then `finished` and `resumed`), writing each version with RunStore.write_run. The
+sections the engine and the host describe (parameters, placement, provenance...) stay
+JSON objects: they are labelled facts that readers show or compare, not values the lab
+computes with.
 
 A key keeps the place it first had in the file: a run interrupted before its calibration
 and then resumed has `calibration` after `trials`, as the lab has always written it.
@@ -137,19 +138,6 @@ class RunDocument:
             estimate_s=estimate_s,
             provenance=provenance,
         )
-
-    def rerunning(self, run_id: str, run_dir: str) -> RunDocument:
-        return replace(self, rerun_of=RerunOf(run_id, run_dir))
-
-    def with_stack(self, applied: Mapping[str, Any], isolation: Mapping[str, Any]) -> RunDocument:
-        """The limits read back from the run's redis and wrk containers, and their isolation."""
-        return replace(self, applied=applied, isolation=isolation)
-
-    def with_calibration(self, calibration: Mapping[str, Any]) -> RunDocument:
-        return replace(self, calibration=calibration)
-
-    def with_ceiling(self, ceiling: Mapping[str, Any]) -> RunDocument:
-        return replace(self, ceiling=ceiling)
 
     def finished(self, status: str, at: str, session_s: float, trials: TrialCounts) -> RunDocument:
         """The run as it ended; elapsed_s adds this session's seconds to earlier ones'."""

@@ -25,7 +25,7 @@ from lab.analysis.summary import build_summary
 from lab.cli.results import register
 from lab.results.comparisondoc import ComparisonDocument
 from lab.results.reader import read_run_document, read_trials
-from lab.results.rundoc import RunDocument, TrialCounts
+from lab.results.rundoc import RerunOf, RunDocument, TrialCounts
 from lab.results.store import RunStore, write_json_atomic
 from lab.results.summarydoc import Summary
 from tests.unit.runs import FIXTURE, comparison_pair
@@ -76,12 +76,13 @@ def test_the_summary_recomputed_from_the_real_trials_is_the_one_written() -> Non
 
 def _golden_run() -> RunDocument:
     """The run the annotated golden summary was made for: the real one, with a ceiling."""
-    return read_run_document(FIXTURE).with_ceiling(
-        {
+    return replace(
+        read_run_document(FIXTURE),
+        ceiling={
             "server": "static",
             "file": "ceiling.json",
             "connections": {"200": {"rps": 14000.5, "status": "ok", "reason": None}},
-        }
+        },
     )
 
 
@@ -133,14 +134,12 @@ def test_the_runners_steps_write_a_rerun_as_before() -> None:
     """The runner's steps for a rerun that ends in one session."""
     applied, isolation, calibration, ceiling = _stack_and_measures()
     finished_at = json.loads((FIXTURE / "run.json").read_text())["finished_at"]
-    document = (
-        _started()
-        .rerunning("20261124-000000-default-beef", "results/20261124-000000-default-beef")
-        .with_stack(applied, isolation)
-        .with_calibration(calibration)
-        .with_ceiling(ceiling)
-        .finished("complete", finished_at, 276.42437, TrialCounts(20, 19, 1))
-    )
+    original = RerunOf("20261124-000000-default-beef", "results/20261124-000000-default-beef")
+    document = replace(_started(), rerun_of=original)
+    document = replace(document, applied=applied, isolation=isolation)
+    document = replace(document, calibration=calibration)
+    document = replace(document, ceiling=ceiling)
+    document = document.finished("complete", finished_at, 276.42437, TrialCounts(20, 19, 1))
     assert written(document.to_dict()) == (GOLDEN / "run-rerun.json").read_text()
 
 
@@ -148,18 +147,13 @@ def test_the_runners_steps_write_a_resumed_run_as_before(tmp_path: Path) -> None
     """Interrupted before calibrating, read back by --resume, then finished."""
     applied, isolation, calibration, ceiling = _stack_and_measures()
     store = RunStore(tmp_path)
-    first = (
-        _started()
-        .with_stack(applied, isolation)
-        .finished("interrupted", "2026-11-25T01:14:00.000+00:00", 48.5004, TrialCounts(20, 3, 0))
+    first = replace(_started(), applied=applied, isolation=isolation).finished(
+        "interrupted", "2026-11-25T01:14:00.000+00:00", 48.5004, TrialCounts(20, 3, 0)
     )
     store.write_run(first)
-    resumed = (
-        read_run_document(tmp_path)
-        .with_stack(applied, isolation)
-        .with_calibration(calibration)
-        .with_ceiling(ceiling)
-    )
+    resumed = replace(read_run_document(tmp_path), applied=applied, isolation=isolation)
+    resumed = replace(resumed, calibration=calibration)
+    resumed = replace(resumed, ceiling=ceiling)
     finished_at = json.loads((FIXTURE / "run.json").read_text())["finished_at"]
     resumed = resumed.finished("complete", finished_at, 228.1234, TrialCounts(20, 19, 1))
     store.write_run(resumed.resumed("2026-11-25T01:20:00.000+00:00"))
