@@ -110,7 +110,6 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.engine.client import connect
     from lab.model.config import config_from_dict
     from lab.model.fields import FLAGS
-    from lab.results.store import RunStore
 
     resume = None
     if args.resume:
@@ -144,11 +143,12 @@ def _run_and_report(
     from lab.model.plan import blueprint
     from lab.report.write import write_reports
 
+    engine = DockerEngine(client)
     # The engine's CPU count, not this process's: the engine may be another machine.
-    plan = blueprint(config, int(client.info().get("NCPU") or _host_cpus()))
+    plan = blueprint(config, int(engine.facts().get("cpus") or _host_cpus()))
     for note in plan.notes:
         err.print(f"note: {note}", highlight=False, markup=False)
-    outcome = run(DockerEngine(client), plan, ROOT, ConsoleReporter(err), resume, rerun_of)
+    outcome = run(engine, plan, ROOT, ConsoleReporter(err), resume, rerun_of)
     render_summary(outcome.summary, out)
     render_findings(list(outcome.summary.findings or ()), out)
     err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)
@@ -168,7 +168,6 @@ def _run_and_report(
 def cmd_rerun(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.engine.client import connect
     from lab.model.config import config_from_dict
-    from lab.results.store import RunStore
 
     original = RunStore(Path(args.run_dir))
     parameters = dict(read_run_document(original.run_dir).parameters)

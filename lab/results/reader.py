@@ -36,11 +36,11 @@ class RunData:
 
     @property
     def run_id(self) -> str:
-        return self.run.run_id or self.path.name
+        return self.run.run_id
 
     @property
     def status(self) -> str:
-        return self.run.status or "unknown"
+        return self.run.status
 
     @property
     def apps(self) -> list[str]:
