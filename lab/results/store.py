@@ -24,8 +24,6 @@ from lab.results.rundoc import RunDocument
 from lab.results.schema import CEILING_SCHEMA_VERSION
 from lab.results.summarydoc import Summary
 
-__all__ = ["RunStore", "atomic_file", "trial_path", "write_json_atomic"]
-
 
 @contextlib.contextmanager
 def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
