@@ -52,6 +52,18 @@ def format_ratio_interval(ci: Sequence[float], ratio: float) -> str:
     return f"{ci[0]:.{digits}f}{DASH}{ci[1]:.{digits}f}"
 
 
+def format_level(level: float) -> str:
+    """A confidence level as a reader should see it: "95%", "87.5%", "93.8%", never rounded up
+    to a level the interval does not reach (a 94.96% is "94.9%", not "95%")."""
+    tenths = int(level * 1000 + 1e-9) / 10
+    return f"{tenths:.1f}".removesuffix(".0") + "%"
+
+
+def format_rate_interval(low: float, high: float, level: float) -> str:
+    """A req/s interval with its achieved level: "38,000-42,100 (93.7%)" (an en dash)."""
+    return f"{format_rate(low)}{DASH}{format_rate(high)} ({format_level(level)})"
+
+
 def format_duration(seconds: float) -> str:
     """120.4 -> "2 min 0 s", 45 -> "45 s"."""
     minutes, rest = divmod(max(0, round(seconds)), 60)

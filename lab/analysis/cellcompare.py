@@ -1,61 +1,66 @@
-"""One cell of two runs compared: did B's req/s change from A's, beyond the noise?
+"""The cells two runs share, compared: did B's req/s change from A's, beyond the noise?
 
-`ratio_test` is the statistical method, alone in one function so that it can be replaced
-(by intervals of proven coverage, by verdicts with a family-wise error control) without
-touching how cells are matched, judged comparable, or shown. Today: the bootstrap 95% CI
-of the ratio of medians B/A must exclude 1 and the change must exceed the threshold; the
-Mann-Whitney U p-value is reported beside it as a second, rank-based opinion.
+The statistics are lab.analysis.verdicts': per cell, Welch's t-test on log req/s (the
+ratio of geometric means B/A with its 95% interval), Holm-adjusted over every cell
+compared, so that two identical runs are called different in at most 5% of comparisons;
+a change also has to exceed the practical threshold. This module matches the samples,
+says why a cell cannot be judged, and writes what the test found into the document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
-from scipy.stats import mannwhitneyu  # type: ignore[import-untyped]
-
-from lab.analysis.stats import median, ratio_ci
+from lab.analysis.stats import median
+from lab.analysis.summary import stated
+from lab.analysis.verdicts import ALPHA, judge_cells
 from lab.model.plan import Cell
-from lab.results.comparisondoc import CellComparison, CellVerdict
+from lab.results.comparisondoc import CellComparison
 
 MIN_TRIALS = 3
 
 
-@dataclass(frozen=True, slots=True)
-class RatioTest:
-    """What the statistical method says of one cell."""
-
-    ratio: float
-    ci95: tuple[float, float]
-    p_value: float
-    verdict: CellVerdict
-
-
-def compare_cell(
-    key: Cell, a: Sequence[float], b: Sequence[float], threshold_pct: float
-) -> CellComparison:
-    """Cell `key` with A's ok trials' req/s `a` and B's `b`, judged, or the reason it cannot be."""
-    app, scenario, connections = key
-    base = CellComparison(
-        app=app,
-        scenario=scenario,
-        connections=connections,
-        trials_a=len(a),
-        trials_b=len(b),
-        median_a=median(a) if a else None,
-        median_b=median(b) if b else None,
-        ratio=None,
-        ci95=None,
-        p_value=None,
-        verdict="not comparable",
+def compare_cells(
+    samples: Mapping[Cell, tuple[Sequence[float], Sequence[float]]], threshold_pct: float
+) -> list[CellComparison]:
+    """Each cell's (A req/s, B req/s) judged, the family being every comparable cell."""
+    reasons = {key: not_comparable(a, b) for key, (a, b) in samples.items()}
+    judged = judge_cells(
+        {key: pair for key, pair in samples.items() if reasons[key] is None},
+        ALPHA,
+        threshold_pct,
     )
-    reason = not_comparable(a, b)
-    if reason is not None:
-        return replace(base, reason=reason)
-    test = ratio_test(a, b, threshold_pct)
-    return replace(
-        base, ratio=test.ratio, ci95=test.ci95, p_value=test.p_value, verdict=test.verdict
-    )
+    compared = []
+    for key, (a, b) in samples.items():
+        app, scenario, connections = key
+        cell = CellComparison(
+            app=app,
+            scenario=scenario,
+            connections=connections,
+            trials_a=len(a),
+            trials_b=len(b),
+            median_a=median(a) if a else None,
+            median_b=median(b) if b else None,
+            ratio=None,
+            ci=None,
+            p_value=None,
+            verdict="not comparable",
+            reason=reasons[key],
+        )
+        verdict = judged.get(key)
+        if verdict is not None:
+            cell = replace(
+                cell,
+                ratio=verdict.ratio,
+                ci=stated(verdict.interval),
+                test=verdict.test,
+                p_value=verdict.p_value,
+                p_adjusted=verdict.p_adjusted,
+                verdict=verdict.verdict,
+            )
+        compared.append(cell)
+    return compared
 
 
 def not_comparable(a: Sequence[float], b: Sequence[float]) -> str | None:
@@ -65,20 +70,7 @@ def not_comparable(a: Sequence[float], b: Sequence[float]) -> str | None:
     ]
     if short:
         return f"{' and '.join(short)}, too few for the test (it needs {MIN_TRIALS} a side)"
-    if any(value <= 0 for value in a):
-        return "A has a trial at 0 req/s, so no ratio can be taken"
+    for side, values in (("A", a), ("B", b)):
+        if any(value <= 0 for value in values):
+            return f"{side} has a trial at 0 req/s, which has no logarithm for the test"
     return None
-
-
-def ratio_test(a: Sequence[float], b: Sequence[float], threshold_pct: float) -> RatioTest:
-    """Median B/A with its bootstrap 95% CI (seeded), the Mann-Whitney U p, and the verdict."""
-    ratio = median(b) / median(a)
-    low, high = ratio_ci(b, a, seed=0)
-    p_value = float(mannwhitneyu(b, a, alternative="two-sided").pvalue)
-    change = (ratio - 1) * 100
-    verdict: CellVerdict = "no difference"
-    if low > 1 and change > threshold_pct:
-        verdict = "improved"
-    elif high < 1 and -change > threshold_pct:
-        verdict = "regressed"
-    return RatioTest(ratio, (low, high), p_value, verdict)

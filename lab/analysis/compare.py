@@ -1,6 +1,8 @@
 """Two runs compared cell by cell: did B's throughput change from A's, beyond the noise?
 
-Each common cell (app x scenario x connections) is judged by lab.analysis.cellcompare.
+Each common cell (app x scenario x connections) is judged by lab.analysis.cellcompare,
+with Holm's adjustment over all of them: identical runs are called different at most
+5% of the time (assuming independent trials).
 Differences in how the runs were made (images, CPUs, placement, engine, parameters) are
 listed, since they often explain a change better than the code does; so is each run's
 calibration, for ratios normalised by how fast each machine ran a fixed workload. The
@@ -13,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lab.analysis.cellcompare import compare_cell
+from lab.analysis.cellcompare import compare_cells
+from lab.analysis.verdicts import ALPHA
 from lab.errors import EXIT_OK, EXIT_TRIAL_FAILED, EXIT_USAGE
 from lab.model.cpurequest import CPU_ROLES
 from lab.model.plan import Cell
@@ -125,7 +128,9 @@ def compare_runs(a: RunData, b: RunData, threshold_pct: float = 5.0) -> Comparis
     """Compare B against A, every cell the two runs share."""
     cells_a, cells_b = _rps_by_cell(a.summary), _rps_by_cell(b.summary)
     common = [key for key in cells_a if key in cells_b]
-    compared = tuple(compare_cell(key, cells_a[key], cells_b[key], threshold_pct) for key in common)
+    compared = tuple(
+        compare_cells({key: (cells_a[key], cells_b[key]) for key in common}, threshold_pct)
+    )
     problem = None
     if not common:
         problem = (
@@ -172,9 +177,9 @@ def normalised(
 ) -> list[tuple[CellComparison, float, tuple[float, float]]]:
     """Each cell with a ratio and CI, beside both divided by B's calibration factor over A's."""
     return [
-        (cell, cell.ratio / cal.factor, (cell.ci95[0] / cal.factor, cell.ci95[1] / cal.factor))
+        (cell, cell.ratio / cal.factor, (cell.ci.low / cal.factor, cell.ci.high / cal.factor))
         for cell in cells
-        if cell.ratio is not None and cell.ci95 is not None
+        if cell.ratio is not None and cell.ci is not None
     ]
 
 
@@ -200,10 +205,11 @@ def comparison_document(comparison: Comparison) -> ComparisonDocument:
             factor=cal.factor,
             advice=cal.advice(),
             normalised=tuple(
-                NormalisedRatio(cell.name, ratio, ci95)
-                for cell, ratio, ci95 in normalised(c.cells, cal)
+                NormalisedRatio(cell.name, ratio, ci)
+                for cell, ratio, ci in normalised(c.cells, cal)
             ),
         ),
+        alpha=ALPHA,
     )
 
 

@@ -6,23 +6,31 @@ import json
 from typing import Any
 
 from lab.analysis.compare import Comparison, normalised
+from lab.analysis.verdicts import ALPHA
 from lab.results.comparisondoc import CellComparison
-from lab.text import DASH, TIMES, format_rate, format_ratio
+from lab.text import DASH, TIMES, format_level, format_rate, format_ratio, plural
 
 
 def comparison_lines(comparison: Comparison) -> list[str]:
     """The comparison as aligned plain text, ending with the verdict and exit code."""
     c = comparison
+    judged = sum(1 for cell in c.cells if cell.p_adjusted is not None)
+    levels = {cell.ci.level for cell in c.cells if cell.ci is not None}
+    shared = format_level(levels.pop()) if len(levels) == 1 else None
     lines = [
         f"A: {c.run_a}",
         f"B: {c.run_b}",
-        f"B/A: ratio of median req/s with its bootstrap 95% CI; p: Mann{DASH}Whitney U,"
-        f" two-sided; a change counts when the CI excludes 1{TIMES} and it exceeds"
-        f" {c.threshold_pct:g}%",
+        f"A, B req/s: medians. B/A: ratio of geometric means, with its {shared or ''}"
+        f"{' ' if shared else ''}CI from Welch's t on log req/s; p: that test, two-sided;"
+        f" Holm: p adjusted over the {plural(judged, 'cell')} compared, so that identical runs"
+        f" are called different at most {ALPHA:.0%} of the time. A cell changed when its Holm"
+        f" p is at most {ALPHA:g} and it moved more than {c.threshold_pct:g}%. Levels assume"
+        " independent trials.",
         "",
     ]
-    header = ("cell", "A req/s", "B req/s", "B/A", "95% CI", "change", "p", "verdict")
-    rows = [header] + [_row(cell) for cell in c.cells]
+    ci_head = f"{shared} CI" if shared else "CI (level)"
+    header = ("cell", "A req/s", "B req/s", "B/A", ci_head, "change", "p", "Holm", "verdict")
+    rows = [header] + [_row(cell, with_level=shared is None) for cell in c.cells]
     widths = [max(len(row[n]) for row in rows) for n in range(len(header))]
     for row in rows:
         cells = [row[0].ljust(widths[0])]
@@ -56,22 +64,30 @@ def _normalised_lines(c: Comparison) -> list[str]:
     for cell, ratio, (low, high) in normalised(c.cells, cal):
         lines.append(
             f"  {cell.name}: raw {cell.ratio:.3f}{TIMES}, normalised"
-            f" {ratio:.3f}{TIMES} (95% CI {low:.3f}{DASH}{high:.3f}{TIMES})"
+            f" {ratio:.3f}{TIMES} ({_level(cell)}CI {low:.3f}{DASH}{high:.3f}{TIMES})"
         )
     return lines
 
 
-def _row(cell: CellComparison) -> tuple[str, ...]:
+def _level(cell: CellComparison) -> str:
+    return "" if cell.ci is None else f"{format_level(cell.ci.level)} "
+
+
+def _row(cell: CellComparison, with_level: bool) -> tuple[str, ...]:
     change = cell.change_pct
-    ci = cell.ci95
+    ci = cell.ci
+    interval = DASH if ci is None else f"{ci.low:.3f}{DASH}{ci.high:.3f}{TIMES}"
+    if ci is not None and with_level:
+        interval += f" ({format_level(ci.level)})"
     return (
         cell.name,
         format_rate(cell.median_a),
         format_rate(cell.median_b),
         DASH if cell.ratio is None else f"{cell.ratio:.3f}{TIMES}",
-        DASH if ci is None else f"{ci[0]:.3f}{DASH}{ci[1]:.3f}{TIMES}",
+        interval,
         DASH if change is None else f"{change:+.1f}%",
         DASH if cell.p_value is None else _p(cell.p_value),
+        DASH if cell.p_adjusted is None else _p(cell.p_adjusted),
         cell.verdict if cell.reason is None else f"{cell.verdict}: {cell.reason}",
     )
 

@@ -10,7 +10,10 @@ bootstrap and modified z) and after (`intervals`, `verdicts`, `outliers`):
 - the family-wise false-alarm rate of compare on A/A pairs of 4-cell runs;
 - power against a 15% drop in one of the 4 cells (the dropped cell called regressed);
 - the outlier rule's false-alarm rate on clean cells;
-- the power of one Welch log test at the A/A resolution each formula states.
+- the power of one Welch log test at the A/A resolution each formula states;
+- for --target-ci, the coverage of the final interval when rounds are added until it is
+  narrow enough (before) and under Stein's two-stage procedure (after), and how often
+  and after how many rounds Stein's reaches the target.
 
 Pure: randomness comes from the numpy Generator passed in. `python -m lab figures` prints
 the table (`--seed`, `--cells`, `--resamples`).
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lab.analysis import legacy, outliers
+from lab.analysis import legacy, outliers, precision
 from lab.analysis.intervals import Array, IntArray, median_ranks, shift_arrays, welch_log_arrays
 from lab.analysis.resolution import log_sigma, resolution
 from lab.analysis.verdicts import ALPHA, THRESHOLD_PCT, holm_arrays
@@ -157,11 +160,18 @@ def verdicts_after(a: Array, b: Array, threshold_pct: float = THRESHOLD_PCT) -> 
 def compare_rates(
     rng: np.random.Generator, runs: int, n: int, cv: float, phi: float, resamples: int = 1000
 ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Family-wise false alarms on A/A pairs, and power against a 15% drop: (before, after)."""
+    """Family-wise false alarms on A/A pairs, and power against a 15% drop: (before, after).
+
+    `resamples` 0 leaves out today's bootstrap (its figures are then nan).
+    """
     rates = []
     for drop in (0.0, DROP):
         a, b = run_pairs(rng, runs, n, cv, phi, drop)
-        before = legacy.changed(rng, a, b, THRESHOLD_PCT, resamples)
+        before = (
+            legacy.changed(rng, a, b, THRESHOLD_PCT, resamples)
+            if resamples
+            else np.full(a.shape[:-1], np.nan)
+        )
         after = verdicts_after(a, b)
         if drop == 0:
             rates.append((_any_change(before), _any_change(after)))
@@ -241,6 +251,99 @@ def _noise(phi: float) -> str:
 
 def _pair(values: tuple[float, float]) -> str:
     return f"{values[0]:.1%} -> {values[1]:.1%}"
+
+
+TARGETS_PCT = (5.0, 10.0)
+# 5% added: where the target and the noise make "stop when narrow" stop most selectively.
+PRECISION_CVS = (0.02, 0.05, 0.10, 0.25)
+PILOTS = (3, 5)
+MAX_ROUNDS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class PrecisionFigures:
+    """--target-ci at one setting: coverage before (add until narrow) and after (Stein)."""
+
+    cv: float
+    target_pct: float
+    pilot: int
+    coverage: tuple[float, float]
+    reached: float  # share of Stein's runs within the target when they stop
+    rounds: float  # mean rounds Stein's runs took
+    bounded: float  # share of Stein's runs stopped by MAX_ROUNDS before their N
+
+
+def naive_sequential(a: Array, b: Array, pilot: int, target_pct: float) -> tuple[Array, Array]:
+    """The Welch interval (low, high) of B/A when rounds stop as soon as it is narrow enough."""
+    cells, max_rounds = a.shape
+    low, high = np.ones(cells), np.ones(cells)
+    done = np.zeros(cells, dtype=bool)
+    for rounds in range(max(pilot, 2), max_rounds + 1):
+        welch = welch_log_arrays(b[:, :rounds], a[:, :rounds])
+        narrow = (welch.high - welch.low) / 2 / welch.estimate * 100 <= target_pct
+        stop = ~done & (narrow | (rounds == max_rounds))
+        low[stop], high[stop] = welch.low[stop], welch.high[stop]
+        done |= stop
+    return low, high
+
+
+def stein(a: Array, b: Array, pilot: int, target_pct: float) -> tuple[Array, Array, Array]:
+    """Stein's procedure on per-round log ratios: centre, half-width (logs), rounds run."""
+    differences = np.log(b) - np.log(a)
+    spreads = differences[:, :pilot].std(axis=-1, ddof=1)
+    needed = precision.rounds_needed(spreads, pilot, target_pct)
+    rounds = np.minimum(needed, a.shape[-1])
+    taken = np.arange(a.shape[-1]) < rounds[:, None]
+    centre = np.sum(differences * taken, axis=-1) / rounds
+    return centre, precision.stein_half_width(spreads, pilot, rounds), rounds
+
+
+def precision_figures(
+    rng: np.random.Generator, cells: int, cv: float, target_pct: float, pilot: int
+) -> PrecisionFigures:
+    """Every simulated true ratio is 1; runs stop at MAX_ROUNDS rounds at the latest."""
+    a = lognormal_cells(rng, cells, MAX_ROUNDS, cv)
+    b = lognormal_cells(rng, cells, MAX_ROUNDS, cv)
+    low, high = naive_sequential(a, b, pilot, target_pct)
+    centre, half, rounds = stein(a, b, pilot, target_pct)
+    reached = half <= precision.half_width_log(target_pct) + 1e-12
+    needed = precision.rounds_needed(
+        np.log(b / a)[:, :pilot].std(axis=-1, ddof=1), pilot, target_pct
+    )
+    return PrecisionFigures(
+        cv,
+        target_pct,
+        pilot,
+        (_covers(low, high), float(np.mean(np.abs(centre) <= half))),
+        float(np.mean(reached)),
+        float(np.mean(rounds)),
+        float(np.mean(needed > MAX_ROUNDS)),
+    )
+
+
+def every_precision_setting(rng: np.random.Generator, cells: int) -> list[PrecisionFigures]:
+    return [
+        precision_figures(rng, cells, cv, target, pilot)
+        for pilot in PILOTS
+        for target in TARGETS_PCT
+        for cv in PRECISION_CVS
+    ]
+
+
+def precision_table(rows: Sequence[PrecisionFigures]) -> list[str]:
+    lines = [
+        f"--target-ci, independent trials, at most {MAX_ROUNDS} rounds: coverage of a 95%"
+        " interval, before (rounds added until it is narrow) -> after (Stein's two-stage);"
+        " how often Stein's reaches the target, and its mean rounds",
+        "",
+        f"{'target':>7}{'pilot':>6}{'CV':>5}  {'coverage':<17}{'reached':>8}{'rounds':>8}",
+    ]
+    for f in rows:
+        lines.append(
+            f"{f.target_pct:>6g}%{f.pilot:>6}{f.cv:>5.0%}  {_pair(f.coverage):<17}"
+            f"{f.reached:>8.1%}{f.rounds:>8.1f}"
+        )
+    return lines
 
 
 def every_setting(rng: np.random.Generator, cells: int, resamples: int) -> list[Figures]:

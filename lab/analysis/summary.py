@@ -4,6 +4,12 @@ A cell is one app x scenario x connections level. Statistics use the ok trials o
 failed ones are counted so a reader sees them. Each ok trial's req/s is listed beside
 the derived numbers so anyone can recompute them. Latency percentiles are the median
 across trials of each trial's percentile: percentiles do not average.
+
+A cell's centre is its median with the distribution-free order-statistic interval, at
+the level it achieves (75% at 3 trials, 93.75% at 5). An app ratio is of geometric
+means, with the Welch t-interval on log req/s: throughput noise is multiplicative, and
+that interval holds its 95% at any trial count (lab.analysis.intervals; the simulation
+in lab.analysis.simulation measures both). Every level assumes independent trials.
 """
 
 from __future__ import annotations
@@ -11,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from lab.analysis.stats import bootstrap_ci, cv, median, ratio_ci
+from lab.analysis.intervals import Interval, median_interval, ratio_interval
+from lab.analysis.stats import cv, geometric_mean, median
 from lab.model.cpurequest import CPU_ROLES
 from lab.model.plan import Cell
+from lab.results.intervaldoc import StatedInterval
 from lab.results.records import TrialRecord
 from lab.results.summarydoc import (
     ERROR_KINDS,
@@ -79,7 +87,9 @@ def _cell(key: Cell, records: Sequence[TrialRecord]) -> SummaryCell:
     return replace(
         counts,
         rps_median=median(rps),
-        rps_ci95=bootstrap_ci(rps),
+        # One trial has no spread: its "interval" would be a point at 0% confidence.
+        rps_ci=stated(median_interval(rps)) if len(rps) > 1 else None,
+        rps_geomean=geometric_mean(rps) if all(value > 0 for value in rps) else None,
         cv=cv(rps),
         latency_us={p: median([lat[p] for lat in latencies]) for p in LATENCY_PERCENTILES},
         errors={**error_sums, "total": sum(error_sums.values())},
@@ -107,7 +117,15 @@ def _ratio(numerator: SummaryCell, denominator: SummaryCell) -> Ratio:
         denominator=denominator.app,
     )
     top, bottom = numerator.rps, denominator.rps
-    if not top or not bottom or not median(bottom) > 0:
+    if not top or not bottom or not all(value > 0 for value in (*top, *bottom)):
+        # A trial at 0 req/s has no logarithm: no ratio of geometric means exists.
         return entry
-    ci95 = ratio_ci(top, bottom) if all(value > 0 for value in bottom) else None
-    return replace(entry, ratio=median(top) / median(bottom), ci95=ci95)
+    if len(top) < 2 or len(bottom) < 2:
+        return replace(entry, ratio=geometric_mean(top) / geometric_mean(bottom))
+    interval = ratio_interval(top, bottom)
+    return replace(entry, ratio=interval.estimate, ci=stated(interval))
+
+
+def stated(interval: Interval) -> StatedInterval:
+    """An interval as summary.json writes it: its ends, achieved level and method."""
+    return StatedInterval(interval.low, interval.high, interval.level, interval.method)

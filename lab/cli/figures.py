@@ -13,7 +13,12 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 
-from lab.analysis.simulation import every_setting, table
+from lab.analysis.simulation import (
+    every_precision_setting,
+    every_setting,
+    precision_table,
+    table,
+)
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -32,11 +37,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_figures(args: argparse.Namespace, out: Console, _err: Console) -> int:
-    rows = every_setting(np.random.default_rng(args.seed), args.cells, args.resamples)
+    rng = np.random.default_rng(args.seed)
+    rows = every_setting(rng, args.cells, args.resamples)
+    precision_rows = every_precision_setting(rng, args.cells)
     out.print(
         f"seed {args.seed}, {args.cells} cells per setting, {args.resamples} resamples",
         highlight=False,
     )
-    for line in table(rows):
+    for line in [*table(rows), "", *precision_table(precision_rows)]:
         out.print(line, highlight=False, markup=False, soft_wrap=True)
     return 0

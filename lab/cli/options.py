@@ -58,6 +58,9 @@ FIELD_OF_DEST = {
     "ceiling": "ceiling",
     "network_path": "network_path",
     "aa": "aa",
+    "target_ci": "target_ci_pct",
+    "max_repetitions": "max_repetitions",
+    "max_time": "max_time_s",
 }
 
 
@@ -165,6 +168,24 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         metavar="APP",
         help="A/A run: APP as two identically configured variants (APP:a, APP:b), "
         "interleaved, to show the smallest difference this machine can resolve",
+    )
+    group.add_argument(
+        "--target-ci",
+        metavar="PCT",
+        help="after the planned rounds, add rounds until every app ratio's 95%% interval is "
+        "within +-PCT%% of it (Stein's two-stage procedure: the planned rounds, at least 3, "
+        "are its pilot)",
+    )
+    group.add_argument(
+        "--max-repetitions",
+        metavar="N",
+        help="with --target-ci: at most N rounds in all (default: 30)",
+    )
+    group.add_argument(
+        "--max-time",
+        metavar="DURATION",
+        help="with --target-ci: add no round that would end after DURATION of run time, "
+        "e.g. 6m or 1h (default: no limit)",
     )
 
 

@@ -65,6 +65,16 @@ class ConsoleReporter:
         self.progress.start()
         self.task = self.progress.add_task("starting", total=len(trials))
 
+    def extend(self, trials: Sequence[Trial], why: str) -> None:
+        """More trials than planned (--target-ci adds rounds): say why, grow the bar."""
+        self.planned += len(trials)
+        if self.progress is not None and self.task is not None:
+            self.progress.console.print(why, highlight=False, markup=False)
+            total = self.progress.tasks[0].total or 0
+            self.progress.update(self.task, total=total + len(trials))
+        else:
+            self.message(why)
+
     def trial_started(self, trial: Trial) -> None:
         if self.progress is not None and self.task is not None:
             cell = f"{trial.app} {trial.scenario} @{trial.connections} #{trial.repetition}"

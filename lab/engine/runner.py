@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from lab import __version__
+from lab.analysis import precision
 from lab.analysis.assess import annotate, assess, ceiling_rps
 from lab.analysis.summary import build_summary
 from lab.engine.port import (
@@ -36,7 +37,7 @@ from lab.images.labels import LOCK_HASH
 from lab.images.specs import BASE_IMAGE
 from lab.measure import calibrate
 from lab.model.catalog import CEILING
-from lab.model.plan import Blueprint, Trial
+from lab.model.plan import RUN_OVERHEAD_S, Blueprint, Trial
 from lab.results.reader import read_run_document, read_trials
 from lab.results.records import TrialRecord
 from lab.results.rundoc import RerunOf, RunDocument, TrialCounts
@@ -51,6 +52,7 @@ class Reporter(Protocol):
     def begin(
         self, run_dir: Path, trials: Sequence[Trial], planned: int, estimate_s: float
     ) -> None: ...
+    def extend(self, trials: Sequence[Trial], why: str) -> None: ...
     def trial_started(self, trial: Trial) -> None: ...
     def trial_finished(self, record: TrialRecord) -> None: ...
     def end(self) -> None: ...
@@ -144,6 +146,7 @@ def run(
     todo = [trial for trial in plan.trials if trial.index not in done]
     store.write_run(run_doc)
     status = "failed"
+    stopped_by: str | None = None
     placement = plan.placement
     try:
         # Leaving the `with` removes the run's containers and network, whatever happened.
@@ -179,6 +182,10 @@ def run(
                 store.write_trial(record)
                 records.append(record)
                 reporter.trial_finished(record)
+            if config.target_ci_pct is not None:
+                stopped_by = add_rounds(
+                    stack, plan, images, store, records, reporter, clock, started
+                )
         status = "complete"
     except EngineGone as exc:
         raise EngineUnavailable(
@@ -200,19 +207,77 @@ def run(
     finally:
         reporter.end()
         records.sort(key=lambda record: record.index)
-        summary = _summary(run_id, plan, records, run_doc)
+        summary = _summary(run_id, plan, records, run_doc, stopped_by or status)
         store.write_summary(summary)
         ok = sum(1 for r in records if r.status == "ok")
+        planned = planned_trials(plan, records)
         run_doc = run_doc.finished(
             status,
             at=clock.now(),
             session_s=clock.monotonic() - started,
-            trials=TrialCounts(planned=len(plan.trials), ok=ok, failed=len(records) - ok),
+            trials=TrialCounts(planned=planned, ok=ok, failed=len(records) - ok),
         )
         if resume is not None:
             run_doc = run_doc.resumed(clock.now())
         store.write_run(run_doc)
-    return RunOutcome(store.run_dir, tuple(records), summary, len(plan.trials))
+    return RunOutcome(store.run_dir, tuple(records), summary, planned)
+
+
+def planned_trials(plan: Blueprint, records: Sequence[TrialRecord]) -> int:
+    """The planned trials, and those of every round --target-ci added (begun or done)."""
+    added = {record.repetition for record in records} - {t.repetition for t in plan.trials}
+    cells = len({trial.cell for trial in plan.trials})
+    return len(plan.trials) + len(added) * cells
+
+
+def add_rounds(
+    stack: Stack,
+    plan: Blueprint,
+    images: Mapping[str, str],
+    store: RunStore,
+    records: list[TrialRecord],
+    reporter: Reporter,
+    clock: Clock,
+    started: float,
+) -> str:
+    """--target-ci: rounds after the planned ones while Stein's procedure asks for them.
+
+    Returns why it stopped (lab.analysis.precision's REACHED, MAX_REPETITIONS, MAX_TIME).
+    A resumed run skips the added trials already on disk.
+    """
+    config = plan.config
+    assert config.target_ci_pct is not None and config.max_repetitions is not None
+    cells = len({trial.cell for trial in plan.trials})
+    round_s = cells * (plan.estimate_s - RUN_OVERHEAD_S) / max(1, len(plan.trials))
+    while True:
+        summary = build_summary(records, config.apps, config.scenarios)
+        states = [
+            precision.progress(records, headline, config.repetitions, config.target_ci_pct)
+            for headline in precision.headlines(summary, config.apps[0])
+        ]
+        done = {record.index for record in records}
+        pending = [trial for trial in plan.extra_trials if trial.index not in done]
+        # The rounds before the first one with a trial still to run (a resumed run may
+        # have part of an added round on disk).
+        rounds = pending[0].repetition - 1 if pending else config.max_repetitions
+        decision = precision.decide(
+            states,
+            rounds,
+            config.max_repetitions,
+            clock.monotonic() - started,
+            round_s,
+            config.max_time_s,
+        )
+        if not decision.more:
+            return decision.stopped_by or precision.REACHED
+        trials = [trial for trial in pending if trial.repetition == rounds + 1]
+        reporter.extend(trials, precision.round_line(decision, states, config.target_ci_pct))
+        for trial in trials:
+            reporter.trial_started(trial)
+            record = run_trial(stack, trial, plan, images, clock)
+            store.write_trial(record)
+            records.append(record)
+            reporter.trial_finished(record)
 
 
 def measure_calibration(stack: Stack, image: str, plan: Blueprint) -> dict[str, Any]:
@@ -308,8 +373,13 @@ def _resumable(store: RunStore, plan: Blueprint, built: Sequence[Built]) -> RunD
 
 
 def _summary(
-    run_id: str, plan: Blueprint, records: Sequence[TrialRecord], run_doc: RunDocument
+    run_id: str,
+    plan: Blueprint,
+    records: Sequence[TrialRecord],
+    run_doc: RunDocument,
+    stopped_by: str,
 ) -> Summary:
+    config = plan.config
     summary = replace(
         build_summary(records, plan.config.apps, plan.config.scenarios),
         run_id=run_id,
@@ -317,4 +387,13 @@ def _summary(
         ceiling_rps=ceiling_rps(run_doc),
         network_path=plan.config.network_path,
     )
+    if config.target_ci_pct is not None:
+        summary = precision.with_precision(
+            summary,
+            records,
+            config.apps[0],
+            config.target_ci_pct,
+            config.repetitions,
+            stopped_by,
+        )
     return annotate(summary, assess(run_doc, records, summary))

@@ -22,7 +22,9 @@ from lab.model.fields import (
     as_int,
     as_ints,
     as_names,
+    as_optional_duration,
     as_optional_int,
+    as_optional_percent,
     check_min,
     check_names,
     check_unique,
@@ -58,6 +60,11 @@ class RunConfig:
     ceiling: bool = True  # measure the harness ceiling (a static server) first
     network_path: str = "bridge"  # or "shared": wrk in the app's network namespace
     aa: str | None = None  # A/A: one app as two identical variants
+    # --target-ci: add rounds until every headline interval is within this +-% of it,
+    # bounded by max_repetitions rounds and max_time_s of run time (lab.analysis.precision).
+    target_ci_pct: float | None = None
+    max_repetitions: int | None = None
+    max_time_s: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -80,6 +87,9 @@ class RunConfig:
             "ceiling": self.ceiling,
             "network_path": self.network_path,
             "aa": self.aa,
+            "target_ci_pct": self.target_ci_pct,
+            "max_repetitions": self.max_repetitions,
+            "max_time_s": self.max_time_s,
         }
 
 
@@ -109,8 +119,17 @@ _DEFAULT: Mapping[str, object] = MappingProxyType(
         "ceiling": True,
         "network_path": "bridge",
         "aa": None,
+        "target_ci_pct": None,
+        "max_repetitions": None,
+        "max_time_s": None,
     }
 )
+# --target-ci's pilot: Stein's procedure takes its spread from the planned rounds, and two
+# leave one degree of freedom (t = 12.7: hundreds of rounds asked for). See analysis.precision.
+PILOT_MIN = 3
+# --target-ci without --max-repetitions: Stein's procedure may ask for many rounds, and
+# the simulations that prove its level go up to this many.
+DEFAULT_MAX_REPETITIONS = 30
 
 PRESETS: Mapping[str, Mapping[str, object]] = MappingProxyType(
     {
@@ -126,6 +145,10 @@ PRESETS: Mapping[str, Mapping[str, object]] = MappingProxyType(
             repetitions=3,
             workers=4,
             access_log=True,
+        ),
+        # Rounds until every app ratio is known within +-5% (95%), for at most 30 min.
+        "precise": _preset(
+            _DEFAULT, target_ci_pct=5.0, max_repetitions=DEFAULT_MAX_REPETITIONS, max_time_s=1800.0
         ),
     }
 )
@@ -221,6 +244,8 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
             f"give --network-path one of: {', '.join(NETWORK_PATHS)}",
         )
 
+    target_ci_pct, max_repetitions, max_time_s = _precision(values, repetitions)
+
     out = values["out"]
     if not isinstance(out, str) or not out.strip():
         raise UsageError(
@@ -247,7 +272,44 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         ceiling=as_bool("ceiling", values["ceiling"]),
         network_path=str(network_path),
         aa=aa,
+        target_ci_pct=target_ci_pct,
+        max_repetitions=max_repetitions,
+        max_time_s=max_time_s,
     )
+
+
+def _precision(
+    values: Mapping[str, object], repetitions: int
+) -> tuple[float | None, int | None, float | None]:
+    """--target-ci and its bounds, checked together: the bounds mean nothing without it."""
+    target = as_optional_percent("target_ci_pct", values["target_ci_pct"])
+    max_repetitions = as_optional_int("max_repetitions", values["max_repetitions"])
+    max_time_s = as_optional_duration("max_time_s", values["max_time_s"])
+    if target is None:
+        for field, value in (("max_repetitions", max_repetitions), ("max_time_s", max_time_s)):
+            if value is not None:
+                raise UsageError(
+                    f"{FLAGS[field]} bounds --target-ci, which was not given",
+                    f"add --target-ci PCT (e.g. --target-ci 5), or drop {FLAGS[field]}",
+                )
+        return None, None, None
+    if not 0 < target < 100:
+        raise UsageError(
+            f"--target-ci: {target:g}% is not between 0 and 100",
+            "give the interval half-width you want as a percentage, e.g. --target-ci 5",
+        )
+    pilot = max(repetitions, PILOT_MIN)
+    if max_repetitions is None:
+        max_repetitions = max(DEFAULT_MAX_REPETITIONS, pilot)
+    if max_repetitions < pilot:
+        raise UsageError(
+            f"--max-repetitions {max_repetitions} is below the {pilot} planned rounds",
+            f"give --max-repetitions at least {pilot}: the planned rounds (at least"
+            f" {PILOT_MIN} with --target-ci) always run",
+        )
+    if max_time_s is not None:
+        check_min("max_time_s", max_time_s, 0, strict=True, hint="give --max-time e.g. 30m")
+    return target, max_repetitions, max_time_s
 
 
 def config_from_dict(data: Mapping[str, object]) -> RunConfig:

@@ -14,11 +14,13 @@ from types import MappingProxyType
 from lab.errors import UsageError
 from lab.model.cpurequest import CPU_ROLES, CpuRequest, check_cpu_value, parse_cpus
 from lab.model.flagtext import (
+    parse_duration,
     parse_float,
     parse_int,
     parse_int_list,
     parse_name_list,
     parse_optional_int,
+    parse_percent,
 )
 
 # The command-line flag behind each RunConfig field, so errors name what the user typed.
@@ -42,6 +44,9 @@ FLAGS: Mapping[str, str] = MappingProxyType(
         "ceiling": "--ceiling",
         "network_path": "--network-path",
         "aa": "--aa",
+        "target_ci_pct": "--target-ci",
+        "max_repetitions": "--max-repetitions",
+        "max_time_s": "--max-time",
     }
 )
 
@@ -77,6 +82,22 @@ def as_float(field: str, value: object) -> float:
     if not math.isfinite(value):
         raise wrong_type(field, value, "a finite number")
     return float(value)
+
+
+def as_optional_percent(field: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return parse_percent(FLAGS[field], value)
+    return as_float(field, value)
+
+
+def as_optional_duration(field: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return parse_duration(FLAGS[field], value)
+    return as_float(field, value)
 
 
 def as_bool(field: str, value: object) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from lab.errors import UsageError
 
@@ -57,6 +58,26 @@ def parse_float(flag: str, text: str) -> float:
     if not math.isfinite(value):
         raise UsageError(f"{flag}: {text!r} is not a finite number", f"give {flag} e.g. 8")
     return value
+
+
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?")
+
+
+def parse_duration(flag: str, text: str) -> float:
+    """Seconds from "90", "90s", "6m", "1h30m" or "6m30s"."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not text.strip() or match is None or not any(match.groups()):
+        raise UsageError(
+            f"{flag}: {text!r} is not a duration",
+            f"give {flag} seconds or a duration such as 90s, 6m or 1h30m",
+        )
+    hours, minutes, seconds = (float(group or 0) for group in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def parse_percent(flag: str, text: str) -> float:
+    """A percentage, "10" or "10%"."""
+    return parse_float(flag, text.strip().removesuffix("%"))
 
 
 def parse_optional_int(flag: str, text: str) -> int | None:

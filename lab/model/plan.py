@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from lab.model.config import RunConfig
+from lab.model.config import PILOT_MIN, RunConfig
 from lab.model.placement import (
     Placement,
     gunicorn_workers,
@@ -79,11 +79,14 @@ def _fix_seam(order: list[Cell], previous: Cell | None) -> None:
                 return
 
 
-def make_plan(config: RunConfig, connections: tuple[int, ...]) -> tuple[Trial, ...]:
-    """Every cell once per round, `config.repetitions` rounds, each round shuffled.
+def make_plan(
+    config: RunConfig, connections: tuple[int, ...], rounds: int | None = None
+) -> tuple[Trial, ...]:
+    """Every cell once per round, `rounds` (default `config.repetitions`) rounds, shuffled.
 
     `connections` are the levels as they will run (already rounded to the wrk threads).
-    The same seed always gives the same order.
+    The same seed always gives the same order, and more rounds only add to the end: the
+    first rounds are the same however many follow.
     """
     cells = [
         Cell(app, scenario, level)
@@ -94,7 +97,7 @@ def make_plan(config: RunConfig, connections: tuple[int, ...]) -> tuple[Trial, .
     rng = random.Random(config.seed)
     trials: list[Trial] = []
     previous: Cell | None = None
-    for repetition in range(1, config.repetitions + 1):
+    for repetition in range(1, (config.repetitions if rounds is None else rounds) + 1):
         order = list(cells)
         rng.shuffle(order)
         _fix_seam(order, previous)
@@ -130,6 +133,28 @@ def _slot_line(role: str, cpuset: str, cpus: float, quota: bool, shared_with: st
         allotment = f"{cpus:g} CPU" if cpus == 1 else f"{cpus:g} CPUs"
     line = f"  {role:<6} cpuset {cpuset:<8} {allotment}"
     return line + (f" (shares with {shared_with})" if shared_with else "")
+
+
+def _extra_seconds(config: RunConfig, plan: Sequence[Trial]) -> float:
+    cells = len({trial.cell for trial in plan})
+    extra = (config.max_repetitions or config.repetitions) - config.repetitions
+    return extra * cells * (config.warmup_s + config.duration_s + TRIAL_OVERHEAD_S)
+
+
+def _precision_lines(config: RunConfig, plan: Sequence[Trial]) -> list[str]:
+    cells = len({trial.cell for trial in plan})
+    per_round = cells * (config.warmup_s + config.duration_s + TRIAL_OVERHEAD_S)
+    extra = (config.max_repetitions or config.repetitions) - config.repetitions
+    bound = f"at most {config.max_repetitions} rounds"
+    if config.max_time_s is not None:
+        bound += f", and no round ending after {format_duration(config.max_time_s)} of run time"
+    return [
+        f"  target            every app ratio's 95% CI within ±{config.target_ci_pct:g}%",
+        f"  method            Stein's two-stage: the {config.repetitions} planned rounds are the"
+        " pilot that decides how many rounds each ratio needs",
+        f"  bounds            {bound}",
+        f"  added rounds      0 to {extra}, about {format_duration(per_round)} each",
+    ]
 
 
 def render_plan(
@@ -174,6 +199,9 @@ def render_plan(
         lines += ["", "notes"]
         lines += [f"  - {note}" for note in all_notes]
 
+    if config.target_ci_pct is not None:
+        lines += ["", "precision", *_precision_lines(config, plan)]
+
     lines += ["", f"trials ({len(plan)})"]
     width = len(str(len(plan)))
     app_width = max((len(trial.app) for trial in plan), default=0)
@@ -195,6 +223,11 @@ def render_plan(
         f"estimated wall time: {format_duration(seconds)}"
         f" ({counted} x {per_trial:g} s + {RUN_OVERHEAD_S:g} s setup)",
     ]
+    if config.target_ci_pct is not None:
+        longest = seconds + _extra_seconds(config, plan)
+        if config.max_time_s is not None:
+            longest = min(longest, max(seconds, config.max_time_s))
+        lines.append(f"  with --target-ci: up to {format_duration(longest)}, at the bounds")
     return "\n".join(lines) + "\n"
 
 
@@ -209,6 +242,8 @@ class Blueprint:
     connections: tuple[int, ...]
     notes: tuple[str, ...]
     trials: tuple[Trial, ...]
+    # With --target-ci: the rounds that may follow the planned ones, in the order they run.
+    extra_trials: tuple[Trial, ...] = ()
 
     @property
     def estimate_s(self) -> float:
@@ -237,9 +272,16 @@ def blueprint(config: RunConfig, host_cpus: int) -> Blueprint:
             "the fewest that can tell whether the two variants differ"
         )
         config = replace(config, repetitions=AA_MIN_REPETITIONS)
+    if config.target_ci_pct is not None and config.repetitions < PILOT_MIN:
+        notes.append(
+            f"--target-ci: repetitions raised from {config.repetitions} to {PILOT_MIN}, the"
+            " fewest planned rounds that can tell how many more the target needs"
+        )
+        config = replace(config, repetitions=PILOT_MIN)
     placement = place(config.cpus, host_cpus)
     threads = wrk_threads(config, placement)
     connections, rounding = round_connection_levels(config.connections, threads)
+    planned = make_plan(config, connections)
     return Blueprint(
         config=config,
         placement=placement,
@@ -247,5 +289,8 @@ def blueprint(config: RunConfig, host_cpus: int) -> Blueprint:
         workers=gunicorn_workers(config, placement),
         connections=connections,
         notes=tuple(notes) + tuple(placement.notes) + tuple(rounding),
-        trials=make_plan(config, connections),
+        trials=planned,
+        extra_trials=make_plan(config, connections, config.max_repetitions)[len(planned) :]
+        if config.target_ci_pct is not None
+        else (),
     )

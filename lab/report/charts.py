@@ -66,7 +66,7 @@ Block = tuple[str, int]
 
 
 def rps_chart(summary: Summary, records: Sequence[TrialRecord]) -> str:
-    """Median req/s per app as a bar, its 95% CI as an error bar, every trial as a point."""
+    """Median req/s per app as a bar, its CI as an error bar, every trial as a point."""
     apps, blocks = _apps(summary), levels(summary)
     with _style("rps"):
         figure, axes = _figure(len(blocks))
@@ -74,7 +74,7 @@ def rps_chart(summary: Summary, records: Sequence[TrialRecord]) -> str:
             _rps_axes(ax, block, apps, _cells(summary, block), records)
         handles: list[Artist] = [
             Patch(facecolor="#bbbbbb", edgecolor="#555555", label="median"),
-            Line2D([], [], color="#222222", marker="_", markersize=10, label="95% CI"),
+            Line2D([], [], color="#222222", marker="_", markersize=10, label="CI of the median"),
             Line2D([], [], ls="", marker="o", color="#777777", mec="#222222", label="one trial"),
         ]
         if any(record.status != "ok" and record.rps is not None for record in records):
@@ -133,14 +133,14 @@ def _rps_axes(
         cell = cells.get(app)
         values = list(cell.rps) if cell is not None else []
         median = None if cell is None else cell.rps_median
-        ci = None if cell is None else cell.rps_ci95
+        ci = None if cell is None else cell.rps_ci
         if median is not None:
             ax.bar(x, median, width=0.62, color=colour, alpha=0.28, edgecolor=colour)
         if median is not None and ci is not None:
             ax.errorbar(
                 x,
                 median,
-                yerr=[[median - ci[0]], [ci[1] - median]],
+                yerr=[[median - ci.low], [ci.high - median]],
                 fmt="none",
                 ecolor="#222222",
                 elinewidth=1.2,
@@ -182,7 +182,7 @@ def _rps_axes(
                 fontsize=8.5,
                 fontweight="bold",
             )
-        top = max([top, *values, *failed, *(ci or [])])
+        top = max([top, *values, *failed, *(ci.pair if ci else ())])
     ax.set_title(block_title(block))
     ax.set_xticks(range(len(apps)), apps)
     ax.set_xlim(-0.6, len(apps) - 0.4)

@@ -14,12 +14,20 @@ from typing import Any
 from lab.analysis.assess import assess
 from lab.images.labels import BASE_ORIGIN, BASE_SOURCE, BASE_SUITE, LOCK_HASH
 from lab.model.cpurequest import CPU_ROLES
-from lab.report.rows import ROW_LABELS, ratio_caveat
+from lab.report.rows import ROW_LABELS, precision_line, ratio_caveat
 from lab.report.rows import blocks as table_blocks
 from lab.results.findings import Finding
 from lab.results.reader import RunData, as_object
 from lab.results.summarydoc import Ratio, Summary
-from lab.text import DASH, TIMES, format_duration, format_rate, format_ratio, format_ratio_interval
+from lab.text import (
+    DASH,
+    TIMES,
+    format_duration,
+    format_level,
+    format_rate,
+    format_ratio,
+    format_ratio_interval,
+)
 
 Rows = tuple[tuple[str, ...], ...]
 
@@ -64,6 +72,8 @@ IMAGE_COLUMNS = ("image", "tag", "ID", "lock hash")
 def headline(summary: Summary) -> list[str]:
     """One sentence per ratio: "aio serves 4.5x flask's requests on hello (95% CI 3.7-6.5x)".
 
+    The ratio is of geometric means, and the CI's level is the one it achieves.
+
     (The sentences use a multiplication sign and an en dash.) A run of one app has no
     ratio: its sentences give each cell's median instead.
     """
@@ -81,28 +91,30 @@ def headline(summary: Summary) -> list[str]:
     for entry in summary.ratios:
         top, bottom = entry.numerator, entry.denominator
         place = where(entry.scenario, entry.connections)
-        ratio, ci = entry.ratio, entry.ci95
+        ratio, ci = entry.ratio, entry.ci
         if ratio is None:
             lines.append(f"{top} vs {bottom} on {place}: no ratio (no ok trials or zero req/s)")
             continue
         line = f"{top} serves {format_ratio(ratio)}{TIMES} {bottom}'s requests on {place}"
         if ci is not None:
-            line += f" (95% CI {format_ratio_interval(ci, ratio)}{TIMES})"
-            if ci[0] <= 1 <= ci[1]:
+            line += f" ({format_level(ci.level)} CI {format_ratio_interval(ci.pair, ratio)}{TIMES})"
+            if ci.low <= 1 <= ci.high:
                 line += f": the interval includes 1{TIMES}, no clear difference"
         lines.append(line + ratio_caveat(summary, entry))
+    precise = [] if summary.precision is None else [precision_line(summary.precision)]
     if lines:
-        return lines
+        return lines + precise
     for cell in cells:
         if cell.rps_median is None:
             continue
         line = f"{cell.app} serves {format_rate(cell.rps_median)} req/s on"
         line += f" {where(cell.scenario, cell.connections)}"
-        ci = cell.rps_ci95
+        ci = cell.rps_ci
         if ci is not None:
-            line += f" (95% CI {format_rate(ci[0])}{DASH}{format_rate(ci[1])})"
+            line += f" (median; {format_level(ci.level)} CI {format_rate(ci.low)}{DASH}"
+            line += f"{format_rate(ci.high)})"
         lines.append(line)
-    return lines or ["no ok trials: there is nothing to compare"]
+    return lines + precise if lines else ["no ok trials: there is nothing to compare"]
 
 
 def findings(data: RunData) -> list[tuple[str, str]]:
@@ -183,9 +195,10 @@ def _ratio_text(entry: Ratio | None) -> str:
     if entry is None or entry.ratio is None:
         return DASH
     text = f"{format_ratio(entry.ratio)}{TIMES}"
-    if entry.ci95 is None:
+    if entry.ci is None:
         return text
-    return f"{text} ({format_ratio_interval(entry.ci95, entry.ratio)})"
+    interval = format_ratio_interval(entry.ci.pair, entry.ratio)
+    return f"{text} ({format_level(entry.ci.level)}: {interval})"
 
 
 def _run_section(data: RunData) -> Section:

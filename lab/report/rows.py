@@ -11,20 +11,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.model.cpurequest import CPU_ROLES
-from lab.results.summarydoc import Ratio, Summary, SummaryCell
+from lab.results.summarydoc import Precision, Ratio, Summary, SummaryCell
 from lab.text import (
-    DASH,
     TIMES,
     UNKNOWN,
     format_latency,
+    format_level,
     format_rate,
+    format_rate_interval,
     format_ratio,
     format_ratio_interval,
 )
 
 ROW_LABELS = (
     "req/s (median)",
-    "95% CI",
+    "CI (level)",
     "CV",
     "latency p50",
     "p90",
@@ -95,12 +96,12 @@ def _column(cell: SummaryCell | None) -> tuple[str, ...]:
     """One app's values for ROW_LABELS, in order."""
     if cell is None:
         return (UNKNOWN,) * len(ROW_LABELS)
-    ci, variation = cell.rps_ci95, cell.cv
+    ci, variation = cell.rps_ci, cell.cv
     latency = cell.latency_us or {}
     trials, failed = cell.trials, cell.failed
     return (
         format_rate(cell.rps_median),
-        UNKNOWN if ci is None else f"{format_rate(ci[0])}{DASH}{format_rate(ci[1])}",
+        UNKNOWN if ci is None else format_rate_interval(ci.low, ci.high, ci.level),
         UNKNOWN if variation is None else f"{variation * 100:.1f}%",
         *(format_latency(latency.get(p)) for p in ("p50", "p90", "p99", "p99_9")),
         UNKNOWN if cell.errors is None else f"{cell.errors['total']:,}",
@@ -131,17 +132,43 @@ def ratio_caveat(summary: Summary, entry: Ratio) -> str:
     return f" [{' and '.join(doubtful)} had errors or failed trials: see the findings]"
 
 
+# How each way of stopping reads: the flag that bounded the run, or what ended it.
+STOPPED_BY = {
+    "max-repetitions": "stopped by --max-repetitions",
+    "max-time": "stopped by --max-time",
+    "interrupted": "the run was interrupted",
+    "failed": "the run stopped on an error",
+}
+
+
+def precision_line(precision: Precision) -> str:
+    """--target-ci's outcome in one line: reached, or the bound hit and what was reached."""
+    p = precision
+    widest = "" if p.widest is None else f"; widest: {p.widest}"
+    if p.half_width_pct is not None:
+        widest += f" ±{p.half_width_pct:.1f}%"
+    rounds = f"after {p.rounds} {'round' if p.rounds == 1 else 'rounds'}"
+    if p.reached:
+        return f"precision: every 95% CI within ±{p.target_pct:g}%, {rounds}{widest}"
+    why = STOPPED_BY.get(p.stopped_by, f"stopped ({p.stopped_by})")
+    return f"precision: target ±{p.target_pct:g}% not reached, {why} {rounds}{widest}"
+
+
 def ratio_lines(summary: Summary) -> list[str]:
     lines = []
     for entry in summary.ratios:
         head = f"{entry.scenario} @{entry.connections}: {entry.numerator} / {entry.denominator} = "
-        ratio, ci = entry.ratio, entry.ci95
+        ratio, ci = entry.ratio, entry.ci
         if ratio is None:
             lines.append(head + "n/a (no ok trials or zero req/s)")
         elif ci is None:
             lines.append(head + f"{format_ratio(ratio)}{TIMES}")
         else:
-            interval = format_ratio_interval(ci, ratio)
-            lines.append(head + f"{format_ratio(ratio)}{TIMES} (95% CI {interval})")
+            interval = format_ratio_interval(ci.pair, ratio)
+            lines.append(
+                head + f"{format_ratio(ratio)}{TIMES} ({format_level(ci.level)} CI {interval})"
+            )
         lines[-1] += ratio_caveat(summary, entry)
+    if summary.precision is not None:
+        lines.append(precision_line(summary.precision))
     return lines

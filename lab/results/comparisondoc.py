@@ -3,6 +3,11 @@
 lab.analysis.compare makes the comparison and derives what this document states (the
 verdict, the exit code, the calibration's advice and normalised ratios); the document
 holds them as written, so one read back is written again byte for byte.
+
+Each cell states its test, its p-value before and after Holm's adjustment over the
+run's cells, and its interval with the level it achieves. Comparisons printed before
+that ("ci95", the ratio of medians, no adjustment) still read: their interval as the
+95% it claimed, with no test named.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from lab.model.plan import Cell
+from lab.results.intervaldoc import StatedInterval, stated_interval
 from lab.results.jsonfields import (
     NUMBER,
     JsonObject,
@@ -19,7 +25,6 @@ from lab.results.jsonfields import (
     key_path,
     objects,
     optional,
-    pair_or_none,
     required,
     strings,
 )
@@ -35,7 +40,11 @@ def cell_name(key: Cell) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CellComparison:
-    """One cell of both runs: B's median req/s over A's, and whether it changed."""
+    """One cell of both runs: B's req/s over A's (geometric means), and whether it changed.
+
+    `p_value` is the cell's own test; `p_adjusted` Holm's over the cells compared, which
+    decides the verdict together with the practical threshold.
+    """
 
     app: str
     scenario: str
@@ -45,11 +54,13 @@ class CellComparison:
     median_a: float | None
     median_b: float | None
     ratio: float | None
-    ci95: tuple[float, float] | None
+    ci: StatedInterval | None
     p_value: float | None
     verdict: CellVerdict
     # Why the cell could not be judged; None when it was.
     reason: str | None = None
+    test: str | None = None
+    p_adjusted: float | None = None
 
     @property
     def key(self) -> Cell:
@@ -71,8 +82,10 @@ class CellComparison:
             "median_a": self.median_a,
             "median_b": self.median_b,
             "ratio": self.ratio,
-            "ci95": pair_or_none(self.ci95),
+            "ci": None if self.ci is None else self.ci.to_dict(),
+            "test": self.test,
             "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
             "verdict": self.verdict,
             "change_pct": self.change_pct,
             "trials_a": self.trials_a,
@@ -97,10 +110,14 @@ class CellComparison:
             median_a=optional(data, "median_a", NUMBER, where),
             median_b=optional(data, "median_b", NUMBER, where),
             ratio=optional(data, "ratio", NUMBER, where),
-            ci95=interval(data, "ci95", where),
+            ci=StatedInterval.legacy(interval(data, "ci95", where))
+            if "ci95" in data
+            else stated_interval(data, "ci", where),
             p_value=optional(data, "p_value", NUMBER, where),
             verdict=verdict,
             reason=optional(data, "reason", str, where),
+            test=optional(data, "test", str, where),
+            p_adjusted=optional(data, "p_adjusted", NUMBER, where),
         )
 
 
@@ -122,21 +139,22 @@ class Difference:
 
 @dataclass(frozen=True, slots=True)
 class NormalisedRatio:
-    """A cell's B/A and its CI divided by the calibration factor."""
+    """A cell's B/A and its interval (at the cell's level) divided by the calibration factor."""
 
     cell: str
     ratio: float
-    ci95: tuple[float, float]
+    ci: tuple[float, float]
 
     def to_dict(self) -> JsonObject:
-        return {"cell": self.cell, "ratio": self.ratio, "ci95": list(self.ci95)}
+        return {"cell": self.cell, "ratio": self.ratio, "ci": list(self.ci)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "") -> NormalisedRatio:
-        ci95 = interval(data, "ci95", where)
-        if ci95 is None:
-            raise ValueError(f"missing key {key_path(where, 'ci95')!r}")
-        return cls(required(data, "cell", str, where), required(data, "ratio", NUMBER, where), ci95)
+        key = "ci95" if "ci95" in data else "ci"
+        ci = interval(data, key, where)
+        if ci is None:
+            raise ValueError(f"missing key {key_path(where, key)!r}")
+        return cls(required(data, "cell", str, where), required(data, "ratio", NUMBER, where), ci)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,12 +206,15 @@ class ComparisonDocument:
     only_in_b: tuple[str, ...]
     provenance_differences: tuple[Difference, ...]
     calibration: CalibrationNote | None
+    # The family-wise error rate the verdicts keep; None in comparisons printed before.
+    alpha: float | None = None
 
     def to_dict(self) -> JsonObject:
         return {
             "run_a": self.run_a,
             "run_b": self.run_b,
             "threshold_pct": self.threshold_pct,
+            "alpha": self.alpha,
             "verdict": self.verdict,
             "exit_code": self.exit_code,
             "reason": self.reason,
@@ -226,4 +247,5 @@ class ComparisonDocument:
                 for n, d in enumerate(objects(data, "provenance_differences"))
             ),
             calibration=None if calibration is None else CalibrationNote.from_dict(calibration),
+            alpha=optional(data, "alpha", NUMBER),
         )

@@ -74,6 +74,15 @@ def version(data: Mapping[str, Any], supported: int) -> int:
     return supported
 
 
+def one_of_versions(data: Mapping[str, Any], supported: tuple[int, ...]) -> int:
+    """The file's schema_version, refused unless this lab reads it (all of `supported`)."""
+    found = required(data, "schema_version", int)
+    if found not in supported:
+        known = ", ".join(map(str, supported))
+        raise UnsupportedVersion(f"schema_version {found}, this lab reads {known}")
+    return int(found)
+
+
 def strings(data: Mapping[str, Any], key: str, where: str = "") -> tuple[str, ...] | None:
     """A list of strings as a tuple; None when the key is missing or null."""
     items = optional(data, key, list, where)

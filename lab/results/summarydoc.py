@@ -6,6 +6,10 @@ The statistics are made by lab.analysis.summary; the findings by lab.analysis.as
 
 Older files lack the keys added since (run_id, notes, ceiling_rps, network_path,
 findings, a cell's headline_ok); they read as None, or ABSENT where null is a value.
+Version 1 wrote each interval as a "ci95" pair; version 2 writes an object stating the
+level the interval achieves and its method, a cell's geometric mean (the ratios are of
+geometric means), and the precision a run asked for with --target-ci. A version 1 file
+is written back as version 1.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from lab.model.plan import Cell
 from lab.results.findings import Finding
+from lab.results.intervaldoc import StatedInterval, stated_interval
 from lab.results.jsonfields import (
     ABSENT,
     NUMBER,
@@ -27,13 +32,13 @@ from lab.results.jsonfields import (
     numbers,
     numbers_by_name,
     objects,
+    one_of_versions,
     optional,
     pair_or_none,
     required,
     strings,
-    version,
 )
-from lab.results.schema import SUMMARY_SCHEMA_VERSION
+from lab.results.schema import SUMMARY_SCHEMA_VERSION, SUMMARY_SCHEMA_VERSIONS
 
 LATENCY_PERCENTILES = ("p50", "p75", "p90", "p99", "p99_9", "max")
 ERROR_KINDS = ("connect", "read", "write", "status", "timeout")
@@ -77,12 +82,15 @@ class SummaryCell:
     failed: int
     rps: tuple[float, ...]
     rps_median: float | None = None
-    rps_ci95: tuple[float, float] | None = None
+    rps_ci: StatedInterval | None = None  # of the median
+    rps_geomean: float | None = None
     cv: float | None = None
     latency_us: Mapping[str, float | None] | None = field(default=None, hash=False)
     errors: Mapping[str, int | None] | None = field(default=None, hash=False)
     cpu: Mapping[str, CpuShare | None] | None = field(default=None, hash=False)
     headline_ok: bool | None = None
+    # With --target-ci: whether every interval this cell's headline rests on is narrow enough.
+    target_reached: bool | None = None
 
     @property
     def key(self) -> Cell:
@@ -101,7 +109,7 @@ class SummaryCell:
         use = None if self.cpu is None else self.cpu.get(role)
         return None if use is None else use.share
 
-    def to_dict(self) -> JsonObject:
+    def to_dict(self, schema_version: int = SUMMARY_SCHEMA_VERSION) -> JsonObject:
         cell: JsonObject = {
             "app": self.app,
             "scenario": self.scenario,
@@ -110,7 +118,13 @@ class SummaryCell:
             "failed": self.failed,
             "rps": list(self.rps),
             "rps_median": self.rps_median,
-            "rps_ci95": pair_or_none(self.rps_ci95),
+        }
+        if schema_version == 1:
+            cell["rps_ci95"] = pair_or_none(None if self.rps_ci is None else self.rps_ci.pair)
+        else:
+            cell["rps_ci"] = None if self.rps_ci is None else self.rps_ci.to_dict()
+            cell["rps_geomean"] = self.rps_geomean
+        cell |= {
             "cv": self.cv,
             "latency_us": None if self.latency_us is None else dict(self.latency_us),
             "errors": None if self.errors is None else dict(self.errors),
@@ -120,6 +134,8 @@ class SummaryCell:
         }
         if self.headline_ok is not None:
             cell["headline_ok"] = self.headline_ok
+        if self.target_reached is not None:
+            cell["target_reached"] = self.target_reached
         return cell
 
     @classmethod
@@ -134,7 +150,10 @@ class SummaryCell:
             failed=required(data, "failed", int, where),
             rps=numbers(data, "rps", where),
             rps_median=optional(data, "rps_median", NUMBER, where),
-            rps_ci95=interval(data, "rps_ci95", where),
+            rps_ci=StatedInterval.legacy(interval(data, "rps_ci95", where))
+            if "rps_ci95" in data
+            else stated_interval(data, "rps_ci", where),
+            rps_geomean=optional(data, "rps_geomean", NUMBER, where),
             cv=optional(data, "cv", NUMBER, where),
             latency_us=numbers_by_name(data, "latency_us", where),
             errors=numbers_by_name(data, "errors", where),
@@ -147,43 +166,108 @@ class SummaryCell:
                 for role in cpu
             },
             headline_ok=optional(data, "headline_ok", bool, where),
+            target_reached=optional(data, "target_reached", bool, where),
         )
+
+
+# What a version 2 ratio divides; version 1 divided medians.
+GEOMETRIC_MEANS = "geometric means"
+MEDIANS = "medians"
 
 
 @dataclass(frozen=True, slots=True)
 class Ratio:
-    """median(numerator) / median(denominator) in one scenario x connections level."""
+    """numerator / denominator req/s in one scenario x connections level, of `estimator`."""
 
     scenario: str
     connections: int
     numerator: str
     denominator: str
     ratio: float | None = None
-    ci95: tuple[float, float] | None = None
+    ci: StatedInterval | None = None
+    estimator: str = GEOMETRIC_MEANS
+    target_reached: bool | None = None
 
     @property
     def level(self) -> tuple[str, int]:
         return (self.scenario, self.connections)
 
-    def to_dict(self) -> JsonObject:
-        return {
+    @property
+    def half_width_pct(self) -> float | None:
+        """The interval's half-width as a percentage of the ratio; None without one."""
+        if self.ci is None or self.ratio is None:
+            return None
+        return self.ci.half_width_pct(self.ratio)
+
+    def to_dict(self, schema_version: int = SUMMARY_SCHEMA_VERSION) -> JsonObject:
+        ratio: JsonObject = {
             "scenario": self.scenario,
             "connections": self.connections,
             "numerator": self.numerator,
             "denominator": self.denominator,
             "ratio": self.ratio,
-            "ci95": pair_or_none(self.ci95),
         }
+        if schema_version == 1:
+            ratio["ci95"] = pair_or_none(None if self.ci is None else self.ci.pair)
+            return ratio
+        ratio |= {"estimator": self.estimator, "ci": None if self.ci is None else self.ci.to_dict()}
+        if self.target_reached is not None:
+            ratio["target_reached"] = self.target_reached
+        return ratio
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "") -> Ratio:
+        legacy = "ci95" in data
         return cls(
             scenario=required(data, "scenario", str, where),
             connections=required(data, "connections", int, where),
             numerator=required(data, "numerator", str, where),
             denominator=required(data, "denominator", str, where),
             ratio=optional(data, "ratio", NUMBER, where),
-            ci95=interval(data, "ci95", where),
+            ci=StatedInterval.legacy(interval(data, "ci95", where))
+            if legacy
+            else stated_interval(data, "ci", where),
+            estimator=MEDIANS if legacy else required(data, "estimator", str, where),
+            target_reached=optional(data, "target_reached", bool, where),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Precision:
+    """What --target-ci asked and got: every headline interval within `target_pct`?
+
+    `stopped_by` is "target" when it was reached, else the bound that ended the run
+    ("max-repetitions", "max-time") or how it ended ("interrupted", "failed").
+    `half_width_pct` is the widest headline interval's, `widest` what it belongs to.
+    """
+
+    target_pct: float
+    reached: bool
+    stopped_by: str
+    rounds: int
+    half_width_pct: float | None
+    widest: str | None
+
+    def to_dict(self) -> JsonObject:
+        return {
+            "target_pct": self.target_pct,
+            "reached": self.reached,
+            "stopped_by": self.stopped_by,
+            "rounds": self.rounds,
+            "half_width_pct": self.half_width_pct,
+            "widest": self.widest,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Precision:
+        where = "precision"
+        return cls(
+            target_pct=required(data, "target_pct", NUMBER, where),
+            reached=required(data, "reached", bool, where),
+            stopped_by=required(data, "stopped_by", str, where),
+            rounds=required(data, "rounds", int, where),
+            half_width_pct=optional(data, "half_width_pct", NUMBER, where),
+            widest=optional(data, "widest", str, where),
         )
 
 
@@ -200,6 +284,7 @@ class Summary:
     ceiling_rps: float | Absent | None = ABSENT
     network_path: str | None = None
     findings: tuple[Finding, ...] | None = None
+    precision: Precision | None = None
     schema_version: int = SUMMARY_SCHEMA_VERSION
 
     @property
@@ -214,8 +299,8 @@ class Summary:
         data: JsonObject = {
             "schema_version": self.schema_version,
             "apps": list(self.apps),
-            "cells": [cell.to_dict() for cell in self.cells],
-            "ratios": [ratio.to_dict() for ratio in self.ratios],
+            "cells": [cell.to_dict(self.schema_version) for cell in self.cells],
+            "ratios": [ratio.to_dict(self.schema_version) for ratio in self.ratios],
         }
         if self.run_id is not None:
             data["run_id"] = self.run_id
@@ -227,12 +312,15 @@ class Summary:
             data["network_path"] = self.network_path
         if self.findings is not None:
             data["findings"] = [finding.to_dict() for finding in self.findings]
+        if self.precision is not None:
+            data["precision"] = self.precision.to_dict()
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Summary:
         """Inverse of to_dict; raises ValueError naming the first bad key and where it is."""
-        schema_version = version(data, SUMMARY_SCHEMA_VERSION)
+        schema_version = one_of_versions(data, SUMMARY_SCHEMA_VERSIONS)
+        precision = optional(data, "precision", dict)
         required(data, "apps", list)
         required(data, "cells", list)
         return cls(
@@ -252,5 +340,6 @@ class Summary:
             findings=None
             if data.get("findings") is None
             else tuple(Finding.from_dict(item) for item in objects(data, "findings")),
+            precision=None if precision is None else Precision.from_dict(precision),
             schema_version=schema_version,
         )

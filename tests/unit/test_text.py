@@ -9,6 +9,7 @@ from lab.text import (
     cpus_text,
     format_duration,
     format_latency,
+    format_level,
     format_rate,
     format_ratio,
     format_ratio_interval,
@@ -77,3 +78,14 @@ def test_counts_and_shares() -> None:
     assert percent(0.256) == "26%"
     assert cpus_text(0.5) == "0.5 CPU"
     assert cpus_text(2) == "2 CPUs"
+
+
+def test_a_level_is_never_rounded_up_to_one_it_does_not_reach() -> None:
+    assert [format_level(x) for x in (0.95, 0.75, 0.9375, 0.875, 0.9496, 0.5)] == [
+        "95%",
+        "75%",
+        "93.7%",
+        "87.5%",
+        "94.9%",
+        "50%",
+    ]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from lab.analysis.checks.cells import trials_by_cell
 from lab.analysis.checks.findings import by_severity, finding_line, findings_lines
+from lab.analysis.checks.independence import check_independence
 from lab.analysis.checks.resources import (
     check_bottleneck,
     check_ceiling,
@@ -24,7 +25,6 @@ from lab.analysis.checks.stability import (
     check_outliers,
     check_stability,
     repetitions_needed,
-    robust_scores,
 )
 from lab.analysis.checks.trials import check_errors, check_failed, check_window, headline_ok
 from lab.model.plan import Cell
@@ -42,6 +42,7 @@ __all__ = [
     "check_errors",
     "check_failed",
     "check_generator",
+    "check_independence",
     "check_outliers",
     "check_placement",
     "check_stability",
@@ -51,7 +52,6 @@ __all__ = [
     "findings_lines",
     "headline_ok",
     "repetitions_needed",
-    "robust_scores",
     "run_checks",
 ]
 
@@ -78,6 +78,7 @@ def run_checks(
         lambda: check_window(records),
         lambda: check_stability(summary),
         lambda: check_outliers(records),
+        lambda: check_independence(records),
         lambda: check_placement(run.placement),
     ]
     order = _cell_order(summary, records)

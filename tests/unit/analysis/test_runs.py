@@ -56,8 +56,8 @@ def test_a_newer_schema_version_is_refused(tmp_path: Path) -> None:
 
 def test_a_newer_summary_schema_is_refused(tmp_path: Path) -> None:
     run_dir = copy_fixture(tmp_path / "run")
-    _edit(run_dir / "summary.json", lambda summary: summary.update(schema_version=2))
-    assert _problem(run_dir) == f"{run_dir}/summary.json: schema_version 2, this lab reads 1"
+    _edit(run_dir / "summary.json", lambda summary: summary.update(schema_version=3))
+    assert _problem(run_dir) == f"{run_dir}/summary.json: schema_version 3, this lab reads 1, 2"
 
 
 def test_a_missing_run_json_is_named(tmp_path: Path) -> None:
@@ -154,8 +154,16 @@ def test_an_interrupted_run_gets_its_summary_recomputed(tmp_path: Path) -> None:
     data = load_run(run_dir)
     original = json.loads((FIXTURE / "summary.json").read_text())
     assert data.summary_recomputed
-    assert data.summary.to_dict()["cells"] == original["cells"]
-    assert data.summary.to_dict()["ratios"] == original["ratios"]
+    # Recomputed by today's statistics (schema 2): the same trials, medians and spreads,
+    # with today's intervals in place of the bootstrap's.
+    kept = ("app", "scenario", "connections", "trials", "failed", "rps", "rps_median", "cv")
+    kept += ("latency_us", "errors", "cpu")
+    recomputed = data.summary.to_dict()["cells"]
+    assert [{k: c[k] for k in kept} for c in recomputed] == [
+        {k: c[k] for k in kept} for c in original["cells"]
+    ]
+    assert all(c["rps_ci"]["method"] == "order statistics (binomial)" for c in recomputed)
+    assert [r["estimator"] for r in data.summary.to_dict()["ratios"]] == ["geometric means"] * 2
 
 
 def test_no_summary_and_no_trials_is_damaged(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from lab.analysis.stats import bootstrap_ci, cv, ratio_ci
+from lab.analysis.intervals import median_interval, ratio_interval
+from lab.analysis.stats import cv
 from lab.analysis.summary import build_summary
 from lab.model.plan import Cell
 from lab.results.records import record_from_wrk
@@ -95,9 +96,12 @@ def test_interval_and_cv_come_from_the_ok_trials() -> None:
 
     cell = build_summary(records, APPS, SCENARIOS).cells[0]
 
-    assert cell.rps_ci95 is not None
-    assert cell.rps_ci95 == bootstrap_ci(rps)
-    assert cell.rps_ci95[0] <= 1000.0 <= cell.rps_ci95[1]
+    # Five trials: the order-statistic interval is min to max, at 93.75%, not 95%.
+    assert cell.rps_ci is not None
+    assert cell.rps_ci.pair == (980.0, 1040.0)
+    assert cell.rps_ci.level == pytest.approx(0.9375)
+    assert cell.rps_ci.method == median_interval(rps).method
+    assert cell.rps_geomean == pytest.approx(1003.79, abs=0.005)
     assert cell.cv == pytest.approx(cv(rps))
 
 
@@ -112,7 +116,8 @@ def test_cell_with_only_failed_trials_has_null_statistics() -> None:
         "failed": 2,
         "rps": [],
         "rps_median": None,
-        "rps_ci95": None,
+        "rps_ci": None,
+        "rps_geomean": None,
         "cv": None,
         "latency_us": None,
         "errors": None,
@@ -171,6 +176,8 @@ def test_ratios_compare_each_app_with_the_first_listed_app() -> None:
     ]
 
     ratios = build_summary(records, APPS, SCENARIOS).to_dict()["ratios"]
+    aio = ratio_interval([5000.0, 5400.0, 5200.0], [1000.0] * 3)
+    uvloop = ratio_interval([7000.0, 8000.0], [1000.0] * 3)
 
     assert ratios == [
         {
@@ -178,20 +185,23 @@ def test_ratios_compare_each_app_with_the_first_listed_app() -> None:
             "connections": 200,
             "numerator": "aio",
             "denominator": "flask",
-            "ratio": 5.2,
-            "ci95": list(ratio_ci([5000.0, 5400.0, 5200.0], [1000.0] * 3)),
+            "ratio": aio.estimate,
+            "estimator": "geometric means",
+            "ci": {"low": aio.low, "high": aio.high, "level": 0.95, "method": aio.method},
         },
         {
             "scenario": "hello",
             "connections": 200,
             "numerator": "aio-uvloop",
             "denominator": "flask",
-            "ratio": 7.5,
-            "ci95": list(ratio_ci([7000.0, 8000.0], [1000.0] * 3)),
+            "ratio": uvloop.estimate,
+            "estimator": "geometric means",
+            "ci": {"low": uvloop.low, "high": uvloop.high, "level": 0.95, "method": uvloop.method},
         },
     ]
-    low, high = ratios[0]["ci95"]
-    assert 5.0 <= low <= 5.2 <= high <= 5.4
+    # The geometric mean of 5,000, 5,400 and 5,200 over 1,000; Welch's t on 2 df.
+    assert aio.estimate == pytest.approx(5.1974, abs=1e-4)
+    assert 4.6 < aio.low < 5.0 and 5.4 < aio.high < 5.9
 
 
 def test_ratio_without_ok_trials_on_one_side_is_null() -> None:
@@ -201,7 +211,7 @@ def test_ratio_without_ok_trials_on_one_side_is_null() -> None:
 
     assert (ratio.numerator, ratio.denominator) == ("aio", "flask")
     assert ratio.ratio is None
-    assert ratio.ci95 is None
+    assert ratio.ci is None
 
 
 def test_ratio_with_a_zero_rate_baseline_trial_has_no_interval() -> None:
@@ -214,8 +224,10 @@ def test_ratio_with_a_zero_rate_baseline_trial_has_no_interval() -> None:
 
     [ratio] = build_summary(records, APPS, SCENARIOS).ratios
 
-    assert ratio.ratio == 5.0
-    assert ratio.ci95 is None
+    # A trial at 0 req/s has no logarithm: no ratio of geometric means, rather than one
+    # that silently leaves that trial out.
+    assert ratio.ratio is None
+    assert ratio.ci is None
 
 
 def test_summary_is_json_and_versioned() -> None:
@@ -223,13 +235,13 @@ def test_summary_is_json_and_versioned() -> None:
 
     summary = build_summary(records, APPS, SCENARIOS).to_dict()
 
-    assert summary["schema_version"] == 1
+    assert summary["schema_version"] == 2
     assert json.loads(json.dumps(summary)) == summary
 
 
 def test_no_records_give_an_empty_summary() -> None:
     assert build_summary([], APPS, SCENARIOS).to_dict() == {
-        "schema_version": 1,
+        "schema_version": 2,
         "apps": [],
         "cells": [],
         "ratios": [],

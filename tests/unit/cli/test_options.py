@@ -125,4 +125,4 @@ def test_help_shows_the_default_presets_values() -> None:
     assert "(default preset: app=1,wrk=1,redis=1)" in text
     assert "(default preset: results)" in text
     assert "--no-access-log" in text
-    assert "{default,quick,seed}" in text
+    assert "{default,quick,seed,precise}" in text

@@ -10,6 +10,7 @@ from rich.console import Console
 from lab.analysis.summary import build_summary
 from lab.cli.table import render_summary
 from lab.report.rows import ratio_caveat, summary_lines
+from lab.results.intervaldoc import StatedInterval
 from lab.results.summarydoc import Ratio, Summary, SummaryCell
 from tests.unit.fixtures import cpu, failed_trial, trial
 
@@ -49,7 +50,11 @@ def test_table_puts_apps_side_by_side() -> None:
     assert "hello @200 connections" in text
     assert "hit @64 connections" in text
     assert [c.strip() for c in _row(text, "req/s (median)")] == ["1,000", "5,200"]
-    assert [c.strip() for c in _row(text, "95% CI")] == ["1,000–1,000", "5,000–5,400"]
+    # Three trials: min to max, which holds the median 75% of the time.
+    assert [c.strip() for c in _row(text, "CI (level)")] == [
+        "1,000–1,000 (75%)",
+        "5,000–5,400 (75%)",
+    ]
     # aio: mean 5200, sample stdev 200.
     assert [c.strip() for c in _row(text, "CV")] == ["0.0%", "3.8%"]
     assert [c.strip() for c in _row(text, "latency p50")] == ["6.0 ms", "6.0 ms"]
@@ -62,9 +67,8 @@ def test_table_puts_apps_side_by_side() -> None:
 def test_table_ends_with_the_ratio_line() -> None:
     text = _rendered(_summary())
 
-    # Resampled medians of three aio trials are 5000, 5200 or 5400, each often enough
-    # to be both percentiles' value, over a constant flask rate of 1000.
-    assert text.rstrip().splitlines()[-1] == "hello @200: aio / flask = 5.2× (95% CI 5.0–5.4)"
+    # Welch's t on log req/s, 2 degrees of freedom (flask does not vary): t = 4.30.
+    assert text.rstrip().splitlines()[-1] == "hello @200: aio / flask = 5.2× (95% CI 4.7–5.7)"
 
 
 def test_summary_lines_match_the_table() -> None:
@@ -72,17 +76,17 @@ def test_summary_lines_match_the_table() -> None:
 
     assert lines[:12] == [
         "hello @200 connections",
-        "                           flask             aio",
-        "  req/s (median)           1,000           5,200",
-        "  95% CI             1,000–1,000     5,000–5,400",
-        "  CV                        0.0%            3.8%",
-        "  latency p50             6.0 ms          6.0 ms",
-        "  p90                     7.0 ms          7.0 ms",
-        "  p99                     9.0 ms          9.0 ms",
-        "  p99.9                  15.0 ms         15.0 ms",
-        "  errors                       7               0",
-        "  CPU app/wrk/redis      50%/–/–           –/–/–",
-        "  trials                       3  3 ok, 1 failed",
+        "                                 flask                aio",
+        "  req/s (median)                 1,000              5,200",
+        "  CI (level)         1,000–1,000 (75%)  5,000–5,400 (75%)",
+        "  CV                              0.0%               3.8%",
+        "  latency p50                   6.0 ms             6.0 ms",
+        "  p90                           7.0 ms             7.0 ms",
+        "  p99                           9.0 ms             9.0 ms",
+        "  p99.9                        15.0 ms            15.0 ms",
+        "  errors                             7                  0",
+        "  CPU app/wrk/redis            50%/–/–              –/–/–",
+        "  trials                             3     3 ok, 1 failed",
     ]
     # A level where flask never ran shows dashes in its column.
     assert lines[13:16] == [
@@ -90,7 +94,7 @@ def test_summary_lines_match_the_table() -> None:
         "                     flask      aio",
         "  req/s (median)         –      800",
     ]
-    assert lines[-1] == "hello @200: aio / flask = 5.2× (95% CI 5.0–5.4)"
+    assert lines[-1] == "hello @200: aio / flask = 5.2× (95% CI 4.7–5.7)"
 
 
 def test_summary_loaded_from_json_renders_the_same() -> None:
@@ -111,8 +115,8 @@ def test_cell_without_ok_trials_and_null_ratio() -> None:
     lines = summary_lines(summary)
     text = _rendered(summary)
 
-    assert "  req/s (median)                  –        1,000" in lines
-    assert "  trials             0 ok, 2 failed            1" in lines
+    assert "  req/s (median)                  –    1,000" in lines
+    assert "  trials             0 ok, 2 failed        1" in lines
     assert lines[-1] == "hello @200: aio / flask = n/a (no ok trials or zero req/s)"
     assert "hello @200: aio / flask = n/a (no ok trials or zero req/s)" in text
 
@@ -151,7 +155,11 @@ def test_a_ratio_over_a_cell_with_errors_says_so() -> None:
             SummaryCell("flask", "hit", 200, trials=5, failed=0, rps=(), headline_ok=True),
             SummaryCell("aio", "hit", 200, trials=5, failed=0, rps=(), headline_ok=False),
         ),
-        ratios=(Ratio("hit", 200, "aio", "flask", ratio=2.4, ci95=(1.8, 2.6)),),
+        ratios=(
+            Ratio(
+                "hit", 200, "aio", "flask", ratio=2.4, ci=StatedInterval(1.8, 2.6, 0.95, "Welch")
+            ),
+        ),
     )
     assert ratio_caveat(summary, summary.ratios[0]) == (
         " [aio had errors or failed trials: see the findings]"

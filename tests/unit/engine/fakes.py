@@ -294,6 +294,7 @@ class RecordingReporter:
     messages: list[str] = field(default_factory=list)
     begun: list[tuple[Path, int, int, float]] = field(default_factory=list)
     started: list[int] = field(default_factory=list)
+    extended: list[tuple[int, str]] = field(default_factory=list)
     finished: list[int] = field(default_factory=list)
     ended: int = 0
 
@@ -302,6 +303,9 @@ class RecordingReporter:
 
     def begin(self, run_dir: Path, trials: Any, planned: int, estimate_s: float) -> None:
         self.begun.append((run_dir, len(trials), planned, estimate_s))
+
+    def extend(self, trials: Any, why: str) -> None:
+        self.extended.append((len(trials), why))
 
     def trial_started(self, trial: Any) -> None:
         self.started.append(trial.index)

@@ -22,7 +22,14 @@ from lab.errors import (
 from lab.model.config import build_config
 from lab.model.plan import Blueprint, blueprint
 from lab.results.store import RunStore
-from tests.unit.engine.fakes import FakeClock, FakeEngine, Outcome, RecordingReporter, fake_built
+from tests.unit.engine.fakes import (
+    FakeClock,
+    FakeEngine,
+    Outcome,
+    RecordingReporter,
+    fake_built,
+    wrk_lines,
+)
 from tests.unit.fixtures import usage_error
 
 GONE = EngineGone(
@@ -247,3 +254,90 @@ def test_rerun_refuses_images_the_engine_does_not_have(tmp_path: Path) -> None:
     usage_error(excinfo, str(original), "is not on this engine")
     assert "bundle load" in excinfo.value.hint
     assert engine.stacks == [] and not (tmp_path / "again").exists()
+
+
+# --- --target-ci ------------------------------------------------------------------------
+
+# aio's req/s per round over flask's steady 1,000: log ratios with spread 0.0500 over the
+# three pilot rounds, so Stein's rule for +-10% asks for ceil((4.303 * 0.0500 / 0.0998)^2)
+# = 5 rounds; hello and hit alike. Its half-width then: sinh(4.303 * 0.0500 / sqrt 5).
+AIO_BY_ROUND = {1: 2000, 2: 2100, 3: 1900}
+
+
+def noisy(plan: Blueprint, aio: dict[int, int]) -> dict[int, Outcome]:
+    trials = (*plan.trials, *plan.extra_trials)
+    return {
+        t.index: Outcome(wrk=wrk_lines(aio.get(t.repetition, 2000) if t.app == "aio" else 1000))
+        for t in trials
+    }
+
+
+def test_target_ci_adds_rounds_until_steins_rule_is_met(tmp_path: Path) -> None:
+    plan = plan_of(tmp_path / "out", target_ci_pct="10")
+    assert plan.config.repetitions == 3  # the pilot, raised from quick's 1
+    engine = FakeEngine(outcomes=noisy(plan, AIO_BY_ROUND))
+    reporter = RecordingReporter()
+    outcome = run(engine, plan, tmp_path, reporter, clock=FakeClock())
+
+    assert max(record.repetition for record in outcome.records) == 5
+    assert [count for count, _ in reporter.extended] == [4, 4]
+    assert "asks for 5 rounds" in reporter.extended[0][1]
+    summary = read(outcome.run_dir / "summary.json")
+    assert summary["precision"] == {
+        "target_pct": 10.0,
+        "reached": True,
+        "stopped_by": "target",
+        "rounds": 5,
+        "half_width_pct": pytest.approx(9.64, abs=0.01),
+        "widest": "hello @64 aio/flask",
+    }
+    ratio = summary["ratios"][0]
+    assert ratio["ci"]["method"] == "Stein two-stage, t on per-round log ratios"
+    assert ratio["ci"]["level"] == 0.95 and ratio["target_reached"] is True
+    assert all(cell["target_reached"] for cell in summary["cells"])
+    assert read(outcome.run_dir / "run.json")["trials"] == {"planned": 20, "ok": 20, "failed": 0}
+
+
+def test_target_ci_stops_at_max_repetitions_and_says_so(tmp_path: Path) -> None:
+    plan = plan_of(tmp_path / "out", target_ci_pct="10", max_repetitions="4")
+    outcome = run_with(FakeEngine(outcomes=noisy(plan, AIO_BY_ROUND)), plan, tmp_path)
+
+    precision = read(outcome.run_dir / "summary.json")["precision"]
+    assert (precision["reached"], precision["stopped_by"], precision["rounds"]) == (
+        False,
+        "max-repetitions",
+        4,
+    )
+    assert precision["half_width_pct"] > 10
+
+
+def test_target_ci_adds_no_round_past_max_time(tmp_path: Path) -> None:
+    # A round of 4 trials of 2 s plus overhead takes about 24 s: none fits in 20 s.
+    plan = plan_of(tmp_path / "out", target_ci_pct="10", max_time_s="20s")
+    outcome = run_with(FakeEngine(outcomes=noisy(plan, AIO_BY_ROUND)), plan, tmp_path)
+
+    assert len(outcome.records) == 12
+    precision = read(outcome.run_dir / "summary.json")["precision"]
+    assert (precision["reached"], precision["stopped_by"]) == (False, "max-time")
+
+
+def test_target_ci_resumes_a_half_done_added_round(tmp_path: Path) -> None:
+    plan = plan_of(tmp_path / "out", target_ci_pct="10")
+    first_added = plan.extra_trials[0].index
+    outcomes = noisy(plan, AIO_BY_ROUND)
+    # Ctrl-C as the second trial of the first added round starts (the ceiling's app came
+    # first, so that is the start_app call after the trial's index).
+    interrupt = {("start_app", first_added + 2): KeyboardInterrupt()}
+    engine = FakeEngine(outcomes=outcomes, fail_at=interrupt)
+    with pytest.raises(Interrupted):
+        run_with(engine, plan, tmp_path)
+    run_dir = run_dir_of(tmp_path / "out")
+    assert read(run_dir / "summary.json")["precision"]["stopped_by"] == "interrupted"
+
+    engine = FakeEngine(outcomes=outcomes)
+    outcome = run_with(engine, plan, tmp_path, resume=RunStore(run_dir))
+
+    started = [index for index, _ in engine.called("start_app")]
+    assert started[0] == first_added + 1  # the rest of the half-done round, then round 5
+    assert sorted(record.index for record in outcome.records) == list(range(1, 21))
+    assert read(run_dir / "summary.json")["precision"]["reached"] is True

@@ -207,3 +207,52 @@ def test_new_settings_are_validated(overrides: dict[str, object], named: str) ->
     with pytest.raises(UsageError) as info:
         build_config("default", overrides)
     assert named in info.value.message
+
+
+# --- --target-ci ---
+
+
+def test_target_ci_takes_a_percentage_and_bounds() -> None:
+    config = build_config("quick", {"target_ci_pct": "10%", "max_time_s": "6m"})
+    assert (config.target_ci_pct, config.max_repetitions, config.max_time_s) == (10.0, 30, 360.0)
+    config = build_config("default", {"target_ci_pct": "5", "max_repetitions": "12"})
+    assert (config.target_ci_pct, config.max_repetitions, config.max_time_s) == (5.0, 12, None)
+    assert build_config("default", {}).target_ci_pct is None
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90", 90.0), ("90s", 90.0), ("6m", 360.0), ("1h30m", 5400.0), ("6m30s", 390.0)],
+)
+def test_max_time_reads_durations(text: str, seconds: float) -> None:
+    config = build_config("default", {"target_ci_pct": "5", "max_time_s": text})
+    assert config.max_time_s == seconds
+
+
+def test_precise_preset_asks_for_five_percent_within_half_an_hour() -> None:
+    config = build_config("precise", {})
+    assert (config.target_ci_pct, config.max_repetitions, config.max_time_s) == (5.0, 30, 1800.0)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "parts"),
+    [
+        ({"max_repetitions": "10"}, ["--max-repetitions", "--target-ci"]),
+        ({"max_time_s": "6m"}, ["--max-time", "--target-ci"]),
+        ({"target_ci_pct": "0"}, ["--target-ci", "0%"]),
+        ({"target_ci_pct": "150"}, ["--target-ci", "150%"]),
+        ({"target_ci_pct": "ten"}, ["--target-ci", "'ten'"]),
+        ({"target_ci_pct": "5", "max_time_s": "6 minutes"}, ["--max-time", "'6 minutes'"]),
+        ({"target_ci_pct": "5", "max_time_s": "0s"}, ["--max-time", "0"]),
+        ({"target_ci_pct": "5", "max_repetitions": "4"}, ["--max-repetitions 4", "5 planned"]),
+    ],
+)
+def test_bad_target_ci_settings_are_refused(overrides: dict[str, str], parts: list[str]) -> None:
+    with pytest.raises(UsageError) as excinfo:
+        build_config("default", overrides)
+    usage_error(excinfo, *parts)
+
+
+def test_a_target_ci_run_reads_back_from_its_parameters() -> None:
+    config = build_config("quick", {"target_ci_pct": "10", "max_time_s": "6m"})
+    assert config_from_dict(json.loads(json.dumps(config.to_dict()))) == config

@@ -210,3 +210,19 @@ def test_an_aa_run_has_enough_repetitions_to_tell_a_difference() -> None:
     assert plan.config.apps == ("aio:a", "aio:b")
     assert len(plan.trials) == 2 * 2 * 3
     assert plan.notes[0].startswith("--aa: repetitions raised from 1 to 3")
+
+
+def test_target_ci_raises_the_pilot_and_plans_the_rounds_it_may_add() -> None:
+    config = build_config("quick", {"target_ci_pct": "10", "max_repetitions": "6"})
+    plan = blueprint(config, host_cpus=2)
+    assert plan.config.repetitions == 3
+    assert any("repetitions raised from 1 to 3" in note for note in plan.notes)
+    assert [t.repetition for t in plan.extra_trials] == [4] * 4 + [5] * 4 + [6] * 4
+    assert [t.index for t in plan.extra_trials] == list(range(13, 25))
+    # Added rounds continue the seeded order: the same as a plan of 6 rounds.
+    longer = blueprint(build_config("quick", {"repetitions": "6"}), host_cpus=2)
+    assert (*plan.trials, *plan.extra_trials) == longer.trials
+    text = plan.render()
+    assert "every app ratio's 95% CI within ±10%" in text
+    assert "at most 6 rounds" in text
+    assert "with --target-ci: up to" in text

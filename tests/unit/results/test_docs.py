@@ -9,6 +9,7 @@ import pytest
 
 from lab.analysis.runs import load_run
 from lab.errors import UsageError
+from lab.results.intervaldoc import StatedInterval, stated_interval
 from lab.results.jsonfields import ABSENT
 from lab.results.rundoc import RunDocument, TrialCounts
 from lab.results.summarydoc import Summary
@@ -91,3 +92,13 @@ def test_a_bad_key_is_named_with_its_file(
     with pytest.raises(UsageError) as caught:
         load_run(run_dir)
     assert caught.value.message.startswith(f"{run_dir}/{problem}")
+
+
+def test_an_interval_states_a_level_between_0_and_1() -> None:
+    data = {"ci": {"low": 1.0, "high": 2.0, "level": 0.9375, "method": "order statistics"}}
+    assert stated_interval(data, "ci") == StatedInterval(1.0, 2.0, 0.9375, "order statistics")
+    assert stated_interval({"ci": None}, "ci") is None
+    with pytest.raises(ValueError, match=r"'cells\[0\]\.ci\.level' is not between 0 and 1"):
+        stated_interval({"ci": {**data["ci"], "level": 95}}, "ci", "cells[0]")
+    with pytest.raises(ValueError, match="'ci' is not an interval object"):
+        stated_interval({"ci": [1.0, 2.0]}, "ci")

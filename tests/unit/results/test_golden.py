@@ -1,9 +1,11 @@
-"""The typed formats read and write every file exactly as the lab wrote it before them.
+"""The typed formats read and write every file exactly as the lab wrote it.
 
 The golden files (tests/fixtures/golden/, see its README) were written by the code as it
-was before run.json, summary.json and the comparison became dataclasses; the fixture run
-is a real run written by an earlier version still. Each test compares the text the store
-writes, byte for byte, so key order, null versus missing keys and float formatting count.
+was before run.json, summary.json and the comparison became dataclasses, and (the "-v2"
+files and the comparison outputs) when the intervals began to state their levels; the
+fixture run is a real run written by an earlier version still. Each test compares the
+text the store writes, byte for byte, so key order, null versus missing keys and float
+formatting count. A schema 1 summary is still read, and written back as schema 1.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from lab.analysis.runs import load_run
 from lab.analysis.summary import build_summary
 from lab.cli.results import register
 from lab.results.comparisondoc import ComparisonDocument
+from lab.results.intervaldoc import LEGACY_LEVEL, LEGACY_METHOD
 from lab.results.reader import read_run_document, read_trials
 from lab.results.rundoc import RerunOf, RunDocument, TrialCounts
 from lab.results.store import RunStore, write_json_atomic
@@ -32,7 +35,12 @@ from tests.unit.runs import FIXTURE, comparison_pair
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "golden"
 RUN_FILES = [FIXTURE / "run.json", GOLDEN / "run-rerun.json", GOLDEN / "run-resumed.json"]
-SUMMARY_FILES = [FIXTURE / "summary.json", GOLDEN / "summary-annotated.json"]
+SUMMARY_FILES = [
+    FIXTURE / "summary.json",
+    GOLDEN / "summary-annotated.json",
+    GOLDEN / "summary-recomputed-v2.json",
+    GOLDEN / "summary-annotated-v2.json",
+]
 
 
 def written(data: object) -> str:
@@ -63,15 +71,25 @@ def test_comparison_json_reads_and_writes_back_byte_for_byte() -> None:
     assert written(ComparisonDocument.from_dict(json.loads(text)).to_dict()) == text
 
 
+def test_a_comparison_printed_before_the_levels_still_reads() -> None:
+    old = ComparisonDocument.from_dict(json.loads((GOLDEN / "comparison-v1.json").read_text()))
+    cell = old.cells[1]
+    assert cell.ci is not None
+    assert (cell.ci.level, cell.ci.method) == (LEGACY_LEVEL, LEGACY_METHOD)
+    assert (cell.test, cell.p_adjusted, old.alpha) == (None, None, None)
+
+
 def test_the_summary_recomputed_from_the_real_trials_is_the_one_written() -> None:
-    """Every key the producer writes, then run_id and notes as the runner added them."""
+    """The producer's summary of the real trials, then run_id and notes as the runner adds
+    them; the same trials, medians and spreads as the run's own (schema 1) summary."""
     stored = json.loads((FIXTURE / "summary.json").read_text())
     run = json.loads((FIXTURE / "run.json").read_text())
     produced = build_summary(read_trials(FIXTURE), ["flask", "aio"], ["hello", "hit"])
-    for key, value in produced.to_dict().items():
-        assert value == stored[key], key
+    for new, old in zip(produced.to_dict()["cells"], stored["cells"], strict=True):
+        for key in ("rps", "rps_median", "cv", "latency_us", "errors", "cpu"):
+            assert new[key] == old[key], key
     completed = replace(produced, run_id=run["run_id"], notes=tuple(run["effective"]["notes"]))
-    assert written(completed.to_dict()) == (FIXTURE / "summary.json").read_text()
+    assert written(completed.to_dict()) == (GOLDEN / "summary-recomputed-v2.json").read_text()
 
 
 def _golden_run() -> RunDocument:
@@ -98,7 +116,7 @@ def test_the_runs_summary_with_its_findings_is_the_one_written_before() -> None:
         network_path="bridge",
     )
     annotated = annotate(summary, assess(document, records, summary))
-    assert written(annotated.to_dict()) == (GOLDEN / "summary-annotated.json").read_text()
+    assert written(annotated.to_dict()) == (GOLDEN / "summary-annotated-v2.json").read_text()
 
 
 def _started() -> RunDocument:
