@@ -2,9 +2,9 @@
 
 The levels of every interval and verdict assume independent trials; this check is the
 run's own evidence against that assumption (lab.analysis.independence). Measured by
-simulation at a lag-1 autocorrelation of 0.5 (lab.analysis.simulation): intervals
-stated at 95% cover 74-88% of the time, and compare calls identical runs different
-18-46% of the time instead of 5%.
+simulation at a lag-1 autocorrelation of 0.5 (lab.analysis.simulation, `lab figures`):
+ratio intervals stated at 95% cover 74-86% of the time, and compare calls identical
+runs different 18-46% of the time instead of 5%.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def check_independence(records: Sequence[TrialRecord]) -> list[Finding]:
             f" {found.r:.2f} of log req/s over {found.pairs} pairs, permutation p"
             f" {found.p_value:.3f}): the host's speed drifted across rounds. Every interval"
             " and verdict assumes independent trials, so they claim more than they hold"
-            " (simulated at autocorrelation 0.5: a stated 95% covers 74-88%).",
+            " (simulated at autocorrelation 0.5: a 95% ratio interval covers 74-86%).",
             "Compare only apps measured side by side in this run, quiet the host, or use"
             " more, shorter trials (--repetitions up, --duration down) so a slow spell"
             " lands on every app alike.",
