@@ -44,6 +44,7 @@ STEIN_CELL = "Stein two-stage, t on log req/s"
 REACHED = "target"
 MAX_REPETITIONS = "max-repetitions"
 MAX_TIME = "max-time"
+NO_PILOT = "no-pilot"  # a headline had fewer than 2 ok pilot pairs: no spread to plan from
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,14 +164,15 @@ def decide(
 ) -> Decision:
     """Another round while a headline lacks its N and the next round fits the bounds.
 
-    A headline whose pilot gave no spread (all its pairs failed, or were identical)
-    needs no more rounds by this rule: more trials would not change its interval's
-    width, which the summary then states as it is.
+    A headline whose pilot had fewer than 2 ok pairs has no spread to plan from, and
+    later rounds cannot give it one (Stein's width comes from the pilot): once no other
+    headline needs rounds, the run stops with NO_PILOT rather than calling it reached.
     """
     needed = [s.needed - s.pairs for s in states if s.needed is not None and not s.reached]
     target = rounds_done + max(needed) if needed else rounds_done
     if not needed:
-        return Decision(False, REACHED, target)
+        planless = any(s.needed is None for s in states)
+        return Decision(False, NO_PILOT if planless else REACHED, target)
     if rounds_done >= max_rounds:
         return Decision(False, MAX_REPETITIONS, target)
     if max_time_s is not None and elapsed_s + round_s > max_time_s:

@@ -138,6 +138,7 @@ STOPPED_BY = {
     "max-time": "stopped by --max-time",
     "interrupted": "the run was interrupted",
     "failed": "the run stopped on an error",
+    "no-pilot": "a headline had fewer than 2 ok trials in the pilot rounds",
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 from lab.analysis.precision import (
     MAX_REPETITIONS,
     MAX_TIME,
+    NO_PILOT,
     REACHED,
     STEIN,
     STEIN_CELL,
@@ -108,6 +109,9 @@ def test_decide_stops_at_the_target_or_the_first_bound() -> None:
     # The next round would end at 150 s, past a 120 s limit.
     assert decide([short], 3, 30, 100.0, 50.0, 120.0).stopped_by == MAX_TIME
     assert decide([short], 3, 30, 100.0, 50.0, 150.0).more
+    # A ratio whose pilot rounds all failed cannot be planned for, and is not "reached".
+    planless = replace(met, needed=None, interval=None)
+    assert decide([met, planless], 5, 30, 100.0, 50.0, None).stopped_by == NO_PILOT
 
 
 def test_the_summary_says_what_was_reached() -> None:
