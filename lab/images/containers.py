@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lab.images.labels import managed
+from lab.model.limits import MEMORY, PIDS
 from lab.model.placement import CpuSlot
 
 APP_PORT = 8000
@@ -53,9 +54,7 @@ def run_labels(run_id: str, role: str) -> dict[str, str]:
 # Each container gets only what it needs: no capabilities, no privilege escalation, a
 # read-only root file system with a small tmpfs, and bounded processes and memory.
 # Nothing publishes a port and the Docker socket is never mounted.
-_MEMORY = {"app": "1g", "redis": "256m", "wrk": "512m"}
-# The probe's burst mode opens a thread per request (up to a few hundred).
-_PIDS = {"app": 512, "redis": 64, "wrk": 1024}
+# The limits themselves are lab.model.limits', where the configuration checks against them.
 
 
 def hardening(role: str) -> dict[str, Any]:
@@ -64,8 +63,8 @@ def hardening(role: str) -> dict[str, Any]:
         "security_opt": ["no-new-privileges:true"],
         "read_only": True,
         "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m"},
-        "mem_limit": _MEMORY[role],
-        "pids_limit": _PIDS[role],
+        "mem_limit": MEMORY[role],
+        "pids_limit": PIDS[role],
     }
 
 

@@ -25,10 +25,12 @@ from lab.model.fields import (
     as_optional_duration,
     as_optional_int,
     as_optional_percent,
+    check_max,
     check_min,
     check_names,
     check_unique,
 )
+from lab.model.limits import MAX_CONNECTIONS, MAX_TRIAL_S, MAX_WORKERS
 
 DEFAULT_PRESET = "default"
 
@@ -194,6 +196,13 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         check_min(
             "connections", level, 1, strict=False, hint="give each level at least 1 connection"
         )
+        check_max(
+            "connections",
+            level,
+            MAX_CONNECTIONS,
+            why="one wrk's ports and one gunicorn worker's connections",
+            hint=f"give each level at most {MAX_CONNECTIONS:,}, e.g. --connections 64,200,1000",
+        )
     check_unique("connections", connections)
 
     threads = as_optional_int("threads", values["threads"])
@@ -202,6 +211,13 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
     workers = as_optional_int("workers", values["workers"])
     if workers is not None:
         check_min("workers", workers, 1, strict=False, hint="give --workers at least 1, or auto")
+        check_max(
+            "workers",
+            workers,
+            MAX_WORKERS,
+            why="the app container's 1 GiB and 512 processes",
+            hint=f"give --workers at most {MAX_WORKERS}, or auto (one per app CPU)",
+        )
 
     duration_s = as_float("duration_s", values["duration_s"])
     check_min(
@@ -211,6 +227,18 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
     check_min("warmup_s", warmup_s, 0, strict=False, hint="give --warmup 0 or more seconds")
     timeout_s = as_float("timeout_s", values["timeout_s"])
     check_min("timeout_s", timeout_s, 0, strict=True, hint="give --timeout seconds above 0, e.g. 5")
+    for field, value in (
+        ("duration_s", duration_s),
+        ("warmup_s", warmup_s),
+        ("timeout_s", timeout_s),
+    ):
+        check_max(
+            field,
+            value,
+            MAX_TRIAL_S,
+            why="an hour measures the host's drift; repeat shorter trials instead",
+            hint=f"give {FLAGS[field]} at most {MAX_TRIAL_S} seconds, and more --repetitions",
+        )
     # wrk reads -d and --timeout as whole seconds; a fraction would silently not run.
     for field, value in (
         ("duration_s", duration_s),

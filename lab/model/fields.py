@@ -172,6 +172,12 @@ def check_min(field: str, value: float, minimum: float, *, strict: bool, hint: s
         raise UsageError(f"{FLAGS[field]}: {value:g} is too small (must be {bound})", hint)
 
 
+def check_max(field: str, value: float, maximum: float, *, why: str, hint: str) -> None:
+    if value > maximum:
+        shown = str(int(value)) if value == int(value) else f"{value:g}"
+        raise UsageError(f"{FLAGS[field]}: {shown} is too large (at most {maximum:g}: {why})", hint)
+
+
 def parse_app_env(text: str) -> tuple[str, str]:
     """`KEY=VALUE` for --app-env."""
     key, sep, value = text.partition("=")

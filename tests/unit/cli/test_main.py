@@ -43,6 +43,10 @@ def test_default_plan_fits_in_six_minutes() -> None:
         (["--cpus", "app"], "--cpus"),
         (["--connections", "1", "--threads", "4"], "--connections"),
         (["--preset", "fast"], "fast"),
+        (["--connections", "10000000"], "--connections: 10000000 is too large"),
+        (["--workers", "100000"], "--workers: 100000 is too large"),
+        (["--duration", "999999999"], "--duration: 999999999 is too large"),
+        (["--timeout", "7200"], "--timeout: 7200 is too large"),
     ],
 )
 def test_bad_input_is_one_line_naming_the_value_with_exit_2(args: list[str], named: str) -> None:
