@@ -6,6 +6,7 @@ the application, in `cleanup_ctx`.
 """
 
 import json
+import logging
 import os
 from collections.abc import AsyncIterator
 
@@ -18,6 +19,7 @@ from redis.backoff import NoBackoff
 HELLO = b"Hello, world!"
 COUNTER_KEY = os.environ.get("COUNTER_KEY", "lab:hits")
 REDIS = web.AppKey("redis", redis.asyncio.Redis)
+LOG = logging.getLogger("gunicorn.error")
 
 
 async def redis_client(app: web.Application) -> AsyncIterator[None]:
@@ -46,6 +48,8 @@ async def hit(request: web.Request) -> web.Response:
     try:
         count = await request.app[REDIS].incr(COUNTER_KEY)
     except redis.RedisError as exc:
+        # One line per failure on stderr: the lab keeps the log of a trial with errors.
+        LOG.warning("/hit answered 503: %s: %s", type(exc).__name__, exc)
         body = json.dumps({"error": "redis unavailable", "reason": f"{type(exc).__name__}: {exc}"})
         return web.Response(body=body.encode(), status=503, content_type="application/json")
     return web.Response(body=json.dumps({"hit": count}).encode(), content_type="application/json")

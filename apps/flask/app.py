@@ -6,6 +6,7 @@ greenlets while it waits on Redis.
 """
 
 import json
+import logging
 import os
 
 import redis
@@ -17,6 +18,7 @@ HELLO = b"Hello, world!"
 COUNTER_KEY = os.environ.get("COUNTER_KEY", "lab:hits")
 
 app = Flask(__name__)
+LOG = logging.getLogger("gunicorn.error")
 
 # Blocking pool: under more concurrent requests than connections, a request waits
 # for a free connection instead of failing (redis-py's default pool raises).
@@ -42,6 +44,8 @@ def hit() -> Response:
     try:
         count = _redis.incr(COUNTER_KEY)
     except redis.RedisError as exc:
+        # One line per failure on stderr: the lab keeps the log of a trial with errors.
+        LOG.warning("/hit answered 503: %s: %s", type(exc).__name__, exc)
         body = json.dumps({"error": "redis unavailable", "reason": f"{type(exc).__name__}: {exc}"})
         return Response(body, status=503, content_type="application/json")
     return Response(json.dumps({"hit": count}), content_type="application/json")

@@ -3,7 +3,8 @@
 A cell is one app x scenario x connections level. Statistics use the ok trials only;
 failed ones are counted so a reader sees them. Each ok trial's req/s is listed beside
 the derived numbers so anyone can recompute them. Latency percentiles are the median
-across trials of each trial's percentile: percentiles do not average.
+across trials of each trial's percentile (percentiles do not average); `max` is the
+largest of the trials' maxima.
 
 A cell's centre is its median with the distribution-free order-statistic interval, at
 the level it achieves (75% at 3 trials, 93.75% at 5). An app ratio is of geometric
@@ -14,9 +15,10 @@ in lab.analysis.simulation measures both). Every level assumes independent trial
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from lab.analysis.disturbance import Disturbance, disturbances, has_evidence
 from lab.analysis.intervals import Interval, median_interval, ratio_interval
 from lab.analysis.stats import cv, geometric_mean, median
 from lab.model.cpurequest import CPU_ROLES
@@ -50,7 +52,8 @@ def build_summary(
     for record in in_trial_order:
         groups.setdefault(record.cell, []).append(record)
     keys = sorted(groups, key=lambda key: (scenarios.index(key[1]), key[2], apps.index(key[0])))
-    cells = {key: _cell(key, groups[key]) for key in keys}
+    disturbed = disturbances(in_trial_order)
+    cells = {key: _cell(key, groups[key], disturbed) for key in keys}
 
     baseline = app_order[0] if app_order else None
     ratios = [
@@ -67,7 +70,9 @@ def _ordered(seen: Iterable[str], order: Sequence[str]) -> list[str]:
     return known + [name for name in present if name not in known]
 
 
-def _cell(key: Cell, records: Sequence[TrialRecord]) -> SummaryCell:
+def _cell(
+    key: Cell, records: Sequence[TrialRecord], disturbed: Mapping[int, Disturbance]
+) -> SummaryCell:
     app, scenario, connections = key
     ok = [record for record in records if record.status == "ok"]
     rps = [record.rps for record in ok if record.rps is not None]
@@ -78,6 +83,9 @@ def _cell(key: Cell, records: Sequence[TrialRecord]) -> SummaryCell:
         trials=len(ok),
         failed=len(records) - len(ok),
         rps=tuple(rps),
+        host_disturbed=tuple(r.index for r in ok if r.index in disturbed)
+        if any(has_evidence(record) for record in ok)
+        else None,
     )
     if not rps:
         return counts
@@ -91,7 +99,10 @@ def _cell(key: Cell, records: Sequence[TrialRecord]) -> SummaryCell:
         rps_ci=stated(median_interval(rps)) if len(rps) > 1 else None,
         rps_geomean=geometric_mean(rps) if all(value > 0 for value in rps) else None,
         cv=cv(rps),
-        latency_us={p: median([lat[p] for lat in latencies]) for p in LATENCY_PERCENTILES},
+        latency_us={
+            p: (max if p == "max" else median)([lat[p] for lat in latencies])
+            for p in LATENCY_PERCENTILES
+        },
         errors={**error_sums, "total": sum(error_sums.values())},
         cpu={role: _cpu_role(ok, role) for role in CPU_ROLES},
     )

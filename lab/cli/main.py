@@ -32,9 +32,11 @@ from lab.errors import (
 from lab.images.labels import BASE_ORIGIN, BASE_SOURCE
 from lab.images.specs import short_id
 from lab.model.config import RunConfig
+from lab.model.placement import Placement
 from lab.paths import ROOT, WORKDIR
 from lab.results.reader import read_run_document
 from lab.results.store import RunStore
+from lab.text import numbered
 
 Command = Callable[[argparse.Namespace, Console, Console], int]
 
@@ -148,6 +150,9 @@ def _run_and_report(
     plan = blueprint(config, int(engine.facts().get("cpus") or _host_cpus()))
     for note in plan.notes:
         err.print(f"note: {note}", highlight=False, markup=False)
+    where = _keep_off_app_cpus(plan.placement)
+    if where:
+        err.print(f"controller: {where}", highlight=False, markup=False)
     outcome = run(engine, plan, ROOT, ConsoleReporter(err), resume, rerun_of)
     render_summary(outcome.summary, out)
     render_findings(list(outcome.summary.findings or ()), out)
@@ -163,6 +168,21 @@ def _run_and_report(
         )
         return EXIT_TRIAL_FAILED
     return 0
+
+
+def _keep_off_app_cpus(placement: Placement) -> str | None:
+    """Pin this process (and every thread it starts later) to the helpers' CPUs, so that
+    what the controller does between and during windows never runs on the app's CPU.
+
+    Returns where it runs, or None when this machine has none of the helpers' CPUs (a
+    remote engine's placement names the other machine's CPUs)."""
+    app = set(placement.app.cpu_ids)
+    helpers = (set(placement.wrk.cpu_ids) | set(placement.redis.cpu_ids)) - app
+    target = helpers & os.sched_getaffinity(0)
+    if not target:
+        return None
+    os.sched_setaffinity(0, target)
+    return f"runs on {numbered('CPU', sorted(target))}, beside wrk and redis, off the app's"
 
 
 def cmd_rerun(args: argparse.Namespace, out: Console, err: Console) -> int:

@@ -61,6 +61,9 @@ class ConsoleReporter:
             TimeRemainingColumn(),
             console=self.console,
             transient=True,
+            # The bar redraws from a thread of the controller, which runs during every
+            # window: once a second keeps the elapsed time right and costs next to nothing.
+            refresh_per_second=1,
         )
         self.progress.start()
         self.task = self.progress.add_task("starting", total=len(trials))

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from lab.images.build import Built
 from lab.images.containers import AppSettings
+from lab.measure.hostcpu import HostSample
 from lab.model.placement import CpuSlot
 
 ENGINE_HINT = (
@@ -52,6 +53,18 @@ class EngineRequestFailed(Exception):
 
 class EngineGone(EngineRequestFailed):
     """The engine refuses connections: it stopped, or its socket went away."""
+
+
+class HostUnavailable(Exception):
+    """The engine's host cannot be read from here; the message says why, for the record."""
+
+
+class HostWatch(Protocol):
+    """Readings of the engine's host for one trial's containers."""
+
+    def sample(self) -> HostSample:
+        """The host now; HostUnavailable when it cannot be read any more."""
+        ...
 
 
 class ImageMissing(Exception):
@@ -129,12 +142,22 @@ class Stack(Protocol):
 
     def reset_counter(self) -> None: ...
 
-    def settled_counter(self) -> int:
-        """Redis's hit counter once it stops moving (bounded)."""
+    def settled_counter(self, app: Container, timeout_s: float) -> tuple[int, int]:
+        """Redis's hit counter once the app has no request in flight, and the connections
+        still in flight when `timeout_s` ran out (0 when the app drained in time)."""
         ...
 
     def snapshot(self, containers: Mapping[str, Container]) -> dict[str, dict[str, Any] | None]:
         """One engine stats sample per role, taken side by side; None where there is none."""
+        ...
+
+    def watch_host(
+        self, containers: Mapping[str, Container], cpu_ids: Mapping[str, tuple[int, ...]]
+    ) -> HostWatch:
+        """Readings of the host for these containers (by role, with their CPUs).
+
+        HostUnavailable when the engine's host cannot be read from here.
+        """
         ...
 
     def is_running(self, container: Container) -> tuple[bool, str]:

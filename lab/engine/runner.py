@@ -8,6 +8,7 @@ finished.
 from __future__ import annotations
 
 import datetime
+import os
 import platform
 import uuid
 from collections.abc import Mapping, Sequence
@@ -105,6 +106,8 @@ def provenance(engine: Engine, root: Path, built: Sequence[Built]) -> dict[str, 
             "kernel": facts.get("kernel"),
             "cgroup_version": facts.get("cgroup_version"),
             "controller_python": platform.python_version(),
+            # Where the controller may run (the CLI keeps it off the app's CPUs).
+            "controller_cpus": sorted(os.sched_getaffinity(0)),
         },
     }
 

@@ -22,7 +22,8 @@ import requests
 
 from lab.engine.clean import remove_labelled
 from lab.engine.client import engine_errors
-from lab.engine.port import ExecOutput, LoadClient, StackError
+from lab.engine.hostprobe import HostWatch
+from lab.engine.port import ExecOutput, HostUnavailable, LoadClient, StackError
 from lab.images.containers import (
     APP_ALIAS,
     APP_PORT,
@@ -36,6 +37,7 @@ from lab.images.containers import (
     run_labels,
 )
 from lab.images.labels import MANAGED_FILTER, RUN_ID
+from lab.measure.sockets import connections_in_flight
 from lab.model.placement import CpuSlot
 
 COUNTER_KEY = "lab:hits"
@@ -239,22 +241,25 @@ class RunStack:
         value = self.redis_command("GET", COUNTER_KEY)
         return int(value) if value.lstrip("-").isdigit() else 0
 
-    def settled_counter(self, timeout_s: float = 10.0, quiet_s: float = 0.3) -> int:
-        """The counter once it stops moving (bounded).
+    def in_flight(self, app: Any) -> int:
+        """Server-side connections on the app's port that may still carry a request."""
+        output = self.exec_load(
+            ["sh", "-c", "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null"], on=app
+        )
+        try:
+            return connections_in_flight(output.stdout, APP_PORT)
+        except ValueError as exc:
+            raise StackError(f"the app's socket table is unreadable: {exc}") from exc
 
-        When wrk stops, the app still finishes the requests it had accepted — with a
-        slow app, seconds of them — and each one increments the counter. Reading it
-        before they land would charge one window's requests to the next.
-        """
+    def settled_counter(self, app: Any, timeout_s: float) -> tuple[int, int]:
+        """The counter once the app has no request in flight, and how many still were
+        when `timeout_s` ran out (0 when it drained); see lab.measure.sockets."""
         deadline = time.monotonic() + timeout_s
-        value = self.counter()
-        while time.monotonic() < deadline:
-            time.sleep(quiet_s)
-            again = self.counter()
-            if again == value:
-                return value
-            value = again
-        return value
+        while True:
+            in_flight = self.in_flight(app)
+            if in_flight == 0 or time.monotonic() >= deadline:
+                return self.counter(), in_flight
+            time.sleep(0.05)
 
     def reset_counter(self) -> None:
         self.redis_command("SET", COUNTER_KEY, "0")
@@ -276,6 +281,19 @@ class RunStack:
         with ThreadPoolExecutor(max_workers=len(containers)) as pool:
             futures = {role: pool.submit(sample, c) for role, c in containers.items()}
             return {role: future.result() for role, future in futures.items()}
+
+    @engine_errors()
+    def watch_host(
+        self, containers: Mapping[str, Any], cpu_ids: Mapping[str, tuple[int, ...]]
+    ) -> HostWatch:
+        processes = {}
+        for role, container in containers.items():
+            container.reload()
+            pid = container.attrs.get("State", {}).get("Pid") or 0
+            if pid <= 0:
+                raise HostUnavailable(f"the {role} container has no process on the host")
+            processes[role] = (str(container.id), int(pid))
+        return HostWatch(processes, cpu_ids)
 
     @engine_errors()
     def is_running(self, container: Any) -> tuple[bool, str]:

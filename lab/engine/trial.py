@@ -2,7 +2,8 @@
 
 The order of a trial:
   start the app → wait until it answers → reset the counter → verify the answers →
-  warm up (not recorded) → counter and stats before → wrk → stats and counter after →
+  warm up (not recorded) → the app drained, then the counter → stats and host before →
+  wrk → host and stats after → the app drained, then the counter →
   is the app still alive? → the record (failed ones keep the app's log) → remove the app.
 """
 
@@ -15,19 +16,24 @@ from lab.engine.port import (
     Clock,
     Container,
     EngineRequestFailed,
+    HostUnavailable,
+    HostWatch,
     LoadClient,
     Stack,
     StackError,
 )
 from lab.images.containers import AppSettings
 from lab.measure.cpu import CpuUse, cpu_use
+from lab.measure.hostcpu import HostSample, host_evidence
 from lab.measure.verify import VERIFIERS
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
 from lab.model.catalog import SCENARIOS, target
 from lab.model.plan import Blueprint, Trial
 from lab.results.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
+from lab.text import plural
 
 REPORTER = "/opt/lab/report.lua"
+DRAIN_MARGIN_S = 5.0
 
 
 def wrk_command(
@@ -102,13 +108,34 @@ def run_trial(
             warm = stack.exec_load(load_for(config.warmup_s), on=load.container)
             verification["warmup_exit_code"] = warm.exit_code
         roles = {"app": container, "wrk": load.container, "redis": stack.redis}
-        counter_before = stack.settled_counter() if scenario.uses_redis else None
+        # A request wrk gave up on after --timeout may take the app about as long again.
+        drain_s = 2 * config.timeout_s + DRAIN_MARGIN_S
+        counter_before = None
+        if scenario.uses_redis:
+            counter_before, in_flight = stack.settled_counter(container, drain_s)
+            if in_flight:
+                raise _TrialFailed(
+                    f"the app still had {plural(in_flight, 'connection')} open {drain_s:g} s "
+                    "after the warmup stopped"
+                )
         before = stack.snapshot(roles)
+        cpu_ids = {slot.role: slot.cpu_ids for slot in plan.placement.slots}
+        host = _HostWindow(stack, roles, cpu_ids)
         command = load_for(config.duration_s)
+        host.start()
         measured = stack.exec_load(command, on=load.container)
+        host.stop()
         after = stack.snapshot(roles)
-        counter_after = stack.settled_counter() if scenario.uses_redis else None
+        counter_after, in_flight = (
+            stack.settled_counter(container, drain_s) if scenario.uses_redis else (None, 0)
+        )
         alive, state = stack.is_running(container)
+        failure = None if alive else f"app container {state} during the trial"
+        if alive and in_flight:
+            failure = (
+                f"the app still had {plural(in_flight, 'connection')} open {drain_s:g} s "
+                "after the load stopped"
+            )
         load_s = _load_seconds(measured.stdout)
         cpu = {
             slot.role: _cpu(before[slot.role], after[slot.role], slot.cpus, load_s)
@@ -119,10 +146,11 @@ def run_trial(
             finished_at=clock.now(),
             wrk=WrkInvocation(tuple(command), measured.stdout, measured.stderr, measured.exit_code),
             cpu=cpu,
+            host=host.evidence(),
             counter_before=counter_before,
             counter_after=counter_after,
             verification=verification,
-            failure=None if alive else f"app container {state} during the trial",
+            failure=failure,
             app_log=stack.log_tail(container),
         )
     except (_TrialFailed, StackError, EngineRequestFailed) as exc:
@@ -138,6 +166,51 @@ def run_trial(
             stack.remove(load.container)
         if container is not None:
             stack.remove(container)
+
+
+class _HostWindow:
+    """The host's evidence over the measured window, or why there is none.
+
+    The samples are taken right before and after wrk, so the window is wrk's own
+    (plus the engine's exec set-up, a few milliseconds).
+    """
+
+    def __init__(
+        self,
+        stack: Stack,
+        roles: Mapping[str, Container],
+        cpu_ids: Mapping[str, tuple[int, ...]],
+    ) -> None:
+        self.cpu_ids = cpu_ids
+        self.samples: list[HostSample] = []
+        self.unavailable: str | None = None
+        self.watch: HostWatch | None = None
+        try:
+            self.watch = stack.watch_host(roles, cpu_ids)
+        except HostUnavailable as exc:
+            self.unavailable = str(exc)
+
+    def start(self) -> None:
+        self._sample()
+
+    def stop(self) -> None:
+        self._sample()
+
+    def _sample(self) -> None:
+        if self.watch is None:
+            return
+        try:
+            self.samples.append(self.watch.sample())
+        except HostUnavailable as exc:
+            self.watch, self.unavailable = None, str(exc)
+
+    def evidence(self) -> dict[str, Any]:
+        if self.unavailable is not None or len(self.samples) != 2:
+            return {"unavailable": self.unavailable or "the window was not sampled"}
+        evidence = host_evidence(self.samples[0], self.samples[1], self.cpu_ids)
+        if evidence is None:
+            return {"unavailable": "the samples do not cover the placement's CPUs"}
+        return evidence.to_dict()
 
 
 def _cpu(before: Any, after: Any, allotment: float, load_s: float | None) -> CpuUse | None:

@@ -12,7 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from lab.analysis.assess import assess
+from lab.analysis.disturbance import host_summary
 from lab.images.labels import BASE_ORIGIN, BASE_SOURCE, BASE_SUITE, LOCK_HASH
+from lab.measure.hostcpu import KINDS
 from lab.model.cpurequest import CPU_ROLES
 from lab.report.rows import ROW_LABELS, precision_line, ratio_caveat
 from lab.report.rows import blocks as table_blocks
@@ -165,7 +167,13 @@ def build_content(data: RunData) -> ReportContent:
             (str(r.index), r.app, r.scenario, str(r.connections), str(r.repetition), r.reason or "")
             for r in data.failed_records
         ),
-        sections=(_run_section(data), _parameters(data), _placement(data), *_provenance(data)),
+        sections=(
+            _run_section(data),
+            _parameters(data),
+            _placement(data),
+            *_host(data),
+            *_provenance(data),
+        ),
         images=_images(data.provenance),
         sources=f"run.json, {'recomputed' if data.summary_recomputed else 'summary.json'}"
         f" and {len(data.records)} trial files in {data.path.name}/",
@@ -264,6 +272,29 @@ def _placement(data: RunData) -> Section:
         elif limits := as_object(applied.get(role)):
             rows.append((f"{role} applied", _limits(limits)))
     return Section("Placement and limits", tuple(rows))
+
+
+def _host(data: RunData) -> list[Section]:
+    """What else ran on the placement's CPUs during the windows, when the trials measured it."""
+    cpus, controller = host_summary(data.records)
+    if controller is None:
+        return []
+
+    def share(pair: tuple[float, float]) -> str:
+        return f"{pair[0] * 100:.1f}% (max {pair[1] * 100:.1f}%)"
+
+    rows = [
+        (
+            f"CPU {cpu.cpu} ({'/'.join(cpu.roles)})",
+            ", ".join(f"{kind} {share(cpu.shares[kind])}" for kind in KINDS),
+        )
+        for cpu in cpus
+    ]
+    where = as_object(as_object(data.provenance).get("host")).get("controller_cpus")
+    on = f", on CPUs {_show(where)}" if where else ""
+    rows.append(("controller", f"{share(controller)} of a CPU{on}"))
+    windows = max((cpu.windows for cpu in cpus), default=0)
+    return [Section(f"Host during the measured windows (median of {windows})", tuple(rows))]
 
 
 def _provenance(data: RunData) -> list[Section]:

@@ -98,7 +98,6 @@ def _column(cell: SummaryCell | None) -> tuple[str, ...]:
         return (UNKNOWN,) * len(ROW_LABELS)
     ci, variation = cell.rps_ci, cell.cv
     latency = cell.latency_us or {}
-    trials, failed = cell.trials, cell.failed
     return (
         format_rate(cell.rps_median),
         UNKNOWN if ci is None else format_rate_interval(ci.low, ci.high, ci.level),
@@ -106,8 +105,16 @@ def _column(cell: SummaryCell | None) -> tuple[str, ...]:
         *(format_latency(latency.get(p)) for p in ("p50", "p90", "p99", "p99_9")),
         UNKNOWN if cell.errors is None else f"{cell.errors['total']:,}",
         "/".join(_share(cell.share(role)) for role in CPU_ROLES),
-        f"{trials}" if not failed else f"{trials} ok, {failed} failed",
+        _trials(cell),
     )
+
+
+def _trials(cell: SummaryCell) -> str:
+    """ "5", "4 ok, 1 failed", "5 (1 disturbed)": disturbed trials are in the figures."""
+    text = f"{cell.trials}" if not cell.failed else f"{cell.trials} ok, {cell.failed} failed"
+    if cell.host_disturbed:
+        text += f" ({len(cell.host_disturbed)} disturbed)"
+    return text
 
 
 def _share(share: float | None) -> str:

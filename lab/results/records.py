@@ -17,10 +17,10 @@ from lab.measure.cpu import CpuUse
 from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
 from lab.model.cpurequest import CPU_ROLES
 from lab.model.plan import Cell
-from lab.results.jsonfields import NUMBER, JsonObject, required, version
+from lab.results.jsonfields import NUMBER, JsonObject, optional, required, version
 from lab.results.schema import TRIAL_SCHEMA_VERSION
 
-HIT_INVARIANT_RULE = "ok <= delta <= ok + connections"
+HIT_INVARIANT_RULE = "ok <= delta <= ok + other + connections"
 
 Status = Literal["ok", "failed"]
 
@@ -81,6 +81,9 @@ class TrialRecord:
     # None only when the trial failed before wrk ran.
     wrk: WrkInvocation | None
     app_log: str | None
+    # What else used the placement's CPUs during the window (lab.measure.hostcpu's
+    # HostEvidence as a dict), or {"unavailable": why}; None in records from before it.
+    host: JsonObject | None = None
     schema_version: int = TRIAL_SCHEMA_VERSION
 
     @property
@@ -108,10 +111,7 @@ class TrialRecord:
             raise ValueError(f"trial record: status must be 'ok' or 'failed', got {self.status!r}")
 
     def to_dict(self) -> JsonObject:
-        errors = None
-        if self.errors is not None:
-            # `non_2xx` is the article's name for wrk's status errors.
-            errors = {**self.errors.to_dict(), "non_2xx": self.errors.status}
+        errors = None if self.errors is None else self.errors.to_dict()
         return {
             "schema_version": self.schema_version,
             "index": self.index,
@@ -135,6 +135,7 @@ class TrialRecord:
             "verification": copy.deepcopy(self.verification),
             "wrk": None if self.wrk is None else self.wrk.to_dict(),
             "app_log": self.app_log,
+            "host": copy.deepcopy(self.host),
         }
 
     @classmethod
@@ -172,25 +173,33 @@ class TrialRecord:
             verification=required(data, "verification", dict, null=True),
             wrk=None if wrk is None else WrkInvocation.from_dict(wrk),
             app_log=required(data, "app_log", str, null=True),
+            host=optional(data, "host", dict),
         )
 
 
 def check_hit_invariant(
-    ok_responses: int, counter_before: int, counter_after: int, connections: int
+    ok_responses: int,
+    counter_before: int,
+    counter_after: int,
+    connections: int,
+    other: int = 0,
 ) -> JsonObject:
     """Did the /hit counter rise once per successful response?
 
-    Up to `connections` requests can still be in flight when wrk stops: the server may
-    have counted them although wrk never saw their responses, hence the upper slack.
+    Every ok response was counted, hence the lower bound. Above it, the server may have
+    counted requests wrk saw no ok answer to: up to one per connection still waiting when
+    wrk stopped, and `other` — responses that were not ok, and requests lost with their
+    connection (read and write errors) — since the app may have counted them first.
     """
     delta = counter_after - counter_before
     return {
         "rule": HIT_INVARIANT_RULE,
         "ok_responses": ok_responses,
+        "other": other,
         "counter_before": counter_before,
         "counter_after": counter_after,
         "delta": delta,
-        "holds": ok_responses <= delta <= ok_responses + connections,
+        "holds": ok_responses <= delta <= ok_responses + other + connections,
     }
 
 
@@ -207,6 +216,7 @@ def record_from_wrk(
     finished_at: str,
     wrk: WrkInvocation,
     cpu: Mapping[str, CpuUse | None] | None = None,
+    host: Mapping[str, Any] | None = None,
     counter_before: int | None = None,
     counter_after: int | None = None,
     verification: Mapping[str, Any] | None = None,
@@ -218,7 +228,7 @@ def record_from_wrk(
     The trial is "failed" when wrk's output is unusable or wrk exited non-zero, when the
     /hit invariant (checked if both counters are given) does not hold, or when
     `failure` says why the caller found it failed (a wrong answer, an app that died).
-    `app_log` is kept only for a failed trial.
+    `app_log` is kept for a failed trial and for one whose wrk counted errors.
     """
     if (counter_before is None) != (counter_after is None):
         raise ValueError("give both counter_before and counter_after, or neither")
@@ -236,6 +246,7 @@ def record_from_wrk(
         reason="wrk output not read yet",
         wrk=wrk,
         cpu=cpu,
+        host=host,
         verification=verification,
         app_log=app_log,
     )
@@ -249,8 +260,9 @@ def record_from_wrk(
 
     invariant = None
     if counter_before is not None and counter_after is not None:
+        other = result.requests - result.ok_responses + result.errors.read + result.errors.write
         invariant = check_hit_invariant(
-            result.ok_responses, counter_before, counter_after, connections
+            result.ok_responses, counter_before, counter_after, connections, other
         )
         if not invariant["holds"]:
             reasons.append(_invariant_reason(invariant, connections))
@@ -266,7 +278,8 @@ def record_from_wrk(
         errors=result.errors,
         latency_us=result.latency_us,
         invariant=invariant,
-        app_log=app_log if failed else None,
+        # The log explains a failure, and errors in an ok trial (a 503's reason).
+        app_log=app_log if failed or result.errors.total else None,
     )
 
 
@@ -284,6 +297,7 @@ def failed_record(
     reason: str,
     wrk: WrkInvocation | None = None,
     cpu: Mapping[str, CpuUse | None] | None = None,
+    host: Mapping[str, Any] | None = None,
     invariant: Mapping[str, Any] | None = None,
     verification: Mapping[str, Any] | None = None,
     app_log: str | None = None,
@@ -311,6 +325,7 @@ def failed_record(
         verification=None if verification is None else copy.deepcopy(dict(verification)),
         wrk=wrk,
         app_log=app_log,
+        host=None if host is None else copy.deepcopy(dict(host)),
     )
 
 
@@ -336,7 +351,7 @@ def _invariant_reason(invariant: Mapping[str, Any], connections: int) -> str:
     ok = invariant["ok_responses"]
     return (
         f"/hit invariant failed: the counter rose by {invariant['delta']} for {ok} ok responses,"
-        f" expected {ok} to {ok + connections} ({HIT_INVARIANT_RULE})"
+        f" expected {ok} to {ok + invariant.get('other', 0) + connections} ({HIT_INVARIANT_RULE})"
     )
 
 

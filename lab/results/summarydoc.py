@@ -91,6 +91,9 @@ class SummaryCell:
     headline_ok: bool | None = None
     # With --target-ci: whether every interval this cell's headline rests on is narrow enough.
     target_reached: bool | None = None
+    # The ok trials (by index) the host's evidence shows disturbed; they are in the figures
+    # above. None when no trial of the cell has evidence (lab.analysis.disturbance).
+    host_disturbed: tuple[int, ...] | None = None
 
     @property
     def key(self) -> Cell:
@@ -136,6 +139,8 @@ class SummaryCell:
             cell["headline_ok"] = self.headline_ok
         if self.target_reached is not None:
             cell["target_reached"] = self.target_reached
+        if self.host_disturbed is not None and schema_version >= 2:
+            cell["host_disturbed"] = list(self.host_disturbed)
         return cell
 
     @classmethod
@@ -167,7 +172,17 @@ class SummaryCell:
             },
             headline_ok=optional(data, "headline_ok", bool, where),
             target_reached=optional(data, "target_reached", bool, where),
+            host_disturbed=_indices(data, "host_disturbed", where),
         )
+
+
+def _indices(data: Mapping[str, Any], key: str, where: str) -> tuple[int, ...] | None:
+    values = optional(data, key, list, where)
+    if values is None:
+        return None
+    if not all(isinstance(value, int) and not isinstance(value, bool) for value in values):
+        raise ValueError(f"{key_path(where, key)}: expected trial indices, got {values!r}")
+    return tuple(values)
 
 
 # What a version 2 ratio divides; version 1 divided medians.

@@ -86,8 +86,11 @@ def test_hit_answers_503_quickly_when_redis_is_down(
         started = time.monotonic()
         report = probe(docker_client, images, network, "fetch", f"http://{alias}:8000/hit")
         elapsed = time.monotonic() - started
+        stdout, stderr = container.get_logs()
     finally:
         container.stop()
+    # The cause goes to the log, where the lab's request-errors finding quotes it from.
+    assert "/hit answered 503: " in (stdout + stderr).decode()
     response = report["responses"][0]
     assert response["status"] == 503
     assert response["headers"]["content-type"] == "application/json"

@@ -118,7 +118,7 @@ def trial(
     """An ok trial whose wrk run lasted exactly 1 s, so its rps is `rps`."""
     payload = wrk_payload(
         duration_us=1_000_000,
-        requests=rps + status_errors,
+        requests=rps + status_errors + timeouts,
         errors={"connect": 0, "read": 0, "write": 0, "status": status_errors, "timeout": timeouts},
     )
     payload["latency_us"].update(latency or {})

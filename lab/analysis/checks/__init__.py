@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from lab.analysis.checks.cells import trials_by_cell
 from lab.analysis.checks.findings import by_severity, finding_line, findings_lines
+from lab.analysis.checks.host import check_host
 from lab.analysis.checks.independence import check_independence
 from lab.analysis.checks.resources import (
     check_bottleneck,
@@ -42,6 +43,7 @@ __all__ = [
     "check_errors",
     "check_failed",
     "check_generator",
+    "check_host",
     "check_independence",
     "check_outliers",
     "check_placement",
@@ -68,14 +70,16 @@ def run_checks(
     the summary's cells (cells only in `records` after them, run-wide findings first).
     The ceiling check runs only when a ceiling was measured.
     """
+    host_cpus = _host_cpus(run)
     checks: list[Callable[[], list[Finding]]] = [
         lambda: check_failed(records),
         lambda: check_errors(records),
-        lambda: check_generator(records),
-        lambda: check_bottleneck(records),
+        lambda: check_generator(records, host_cpus),
+        lambda: check_bottleneck(records, host_cpus),
         lambda: check_throttling(records),
         lambda: [] if ceiling_rps is None else check_ceiling(summary, ceiling_rps),
         lambda: check_window(records),
+        lambda: check_host(records),
         lambda: check_stability(summary),
         lambda: check_outliers(records),
         lambda: check_independence(records),
@@ -92,3 +96,9 @@ def run_checks(
 def _cell_order(summary: Summary, records: Sequence[TrialRecord]) -> dict[Cell, int]:
     keys = [cell.key for cell in summary.cells] + list(trials_by_cell(records))
     return {key: position for position, key in enumerate(dict.fromkeys(keys))}
+
+
+def _host_cpus(run: RunDocument) -> int | None:
+    """How many CPUs the engine's host has, as the run recorded it."""
+    cpus = ((run.provenance or {}).get("host") or {}).get("cpus")
+    return cpus if isinstance(cpus, int) and not isinstance(cpus, bool) else None

@@ -18,7 +18,7 @@ from lab.model.cpurequest import CPU_ROLES
 from lab.results.findings import Finding
 from lab.results.records import TrialRecord
 from lab.results.summarydoc import Summary
-from lab.text import cpus_text, format_rate, numbered, percent, plural
+from lab.text import format_rate, numbered, percent, plural
 
 SATURATED_SHARE = 0.90  # a helper at this share of its allotment may be what sets the pace
 APP_IDLE_SHARE = 0.80  # an app below this share was waiting on something else
@@ -75,71 +75,134 @@ def check_ceiling(summary: Summary, ceiling_rps: float) -> list[Finding]:
     ]
 
 
-def check_generator(records: Sequence[TrialRecord]) -> list[Finding]:
-    """Warn for each cell where wrk used >= 90% of its allotment or was throttled in a trial."""
+def check_generator(records: Sequence[TrialRecord], host_cpus: int | None = None) -> list[Finding]:
+    """Warn for each cell where wrk may have set the pace in a trial: it used >= 90% of
+    the CPU its threads can use, was throttled, or a CPU it runs on was >= 90% busy
+    with everything on it (Redis, softirq and steal included; from the host's evidence).
+    """
     findings = []
     for key, trials in ok_trials_by_cell(records).items():
-        uses = _uses(trials, "wrk")
-        busy = [use for use in uses if use.share >= SATURATED_SHARE]
-        throttled = [use for use in uses if use.throttled_periods > 0]
-        if not busy and not throttled:
+        uses = [(use, trial.threads) for trial in trials if (use := trial.cpu["wrk"]) is not None]
+        busy = [usable_share(use, threads) for use, threads in uses]
+        busy = [share for share in busy if share >= SATURATED_SHARE]
+        throttled = [use for use, _ in uses if use.throttled_periods > 0]
+        full = [cpu for trial in trials for cpu in full_cpus(trial, "wrk")]
+        if not busy and not throttled and not full:
             continue
         parts = []
         if busy:
-            top = max(use.share for use in busy)
             parts.append(
-                f"used {percent(SATURATED_SHARE)} or more of its {cpus_text(busy[0].cpus)} in"
-                f" {len(busy)} of {plural(len(uses), 'trial')} (up to {percent(top)})"
+                f"used {percent(SATURATED_SHARE)} or more of the CPU its threads can use in"
+                f" {len(busy)} of {plural(len(uses), 'trial')} (up to {percent(max(busy))})"
             )
         if throttled:
             parts.append(f"was throttled in {len(throttled)} of {plural(len(uses), 'trial')}")
-        more = math.floor(max(use.cpus for use in uses)) + 1
+        if full:
+            cpu, share = max(full, key=lambda item: item[1])
+            parts.append(
+                f"ran on a CPU {percent(SATURATED_SHARE)} or more busy with everything on it"
+                f" in {len(full)} of {plural(len(trials), 'trial')} (CPU {cpu} up to"
+                f" {percent(share)})"
+            )
+        allotment = max((use.cpus for use, _ in uses), default=1.0)
         findings.append(
             cell_finding(
                 "warning",
                 "generator-saturated",
                 key,
                 f"wrk {' and '.join(parts)}, so the load generator may have set the pace.",
-                f"Give wrk more CPU (--cpus wrk={more} --threads auto) and re-run; until then"
-                " this cell's req/s is a lower bound.",
+                f"{more_cpu_remedy('wrk', allotment, host_cpus)}; until then this cell's req/s"
+                " is a lower bound.",
             )
         )
     return findings
 
 
-def check_bottleneck(records: Sequence[TrialRecord]) -> list[Finding]:
-    """Warn for each cell where the app sat below 80% of its CPU while wrk or Redis was at 90%."""
+def check_bottleneck(records: Sequence[TrialRecord], host_cpus: int | None = None) -> list[Finding]:
+    """Warn for each cell where the app sat below 80% of its CPU while wrk or Redis was
+    at 90% of what it can use, or their CPU was 90% busy with everything on it."""
     findings = []
     for key, trials in ok_trials_by_cell(records).items():
         app_shares: list[float] = []
         roles: set[str] = set()
         for trial in trials:
             app = trial.cpu["app"]
-            busy = [
-                role
-                for role in ("wrk", "redis")
-                if (use := trial.cpu[role]) is not None and use.share >= SATURATED_SHARE
-            ]
+            busy = [role for role in ("wrk", "redis") if _pace_setting(trial, role)]
             if app is not None and app.share < APP_IDLE_SHARE and busy:
                 app_shares.append(app.share)
                 roles.update(busy)
         if not app_shares:
             continue
         helpers = " and ".join(sorted(roles, key=CPU_ROLES.index))
+        allotment = max(
+            (use.cpus for trial in trials for r in roles if (use := trial.cpu[r]) is not None),
+            default=1.0,
+        )
         findings.append(
             cell_finding(
                 "warning",
                 "bottleneck-elsewhere",
                 key,
                 f"the app used less than {percent(APP_IDLE_SHARE)} of its CPU"
-                f" ({', '.join(percent(share) for share in app_shares)}) while {helpers} used"
-                f" {percent(SATURATED_SHARE)} or more of its own in {len(app_shares)} of"
-                f" {plural(len(trials), 'trial')}, so {helpers}, not the app, set the pace.",
-                f"Give {helpers} more CPU, on CPUs not shared with another role (--cpus);"
-                " until then this cell's req/s understates the app.",
+                f" ({', '.join(percent(share) for share in app_shares)}) while {helpers} or"
+                f" {'their' if len(roles) > 1 else 'its'} CPU was {percent(SATURATED_SHARE)}"
+                f" or more busy in {len(app_shares)} of {plural(len(trials), 'trial')}, so"
+                f" {helpers}, not the app, set the pace.",
+                f"{more_cpu_remedy(helpers, allotment, host_cpus)}; until then this cell's"
+                " req/s understates the app.",
             )
         )
     return findings
+
+
+def usable_share(use: CpuUse, threads: int | None) -> float:
+    """The share of the CPU a role can actually use: wrk with 1 thread on 2 CPUs can
+    use one of them, so 50% of its allotment is all of what it can use."""
+    usable = min(use.cpus, float(threads)) if threads else use.cpus
+    return use.share * use.cpus / usable if usable > 0 else use.share
+
+
+def full_cpus(trial: TrialRecord, role: str) -> list[tuple[int, float]]:
+    """The CPUs of `role` that were >= 90% busy with everything on them during the window
+    (tasks, softirq and steal, from the host's evidence), with their busy share."""
+    host = trial.host
+    if not host or "cpus" not in host or not host.get("window_s"):
+        return []
+    window_s = float(host["window_s"])
+    found = []
+    for entry in host["cpus"]:
+        if role not in entry.get("roles", ()):
+            continue
+        share = (
+            float(entry.get("busy_s", 0))
+            + float(entry.get("softirq_s", 0))
+            + float(entry.get("steal_s", 0))
+        ) / window_s
+        if share >= SATURATED_SHARE:
+            found.append((int(entry["cpu"]), share))
+    return found
+
+
+def more_cpu_remedy(roles: str, allotment: float, host_cpus: int | None) -> str:
+    """Give the role more CPU — when this host has CPUs to give beyond the app's one."""
+    more = math.floor(allotment) + 1
+    # The app keeps at least one CPU of its own; Redis may share wrk's.
+    if host_cpus is not None and host_cpus < more + 1:
+        return (
+            f"This host's {plural(host_cpus, 'CPU')} cannot give {roles} more without"
+            f" taking the app's: on a host with {more + 1} or more CPUs, use"
+            f" --cpus {roles.split(' ')[0]}={more}"
+        )
+    threads = " --threads auto" if "wrk" in roles else ""
+    return f"Give {roles} more CPU (--cpus {roles.split(' ')[0]}={more}{threads}) and re-run"
+
+
+def _pace_setting(trial: TrialRecord, role: str) -> bool:
+    use = trial.cpu[role]
+    threads = trial.threads if role == "wrk" else 1  # Redis runs commands on one thread
+    if use is not None and usable_share(use, threads) >= SATURATED_SHARE:
+        return True
+    return bool(full_cpus(trial, role))
 
 
 def check_throttling(records: Sequence[TrialRecord]) -> list[Finding]:

@@ -22,6 +22,8 @@ from scipy import stats  # type: ignore[import-untyped]
 
 from lab.analysis.checks.cells import ok_trials_by_cell
 from lab.analysis.checks.findings import cell_finding
+from lab.analysis.disturbance import RULE as DISTURBANCE_RULE
+from lab.analysis.disturbance import disturbances, has_evidence
 from lab.analysis.intervals import ratio_interval
 from lab.analysis.outliers import RULE as OUTLIER_RULE
 from lab.analysis.outliers import find_outlier
@@ -104,27 +106,45 @@ def check_stability(summary: Summary) -> list[Finding]:
 
 
 def check_outliers(records: Sequence[TrialRecord]) -> list[Finding]:
-    """Warn for each cell of 3 or more ok trials in which Grubbs' test flags a trial."""
+    """Warn for each cell of 3 or more ok trials in which Grubbs' test flags a trial.
+
+    The host's evidence comes first: a flagged trial the host disturbed is left to the
+    host-disturbed finding, and one it shows undisturbed says so instead of guessing.
+    """
+    disturbed = disturbances(records)
     findings = []
     for key, trials in ok_trials_by_cell(records).items():
         # A trial at 0 req/s has no logarithm; the failed-trial and error checks speak of it.
-        measured = [(t.index, t.rps) for t in trials if t.rps is not None and t.rps > 0]
+        measured = [(t, t.rps) for t in trials if t.rps is not None and t.rps > 0]
         values = [rps for _, rps in measured]
         outlier = find_outlier(values)
         if outlier is None:
             continue
-        index = measured[outlier.position][0]
+        trial = measured[outlier.position][0]
+        if trial.index in disturbed:
+            continue
         direction = "slow" if outlier.value < median(values) else "fast"
+        if has_evidence(trial):
+            remedy = (
+                f"The host's evidence shows nothing else on the run's CPUs during trial "
+                f"{trial.index} ({DISTURBANCE_RULE} not met): the app or the engine varied; "
+                "re-run the cell to see whether it recurs."
+            )
+        else:
+            remedy = (
+                f"See what else ran on the host during trial {trial.index} (its started_at)"
+                " and re-run the cell if it was disturbed."
+            )
         findings.append(
             cell_finding(
                 "warning",
                 "outlier-trial",
                 key,
-                f"trial {index} at {format_rate(outlier.value)} req/s is {direction} beside the"
-                f" cell's median of {format_rate(median(values))} (Grubbs' G {outlier.score:.2f}"
-                f" above its limit of {outlier.limit:.2f}; {OUTLIER_RULE}); flagged, not dropped.",
-                f"See what else ran on the host during trial {index} (its started_at)"
-                " and re-run the cell if it was disturbed.",
+                f"trial {trial.index} at {format_rate(outlier.value)} req/s is {direction} beside"
+                f" the cell's median of {format_rate(median(values))} (Grubbs' G"
+                f" {outlier.score:.2f} above its limit of {outlier.limit:.2f}; {OUTLIER_RULE});"
+                " flagged, not dropped.",
+                remedy,
             )
         )
     return findings

@@ -8,6 +8,8 @@ only as good as the number of responses behind them.
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from collections.abc import Sequence
 
 from lab.analysis.checks.cells import ok_trials_by_cell, trials_by_cell
@@ -15,7 +17,7 @@ from lab.analysis.checks.findings import cell_finding
 from lab.results.findings import Finding
 from lab.results.records import TrialRecord
 from lab.results.summarydoc import SummaryCell
-from lab.text import format_rate, numbered, plural
+from lab.text import TIMES, format_rate, numbered, plural
 
 ERROR_FRACTION = 0.01  # above this share of attempts, request errors are an error
 # A percentile q is trusted when at least this many responses lie beyond it, that is
@@ -53,7 +55,9 @@ def check_errors(records: Sequence[TrialRecord]) -> list[Finding]:
         if not total:
             continue
         affected = sum(1 for errors in counted if errors.total)
-        attempts = sum(trial.requests or 0 for trial in trials) + total - sums["status"]
+        # wrk counts late and >399 responses among its requests; lost connections it does not.
+        lost = sums["connect"] + sums["read"] + sums["write"]
+        attempts = sum(trial.requests or 0 for trial in trials) + lost
         fraction = total / attempts
         kinds = ", ".join(f"{sums[kind]:,} {ERROR_LABELS[kind]}" for kind in sums if sums[kind])
         remedies = [_ERROR_REMEDIES["status"]] if sums["status"] else []
@@ -67,11 +71,29 @@ def check_errors(records: Sequence[TrialRecord]) -> list[Finding]:
                 key,
                 f"{kinds} in {affected} of {plural(len(trials), 'trial')}, {_fraction(fraction)} of"
                 f" {attempts:,} attempts; req/s counts only successes and the latency"
-                " percentiles leave out requests that never completed.",
+                f" percentiles leave out requests that never completed.{_logged_cause(trials)}",
                 f"Keep this cell out of headlines; {'; '.join(remedies)}.",
             )
         )
     return findings
+
+
+# What the apps log for each /hit they answer 503 (apps/*/app.py).
+_LOGGED_503 = re.compile(r"/hit answered 503: (?P<kind>\w+): (?P<text>.*)")
+
+
+def _logged_cause(trials: Sequence[TrialRecord]) -> str:
+    """ " The app logged why: 6x TimeoutError (Timeout reading from redis:6379)." or ""."""
+    causes: Counter[str] = Counter()
+    example: dict[str, str] = {}
+    for trial in trials:
+        for match in _LOGGED_503.finditer(trial.app_log or ""):
+            causes[match["kind"]] += 1
+            example.setdefault(match["kind"], match["text"].strip()[:100])
+    if not causes:
+        return ""
+    named = ", ".join(f"{n}{TIMES}{kind} ({example[kind]})" for kind, n in causes.most_common(3))
+    return f" The app's log says why (its last lines): {named}."
 
 
 def headline_ok(cell: SummaryCell, findings: Sequence[Finding]) -> bool:

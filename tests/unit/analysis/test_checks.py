@@ -117,7 +117,8 @@ def trial(
         started_at="2026-11-25T01:00:00+00:00",
         finished_at="2026-11-25T01:00:12+00:00",
         rps=rps,
-        requests=ok + counts.status,
+        # wrk counts >399 and late responses among its requests too.
+        requests=ok + counts.status + counts.timeout,
         ok_responses=ok,
         errors=counts,
         latency_us=LATENCY,
@@ -319,8 +320,53 @@ def test_ceiling_with_no_measured_cell_states_the_ceiling() -> None:
 
 def test_generator_saturation_counts_the_trials_and_the_top_share() -> None:
     [finding] = check_generator(_saturated_wrk())
-    assert "wrk used 90% or more of its 2 CPUs in 2 of 5 trials (up to 97%)" in finding.message
+    assert (
+        "wrk used 90% or more of the CPU its threads can use in 2 of 5 trials (up to 97%)"
+        in finding.message
+    )
     assert "--cpus wrk=3" in finding.remedy
+
+
+def test_generator_saturation_judges_the_threads_it_was_given() -> None:
+    # Two threads on four CPUs: 48% of the allotment is 96% of what the threads can use.
+    records = changed(clean_records(), 2, wrk=0.48, wrk_cpus=4.0)
+    [finding] = check_generator(records)
+    assert "(up to 96%)" in finding.message
+
+
+def with_cpu0(record: TrialRecord, busy_s: float, softirq_s: float = 0.0) -> TrialRecord:
+    """`record` with host evidence: CPU 0 (wrk and redis) busy for `busy_s` of 10 s."""
+    entry = {
+        "cpu": 0,
+        "roles": ["redis", "wrk"],
+        "busy_s": busy_s,
+        "softirq_s": softirq_s,
+        "steal_s": 0.0,
+        "foreign_share": 0.0,
+        "softirq_share": softirq_s / 10,
+        "steal_share": 0.0,
+    }
+    return replace(record, host={"window_s": 10.0, "controller_share": 0.0, "cpus": [entry]})
+
+
+def test_a_cpu_full_of_wrk_and_redis_together_saturates_the_generator() -> None:
+    # wrk at 70% and redis at 25% of the same CPU: neither reaches 90%, the CPU does.
+    records = [with_cpu0(r, 8.5, 1.0) if r.index == 2 else r for r in clean_records()]
+    [finding] = check_generator(records)
+    assert "ran on a CPU 90% or more busy with everything on it in 1 of 5 trials" in (
+        finding.message
+    )
+    assert "CPU 0 up to 95%" in finding.message
+    quiet = [with_cpu0(r, 5.0, 0.5) if r.index == 2 else r for r in clean_records()]
+    assert check_generator(quiet) == []
+
+
+def test_remedies_only_suggest_what_the_host_can_give() -> None:
+    [small] = check_generator(_saturated_wrk(), host_cpus=2)
+    assert "This host's 2 CPUs cannot give wrk more without taking the app's" in small.remedy
+    assert "4 or more CPUs" in small.remedy
+    [large] = check_generator(_saturated_wrk(), host_cpus=8)
+    assert "--cpus wrk=3 --threads auto" in large.remedy
 
 
 def test_generator_below_the_threshold_is_silent() -> None:
@@ -329,7 +375,16 @@ def test_generator_below_the_threshold_is_silent() -> None:
 
 def test_bottleneck_names_the_busy_role_and_the_app_share() -> None:
     [finding] = check_bottleneck(changed(clean_records(), 2, app=0.55, redis=0.96))
-    assert "the app used less than 80% of its CPU (55%) while redis used 90%" in finding.message
+    assert "the app used less than 80% of its CPU (55%) while redis or its CPU was 90%" in (
+        finding.message
+    )
+
+
+def test_bottleneck_sees_a_full_shared_cpu() -> None:
+    records = changed(clean_records(), 2, app=0.6, wrk=0.6, redis=0.3)
+    records = [with_cpu0(r, 9.5) if r.index == 2 else r for r in records]
+    [finding] = check_bottleneck(records)
+    assert "while wrk and redis or their CPU was 90% or more busy" in finding.message
 
 
 @pytest.mark.parametrize(("app", "redis"), [(0.8, 0.95), (0.5, 0.89)])
@@ -350,7 +405,7 @@ def test_errors_name_kinds_counts_and_share_of_attempts() -> None:
     records = changed(clean_records(), 2, errors={"status": 5, "timeout": 2})
     [finding] = check_errors(records)
     assert finding.severity == "warning"
-    # 500,000 ok responses + 5 errored responses + 2 timeouts never answered.
+    # 500,000 ok responses + 5 errored responses + 2 responses later than --timeout.
     assert (
         "5 4xx/5xx responses, 2 timeouts in 1 of 5 trials, under 0.01% of 500,007"
         in finding.message
@@ -358,6 +413,21 @@ def test_errors_name_kinds_counts_and_share_of_attempts() -> None:
     assert finding.remedy == (
         "Keep this cell out of headlines; find out why the app answered 4xx/5xx;"
         " lower --connections or raise --timeout."
+    )
+
+
+def test_errors_quote_the_cause_the_app_logged() -> None:
+    log = (
+        "[WARNING] /hit answered 503: TimeoutError: Timeout reading from redis:6379\n"
+        "[WARNING] /hit answered 503: TimeoutError: Timeout reading from redis:6379\n"
+        "[WARNING] /hit answered 503: ConnectionError: No connection available.\n"
+    )
+    noisy = replace(trial(2, errors={"status": 3}), app_log=log)
+    records = [noisy if r.index == 2 else r for r in clean_records()]
+    [finding] = check_errors(records)
+    assert finding.message.endswith(
+        "The app's log says why (its last lines): 2×TimeoutError (Timeout reading from"
+        " redis:6379), 1×ConnectionError (No connection available.)."
     )
 
 

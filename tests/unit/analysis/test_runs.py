@@ -8,6 +8,7 @@ import pytest
 
 from lab.analysis.runs import find_runs, load_run
 from lab.errors import EXIT_USAGE, UsageError
+from lab.model.plan import Cell
 from lab.results.reader import is_run_folder
 from tests.unit.fixtures import failed_trial, trial
 from tests.unit.runs import FIXTURE, copy_fixture, write_run
@@ -155,13 +156,21 @@ def test_an_interrupted_run_gets_its_summary_recomputed(tmp_path: Path) -> None:
     original = json.loads((FIXTURE / "summary.json").read_text())
     assert data.summary_recomputed
     # Recomputed by today's statistics (schema 2): the same trials, medians and spreads,
-    # with today's intervals in place of the bootstrap's.
+    # with today's intervals in place of the bootstrap's, and the largest of the trials'
+    # latency maxima in place of their median.
     kept = ("app", "scenario", "connections", "trials", "failed", "rps", "rps_median", "cv")
-    kept += ("latency_us", "errors", "cpu")
+    kept += ("errors", "cpu")
     recomputed = data.summary.to_dict()["cells"]
     assert [{k: c[k] for k in kept} for c in recomputed] == [
         {k: c[k] for k in kept} for c in original["cells"]
     ]
+    for cell, before in zip(recomputed, original["cells"], strict=True):
+        percentiles = {k: v for k, v in cell["latency_us"].items() if k != "max"}
+        assert percentiles == {k: v for k, v in before["latency_us"].items() if k != "max"}
+        maxima = [
+            r.latency_us.max for r in data.records if r.cell == Cell(*[cell[k] for k in kept[:3]])
+        ]
+        assert cell["latency_us"]["max"] == max(maxima) >= before["latency_us"]["max"]
     assert all(c["rps_ci"]["method"] == "order statistics (binomial)" for c in recomputed)
     assert [r["estimator"] for r in data.summary.to_dict()["ratios"]] == ["geometric means"] * 2
 

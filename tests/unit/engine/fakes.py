@@ -17,10 +17,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from lab.engine.port import Container, EngineGone, ExecOutput, ImageFacts, ImageMissing, LoadClient
+from lab.engine.port import (
+    Container,
+    EngineGone,
+    ExecOutput,
+    HostUnavailable,
+    ImageFacts,
+    ImageMissing,
+    LoadClient,
+)
 from lab.images.build import Built
 from lab.images.containers import AppSettings
 from lab.images.specs import BASE_IMAGE, IMAGES
+from lab.measure.hostcpu import ContainerCpu, CpuTimes, HostSample
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
 from lab.model.placement import CpuSlot
 from tests.unit.fixtures import docker_stats, wrk_payload, wrk_stdout
@@ -44,6 +53,10 @@ class Outcome:
     ready_after: int | None = 0  # probe waits that find it not ready yet; None: never ready
     dies: str | None = None  # its state once wrk ran, e.g. "exited, exit code 137"
     log: str = "Booting worker with pid: 7"
+    # What else took each CPU during the window: {cpu: {"foreign"|"softirq"|"steal": share}}.
+    disturbed: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
+    host_unavailable: str | None = None  # why the host cannot be read, if it cannot
+    in_flight: int = 0  # connections it still holds open once the drain wait ran out
 
 
 @dataclass(eq=False)
@@ -72,6 +85,40 @@ def right_answer(path: str, counter: int) -> dict[str, Any]:
         bodies, kind = ["Hello, world!"] * 2, "text/plain"
     responses = [{"status": 200, "headers": {"content-type": kind}, "body": b} for b in bodies]
     return {"responses": responses, "same_connection": True, "error": None}
+
+
+class FakeWatch:
+    """Two samples 1 s apart: each role busy half of each of its CPUs, plus `disturbed`."""
+
+    def __init__(self, cpu_ids: Mapping[str, tuple[int, ...]], outcome: Outcome) -> None:
+        self.cpu_ids = cpu_ids
+        self.outcome = outcome
+        self.taken = 0
+
+    def sample(self) -> HostSample:
+        t = float(self.taken)
+        self.taken += 1
+        cpus = sorted({cpu for ids in self.cpu_ids.values() for cpu in ids})
+        run = {cpu: 0.5 * t * sum(cpu in ids for ids in self.cpu_ids.values()) for cpu in cpus}
+
+        def times(cpu: int) -> CpuTimes:
+            extra = self.outcome.disturbed.get(cpu, {})
+            return CpuTimes(
+                user=run[cpu] + t * extra.get("foreign", 0.0),
+                nice=0.0,
+                system=0.0,
+                idle=0.0,
+                iowait=0.0,
+                irq=0.0,
+                softirq=t * extra.get("softirq", 0.0),
+                steal=t * extra.get("steal", 0.0),
+            )
+
+        containers = {
+            role: ContainerCpu(ids, 0.5 * t * len(ids), {cpu: 0.5 * t for cpu in ids})
+            for role, ids in self.cpu_ids.items()
+        }
+        return HostSample(t, {cpu: times(cpu) for cpu in cpus}, containers, 0.001 * t)
 
 
 class FakeStack:
@@ -165,9 +212,9 @@ class FakeStack:
         self.engine.call("reset_counter")
         self.counter = 0
 
-    def settled_counter(self) -> int:
-        self.engine.call("settled_counter")
-        return self.counter
+    def settled_counter(self, app: Container, timeout_s: float) -> tuple[int, int]:
+        self.engine.call("settled_counter", app.name, timeout_s)
+        return self.counter, own(app).outcome.in_flight
 
     def snapshot(self, containers: Mapping[str, Container]) -> dict[str, dict[str, Any] | None]:
         if self.engine.gone is not None:
@@ -176,6 +223,15 @@ class FakeStack:
         self.samples += 1
         read = f"2026-11-25T01:00:{self.samples:02d}.000000000Z"
         return {role: docker_stats(read, self.samples * 900_000_000) for role in containers}
+
+    def watch_host(
+        self, containers: Mapping[str, Container], cpu_ids: Mapping[str, tuple[int, ...]]
+    ) -> FakeWatch:
+        self.engine.call("watch_host", *containers)
+        outcome = self._app().outcome
+        if outcome.host_unavailable is not None:
+            raise HostUnavailable(outcome.host_unavailable)
+        return FakeWatch(cpu_ids, outcome)
 
     def is_running(self, handle: Container) -> tuple[bool, str]:
         container = own(handle)

@@ -64,6 +64,7 @@ def test_a_hello_trial_runs_in_order_and_leaves_no_app(stack: FakeStack) -> None
         "probe",
         "probe",
         "snapshot",
+        "watch_host",
         "exec_load",
         "snapshot",
         "is_running",
@@ -86,6 +87,43 @@ def test_a_hit_trial_resets_the_counter_and_checks_the_invariant(stack: FakeStac
     assert stack.engine.counts["settled_counter"] == 2
     assert record.invariant is not None and record.invariant["holds"] is True
     assert record.invariant["delta"] == record.ok_responses == 1000
+
+
+def test_the_host_evidence_of_the_window_is_kept_with_the_trial(engine: FakeEngine) -> None:
+    engine.outcomes[1] = Outcome(disturbed={1: {"foreign": 0.3, "steal": 0.02}})
+    with opened(engine) as stack:
+        record = trial_of(stack)
+    assert record.host is not None
+    cpus = {entry["cpu"]: entry for entry in record.host["cpus"]}
+    assert cpus[1]["roles"] == ["app"]
+    assert cpus[1]["foreign_share"] == pytest.approx(0.3)
+    assert cpus[1]["steal_share"] == pytest.approx(0.02)
+    assert cpus[0]["foreign_share"] == 0.0
+    assert record.host["controller_share"] == pytest.approx(0.001)
+
+
+def test_a_host_that_cannot_be_read_says_why_and_the_trial_goes_on(engine: FakeEngine) -> None:
+    engine.outcomes[1] = Outcome(host_unavailable="the engine runs on another host")
+    with opened(engine) as stack:
+        record = trial_of(stack)
+    assert record.status == "ok"
+    assert record.host == {"unavailable": "the engine runs on another host"}
+
+
+def test_the_counter_is_read_once_the_app_drained_within_a_bound_tied_to_the_timeout(
+    stack: FakeStack,
+) -> None:
+    trial_of(stack, "hit", timeout_s=4.0)
+    waits = [args[1] for args in stack.engine.called("settled_counter")]
+    assert waits == [13.0, 13.0]  # twice --timeout, and 5 s
+
+
+def test_an_app_that_keeps_connections_open_after_the_load_fails(engine: FakeEngine) -> None:
+    engine.outcomes[1] = Outcome(in_flight=3)
+    with opened(engine) as stack:
+        record = trial_of(stack, "hit")
+    assert record.status == "failed"
+    assert "the app still had 3 connections open" in (record.reason or "")
 
 
 def test_the_wrk_command_carries_the_plan(stack: FakeStack) -> None:

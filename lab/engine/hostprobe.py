@@ -1,0 +1,117 @@
+"""Reading the engine's host: /proc/stat and the run's containers' cgroups, in microseconds.
+
+Only possible when the engine runs on this host (its containers' processes are ours to
+see in /proc); on a remote engine or a Docker Desktop VM a watch is refused with the
+reason, and the trial records that reason instead of evidence. The files are read
+directly, never through the engine's stats API, which answers about a second late.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from lab.engine.port import HostUnavailable
+from lab.measure.hostcpu import (
+    ContainerCpu,
+    HostSample,
+    parse_cpu_stat_usage,
+    parse_proc_stat,
+    parse_usage_percpu,
+)
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+PROC = Path("/proc")
+
+
+class _Cgroup:
+    """Where one container's CPU time is kept: cgroup v1's cpuacct, or v2's cpu.stat."""
+
+    def __init__(
+        self, container_id: str, pid: int, cpu_ids: tuple[int, ...], proc: Path, root: Path
+    ) -> None:
+        self.cpu_ids = cpu_ids
+        try:
+            text = (proc / str(pid) / "cgroup").read_text()
+        except OSError as exc:
+            raise HostUnavailable(
+                f"the engine's processes are not visible here (/proc/{pid}/cgroup: "
+                f"{exc.strerror}): the engine runs on another host or in a VM"
+            ) from exc
+        # In another pid namespace the same number is another process.
+        if container_id not in text:
+            raise HostUnavailable(
+                f"/proc/{pid} here is not the container's process: the engine runs on "
+                "another host, in a VM or in another pid namespace"
+            )
+        lines = text.splitlines()
+        self.v1_percpu: Path | None = None
+        self.v2_stat: Path | None = None
+        for line in lines:
+            _, controllers, path = line.split(":", 2)
+            if "cpuacct" in controllers.split(","):
+                self.v1_percpu = self._v1_dir(root, controllers, path) / "cpuacct.usage_percpu"
+            elif controllers == "" and self.v1_percpu is None:
+                self.v2_stat = root / path.lstrip("/") / "cpu.stat"
+        if self.v1_percpu is None and self.v2_stat is None:
+            raise HostUnavailable(f"/proc/{pid}/cgroup names no CPU accounting controller")
+        self.read()  # refuse now, not in the window, when the file is not there
+
+    @staticmethod
+    def _v1_dir(root: Path, controllers: str, path: str) -> Path:
+        # v1 mounts the controller as "cpuacct" or joined as "cpu,cpuacct" (with a link).
+        for name in ("cpuacct", controllers, "cpu,cpuacct"):
+            mount = root / name
+            if mount.is_dir():
+                return mount / path.lstrip("/")
+        raise HostUnavailable(f"no cpuacct hierarchy under {root}")
+
+    def read(self) -> ContainerCpu:
+        try:
+            if self.v1_percpu is not None:
+                per_cpu = parse_usage_percpu(self.v1_percpu.read_text())
+                return ContainerCpu(self.cpu_ids, sum(per_cpu.values()), per_cpu)
+            assert self.v2_stat is not None
+            return ContainerCpu(self.cpu_ids, parse_cpu_stat_usage(self.v2_stat.read_text()))
+        except (OSError, ValueError) as exc:
+            raise HostUnavailable(f"a container's CPU accounting is unreadable: {exc}") from exc
+
+
+class HostWatch:
+    """Samples of the host for a fixed set of the run's containers (one trial's).
+
+    `processes` maps each role to its container's ID and main process ID on the host.
+    """
+
+    def __init__(
+        self,
+        processes: Mapping[str, tuple[str, int]],
+        cpu_ids: Mapping[str, tuple[int, ...]],
+        proc: Path = PROC,
+        root: Path = CGROUP_ROOT,
+    ) -> None:
+        self._proc = proc
+        self._ticks_per_s = float(os.sysconf("SC_CLK_TCK"))
+        self._cgroups = {
+            role: _Cgroup(container_id, pid, cpu_ids[role], proc, root)
+            for role, (container_id, pid) in processes.items()
+        }
+        self.sample()
+
+    def sample(self) -> HostSample:
+        """The host now; HostUnavailable if a file went away (a container died)."""
+        containers = {role: cgroup.read() for role, cgroup in self._cgroups.items()}
+        times = os.times()
+        try:
+            cpus = parse_proc_stat((self._proc / "stat").read_text(), self._ticks_per_s)
+        except (OSError, ValueError) as exc:
+            raise HostUnavailable(f"/proc/stat is unreadable: {exc}") from exc
+        return HostSample(
+            at_s=time.monotonic(),
+            cpus=cpus,
+            containers=containers,
+            controller_s=times.user + times.system,
+            unix_s=time.time(),
+        )
