@@ -33,7 +33,7 @@ RULE = (
 
 @dataclass(frozen=True, slots=True)
 class Disturbance:
-    """The largest disturbance of one trial: on which CPU, of which kind, how large."""
+    """One disturbance of one trial: on which CPU, of which kind, how large."""
 
     trial: int
     cell: Cell
@@ -57,16 +57,13 @@ def has_evidence(record: TrialRecord) -> bool:
     return evidence_of(record) is not None
 
 
-def disturbances(records: Sequence[TrialRecord]) -> dict[int, Disturbance]:
-    """The disturbed trials by index, each with its largest disturbance (see module doc)."""
+def disturbances(records: Sequence[TrialRecord]) -> dict[int, list[Disturbance]]:
+    """The disturbed trials by index, each with every disturbance found in its window
+    (one per CPU and kind over the threshold), the largest first (see module doc)."""
     softirq_medians = _softirq_medians(records)
-    found: dict[int, Disturbance] = {}
+    found: dict[int, list[Disturbance]] = {}
     for record in records:
-        cpus = evidence_of(record)
-        if cpus is None:
-            continue
-        worst: Disturbance | None = None
-        for entry in cpus:
+        for entry in evidence_of(record) or ():
             for kind in ("foreign", "steal", "softirq"):
                 share = float(entry[f"{kind}_share"])
                 baseline = (
@@ -76,8 +73,8 @@ def disturbances(records: Sequence[TrialRecord]) -> dict[int, Disturbance]:
                 )
                 if share - baseline < THRESHOLD:
                     continue
-                if worst is None or share - baseline > worst.share - worst.baseline:
-                    worst = Disturbance(
+                found.setdefault(record.index, []).append(
+                    Disturbance(
                         record.index,
                         record.cell,
                         int(entry["cpu"]),
@@ -86,8 +83,9 @@ def disturbances(records: Sequence[TrialRecord]) -> dict[int, Disturbance]:
                         share,
                         baseline,
                     )
-        if worst is not None:
-            found[record.index] = worst
+                )
+    for listed in found.values():
+        listed.sort(key=lambda d: d.share - d.baseline, reverse=True)
     return found
 
 

@@ -71,7 +71,7 @@ def _ordered(seen: Iterable[str], order: Sequence[str]) -> list[str]:
 
 
 def _cell(
-    key: Cell, records: Sequence[TrialRecord], disturbed: Mapping[int, Disturbance]
+    key: Cell, records: Sequence[TrialRecord], disturbed: Mapping[int, list[Disturbance]]
 ) -> SummaryCell:
     app, scenario, connections = key
     ok = [record for record in records if record.status == "ok"]

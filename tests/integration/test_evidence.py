@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -99,10 +100,11 @@ def test_a_burner_on_the_apps_cpu_flags_that_trial_and_nothing_else(tmp_path: Pa
     assert seen["roles"] == ["app"]
     burner_share = log.share(host["started_unix_s"], host["window_s"])
     assert abs(seen["foreign_share"] - burner_share) < 0.15, (seen, burner_share)
+    # The hypervisor may steal from these VMs' CPUs at any time; the lab then names that
+    # too, as steal, in the same finding. The burner is the one foreign disturbance.
     [finding] = host_findings(disturbed_out)
-    assert (
-        f"trial 2: {round(seen['foreign_share'] * 100)}% of CPU {cpu} (app)" in (finding["message"])
-    )
+    share = round(seen["foreign_share"] * 100)
+    assert re.search(rf"trial 2: [^;]*{share}% of CPU {cpu} \(app\) to foreign", finding["message"])
     for index in (1, 3):
         quiet = next(c for c in records[index]["host"]["cpus"] if c["cpu"] == cpu)
         assert quiet["foreign_share"] < 0.05, quiet

@@ -34,34 +34,36 @@ _REMEDIES = {
 }
 
 
-def _disturbance(found: Disturbance) -> str:
-    """ "trial 12: 18% of CPU 0 (redis/wrk) to steal"."""
-    roles = "/".join(found.roles) or "no role"
-    above = "" if found.kind != "softirq" else f", cell median {percent(found.baseline)}"
-    return (
-        f"trial {found.trial}: {percent(found.share)} of CPU {found.cpu} ({roles}) to"
-        f" {found.kind}{above}"
-    )
+def _trial_text(trial: int, found: Sequence[Disturbance]) -> str:
+    """ "trial 12: 18% of CPU 0 (redis/wrk) to steal, 9% of CPU 1 (app) to foreign"."""
+
+    def one(d: Disturbance) -> str:
+        roles = "/".join(d.roles) or "no role"
+        above = "" if d.kind != "softirq" else f", cell median {percent(d.baseline)}"
+        return f"{percent(d.share)} of CPU {d.cpu} ({roles}) to {d.kind}{above}"
+
+    return f"trial {trial}: " + ", ".join(one(d) for d in found if d.trial == trial)
 
 
 def check_host(records: Sequence[TrialRecord]) -> list[Finding]:
     """Warn once per cell naming its disturbed trials, and for a controller above 1% of a
     CPU during a window; say once why, when no trial could have the host's evidence."""
     by_cell: dict[Cell, list[Disturbance]] = {}
-    for one in sorted(disturbances(records).values(), key=lambda d: d.trial):
-        by_cell.setdefault(one.cell, []).append(one)
+    for _, listed in sorted(disturbances(records).items()):
+        by_cell.setdefault(listed[0].cell, []).extend(listed)
     findings = []
     for cell, found in by_cell.items():
         kinds = sorted({d.kind for d in found}, key=KINDS.index)
+        trials = sorted({d.trial for d in found})
         findings.append(
             cell_finding(
                 "warning",
                 "host-disturbed",
                 cell,
-                f"{'; '.join(_disturbance(d) for d in found)} during"
-                f" {'its window' if len(found) == 1 else 'their windows'}"
+                f"{'; '.join(_trial_text(trial, found) for trial in trials)} during"
+                f" {'its window' if len(trials) == 1 else 'their windows'}"
                 f" ({'; '.join(f'{kind}: {KIND_WORDS[kind]}' for kind in kinds)}; {RULE});"
-                f" the cell's figures include {'it' if len(found) == 1 else 'them'}.",
+                f" the cell's figures include {'it' if len(trials) == 1 else 'them'}.",
                 " ".join(_REMEDIES[kind] for kind in kinds),
             )
         )
