@@ -29,6 +29,7 @@ from lab.text import (
     format_rate,
     format_ratio,
     format_ratio_interval,
+    numbered,
 )
 
 Rows = tuple[tuple[str, ...], ...]
@@ -291,7 +292,7 @@ def _host(data: RunData) -> list[Section]:
         for cpu in cpus
     ]
     where = as_object(as_object(data.provenance).get("host")).get("controller_cpus")
-    on = f", on CPUs {_show(where)}" if where else ""
+    on = f", on {numbered('CPU', where)}" if isinstance(where, list) and where else ""
     rows.append(("controller", f"{share(controller)} of a CPU{on}"))
     windows = max((cpu.windows for cpu in cpus), default=0)
     return [Section(f"Host during the measured windows (median of {windows})", tuple(rows))]

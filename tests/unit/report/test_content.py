@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -234,3 +235,35 @@ def test_names_from_the_run_are_escaped(tmp_path: Path) -> None:
     assert "&lt;b&gt;flask&lt;/b&gt; vs aio&amp;co" in source
     assert "aio&co serves 2.0× <b>flask</b>'s requests" in _text(source)
     assert "# <b>flask</b> vs aio&co" in markdown.read_text()
+
+
+def test_the_host_section_summarises_each_cpu_and_the_controller(tmp_path: Path) -> None:
+    run_dir = copy_fixture(tmp_path / "run")
+    assert not [s for s in build_content(load_run(run_dir)).sections if s.title.startswith("Host ")]
+    for n, path in enumerate(sorted((run_dir / "trials").glob("*.json"))):
+        record = json.loads(path.read_text())
+        record["host"] = {
+            "window_s": 8.0,
+            "controller_share": 0.001 * n,
+            "cpus": [
+                {
+                    "cpu": 1,
+                    "roles": ["app"],
+                    "foreign_share": 0.01 * n,
+                    "softirq_share": 0.15,
+                    "steal_share": 0.0,
+                }
+            ],
+        }
+        path.write_text(json.dumps(record))
+    (section,) = [
+        s for s in build_content(load_run(run_dir)).sections if s.title.startswith("Host ")
+    ]
+    count = len(list((run_dir / "trials").glob("*.json")))
+    assert section.title == f"Host during the measured windows (median of {count})"
+    cpu_row, controller_row = section.rows
+    assert cpu_row[0] == "CPU 1 (app)"
+    assert f"foreign {0.01 * ((count - 1) / 2) * 100:.1f}%" in cpu_row[1]
+    assert f"(max {0.01 * (count - 1) * 100:.1f}%)" in cpu_row[1]
+    assert "softirq 15.0% (max 15.0%)" in cpu_row[1]
+    assert controller_row[0] == "controller" and "of a CPU" in controller_row[1]
