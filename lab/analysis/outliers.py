@@ -44,6 +44,13 @@ class Outlier:
     limit: float
 
 
+# req/s is whole responses over a measured window: trials whose logs spread by less than
+# this are equal as measured. Without it, rounding noise decides: at 3 trials Grubbs' G
+# of two equal values and a third is always its maximum, (n-1)/sqrt(n), above the limit,
+# however small the third one's difference.
+TIE_SD = 1e-9
+
+
 @cache
 def grubbs_limit(n: int, alpha: float = ALPHA) -> float:
     """Two-sided Grubbs critical value of G for n values (see module doc)."""
@@ -58,12 +65,12 @@ def grubbs_limit(n: int, alpha: float = ALPHA) -> float:
 def grubbs_scores(values: Array) -> Array:
     """G of each row: the largest |log x - mean| over the sample sd, trials on the last axis.
 
-    A row without spread scores 0: no trial stands out from identical ones.
+    A row without spread (below TIE_SD) scores 0: no trial stands out from equal ones.
     """
     logs = np.log(values)
     deviations = np.abs(logs - logs.mean(axis=-1, keepdims=True))
     sd = logs.std(axis=-1, ddof=1, keepdims=True)
-    scores = np.divide(deviations, sd, out=np.zeros_like(deviations), where=sd > 0)
+    scores = np.divide(deviations, sd, out=np.zeros_like(deviations), where=sd > TIE_SD)
     return np.asarray(scores.max(axis=-1), dtype=np.float64)
 
 
@@ -88,7 +95,7 @@ def find_outlier(values: Sequence[float], alpha: float = ALPHA) -> Outlier | Non
         return None
     logs = np.log(array)
     sd = float(logs.std(ddof=1))
-    if sd == 0:
+    if sd <= TIE_SD:
         return None
     deviations = np.abs(logs - logs.mean()) / sd
     position = int(np.argmax(deviations))

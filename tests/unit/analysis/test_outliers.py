@@ -40,3 +40,11 @@ def test_rows_agree_with_the_scalar_rule() -> None:
     assert list(flag_rows(rows)) == [1.0, 0.0]
     assert grubbs_scores(np.array([[5.0, 5.0, 5.0]]))[0] == 0.0
     assert list(flag_rows(rows[:, :2])) == [0.0, 0.0]
+
+
+def test_differences_below_what_was_measured_are_ties_not_outliers() -> None:
+    # Found by hypothesis: at 3 trials, two equal values and a third one ulp away gave
+    # Grubbs' maximum G, a flag, in one unit and none in another.
+    assert find_outlier([1.0, 1.0, 1.0000000000000002]) is None
+    assert find_outlier([0.125, 0.125, 0.12500000000000003]) is None
+    assert find_outlier([1000.0, 1000.0, 1000.001]) is not None  # a millionth is measured
