@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lab.analysis.stats import median
+from lab.measure.hostcpu import KINDS
 from lab.model.plan import Cell
 from lab.results.records import TrialRecord
 
@@ -44,59 +45,47 @@ class Disturbance:
     baseline: float  # what the kind is judged against (the cell's median for softirq, else 0)
 
 
-def evidence_of(record: TrialRecord) -> list[Mapping[str, Any]] | None:
-    """The per-CPU evidence a trial recorded, or None when it has none."""
-    host = record.host
-    if not host or "cpus" not in host:
-        return None
-    cpus = host["cpus"]
-    return cpus if isinstance(cpus, list) else None
-
-
-def has_evidence(record: TrialRecord) -> bool:
-    return evidence_of(record) is not None
-
-
 def disturbances(records: Sequence[TrialRecord]) -> dict[int, list[Disturbance]]:
     """The disturbed trials by index, each with every disturbance found in its window
     (one per CPU and kind over the threshold), the largest first (see module doc)."""
     softirq_medians = _softirq_medians(records)
     found: dict[int, list[Disturbance]] = {}
     for record in records:
-        for entry in evidence_of(record) or ():
-            for kind in ("foreign", "steal", "softirq"):
-                share = float(entry[f"{kind}_share"])
-                baseline = (
-                    softirq_medians.get((record.cell, entry["cpu"]), 0.0)
-                    if kind == "softirq"
-                    else 0.0
-                )
-                if share - baseline < THRESHOLD:
-                    continue
-                found.setdefault(record.index, []).append(
-                    Disturbance(
-                        record.index,
-                        record.cell,
-                        int(entry["cpu"]),
-                        tuple(entry.get("roles", ())),
-                        kind,
-                        share,
-                        baseline,
+        for cpu in record.host.cpus if record.host else ():
+            for kind in KINDS:
+                baseline = softirq_medians[record.cell, cpu.cpu] if kind == "softirq" else 0.0
+                if cpu.share(kind) - baseline >= THRESHOLD:
+                    found.setdefault(record.index, []).append(
+                        Disturbance(
+                            record.index,
+                            record.cell,
+                            cpu.cpu,
+                            cpu.roles,
+                            kind,
+                            cpu.share(kind),
+                            baseline,
+                        )
                     )
-                )
     for listed in found.values():
         listed.sort(key=lambda d: d.share - d.baseline, reverse=True)
     return found
 
 
 def _softirq_medians(records: Sequence[TrialRecord]) -> dict[tuple[Cell, int], float]:
-    shares: dict[tuple[Cell, int], list[float]] = {}
+    return {
+        key: median(shares) for key, shares in _shares(records, "softirq", by_cell=True).items()
+    }
+
+
+def _shares(records: Sequence[TrialRecord], kind: str, by_cell: bool) -> dict[Any, list[float]]:
+    """Each placement CPU's `kind` shares over the windows with evidence, keyed by CPU or
+    by (cell, CPU)."""
+    shares: dict[Any, list[float]] = {}
     for record in records:
-        for entry in evidence_of(record) or ():
-            shares.setdefault((record.cell, int(entry["cpu"])), []).append(
-                float(entry["softirq_share"])
-            )
-    return {key: median(values) for key, values in shares.items()}
+        for cpu in record.host.cpus if record.host else ():
+            key = (record.cell, cpu.cpu) if by_cell else cpu.cpu
+            shares.setdefault(key, []).append(cpu.share(kind))
+    return shares
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,22 +103,18 @@ def host_summary(
 ) -> tuple[list[CpuSummary], tuple[float, float] | None]:
     """Per placement CPU, the median and largest share of each kind over the windows with
     evidence; and the controller's (median, max) share of a CPU, None without evidence."""
-    per_cpu: dict[int, list[Mapping[str, Any]]] = {}
-    controller = []
-    for record in records:
-        cpus = evidence_of(record)
-        if cpus is None:
-            continue
-        assert record.host is not None
-        controller.append(float(record.host.get("controller_share", 0.0)))
-        for entry in cpus:
-            per_cpu.setdefault(int(entry["cpu"]), []).append(entry)
-    summaries = []
-    for cpu, entries in sorted(per_cpu.items()):
-        shares = {}
-        for kind in ("foreign", "softirq", "steal"):
-            values = [float(entry[f"{kind}_share"]) for entry in entries]
-            shares[kind] = (median(values), max(values))
-        roles = tuple(entries[0].get("roles", ()))
-        summaries.append(CpuSummary(cpu, roles, len(entries), shares))
-    return summaries, (median(controller), max(controller)) if controller else None
+    controller = [record.host.controller_share for record in records if record.host]
+    if not controller:
+        return [], None
+    roles = {cpu.cpu: cpu.roles for record in records if record.host for cpu in record.host.cpus}
+    by_kind = {kind: _shares(records, kind, by_cell=False) for kind in KINDS}
+    summaries = [
+        CpuSummary(
+            cpu,
+            roles[cpu],
+            len(by_kind[KINDS[0]][cpu]),
+            {kind: (median(by_kind[kind][cpu]), max(by_kind[kind][cpu])) for kind in KINDS},
+        )
+        for cpu in sorted(roles)
+    ]
+    return summaries, (median(controller), max(controller))

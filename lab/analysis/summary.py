@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from lab.analysis.disturbance import Disturbance, disturbances, has_evidence
+from lab.analysis.disturbance import Disturbance, disturbances
 from lab.analysis.intervals import Interval, median_interval, ratio_interval
 from lab.analysis.stats import cv, geometric_mean, median
 from lab.model.cpurequest import CPU_ROLES
@@ -84,7 +84,7 @@ def _cell(
         failed=len(records) - len(ok),
         rps=tuple(rps),
         host_disturbed=tuple(r.index for r in ok if r.index in disturbed)
-        if any(has_evidence(record) for record in ok)
+        if any(record.host is not None for record in ok)
         else None,
     )
     if not rps:

@@ -114,17 +114,14 @@ def run_trial(
         if scenario.uses_redis:
             counter_before, in_flight = stack.settled_counter(container, drain_s)
             if in_flight:
-                raise _TrialFailed(
-                    f"the app still had {plural(in_flight, 'connection')} open {drain_s:g} s "
-                    "after the warmup stopped"
-                )
+                raise _TrialFailed(_still_open(in_flight, drain_s, "the warmup"))
         before = stack.snapshot(roles)
         cpu_ids = {slot.role: slot.cpu_ids for slot in plan.placement.slots}
         host = _HostWindow(stack, roles, cpu_ids)
         command = load_for(config.duration_s)
-        host.start()
+        host.sample()
         measured = stack.exec_load(command, on=load.container)
-        host.stop()
+        host.sample()
         after = stack.snapshot(roles)
         counter_after, in_flight = (
             stack.settled_counter(container, drain_s) if scenario.uses_redis else (None, 0)
@@ -132,10 +129,7 @@ def run_trial(
         alive, state = stack.is_running(container)
         failure = None if alive else f"app container {state} during the trial"
         if alive and in_flight:
-            failure = (
-                f"the app still had {plural(in_flight, 'connection')} open {drain_s:g} s "
-                "after the load stopped"
-            )
+            failure = _still_open(in_flight, drain_s, "the load")
         load_s = _load_seconds(measured.stdout)
         cpu = {
             slot.role: _cpu(before[slot.role], after[slot.role], slot.cpus, load_s)
@@ -146,7 +140,7 @@ def run_trial(
             finished_at=clock.now(),
             wrk=WrkInvocation(tuple(command), measured.stdout, measured.stderr, measured.exit_code),
             cpu=cpu,
-            host=host.evidence(),
+            **host.fields(),
             counter_before=counter_before,
             counter_after=counter_after,
             verification=verification,
@@ -171,7 +165,7 @@ def run_trial(
 class _HostWindow:
     """The host's evidence over the measured window, or why there is none.
 
-    The samples are taken right before and after wrk, so the window is wrk's own
+    `sample()` is called right before and right after wrk, so the window is wrk's own
     (plus the engine's exec set-up, a few milliseconds).
     """
 
@@ -190,13 +184,7 @@ class _HostWindow:
         except HostUnavailable as exc:
             self.unavailable = str(exc)
 
-    def start(self) -> None:
-        self._sample()
-
-    def stop(self) -> None:
-        self._sample()
-
-    def _sample(self) -> None:
+    def sample(self) -> None:
         if self.watch is None:
             return
         try:
@@ -204,13 +192,20 @@ class _HostWindow:
         except HostUnavailable as exc:
             self.watch, self.unavailable = None, str(exc)
 
-    def evidence(self) -> dict[str, Any]:
+    def fields(self) -> dict[str, Any]:
+        """The record's `host` or `host_unavailable`."""
         if self.unavailable is not None or len(self.samples) != 2:
-            return {"unavailable": self.unavailable or "the window was not sampled"}
+            return {"host_unavailable": self.unavailable or "the window was not sampled"}
         evidence = host_evidence(self.samples[0], self.samples[1], self.cpu_ids)
         if evidence is None:
-            return {"unavailable": "the samples do not cover the placement's CPUs"}
-        return evidence.to_dict()
+            return {"host_unavailable": "the samples do not cover the placement's CPUs"}
+        return {"host": evidence}
+
+
+def _still_open(in_flight: int, drain_s: float, what: str) -> str:
+    """Why a trial failed when the app did not drain in time after `what` stopped."""
+    connections = plural(in_flight, "connection")
+    return f"the app still had {connections} open {drain_s:g} s after {what} stopped"
 
 
 def _cpu(before: Any, after: Any, allotment: float, load_s: float | None) -> CpuUse | None:

@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 _NS_PER_S = 1_000_000_000
+# What else a CPU's time went to, each kept apart.
+KINDS = ("foreign", "softirq", "steal")
+_SECONDS = ("busy_s", "run_s", "foreign_s", "softirq_s", "steal_s")
+ATTRIBUTIONS = ("per-cpu", "by-cpuset")
 # /proc/stat's columns after the cpu name, in the kernel's order (proc(5)).
 _PROC_STAT_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
@@ -84,22 +88,38 @@ class CpuEvidence:
         seconds = {"foreign": self.foreign_s, "softirq": self.softirq_s, "steal": self.steal_s}
         return seconds[kind] / self.window_s
 
+    @property
+    def occupied_share(self) -> float:
+        """How much of the window the CPU was not idle: tasks, softirq and steal."""
+        return (self.busy_s + self.softirq_s + self.steal_s) / self.window_s
+
     def to_dict(self) -> dict[str, Any]:
+        # The shares are derived, written beside the seconds for readers of the file.
         return {
             "cpu": self.cpu,
             "roles": list(self.roles),
-            "busy_s": round(self.busy_s, 4),
-            "run_s": round(self.run_s, 4),
-            "foreign_s": round(self.foreign_s, 4),
-            "softirq_s": round(self.softirq_s, 4),
-            "steal_s": round(self.steal_s, 4),
-            "foreign_share": round(self.share("foreign"), 4),
-            "softirq_share": round(self.share("softirq"), 4),
-            "steal_share": round(self.share("steal"), 4),
+            "busy_s": self.busy_s,
+            "run_s": self.run_s,
+            "foreign_s": self.foreign_s,
+            "softirq_s": self.softirq_s,
+            "steal_s": self.steal_s,
+            **{f"{kind}_share": self.share(kind) for kind in KINDS},
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], window_s: float) -> CpuEvidence:
+        """Inverse of to_dict (the shares are derived again); ValueError names a bad key."""
+        roles = data.get("roles")
+        if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+            raise ValueError(f"host evidence: 'roles' is not a list of names: {roles!r}")
+        return cls(
+            cpu=int(_number(data, "cpu")),
+            roles=tuple(roles),
+            **{key: _number(data, key) for key in _SECONDS},
+            window_s=window_s,
+        )
 
-KINDS = ("foreign", "softirq", "steal")
+
 KIND_WORDS = {
     "foreign": "user and system time outside the run's containers",
     "softirq": "packet and timer work, the bridge's included",
@@ -114,7 +134,7 @@ class HostEvidence:
     window_s: float
     cpus: tuple[CpuEvidence, ...]
     controller_s: float
-    attribution: str  # "per-cpu" (the cgroup's own breakdown) or "by-cpuset" (spread evenly)
+    attribution: str  # ATTRIBUTIONS: the cgroup's own per-CPU breakdown, or spread evenly
     started_unix_s: float | None = None
 
     @property
@@ -124,13 +144,41 @@ class HostEvidence:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "window_s": round(self.window_s, 4),
+            "window_s": self.window_s,
             "started_unix_s": self.started_unix_s,
             "attribution": self.attribution,
-            "controller_s": round(self.controller_s, 4),
-            "controller_share": round(self.controller_share, 4),
+            "controller_s": self.controller_s,
+            "controller_share": self.controller_share,
             "cpus": [cpu.to_dict() for cpu in self.cpus],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HostEvidence:
+        """Inverse of to_dict; raises ValueError naming the first bad key."""
+        window_s = _number(data, "window_s")
+        if not window_s > 0:
+            raise ValueError(f"host evidence: 'window_s' must be positive, got {window_s}")
+        cpus = data.get("cpus")
+        if not isinstance(cpus, list) or not all(isinstance(cpu, Mapping) for cpu in cpus):
+            raise ValueError(f"host evidence: 'cpus' is not a list of objects: {cpus!r}")
+        started = data.get("started_unix_s")
+        attribution = data.get("attribution")
+        if attribution not in ATTRIBUTIONS:
+            raise ValueError(f"host evidence: 'attribution' must be one of {ATTRIBUTIONS}")
+        return cls(
+            window_s=window_s,
+            cpus=tuple(CpuEvidence.from_dict(cpu, window_s) for cpu in cpus),
+            controller_s=_number(data, "controller_s"),
+            attribution=str(attribution),
+            started_unix_s=None if started is None else _number(data, "started_unix_s"),
+        )
+
+
+def _number(data: Mapping[str, Any], key: str) -> float:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"host evidence: key {key!r} is missing or not a number: {value!r}")
+    return float(value)
 
 
 def host_evidence(
@@ -181,7 +229,7 @@ def host_evidence(
         window_s=window_s,
         cpus=tuple(cpus),
         controller_s=max(0.0, after.controller_s - before.controller_s),
-        attribution="per-cpu" if per_cpu else "by-cpuset",
+        attribution=ATTRIBUTIONS[0] if per_cpu else ATTRIBUTIONS[1],
         started_unix_s=before.unix_s,
     )
 

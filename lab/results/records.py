@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from lab.measure.cpu import CpuUse
+from lab.measure.hostcpu import HostEvidence
 from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
 from lab.model.cpurequest import CPU_ROLES
 from lab.model.plan import Cell
@@ -81,9 +82,10 @@ class TrialRecord:
     # None only when the trial failed before wrk ran.
     wrk: WrkInvocation | None
     app_log: str | None
-    # What else used the placement's CPUs during the window (lab.measure.hostcpu's
-    # HostEvidence as a dict), or {"unavailable": why}; None in records from before it.
-    host: JsonObject | None = None
+    # What else used the placement's CPUs during the window, or why the host could not be
+    # read (at most one of the two); both None in records from before the evidence.
+    host: HostEvidence | None = None
+    host_unavailable: str | None = None
     schema_version: int = TRIAL_SCHEMA_VERSION
 
     @property
@@ -96,6 +98,8 @@ class TrialRecord:
                 f"trial record: schema_version {self.schema_version} is not supported"
                 f" (this lab reads {TRIAL_SCHEMA_VERSION})"
             )
+        if self.host is not None and self.host_unavailable is not None:
+            raise ValueError("trial record: host evidence and a reason for its absence")
         if set(self.cpu) != set(CPU_ROLES):
             raise ValueError(f"trial record: cpu roles must be {CPU_ROLES}, got {tuple(self.cpu)}")
         if self.status == "ok":
@@ -109,6 +113,11 @@ class TrialRecord:
                 raise ValueError("trial record: a failed trial needs a reason")
         else:
             raise ValueError(f"trial record: status must be 'ok' or 'failed', got {self.status!r}")
+
+    def _host_dict(self) -> JsonObject | None:
+        if self.host is not None:
+            return self.host.to_dict()
+        return None if self.host_unavailable is None else {"unavailable": self.host_unavailable}
 
     def to_dict(self) -> JsonObject:
         errors = None if self.errors is None else self.errors.to_dict()
@@ -135,7 +144,7 @@ class TrialRecord:
             "verification": copy.deepcopy(self.verification),
             "wrk": None if self.wrk is None else self.wrk.to_dict(),
             "app_log": self.app_log,
-            "host": copy.deepcopy(self.host),
+            "host": self._host_dict(),
         }
 
     @classmethod
@@ -173,7 +182,7 @@ class TrialRecord:
             verification=required(data, "verification", dict, null=True),
             wrk=None if wrk is None else WrkInvocation.from_dict(wrk),
             app_log=required(data, "app_log", str, null=True),
-            host=optional(data, "host", dict),
+            **_host_fields(optional(data, "host", dict)),
         )
 
 
@@ -216,7 +225,8 @@ def record_from_wrk(
     finished_at: str,
     wrk: WrkInvocation,
     cpu: Mapping[str, CpuUse | None] | None = None,
-    host: Mapping[str, Any] | None = None,
+    host: HostEvidence | None = None,
+    host_unavailable: str | None = None,
     counter_before: int | None = None,
     counter_after: int | None = None,
     verification: Mapping[str, Any] | None = None,
@@ -247,6 +257,7 @@ def record_from_wrk(
         wrk=wrk,
         cpu=cpu,
         host=host,
+        host_unavailable=host_unavailable,
         verification=verification,
         app_log=app_log,
     )
@@ -297,7 +308,8 @@ def failed_record(
     reason: str,
     wrk: WrkInvocation | None = None,
     cpu: Mapping[str, CpuUse | None] | None = None,
-    host: Mapping[str, Any] | None = None,
+    host: HostEvidence | None = None,
+    host_unavailable: str | None = None,
     invariant: Mapping[str, Any] | None = None,
     verification: Mapping[str, Any] | None = None,
     app_log: str | None = None,
@@ -325,8 +337,21 @@ def failed_record(
         verification=None if verification is None else copy.deepcopy(dict(verification)),
         wrk=wrk,
         app_log=app_log,
-        host=None if host is None else copy.deepcopy(dict(host)),
+        host=host,
+        host_unavailable=host_unavailable,
     )
+
+
+def _host_fields(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """TrialRecord's host fields from the file's `host` object (evidence or a reason)."""
+    if data is None:
+        return {}
+    if "unavailable" in data:
+        return {"host_unavailable": required(data, "unavailable", str, "host")}
+    try:
+        return {"host": HostEvidence.from_dict(data)}
+    except ValueError as exc:
+        raise ValueError(f"trial record: {exc}") from exc
 
 
 def _all_roles(cpu: Mapping[str, CpuUse | None] | None) -> dict[str, CpuUse | None]:

@@ -148,6 +148,12 @@ class RunDocument:
         return replace(self, resumed_at=(*(self.resumed_at or ()), at))
 
     @property
+    def host_cpus(self) -> int | None:
+        """How many CPUs the engine's host has, as the run recorded it."""
+        cpus = ((self.provenance or {}).get("host") or {}).get("cpus")
+        return cpus if isinstance(cpus, int) and not isinstance(cpus, bool) else None
+
+    @property
     def image_ids(self) -> dict[str, str | None]:
         """Each recorded image's ID by image name."""
         images = (self.provenance or {}).get("images")

@@ -4,12 +4,14 @@ and the one shape every usage error must have."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
 
 from lab.errors import EXIT_USAGE, UsageError
 from lab.measure.cpu import CpuUse
+from lab.measure.hostcpu import KINDS, CpuEvidence, HostEvidence
 from lab.results.findings import Finding
 from lab.results.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
 
@@ -178,3 +180,33 @@ def finding(severity: Any = "warning", code: str = "high-cv", **fields: Any) -> 
     }
     values.update(fields)
     return Finding(severity, code, **values)
+
+
+def evidence(
+    cpus: Sequence[tuple[int, Sequence[str], Mapping[str, float]]],
+    window_s: float = 8.0,
+    controller_share: float = 0.001,
+    busy_s: float = 0.0,
+) -> HostEvidence:
+    """Host evidence of one window: each (cpu, roles, {kind: share}), every CPU busy for
+    `busy_s` besides its foreign time."""
+
+    def cpu(number: int, roles: Sequence[str], shares: Mapping[str, float]) -> CpuEvidence:
+        seconds = {kind: shares.get(kind, 0.0) * window_s for kind in KINDS}
+        return CpuEvidence(
+            cpu=number,
+            roles=tuple(roles),
+            busy_s=busy_s + seconds["foreign"],
+            run_s=busy_s,
+            foreign_s=seconds["foreign"],
+            softirq_s=seconds["softirq"],
+            steal_s=seconds["steal"],
+            window_s=window_s,
+        )
+
+    return HostEvidence(
+        window_s=window_s,
+        cpus=tuple(cpu(*entry) for entry in cpus),
+        controller_s=controller_share * window_s,
+        attribution="per-cpu",
+    )

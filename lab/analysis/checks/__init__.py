@@ -70,7 +70,7 @@ def run_checks(
     the summary's cells (cells only in `records` after them, run-wide findings first).
     The ceiling check runs only when a ceiling was measured.
     """
-    host_cpus = _host_cpus(run)
+    host_cpus = run.host_cpus
     checks: list[Callable[[], list[Finding]]] = [
         lambda: check_failed(records),
         lambda: check_errors(records),
@@ -96,9 +96,3 @@ def run_checks(
 def _cell_order(summary: Summary, records: Sequence[TrialRecord]) -> dict[Cell, int]:
     keys = [cell.key for cell in summary.cells] + list(trials_by_cell(records))
     return {key: position for position, key in enumerate(dict.fromkeys(keys))}
-
-
-def _host_cpus(run: RunDocument) -> int | None:
-    """How many CPUs the engine's host has, as the run recorded it."""
-    cpus = ((run.provenance or {}).get("host") or {}).get("cpus")
-    return cpus if isinstance(cpus, int) and not isinstance(cpus, bool) else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lab.analysis.checks.findings import cell_finding, run_finding
-from lab.analysis.disturbance import RULE, Disturbance, disturbances, has_evidence
+from lab.analysis.disturbance import RULE, Disturbance, disturbances
 from lab.measure.hostcpu import KIND_WORDS, KINDS
 from lab.model.plan import Cell
 from lab.results.findings import Finding
@@ -34,44 +34,39 @@ _REMEDIES = {
 }
 
 
-def _trial_text(trial: int, found: Sequence[Disturbance]) -> str:
-    """ "trial 12: 18% of CPU 0 (redis/wrk) to steal, 9% of CPU 1 (app) to foreign"."""
-
-    def one(d: Disturbance) -> str:
-        roles = "/".join(d.roles) or "no role"
-        above = "" if d.kind != "softirq" else f", cell median {percent(d.baseline)}"
-        return f"{percent(d.share)} of CPU {d.cpu} ({roles}) to {d.kind}{above}"
-
-    return f"trial {trial}: " + ", ".join(one(d) for d in found if d.trial == trial)
+def _disturbance_text(found: Disturbance) -> str:
+    """ "18% of CPU 0 (redis/wrk) to steal"."""
+    roles = "/".join(found.roles) or "no role"
+    above = "" if found.kind != "softirq" else f", cell median {percent(found.baseline)}"
+    return f"{percent(found.share)} of CPU {found.cpu} ({roles}) to {found.kind}{above}"
 
 
 def check_host(records: Sequence[TrialRecord]) -> list[Finding]:
     """Warn once per cell naming its disturbed trials, and for a controller above 1% of a
     CPU during a window; say once why, when no trial could have the host's evidence."""
-    by_cell: dict[Cell, list[Disturbance]] = {}
-    for _, listed in sorted(disturbances(records).items()):
-        by_cell.setdefault(listed[0].cell, []).extend(listed)
+    by_cell: dict[Cell, dict[int, list[Disturbance]]] = {}
+    for trial, found in sorted(disturbances(records).items()):
+        by_cell.setdefault(found[0].cell, {})[trial] = found
     findings = []
-    for cell, found in by_cell.items():
-        kinds = sorted({d.kind for d in found}, key=KINDS.index)
-        trials = sorted({d.trial for d in found})
+    for cell, trials in by_cell.items():
+        kinds = sorted({d.kind for found in trials.values() for d in found}, key=KINDS.index)
+        one = len(trials) == 1
+        named = "; ".join(
+            f"trial {trial}: " + ", ".join(_disturbance_text(d) for d in found)
+            for trial, found in trials.items()
+        )
         findings.append(
             cell_finding(
                 "warning",
                 "host-disturbed",
                 cell,
-                f"{'; '.join(_trial_text(trial, found) for trial in trials)} during"
-                f" {'its window' if len(trials) == 1 else 'their windows'}"
+                f"{named} during {'its window' if one else 'their windows'}"
                 f" ({'; '.join(f'{kind}: {KIND_WORDS[kind]}' for kind in kinds)}; {RULE});"
-                f" the cell's figures include {'it' if len(trials) == 1 else 'them'}.",
+                f" the cell's figures include {'it' if one else 'them'}.",
                 " ".join(_REMEDIES[kind] for kind in kinds),
             )
         )
-    shares = [
-        (record.index, float(record.host["controller_share"]))
-        for record in records
-        if record.host is not None and "controller_share" in record.host
-    ]
+    shares = [(r.index, r.host.controller_share) for r in records if r.host is not None]
     busy = [(index, share) for index, share in shares if share > CONTROLLER_LIMIT]
     if busy:
         index, share = max(busy, key=lambda item: item[1])
@@ -86,21 +81,14 @@ def check_host(records: Sequence[TrialRecord]) -> list[Finding]:
                 " controller should only wait during a window.",
             )
         )
-    reasons = sorted(
-        {
-            str(record.host["unavailable"])
-            for record in records
-            if record.host is not None and record.host.get("unavailable")
-        }
-    )
-    # Records from before the evidence existed have no `host` at all and say nothing.
-    if reasons and not any(has_evidence(record) for record in records):
-        why = reasons[0]
+    reasons = sorted({r.host_unavailable for r in records if r.host_unavailable is not None})
+    # Records from before the evidence existed have neither and say nothing.
+    if reasons and not shares:
         findings.append(
             run_finding(
                 "info",
                 "host-evidence-unavailable",
-                f"no trial has evidence of what else ran on the host: {why}.",
+                f"no trial has evidence of what else ran on the host: {reasons[0]}.",
                 "Run the controller on the engine's host to have each trial's disturbances "
                 "measured rather than guessed from the numbers.",
             )

@@ -83,8 +83,8 @@ def check_generator(records: Sequence[TrialRecord], host_cpus: int | None = None
     findings = []
     for key, trials in ok_trials_by_cell(records).items():
         uses = [(use, trial.threads) for trial in trials if (use := trial.cpu["wrk"]) is not None]
-        busy = [usable_share(use, threads) for use, threads in uses]
-        busy = [share for share in busy if share >= SATURATED_SHARE]
+        shares = [usable_share(use, threads) for use, threads in uses]
+        busy = [share for share in shares if share >= SATURATED_SHARE]
         throttled = [use for use, _ in uses if use.throttled_periods > 0]
         full = [cpu for trial in trials for cpu in full_cpus(trial, "wrk")]
         if not busy and not throttled and not full:
@@ -111,7 +111,7 @@ def check_generator(records: Sequence[TrialRecord], host_cpus: int | None = None
                 "generator-saturated",
                 key,
                 f"wrk {' and '.join(parts)}, so the load generator may have set the pace.",
-                f"{more_cpu_remedy('wrk', allotment, host_cpus)}; until then this cell's req/s"
+                f"{more_cpu_remedy(['wrk'], allotment, host_cpus)}; until then this cell's req/s"
                 " is a lower bound.",
             )
         )
@@ -133,7 +133,8 @@ def check_bottleneck(records: Sequence[TrialRecord], host_cpus: int | None = Non
                 roles.update(busy)
         if not app_shares:
             continue
-        helpers = " and ".join(sorted(roles, key=CPU_ROLES.index))
+        ordered = sorted(roles, key=CPU_ROLES.index)
+        helpers = " and ".join(ordered)
         allotment = max(
             (use.cpus for trial in trials for r in roles if (use := trial.cpu[r]) is not None),
             default=1.0,
@@ -148,7 +149,7 @@ def check_bottleneck(records: Sequence[TrialRecord], host_cpus: int | None = Non
                 f" {'their' if len(roles) > 1 else 'its'} CPU was {percent(SATURATED_SHARE)}"
                 f" or more busy in {len(app_shares)} of {plural(len(trials), 'trial')}, so"
                 f" {helpers}, not the app, set the pace.",
-                f"{more_cpu_remedy(helpers, allotment, host_cpus)}; until then this cell's"
+                f"{more_cpu_remedy(ordered, allotment, host_cpus)}; until then this cell's"
                 " req/s understates the app.",
             )
         )
@@ -165,36 +166,26 @@ def usable_share(use: CpuUse, threads: int | None) -> float:
 def full_cpus(trial: TrialRecord, role: str) -> list[tuple[int, float]]:
     """The CPUs of `role` that were >= 90% busy with everything on them during the window
     (tasks, softirq and steal, from the host's evidence), with their busy share."""
-    host = trial.host
-    if not host or "cpus" not in host or not host.get("window_s"):
-        return []
-    window_s = float(host["window_s"])
-    found = []
-    for entry in host["cpus"]:
-        if role not in entry.get("roles", ()):
-            continue
-        share = (
-            float(entry.get("busy_s", 0))
-            + float(entry.get("softirq_s", 0))
-            + float(entry.get("steal_s", 0))
-        ) / window_s
-        if share >= SATURATED_SHARE:
-            found.append((int(entry["cpu"]), share))
-    return found
+    return [
+        (cpu.cpu, cpu.occupied_share)
+        for cpu in (trial.host.cpus if trial.host else ())
+        if role in cpu.roles and cpu.occupied_share >= SATURATED_SHARE
+    ]
 
 
-def more_cpu_remedy(roles: str, allotment: float, host_cpus: int | None) -> str:
-    """Give the role more CPU — when this host has CPUs to give beyond the app's one."""
+def more_cpu_remedy(roles: Sequence[str], allotment: float, host_cpus: int | None) -> str:
+    """Give the roles more CPU — when this host has CPUs to give beyond the app's one."""
     more = math.floor(allotment) + 1
+    names = " and ".join(roles)
+    flag = "--cpus " + ",".join(f"{role}={more}" for role in roles)
     # The app keeps at least one CPU of its own; Redis may share wrk's.
     if host_cpus is not None and host_cpus < more + 1:
         return (
-            f"This host's {plural(host_cpus, 'CPU')} cannot give {roles} more without"
-            f" taking the app's: on a host with {more + 1} or more CPUs, use"
-            f" --cpus {roles.split(' ')[0]}={more}"
+            f"This host's {plural(host_cpus, 'CPU')} cannot give {names} more without"
+            f" taking the app's: on a host with {more + 1} or more CPUs, use {flag}"
         )
     threads = " --threads auto" if "wrk" in roles else ""
-    return f"Give {roles} more CPU (--cpus {roles.split(' ')[0]}={more}{threads}) and re-run"
+    return f"Give {names} more CPU ({flag}{threads}) and re-run"
 
 
 def _pace_setting(trial: TrialRecord, role: str) -> bool:

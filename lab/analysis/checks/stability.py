@@ -23,7 +23,7 @@ from scipy import stats  # type: ignore[import-untyped]
 from lab.analysis.checks.cells import ok_trials_by_cell
 from lab.analysis.checks.findings import cell_finding
 from lab.analysis.disturbance import RULE as DISTURBANCE_RULE
-from lab.analysis.disturbance import disturbances, has_evidence
+from lab.analysis.disturbance import disturbances
 from lab.analysis.intervals import ratio_interval
 from lab.analysis.outliers import RULE as OUTLIER_RULE
 from lab.analysis.outliers import find_outlier
@@ -124,7 +124,7 @@ def check_outliers(records: Sequence[TrialRecord]) -> list[Finding]:
         if trial.index in disturbed:
             continue
         direction = "slow" if outlier.value < median(values) else "fast"
-        if has_evidence(trial):
+        if trial.host is not None:
             remedy = (
                 f"The host's evidence shows nothing else on the run's CPUs during trial "
                 f"{trial.index} ({DISTURBANCE_RULE} not met): the app or the engine varied; "

@@ -44,6 +44,7 @@ from lab.results.findings import Finding
 from lab.results.records import TrialRecord, WrkInvocation, failed_record
 from lab.results.rundoc import RunDocument
 from lab.results.summarydoc import Summary, SummaryCell
+from tests.unit.fixtures import evidence
 
 APPS = ["flask", "aio"]
 SCENARIOS = ["hello", "hit"]
@@ -336,17 +337,8 @@ def test_generator_saturation_judges_the_threads_it_was_given() -> None:
 
 def with_cpu0(record: TrialRecord, busy_s: float, softirq_s: float = 0.0) -> TrialRecord:
     """`record` with host evidence: CPU 0 (wrk and redis) busy for `busy_s` of 10 s."""
-    entry = {
-        "cpu": 0,
-        "roles": ["redis", "wrk"],
-        "busy_s": busy_s,
-        "softirq_s": softirq_s,
-        "steal_s": 0.0,
-        "foreign_share": 0.0,
-        "softirq_share": softirq_s / 10,
-        "steal_share": 0.0,
-    }
-    return replace(record, host={"window_s": 10.0, "controller_share": 0.0, "cpus": [entry]})
+    cpu0 = (0, ["redis", "wrk"], {"softirq": softirq_s / 10})
+    return replace(record, host=evidence([cpu0], window_s=10.0, busy_s=busy_s))
 
 
 def test_a_cpu_full_of_wrk_and_redis_together_saturates_the_generator() -> None:

@@ -3,41 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from lab.analysis.checks import check_host, check_outliers
 from lab.analysis.disturbance import THRESHOLD, disturbances
+from lab.measure.hostcpu import HostEvidence
 from lab.results.records import TrialRecord
-from tests.unit.fixtures import trial
+from tests.unit.fixtures import evidence, trial
 
 
 def host(
-    app: dict[str, float] | None = None, load: dict[str, float] | None = None, controller=0.001
-) -> dict[str, Any]:
-    def cpu(number: int, roles: list[str], shares: dict[str, float] | None) -> dict[str, Any]:
-        shares = shares or {}
-        return {
-            "cpu": number,
-            "roles": roles,
-            **{f"{kind}_share": shares.get(kind, 0.0) for kind in ("foreign", "softirq", "steal")},
-        }
-
-    return {
-        "window_s": 8.0,
-        "attribution": "per-cpu",
-        "controller_s": controller * 8,
-        "controller_share": controller,
-        "cpus": [cpu(0, ["redis", "wrk"], load), cpu(1, ["app"], app)],
-    }
+    app: dict[str, float] | None = None,
+    load: dict[str, float] | None = None,
+    controller: float = 0.001,
+) -> HostEvidence:
+    return evidence([(0, ["redis", "wrk"], load or {}), (1, ["app"], app or {})], 8.0, controller)
 
 
-def with_host(record: TrialRecord, evidence: dict[str, Any] | None) -> TrialRecord:
-    return replace(record, host=evidence)
-
-
-def cell(rps: list[int], evidence: list[dict[str, Any] | None]) -> list[TrialRecord]:
-    pairs = enumerate(zip(rps, evidence, strict=True))
-    return [with_host(trial(n + 1, rps=r), e) for n, (r, e) in pairs]
+def cell(rps: list[int], hosts: list[HostEvidence | str | None]) -> list[TrialRecord]:
+    """Trials of one cell; a host given as a string is the reason it could not be read."""
+    records = []
+    for n, (r, given) in enumerate(zip(rps, hosts, strict=True)):
+        record = trial(n + 1, rps=r)
+        if isinstance(given, str):
+            records.append(replace(record, host_unavailable=given))
+        else:
+            records.append(replace(record, host=given))
+    return records
 
 
 def test_foreign_time_on_the_apps_cpu_disturbs_the_trial() -> None:
@@ -105,7 +96,7 @@ def test_a_busy_controller_and_missing_evidence_are_said_once() -> None:
     assert finding.code == "controller-busy"
     assert "3% of a CPU during trial 1" in finding.message
     assert "2 of 3 windows" in finding.message
-    unavailable = {"unavailable": "the engine runs on another host or in a VM"}
+    unavailable = "the engine runs on another host or in a VM"
     [info] = check_host(cell([1000] * 2, [unavailable, unavailable]))
     assert (info.severity, info.code) == ("info", "host-evidence-unavailable")
     assert "another host" in info.message

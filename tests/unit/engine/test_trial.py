@@ -94,12 +94,12 @@ def test_the_host_evidence_of_the_window_is_kept_with_the_trial(engine: FakeEngi
     with opened(engine) as stack:
         record = trial_of(stack)
     assert record.host is not None
-    cpus = {entry["cpu"]: entry for entry in record.host["cpus"]}
-    assert cpus[1]["roles"] == ["app"]
-    assert cpus[1]["foreign_share"] == pytest.approx(0.3)
-    assert cpus[1]["steal_share"] == pytest.approx(0.02)
-    assert cpus[0]["foreign_share"] == 0.0
-    assert record.host["controller_share"] == pytest.approx(0.001)
+    cpus = {cpu.cpu: cpu for cpu in record.host.cpus}
+    assert cpus[1].roles == ("app",)
+    assert cpus[1].share("foreign") == pytest.approx(0.3)
+    assert cpus[1].share("steal") == pytest.approx(0.02)
+    assert cpus[0].share("foreign") == 0.0
+    assert record.host.controller_share == pytest.approx(0.001)
 
 
 def test_a_host_that_cannot_be_read_says_why_and_the_trial_goes_on(engine: FakeEngine) -> None:
@@ -107,7 +107,9 @@ def test_a_host_that_cannot_be_read_says_why_and_the_trial_goes_on(engine: FakeE
     with opened(engine) as stack:
         record = trial_of(stack)
     assert record.status == "ok"
-    assert record.host == {"unavailable": "the engine runs on another host"}
+    assert record.host is None
+    assert record.host_unavailable == "the engine runs on another host"
+    assert record.to_dict()["host"] == {"unavailable": "the engine runs on another host"}
 
 
 def test_the_counter_is_read_once_the_app_drained_within_a_bound_tied_to_the_timeout(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lab.measure.hostcpu import (
     ContainerCpu,
     CpuTimes,
+    HostEvidence,
     HostSample,
     host_evidence,
     parse_cpu_stat_usage,
@@ -98,3 +101,20 @@ def test_no_evidence_for_an_empty_window_or_a_missing_cpu() -> None:
     assert host_evidence(first, first, {"app": (1,)}) is None
     later = sample(2.0, {0: times(), 1: times()}, app_s=0.0)
     assert host_evidence(first, later, {"app": (3,)}) is None
+
+
+def test_evidence_reads_back_from_its_file_form_and_refuses_a_damaged_one() -> None:
+    before = sample(0.0, {0: times(), 1: times()}, app_s=0.0)
+    after = sample(10.0, {0: times(user=3.0, softirq=0.4), 1: times(user=9.5)}, app_s=8.0)
+    evidence = host_evidence(before, after, {"app": (1,), "wrk": (0,)})
+    assert evidence is not None
+    written = json.loads(json.dumps(evidence.to_dict()))
+    assert HostEvidence.from_dict(written) == evidence
+    assert written["cpus"][1]["foreign_share"] == evidence.cpus[1].share("foreign")
+    for key, value, words in (
+        ("window_s", 0, "window_s"),
+        ("attribution", "guessed", "attribution"),
+        ("cpus", [{"cpu": 1}], "roles"),
+    ):
+        with pytest.raises(ValueError, match=words):
+            HostEvidence.from_dict({**written, key: value})

@@ -16,7 +16,7 @@ from lab.analysis.summary import build_summary
 from lab.report.content import build_content, findings, headline
 from lab.report.write import write_reports
 from lab.results.summarydoc import Summary
-from tests.unit.fixtures import cpu, failed_trial, trial
+from tests.unit.fixtures import cpu, evidence, failed_trial, trial
 from tests.unit.runs import FIXTURE, copy_fixture, write_run
 
 FAILED_REASON = (
@@ -242,19 +242,8 @@ def test_the_host_section_summarises_each_cpu_and_the_controller(tmp_path: Path)
     assert not [s for s in build_content(load_run(run_dir)).sections if s.title.startswith("Host ")]
     for n, path in enumerate(sorted((run_dir / "trials").glob("*.json"))):
         record = json.loads(path.read_text())
-        record["host"] = {
-            "window_s": 8.0,
-            "controller_share": 0.001 * n,
-            "cpus": [
-                {
-                    "cpu": 1,
-                    "roles": ["app"],
-                    "foreign_share": 0.01 * n,
-                    "softirq_share": 0.15,
-                    "steal_share": 0.0,
-                }
-            ],
-        }
+        shares = {"foreign": 0.01 * n, "softirq": 0.15}
+        record["host"] = evidence([(1, ["app"], shares)], controller_share=0.001 * n).to_dict()
         path.write_text(json.dumps(record))
     (section,) = [
         s for s in build_content(load_run(run_dir)).sections if s.title.startswith("Host ")
