@@ -182,10 +182,14 @@ class RunStack:
         container.start()
         return LoadClient(container, f"http://127.0.0.1:{APP_PORT}", owned=True)
 
-    @engine_errors()
     def exec_load(self, command: list[str], on: Any = None) -> ExecOutput:
         """Run a command in a load container; each ends by itself (wrk -d, probe timeouts)."""
-        result = (on or self.load).exec_run(command, demux=True)
+        return self._exec(on or self.load, command)
+
+    @engine_errors()
+    def _exec(self, container: Any, command: list[str]) -> ExecOutput:
+        """Run a command that ends by itself in one of the run's containers."""
+        result = container.exec_run(command, demux=True)
         stdout, stderr = result.output if result.output else (b"", b"")
         return ExecOutput(
             tuple(command),
@@ -243,9 +247,7 @@ class RunStack:
 
     def in_flight(self, app: Any) -> int:
         """Server-side connections on the app's port that may still carry a request."""
-        output = self.exec_load(
-            ["sh", "-c", "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null"], on=app
-        )
+        output = self._exec(app, ["sh", "-c", "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null"])
         try:
             return connections_in_flight(output.stdout, APP_PORT)
         except ValueError as exc:

@@ -83,7 +83,8 @@ _LOGGED_503 = re.compile(r"/hit answered 503: (?P<kind>\w+): (?P<text>.*)")
 
 
 def _logged_cause(trials: Sequence[TrialRecord]) -> str:
-    """ " The app logged why: 6x TimeoutError (Timeout reading from redis:6379)." or ""."""
+    """The sentence naming the 503 causes the trials' app logs give (most common first,
+    with TIMES between count and kind), or "" when the logs name none."""
     causes: Counter[str] = Counter()
     example: dict[str, str] = {}
     for trial in trials:
