@@ -55,6 +55,16 @@ def running(client: Any, role: str) -> list[Any]:
     return client.containers.list(filters={"label": ["lab.managed=true", f"lab.role={role}"]})
 
 
+def loading(client: Any) -> bool:
+    """Whether a wrk process runs in the run's load container now."""
+    # `docker top` rows end with the command line.
+    return any(
+        row[-1].startswith("wrk ")
+        for container in running(client, "wrk")
+        for row in container.top()["Processes"] or ()
+    )
+
+
 def assert_nothing_left(client: Any, out: Path) -> None:
     run_id = json.loads((run_folder(out) / "run.json").read_text())["run_id"]
     selector = {"label": f"lab.run-id={run_id}"}
@@ -80,7 +90,9 @@ def test_app_killed_mid_trial_fails_that_trial_and_the_run_goes_on(
         str(tmp_path),
     )
     (victim,) = wait_for(lambda: running(docker_client, "app"), what="the first app container")
-    time.sleep(3)  # readiness and verification take about a second; wrk then runs 6 s
+    # Killed once wrk runs (it loads for 6 s): a fixed sleep lands in verification when
+    # the host is slow, and that is a different failure.
+    wait_for(lambda: loading(docker_client), what="wrk running in the load container")
     victim.kill()
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1, stderr
