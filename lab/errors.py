@@ -60,3 +60,10 @@ class RunAborted(LabError):
     """The run could not go on (its Redis or network failed); finished trials are on disk."""
 
     exit_code = EXIT_TRIAL_FAILED
+
+
+class ResultsUnwritable(LabError):
+    """The results folder took no more files (disk full, read-only, gone); what is written
+    stays whole."""
+
+    exit_code = EXIT_TRIAL_FAILED

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from rich.table import Table
 from lab import __version__
 from lab.cli.bundle import register as register_bundle
 from lab.cli.figures import register as register_figures
+from lab.cli.interrupts import install as install_interrupts
 from lab.cli.options import add_run_options
 from lab.cli.results import register as register_results
 from lab.errors import (
@@ -282,8 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True, soft_wrap=True)
     args = build_parser().parse_args(argv)
     func: Command = args.func
-    # SIGTERM (CI, `docker stop`, a closed terminal) cleans up like Ctrl-C.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    install_interrupts()
     try:
         return func(args, out, err)
     except LabError as exc:

@@ -55,6 +55,14 @@ class EngineGone(EngineRequestFailed):
     """The engine refuses connections: it stopped, or its socket went away."""
 
 
+class GroundLost(Exception):
+    """The run's own ground went from under a trial: its network, Redis or load container.
+
+    Not the app's doing, so the trial it happened in is not recorded; the run stops and
+    `--resume` runs that trial again. The message says what is gone.
+    """
+
+
 class HostUnavailable(Exception):
     """The engine's host cannot be read from here; the message says why, for the record."""
 
@@ -145,6 +153,12 @@ class Stack(Protocol):
     def settled_counter(self, app: Container, timeout_s: float) -> tuple[int, int]:
         """Redis's hit counter once the app has no request in flight, and the connections
         still in flight when `timeout_s` ran out (0 when the app drained in time)."""
+        ...
+
+    def ground_fault(self, load: Container | None = None) -> str | None:
+        """What of the run's own ground is gone or broken — its network, Redis, the load
+        container, or `load` (a trial's own) — in words; None when all of it is there.
+        EngineGone when the engine itself is."""
         ...
 
     def snapshot(self, containers: Mapping[str, Container]) -> dict[str, dict[str, Any] | None]:

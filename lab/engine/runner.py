@@ -7,6 +7,7 @@ finished.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import platform
@@ -25,13 +26,22 @@ from lab.engine.port import (
     Clock,
     Engine,
     EngineGone,
+    EngineRequestFailed,
+    GroundLost,
     ImageMissing,
     Stack,
     StackError,
     SystemClock,
 )
 from lab.engine.trial import run_trial
-from lab.errors import EngineUnavailable, Interrupted, RunAborted, UsageError
+from lab.errors import (
+    EngineUnavailable,
+    Interrupted,
+    LabError,
+    ResultsUnwritable,
+    RunAborted,
+    UsageError,
+)
 from lab.images import host
 from lab.images.build import Built
 from lab.images.labels import LOCK_HASH
@@ -40,10 +50,11 @@ from lab.measure import calibrate
 from lab.model.catalog import CEILING
 from lab.model.plan import RUN_OVERHEAD_S, Blueprint, Trial
 from lab.results.reader import read_run_document, read_trials
-from lab.results.records import TrialRecord
+from lab.results.records import TrialRecord, lost_engine_record
 from lab.results.rundoc import RerunOf, RunDocument, TrialCounts
 from lab.results.store import RunStore
 from lab.results.summarydoc import Summary
+from lab.text import plural
 
 
 class Reporter(Protocol):
@@ -135,7 +146,7 @@ def run(
         store = resume
         run_doc = _resumable(store, plan, built)
         run_id = run_doc.run_id
-        records = list(read_trials(store.run_dir))
+        records, redo = kept_records(read_trials(store.run_dir))
     else:
         created_at = clock.now()
         run_id = new_run_id(config.preset, created_at)
@@ -144,11 +155,13 @@ def run(
         if rerun_of is not None:
             original = read_run_document(rerun_of.run_dir)
             run_doc = replace(run_doc, rerun_of=RerunOf(original.run_id, str(rerun_of.run_dir)))
-        records = []
+        records, redo = [], 0
     done = {record.index for record in records}
     todo = [trial for trial in plan.trials if trial.index not in done]
+    if resume is not None:
+        reporter.message(resume_line(len(todo), redo))
     store.write_run(run_doc)
-    status = "failed"
+    status, reason, error = "complete", None, None
     stopped_by: str | None = None
     placement = plan.placement
     try:
@@ -189,41 +202,134 @@ def run(
                 stopped_by = add_rounds(
                     stack, plan, images, store, records, reporter, clock, started
                 )
-        status = "complete"
-    except EngineGone as exc:
-        raise EngineUnavailable(
-            f"the Docker engine stopped answering during the run: {exc}", ENGINE_HINT
-        ) from exc
-    except StackError as exc:
-        raise RunAborted(
-            f"run aborted after {len(records)} of {len(plan.trials)} trials: {exc}",
-            f"finished trials are in {store.run_dir}; "
-            f"`python -m lab run --resume {store.run_dir}` runs the rest",
-        ) from exc
-    except KeyboardInterrupt as exc:
-        status = "interrupted"
-        raise Interrupted(
-            f"run interrupted after {len(records)} of {len(plan.trials)} trials; "
-            f"they are in {store.run_dir}",
-            f"`python -m lab run --resume {store.run_dir}` runs the missing ones",
-        ) from exc
-    finally:
+    except (
+        EngineRequestFailed,
+        GroundLost,
+        StackError,
+        ResultsUnwritable,
+        KeyboardInterrupt,
+    ) as exc:
+        status, reason, error = stopped(exc, len(records), len(plan.trials), store.run_dir)
+    except BaseException as exc:  # a bug: run.json says so, and it keeps its traceback
         reporter.end()
-        records.sort(key=lambda record: record.index)
-        summary = _summary(run_id, plan, records, run_doc, stopped_by or status)
-        store.write_summary(summary)
-        ok = sum(1 for r in records if r.status == "ok")
-        planned = planned_trials(plan, records)
-        run_doc = run_doc.finished(
-            status,
-            at=clock.now(),
-            session_s=clock.monotonic() - started,
-            trials=TrialCounts(planned=planned, ok=ok, failed=len(records) - ok),
-        )
-        if resume is not None:
-            run_doc = run_doc.resumed(clock.now())
+        ending = _Ending("failed", f"{type(exc).__name__}: {exc}", None, stopped_by)
+        with contextlib.suppress(Exception):
+            _close_out(store, run_doc, plan, records, ending, clock, started, resume)
+        raise
+    reporter.end()
+    ending = _Ending(status, reason, error, stopped_by)
+    summary, error = _close_out(store, run_doc, plan, records, ending, clock, started, resume)
+    if error is not None or summary is None:
+        raise error or AssertionError("a run without a summary must have ended on an error")
+    return RunOutcome(store.run_dir, tuple(records), summary, planned_trials(plan, records))
+
+
+@dataclass(frozen=True, slots=True)
+class _Ending:
+    """How the trials ended: run.json's status and reason, the error the run raises."""
+
+    status: str
+    reason: str | None
+    error: LabError | None
+    stopped_by: str | None  # --target-ci's reason to stop adding rounds
+
+
+def _close_out(
+    store: RunStore,
+    run_doc: RunDocument,
+    plan: Blueprint,
+    records: list[TrialRecord],
+    ending: _Ending,
+    clock: Clock,
+    started: float,
+    resume: RunStore | None,
+) -> tuple[Summary | None, LabError | None]:
+    """summary.json, then run.json as the run ended; the error the run ends with.
+
+    Ctrl-C while the summary is computed skips it (readers recompute a missing one) and
+    still writes run.json. A results folder that takes no more files ends the run, unless
+    something else already did: then that is the error, and nothing more is written.
+    """
+    status, reason, error = ending.status, ending.reason, ending.error
+    records.sort(key=lambda record: record.index)
+    summary: Summary | None = None
+    try:
+        summary = _summary(run_doc.run_id, plan, records, run_doc, ending.stopped_by or status)
+    except KeyboardInterrupt as exc:
+        interrupted = stopped(exc, len(records), len(plan.trials), store.run_dir)
+        status, reason = interrupted[0], reason or "interrupted while the summary was computed"
+        error = error or interrupted[2]
+    ok = sum(1 for r in records if r.status == "ok")
+    counts = TrialCounts(planned=planned_trials(plan, records), ok=ok, failed=len(records) - ok)
+    run_doc = run_doc.finished(
+        status, at=clock.now(), session_s=clock.monotonic() - started, trials=counts, reason=reason
+    )
+    if resume is not None:
+        run_doc = run_doc.resumed(clock.now())
+    try:
+        if summary is not None:
+            store.write_summary(summary)
         store.write_run(run_doc)
-    return RunOutcome(store.run_dir, tuple(records), summary, planned)
+    except ResultsUnwritable as exc:
+        if error is None:
+            error = stopped(exc, len(records), len(plan.trials), store.run_dir)[2]
+    return summary, error
+
+
+def stopped(
+    exc: BaseException, done: int, planned: int, run_dir: Path
+) -> tuple[str, str, LabError]:
+    """How a run that did not complete ended: run.json's status and reason, and the
+    error the command ends with (its exit code tells engine, abort and Ctrl-C apart)."""
+    after = f"after {done} of {planned} trials"
+    resume = f"`python -m lab run --resume {run_dir}` runs the rest"
+    if isinstance(exc, KeyboardInterrupt):
+        return (
+            "interrupted",
+            "interrupted (Ctrl-C or SIGTERM)",
+            Interrupted(
+                f"run interrupted {after}; they are in {run_dir}",
+                f"`python -m lab run --resume {run_dir}` runs the missing ones",
+            ),
+        )
+    if isinstance(exc, EngineRequestFailed):
+        what = "stopped answering" if isinstance(exc, EngineGone) else "did not answer"
+        reason = f"the Docker engine {what} during the run: {exc}"
+        return (
+            "aborted",
+            reason,
+            EngineUnavailable(f"{reason}; stopped {after}", ENGINE_HINT + f"; then {resume}"),
+        )
+    if isinstance(exc, GroundLost):
+        reason = f"{exc}: the lab's own ground, not the app, so that trial is not recorded"
+    elif isinstance(exc, ResultsUnwritable):
+        return (
+            "aborted",
+            exc.message,
+            ResultsUnwritable(
+                f"run stopped {after}: {exc.message}; the trials written are whole",
+                f"{exc.hint}, then {resume}",
+            ),
+        )
+    else:
+        reason = str(exc)
+    return (
+        "aborted",
+        reason,
+        RunAborted(f"run aborted {after}: {reason}", f"finished trials are in {run_dir}; {resume}"),
+    )
+
+
+def kept_records(records: Sequence[TrialRecord]) -> tuple[list[TrialRecord], int]:
+    """The records a resumed run keeps, and how many it runs again: failed records that
+    a lost engine wrote before the lab told its own faults from the app's."""
+    kept = [record for record in records if not lost_engine_record(record)]
+    return kept, len(records) - len(kept)
+
+
+def resume_line(todo: int, redo: int) -> str:
+    again = f", {redo} of them recorded as failed when the engine was lost" if redo else ""
+    return f"resume: {plural(todo, 'trial')} to run{again}"
 
 
 def planned_trials(plan: Blueprint, records: Sequence[TrialRecord]) -> int:

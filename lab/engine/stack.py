@@ -227,8 +227,12 @@ class RunStack:
                     f"{name} exited {status.get('StatusCode')}: {self.log_tail(container, 5)}"
                 )
             return output.decode(errors="replace")
+        except KeyboardInterrupt:
+            container = None  # the run's clean-up removes it with the rest, at once
+            raise
         finally:
-            self.remove(container)
+            if container is not None:
+                self.remove(container)
 
     @engine_errors()
     def redis_command(self, *args: str) -> str:
@@ -266,6 +270,23 @@ class RunStack:
     def reset_counter(self) -> None:
         self.redis_command("SET", COUNTER_KEY, "0")
 
+    @engine_errors()
+    def ground_fault(self, load: Any = None) -> str | None:
+        try:
+            self.network.reload()
+        except docker.errors.NotFound:
+            return f"the run's network {self.network.name} was removed"
+        owned = [("trial's load", load)] if load is not None else []
+        for role, container in [("redis", self.redis), ("load", self.load), *owned]:
+            running, state = self.is_running(container)
+            if not running:
+                return f"the run's {role} container {container.name} is {state}"
+        try:
+            self.redis_command("PING")
+        except StackError as exc:
+            return f"the run's redis does not answer: {exc}"
+        return None
+
     def snapshot(self, containers: Mapping[str, Any]) -> dict[str, dict[str, Any] | None]:
         """One stats sample per role, taken side by side.
 
@@ -280,9 +301,13 @@ class RunStack:
                 return None
             return stats
 
-        with ThreadPoolExecutor(max_workers=len(containers)) as pool:
+        pool = ThreadPoolExecutor(max_workers=len(containers))
+        try:
             futures = {role: pool.submit(sample, c) for role, c in containers.items()}
             return {role: future.result() for role, future in futures.items()}
+        finally:
+            # Never waits: on Ctrl-C the engine's answers, a second away, are not needed.
+            pool.shutdown(wait=False, cancel_futures=True)
 
     @engine_errors()
     def watch_host(

@@ -5,6 +5,11 @@ The order of a trial:
   warm up (not recorded) → the app drained, then the counter → stats and host before →
   wrk → host and stats after → the app drained, then the counter →
   is the app still alive? → the record (failed ones keep the app's log) → remove the app.
+
+A failure is the app's only when the run's own ground is still whole: before a failed
+record is written, the stack is asked whether its network, Redis and load container are
+all there. When they are not, or the engine does not answer, the trial raises (GroundLost,
+EngineRequestFailed) and is not recorded, so `--resume` runs it again.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 from lab.engine.port import (
     Clock,
     Container,
-    EngineRequestFailed,
+    GroundLost,
     HostUnavailable,
     HostWatch,
     LoadClient,
@@ -135,7 +140,7 @@ def run_trial(
             slot.role: _cpu(before[slot.role], after[slot.role], slot.cpus, load_s)
             for slot in plan.placement.slots
         }
-        return record_from_wrk(
+        record = record_from_wrk(
             **common,
             finished_at=clock.now(),
             wrk=WrkInvocation(tuple(command), measured.stdout, measured.stderr, measured.exit_code),
@@ -147,7 +152,11 @@ def run_trial(
             failure=failure,
             app_log=stack.log_tail(container),
         )
-    except (_TrialFailed, StackError, EngineRequestFailed) as exc:
+        if record.status != "ok":
+            _unless_ground_lost(stack, load)
+        return record
+    except (_TrialFailed, StackError) as exc:
+        _unless_ground_lost(stack, load)
         return failed_record(
             **common,
             finished_at=clock.now(),
@@ -155,11 +164,23 @@ def run_trial(
             verification=verification,
             app_log=stack.log_tail(container) if container is not None else None,
         )
+    except KeyboardInterrupt:
+        # The run's clean-up removes all of its containers at once; removing this
+        # trial's first, one by one, would only make Ctrl-C slower.
+        container = load = None
+        raise
     finally:
         if load is not None and load.owned:
             stack.remove(load.container)
         if container is not None:
             stack.remove(container)
+
+
+def _unless_ground_lost(stack: Stack, load: LoadClient | None) -> None:
+    """Raise GroundLost when what failed the trial was the run's ground, not the app."""
+    fault = stack.ground_fault(load.container if load is not None and load.owned else None)
+    if fault is not None:
+        raise GroundLost(fault)
 
 
 class _HostWindow:

@@ -124,8 +124,9 @@ def findings(data: RunData) -> list[tuple[str, str]]:
     """What a reader should know before trusting the numbers, worst first: (severity, text)."""
     found: list[str] = []
     if data.status != "complete":
+        why = f"; it stopped because {data.run.reason}" if data.run.reason else ""
         found.append(
-            f"the run is {data.status}: {len(data.records)} of {data.planned} trials recorded"
+            f"the run is {data.status}: {len(data.records)} of {data.planned} trials recorded{why}"
         )
     if data.summary_recomputed:
         found.append("summary.json is missing; the summary here is recomputed from the trials")

@@ -145,6 +145,7 @@ STOPPED_BY = {
     "max-time": "stopped by --max-time",
     "interrupted": "the run was interrupted",
     "failed": "the run stopped on an error",
+    "aborted": "the run was aborted (run.json says why)",
     "no-pilot": "a headline had fewer than 2 ok trials in the pilot rounds",
 }
 

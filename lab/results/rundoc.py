@@ -105,6 +105,8 @@ class RunDocument:
     calibration: Mapping[str, Any] | None = field(default=None, hash=False)
     ceiling: Mapping[str, Any] | None = field(default=None, hash=False)
     elapsed_s: float | None = None
+    # Why a run that did not complete stopped (the engine, its ground, the disk, Ctrl-C).
+    reason: str | None = None
     trials: TrialCounts | None = None
     resumed_at: tuple[str, ...] | None = None
     # The keys in the order the file had them; new keys follow, in the fields' order.
@@ -139,10 +141,22 @@ class RunDocument:
             provenance=provenance,
         )
 
-    def finished(self, status: str, at: str, session_s: float, trials: TrialCounts) -> RunDocument:
-        """The run as it ended; elapsed_s adds this session's seconds to earlier ones'."""
+    def finished(
+        self,
+        status: str,
+        at: str,
+        session_s: float,
+        trials: TrialCounts,
+        reason: str | None = None,
+    ) -> RunDocument:
+        """The run as it ended; elapsed_s adds this session's seconds to earlier ones'.
+
+        `reason` says why it stopped when it did not complete; a resumed run that then
+        completes has none."""
         elapsed = round(session_s, 3) + float(self.elapsed_s or 0)
-        return replace(self, status=status, finished_at=at, elapsed_s=elapsed, trials=trials)
+        return replace(
+            self, status=status, finished_at=at, elapsed_s=elapsed, trials=trials, reason=reason
+        )
 
     def resumed(self, at: str) -> RunDocument:
         return replace(self, resumed_at=(*(self.resumed_at or ()), at))
@@ -196,6 +210,7 @@ class RunDocument:
             estimate_s=optional(data, "estimate_s", NUMBER),
             rerun_of=None if rerun_of is None else RerunOf.from_dict(rerun_of),
             elapsed_s=optional(data, "elapsed_s", NUMBER),
+            reason=optional(data, "reason", str),
             trials=None if trials is None else TrialCounts.from_dict(trials),
             resumed_at=strings(data, "resumed_at"),
             schema_version=schema_version,

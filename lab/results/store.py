@@ -11,6 +11,7 @@ never leaves half a JSON file behind. Reading and checking them is lab.results.r
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -18,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from lab.errors import UsageError
+from lab.errors import ResultsUnwritable, UsageError
 from lab.results.records import TrialRecord
 from lab.results.rundoc import RunDocument
 from lab.results.schema import CEILING_SCHEMA_VERSION
@@ -30,9 +31,14 @@ def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     """A file that appears at `path` whole, or not at all; readable by everyone (0644).
 
     Written under a temporary name in the same folder, synced, then renamed.
+    A disk that is full or no longer writable is ResultsUnwritable, naming the file;
+    the file's earlier version, if any, is left as it was.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise unwritable(path, exc) from exc
     try:
         os.fchmod(fd, 0o644)  # mkstemp's 0600 would keep other readers out
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
@@ -40,9 +46,19 @@ def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
             handle.flush()
             os.fsync(handle.fileno())
         Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise unwritable(path, exc) from exc
         raise
+
+
+def unwritable(path: Path, exc: OSError) -> ResultsUnwritable:
+    """The error for a results file that could not be written, with what would fix it."""
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    fix = "free space on that disk" if full else "make that folder writable"
+    return ResultsUnwritable(f"cannot write {path}: {exc.strerror or exc}", fix)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -2,7 +2,8 @@
 
 `FakeEngine(outcomes={2: Outcome(dies="exited, exit code 137")})` makes trial 2's
 app die during the load; `fail_at={("start_app", 3): KeyboardInterrupt()}` raises at
-the third app start. An `EngineGone` raised there stays raised: every later call
+the third app start; `ground="..."` is what the stack says is gone when a trial
+fails. An `EngineGone` raised there stays raised: every later call
 fails as a dead engine's would, except the two that never raise (log_tail, snapshot).
 """
 
@@ -216,6 +217,10 @@ class FakeStack:
         self.engine.call("settled_counter", app.name, timeout_s)
         return self.counter, own(app).outcome.in_flight
 
+    def ground_fault(self, load: Container | None = None) -> str | None:
+        self.engine.call("ground_fault", None if load is None else load.name)
+        return self.engine.ground
+
     def snapshot(self, containers: Mapping[str, Container]) -> dict[str, dict[str, Any] | None]:
         if self.engine.gone is not None:
             return dict.fromkeys(containers)
@@ -278,6 +283,7 @@ class FakeEngine:
         outcomes: Mapping[int, Outcome] | None = None,
         fail_at: Mapping[tuple[str, int], BaseException] | None = None,
         built: list[Built] | None = None,
+        ground: str | None = None,
     ) -> None:
         self.outcomes = dict(outcomes or {})
         self.fail_at = dict(fail_at or {})
@@ -288,6 +294,8 @@ class FakeEngine:
         self.stacks: list[FakeStack] = []
         self.closed: list[str] = []
         self.gone: EngineGone | None = None
+        # What of the run's ground a trial that fails finds gone (None: all of it there).
+        self.ground = ground
 
     def call(self, method: str, *args: Any) -> None:
         """Record a call; raise what `fail_at` says, or what a lost engine would."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lab.engine.port import EngineGone, EngineRefused, StackError
+from lab.engine.port import EngineGone, EngineRefused, EngineRequestFailed, StackError
 from lab.engine.runner import RunOutcome, run
 from lab.errors import (
     EXIT_ENGINE,
@@ -16,6 +19,7 @@ from lab.errors import (
     EXIT_TRIAL_FAILED,
     EngineUnavailable,
     Interrupted,
+    ResultsUnwritable,
     RunAborted,
     UsageError,
 )
@@ -143,19 +147,62 @@ def test_ctrl_c_keeps_finished_trials_and_says_how_to_resume(tmp_path: Path) -> 
     assert_closed(engine)
 
 
-def test_a_lost_engine_is_engine_unavailable_and_the_files_are_written(tmp_path: Path) -> None:
+def test_a_lost_engine_is_exit_3_records_no_trial_for_it_and_says_how_to_resume(
+    tmp_path: Path,
+) -> None:
     engine = FakeEngine(fail_at={("exec_load", 2): GONE})
     with pytest.raises(EngineUnavailable) as excinfo:
         run_with(engine, plan_of(tmp_path / "out", ceiling=False), tmp_path)
 
-    assert excinfo.value.exit_code == EXIT_ENGINE
-    assert "stopped answering during the run: ('Connection aborted." in excinfo.value.message
-    assert "make engine" in excinfo.value.hint
     run_dir = run_dir_of(tmp_path / "out")
-    assert read(run_dir / "run.json")["status"] == "failed"
-    assert trial_files(run_dir) == ["0001.json"]
+    assert excinfo.value.exit_code == EXIT_ENGINE
+    message = excinfo.value.message
+    assert "stopped answering during the run: ('Connection aborted." in message
+    assert "stopped after 1 of 4 trials" in message
+    assert "make engine" in excinfo.value.hint
+    assert f"--resume {run_dir}" in excinfo.value.hint
+    doc = read(run_dir / "run.json")
+    assert doc["status"] == "aborted"
+    assert doc["reason"].startswith("the Docker engine stopped answering during the run")
+    assert trial_files(run_dir) == ["0001.json"]  # trial 2 lost the engine: not a record
     assert (run_dir / "summary.json").is_file()
     assert engine.calls[-1][0] == "close"  # tried, though no engine answers
+
+
+def test_an_engine_that_does_not_answer_is_exit_3_too(tmp_path: Path) -> None:
+    slow = EngineRequestFailed("Read timed out. (read timeout=300)", "ReadTimeout")
+    engine = FakeEngine(fail_at={("start_app", 2): slow})
+    with pytest.raises(EngineUnavailable, match="did not answer during the run: Read timed out"):
+        run_with(engine, plan_of(tmp_path / "out", ceiling=False), tmp_path)
+    assert trial_files(run_dir_of(tmp_path / "out")) == ["0001.json"]
+
+
+def test_a_failure_whose_cause_is_the_runs_ground_aborts_and_records_no_trial(
+    tmp_path: Path,
+) -> None:
+    gone = "the run's load container lab-x-wrk is removed"
+    refused = EngineRefused("409 Client Error: container is not running", "APIError")
+    engine = FakeEngine(fail_at={("exec_load", 3): refused}, ground=gone)
+    with pytest.raises(RunAborted) as excinfo:
+        run_with(engine, plan_of(tmp_path / "out", ceiling=False), tmp_path)
+
+    run_dir = run_dir_of(tmp_path / "out")
+    assert excinfo.value.exit_code == EXIT_TRIAL_FAILED
+    assert excinfo.value.message.startswith(f"run aborted after 2 of 4 trials: {gone}")
+    assert "not the app" in excinfo.value.message
+    assert f"--resume {run_dir}" in excinfo.value.hint
+    assert trial_files(run_dir) == ["0001.json", "0002.json"]
+    doc = read(run_dir / "run.json")
+    assert doc["status"] == "aborted" and doc["reason"].startswith(gone)
+    assert_closed(engine)
+
+
+def test_an_app_failure_on_whole_ground_is_the_apps_record(tmp_path: Path) -> None:
+    refused = EngineRefused("409 Client Error: container is not running", "APIError")
+    engine = FakeEngine(fail_at={("exec_load", 3): refused})
+    outcome = run_with(engine, plan_of(tmp_path / "out", ceiling=False), tmp_path)
+    assert [record.status for record in outcome.records] == ["ok", "ok", "failed", "ok"]
+    assert engine.called("ground_fault") == [(None,)]  # asked once, for the failed trial
 
 
 @pytest.mark.parametrize(
@@ -178,9 +225,112 @@ def test_a_broken_stack_aborts_the_run(tmp_path: Path, failure: tuple[str, int, 
     assert excinfo.value.exit_code == EXIT_TRIAL_FAILED
     assert f"run aborted after {finished} of 4 trials: {error}" == excinfo.value.message
     assert f"--resume {run_dir}" in excinfo.value.hint
-    assert read(run_dir / "run.json")["status"] == "failed"
+    doc = read(run_dir / "run.json")
+    assert doc["status"] == "aborted" and doc["reason"] == str(error)
     assert (run_dir / "summary.json").is_file()
     assert_closed(engine)
+
+
+@pytest.mark.parametrize(
+    ("method", "nth", "phase"),
+    [
+        ("run_to_end", 2, "calibration"),
+        ("start_app", 1, "ceiling"),
+        ("probe", 3, "readiness"),
+        ("probe", 4, "verification"),
+        ("exec_load", 3, "warmup"),
+        ("exec_load", 4, "window"),
+        ("settled_counter", 2, "drain"),
+    ],
+)
+def test_ctrl_c_in_any_phase_leaves_the_clean_up_to_the_stack(
+    tmp_path: Path, method: str, nth: int, phase: str
+) -> None:
+    """The stack removes everything at once; no phase removes its own containers first."""
+    engine = FakeEngine(fail_at={(method, nth): KeyboardInterrupt()})
+    plan = plan_of(tmp_path / "out", warmup_s=1.0)
+    with pytest.raises(Interrupted):
+        run_with(engine, plan, tmp_path)
+    run_dir = run_dir_of(tmp_path / "out")
+    assert read(run_dir / "run.json")["status"] == "interrupted", phase
+    removed = engine.called("remove")
+    assert engine.calls[-1][0] == "close" and len(removed) <= 2, removed
+    assert_closed(engine)
+
+
+def test_ctrl_c_while_the_summary_is_computed_still_writes_run_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*_: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("lab.engine.runner._summary", interrupted)
+    with pytest.raises(Interrupted, match="interrupted after 4 of 4 trials"):
+        run_with(FakeEngine(), plan_of(tmp_path / "out", ceiling=False), tmp_path)
+    run_dir = run_dir_of(tmp_path / "out")
+    doc = read(run_dir / "run.json")
+    assert doc["status"] == "interrupted"
+    assert doc["reason"] == "interrupted while the summary was computed"
+    assert not (run_dir / "summary.json").exists()  # readers recompute a missing one
+    assert len(trial_files(run_dir)) == 4
+
+
+def disk_full_after(monkeypatch: pytest.MonkeyPatch, files: int) -> None:
+    """The results disk takes `files` more files, then says it is full."""
+    real = tempfile.mkstemp
+    left = [files]
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if left[0] <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        left[0] -= 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("lab.results.store.tempfile.mkstemp", mkstemp)
+
+
+def test_a_full_results_disk_stops_the_run_and_keeps_the_trials_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disk_full_after(monkeypatch, files=4)  # run.json twice, then trials 1 and 2
+    engine = FakeEngine()
+    with pytest.raises(ResultsUnwritable) as excinfo:
+        run_with(engine, plan_of(tmp_path / "out", ceiling=False), tmp_path)
+
+    run_dir = run_dir_of(tmp_path / "out")
+    assert excinfo.value.exit_code == EXIT_TRIAL_FAILED
+    message = excinfo.value.message
+    assert message.startswith("run stopped after 2 of 4 trials: cannot write ")
+    assert "0003.json: No space left on device" in message
+    assert excinfo.value.hint.startswith("free space on that disk, then ")
+    assert f"--resume {run_dir}" in excinfo.value.hint
+    assert trial_files(run_dir) == ["0001.json", "0002.json"]
+    assert all(read(path)["status"] == "ok" for path in (run_dir / "trials").iterdir())
+    assert not list(run_dir.rglob("*.tmp"))
+    assert read(run_dir / "run.json")["status"] == "running"  # it could not be told more
+    assert_closed(engine)
+
+
+def test_a_resumed_run_redoes_the_failures_a_lost_engine_recorded(tmp_path: Path) -> None:
+    run_dir, plan = interrupted_run(tmp_path)
+    misrecorded = read(run_dir / "trials" / "0002.json")
+    misrecorded.update(
+        status="failed",
+        reason="ConnectionError: ('Connection aborted.', ConnectionRefusedError(111))",
+        rps=None,
+    )
+    (run_dir / "trials" / "0002.json").write_text(json.dumps(misrecorded))
+    engine = FakeEngine()
+    reporter = RecordingReporter()
+    outcome = run(engine, plan, tmp_path, reporter, resume=RunStore(run_dir), clock=FakeClock())
+
+    assert [index for index, _ in engine.called("start_app")] == [2, 3, 4]
+    assert "resume: 3 trials to run, 1 of them recorded as failed when the engine was lost" in (
+        reporter.messages
+    )
+    assert [record.status for record in outcome.records] == ["ok"] * 4
+    doc = read(run_dir / "run.json")
+    assert doc["status"] == "complete" and "reason" not in doc
 
 
 def interrupted_run(tmp_path: Path, **overrides: Any) -> tuple[Path, Blueprint]:

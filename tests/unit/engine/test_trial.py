@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lab.engine.port import EngineGone, EngineRefused, EngineRequestFailed
+from lab.engine.port import EngineGone, EngineRefused, EngineRequestFailed, GroundLost
 from lab.engine.trial import run_trial
 from lab.model.config import build_config
 from lab.model.plan import Blueprint, Trial, blueprint
@@ -187,22 +187,38 @@ def test_an_app_that_never_answers_fails_after_a_bounded_wait(engine: FakeEngine
     assert record.app_log
 
 
-@pytest.mark.parametrize(
-    ("error", "reason"),
-    [
-        (EngineRefused("409 Client Error: Conflict", "APIError"), "APIError: 409 Client Error"),
-        (EngineRequestFailed("Read timed out.", "ReadTimeout"), "ReadTimeout: Read timed out."),
-    ],
-)
-def test_an_engine_error_in_a_trial_is_a_failed_record_named_as_before(
-    error: Exception, reason: str
-) -> None:
-    engine = FakeEngine(fail_at={("exec_load", 1): error})
+def test_an_engine_refusal_on_whole_ground_is_the_apps_failed_record() -> None:
+    refused = EngineRefused("409 Client Error: Conflict", "APIError")
+    engine = FakeEngine(fail_at={("exec_load", 1): refused})
     with opened(engine) as stack:
         record = trial_of(stack)
     assert record.status == "failed"
-    assert record.reason is not None and record.reason.startswith(reason)
+    assert record.reason is not None and record.reason.startswith("APIError: 409 Client Error")
+    assert engine.called("ground_fault") == [(None,)]
     assert all(app.removed for app in apps(stack))
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [Outcome(dies="exited, exit code 137"), Outcome(report={"responses": [], "error": "reset"})],
+    ids=["app died", "wrong answer"],
+)
+def test_a_failure_on_broken_ground_is_raised_not_recorded(outcome: Outcome) -> None:
+    gone = "the run's redis container lab-r1-redis is exited, exit code 137"
+    engine = FakeEngine(outcomes={1: outcome}, ground=gone)
+    with opened(engine) as stack:
+        with pytest.raises(GroundLost, match=gone):
+            trial_of(stack, network_path="shared")
+        assert engine.called("ground_fault") == [("lab-r1-wrk-1",)]  # the trial's own too
+        assert all(app.removed for app in apps(stack))
+
+
+def test_an_engine_that_does_not_answer_ends_the_trial_unrecorded() -> None:
+    slow = EngineRequestFailed("Read timed out.", "ReadTimeout")
+    engine = FakeEngine(fail_at={("exec_load", 1): slow})
+    with opened(engine) as stack, pytest.raises(EngineRequestFailed, match="Read timed out"):
+        trial_of(stack)
+    assert engine.called("ground_fault") == []
 
 
 def test_a_lost_engine_ends_the_trial_from_its_clean_up() -> None:
@@ -214,12 +230,14 @@ def test_a_lost_engine_ends_the_trial_from_its_clean_up() -> None:
     assert engine.calls[-1] == ("remove", "lab-r1-app-1")
 
 
-def test_ctrl_c_in_a_trial_still_removes_its_containers() -> None:
+def test_ctrl_c_in_a_trial_leaves_its_containers_to_the_runs_clean_up() -> None:
+    """The stack's close removes every container at once; one by one first is slower."""
     engine = FakeEngine(fail_at={("exec_load", 1): KeyboardInterrupt()})
     with opened(engine) as stack:
         with pytest.raises(KeyboardInterrupt):
             trial_of(stack, network_path="shared")
-        assert [c.name for c in stack.containers if c.removed] == ["lab-r1-app-1", "lab-r1-wrk-1"]
+        assert engine.called("remove") == []
+    assert all(container.removed for container in stack.containers)
 
 
 def test_the_shared_path_loads_from_a_container_of_its_own(stack: FakeStack) -> None:

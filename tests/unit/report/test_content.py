@@ -218,6 +218,14 @@ def test_an_interrupted_run_is_reported_from_its_trials(tmp_path: Path) -> None:
     assert "recomputed" in markdown.read_text()
 
 
+def test_an_aborted_run_says_why_it_stopped(tmp_path: Path) -> None:
+    run_dir = write_run(tmp_path / "run", [trial(1)], status="aborted")
+    data = load_run(run_dir)
+    why = "the Docker engine stopped answering during the run: refused"
+    found = findings(replace(data, run=replace(data.run, reason=why)))
+    assert found[0][1] == f"the run is aborted: 1 of 1 trials recorded; it stopped because {why}"
+
+
 def test_a_run_without_ok_trials_still_gets_a_report(tmp_path: Path) -> None:
     run_dir = write_run(tmp_path / "run", [failed_trial(1)], apps=["flask"], scenarios=["hello"])
     _, page = write_reports(run_dir)

@@ -75,6 +75,20 @@ def test_finishing_adds_this_sessions_seconds_to_the_earlier_ones() -> None:
     assert again.resumed("then").resumed("later").resumed_at == ("then", "later")
 
 
+def test_a_run_that_stopped_keeps_why_and_a_resumed_one_that_completes_drops_it() -> None:
+    document = RunDocument.from_dict(RUN)
+    aborted = document.finished(
+        "aborted", "now", 1.0, TrialCounts(20, 2, 0), reason="the Docker engine stopped"
+    )
+    data = json.loads(json.dumps(aborted.to_dict()))
+    assert data["status"] == "aborted" and data["reason"] == "the Docker engine stopped"
+    assert RunDocument.from_dict(data) == aborted
+    completed = RunDocument.from_dict(data).finished(
+        "complete", "later", 1.0, TrialCounts(20, 20, 0)
+    )
+    assert "reason" not in completed.to_dict()
+
+
 @pytest.mark.parametrize(
     ("name", "change", "problem"),
     [

@@ -12,6 +12,7 @@ from lab.results.records import (
     TrialRecord,
     check_hit_invariant,
     failed_record,
+    lost_engine_record,
     record_from_wrk,
 )
 from tests.unit.fixtures import (
@@ -141,6 +142,21 @@ def test_round_trip_of_failed_records() -> None:
     assert before_wrk.wrk is None
     assert _json_round_trip(before_wrk) == before_wrk
     assert _json_round_trip(bad_output) == bad_output
+
+
+@pytest.mark.parametrize(
+    ("reason", "lost"),
+    [
+        ("ConnectionError: ('Connection aborted.', ConnectionRefusedError(111))", True),
+        ("ReadTimeout: UnixHTTPConnectionPool(host='localhost'): Read timed out.", True),
+        ("app container exited, exit code 137 during the trial", False),
+        ("APIError: 409 Client Error: Conflict", False),
+        ("verification failed: ConnectionError: reset by peer", False),
+    ],
+)
+def test_a_failure_the_lost_engine_wrote_is_told_from_the_apps(reason: str, lost: bool) -> None:
+    record = dataclasses.replace(failed_trial(3), reason=reason)
+    assert lost_engine_record(record) is lost
 
 
 def test_invariant_holds_at_both_bounds() -> None:

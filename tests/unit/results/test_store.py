@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import pytest
 
-from lab.errors import UsageError
+from lab.errors import ResultsUnwritable, UsageError
 from lab.results.store import RunStore, trial_path, write_json_atomic
 
 
@@ -43,3 +45,33 @@ def test_a_run_folder_is_never_reused(tmp_path: Path) -> None:
     RunStore.create(tmp_path, "run-1")
     with pytest.raises(UsageError):
         RunStore.create(tmp_path, "run-1")
+
+
+def test_a_full_disk_is_results_unwritable_naming_the_file_and_the_old_file_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "trials" / "0001.json"
+    write_json_atomic(target, {"a": 1})
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("lab.results.store.os.fsync", full)
+    with pytest.raises(ResultsUnwritable) as info:
+        write_json_atomic(target, {"a": 2})
+    assert info.value.message == f"cannot write {target}: No space left on device"
+    assert info.value.hint == "free space on that disk"
+    assert json.loads(target.read_text()) == {"a": 1}
+    assert [p.name for p in target.parent.iterdir()] == ["0001.json"]
+
+
+def test_a_read_only_folder_is_results_unwritable_saying_to_make_it_writable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def read_only(*_: object, **__: object) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr("lab.results.store.tempfile.mkstemp", read_only)
+    with pytest.raises(ResultsUnwritable, match="Read-only file system") as info:
+        write_json_atomic(tmp_path / "run.json", {})
+    assert info.value.hint == "make that folder writable"
