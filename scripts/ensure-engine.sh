@@ -9,11 +9,14 @@ set -euo pipefail
 STATE_DIR="${LAB_STATE_DIR:-.lab}"
 LOG="$STATE_DIR/dockerd.log"
 PIDFILE="/var/run/docker.pid"
+# Where dockerd keeps the containerd it starts itself.
+CONTAINERD_STATE="/var/run/docker/containerd"
 WAIT_SECONDS="${LAB_ENGINE_WAIT:-60}"
 
 say() { printf 'engine: %s\n' "$*" >&2; }
 
-answers() { docker info >/dev/null 2>&1; }
+# Bounded: a hung daemon accepts the connection and never answers.
+answers() { timeout "${1:-10}" docker info >/dev/null 2>&1; }
 
 if command -v docker >/dev/null 2>&1 && answers; then
     exit 0
@@ -40,18 +43,62 @@ fi
 
 mkdir -p "$STATE_DIR"
 
-# A pid file left by a daemon that died keeps dockerd from starting.
-if [ -f "$PIDFILE" ]; then
-    pid="$(cat "$PIDFILE" 2>/dev/null || true)"
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        say "dockerd (pid $pid) is running but does not answer yet; waiting for it"
-    else
-        say "removing stale pid file $PIDFILE (pid '${pid:-?}' is gone)"
-        rm -f "$PIDFILE"
-    fi
+# Pids of live processes named $1. A daemon killed but not yet reaped (a zombie, state
+# Z) still matches pgrep and `kill -0`, and is as dead as one that is gone.
+live() {
+    local pid
+    for pid in $(pgrep -x "$1" 2>/dev/null || true); do
+        case "$(ps -o stat= -p "$pid" 2>/dev/null || true)" in
+            "" | Z*) ;;
+            *) echo "$pid" ;;
+        esac
+    done
+}
+
+# A dockerd that runs but has not answered for this long is hung: it is stopped and
+# replaced, since nothing else (a desktop, a CI service) would answer on this socket.
+STALL_SECONDS="${LAB_ENGINE_STALL:-20}"
+stuck="$(live dockerd)"
+if [ -n "$stuck" ]; then
+    say "dockerd (pid $(echo $stuck)) runs but does not answer; waiting up to ${STALL_SECONDS}s"
+    deadline=$((SECONDS + STALL_SECONDS))
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        if answers 5; then
+            say "ready: $(docker version --format 'engine {{.Server.Version}}, API {{.Server.APIVersion}}')"
+            exit 0
+        fi
+        sleep 1
+    done
+    say "dockerd (pid $(echo $stuck)) still does not answer; stopping it"
+    # shellcheck disable=SC2086 # one pid per word
+    kill -TERM $stuck 2>/dev/null || true
+    # shellcheck disable=SC2086 # a stopped (SIGSTOP) daemon acts on TERM once continued
+    kill -CONT $stuck 2>/dev/null || true
+    for _ in $(seq 10); do [ -z "$(live dockerd)" ] && break; sleep 1; done
+    # shellcheck disable=SC2086
+    [ -z "$(live dockerd)" ] || kill -KILL $(live dockerd) 2>/dev/null || true
+    for _ in $(seq 5); do [ -z "$(live dockerd)" ] && break; sleep 1; done
 fi
 
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+if [ -z "$(live dockerd)" ]; then
+    # What a daemon that died leaves behind keeps the next one from starting: its pid
+    # file, and the containerd it ran (its socket and pid file in /var/run/docker).
+    if [ -f "$PIDFILE" ]; then
+        say "removing stale pid file $PIDFILE (pid '$(cat "$PIDFILE" 2>/dev/null || echo ?)' is gone)"
+        rm -f "$PIDFILE"
+    fi
+    orphans="$(pgrep -f "^containerd .*$CONTAINERD_STATE" 2>/dev/null || true)"
+    if [ -n "$orphans" ]; then
+        say "stopping the containerd a dead dockerd left (pid $(echo $orphans))"
+        # shellcheck disable=SC2086
+        kill -TERM $orphans 2>/dev/null || true
+        for _ in $(seq 10); do
+            [ -z "$(pgrep -f "^containerd .*$CONTAINERD_STATE" 2>/dev/null || true)" ] && break
+            sleep 1
+        done
+        pkill -KILL -f "^containerd .*$CONTAINERD_STATE" 2>/dev/null || true
+    fi
+    rm -f "$CONTAINERD_STATE/containerd.pid"
     say "starting dockerd in the background (log: $LOG)"
     # setsid: the daemon must outlive the make target that started it.
     setsid nohup dockerd >>"$LOG" 2>&1 </dev/null &
