@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import docker.errors
 
 from lab.images.labels import IMAGE_NAME, MANAGED_FILTER
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,26 @@ def _all_at_once(action: Callable[[Any], None], items: Sequence[Any]) -> None:
         futures = [pool.submit(action, item) for item in items]
     for future in futures:
         future.result()
+
+
+def finished_despite_ctrl_c(work: Callable[[], T]) -> T:
+    """`work`'s result, waited for to the end even through Ctrl-C, which is raised after.
+
+    `work` runs in a thread of its own, so that the interrupt reaches only this waiting.
+    """
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(work)
+    interrupted = False
+    while True:
+        try:
+            pool.shutdown(wait=False)
+            wait([future])
+            break
+        except KeyboardInterrupt:
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
+    return future.result()
 
 
 def remove_managed(client: Any, images: bool = False) -> Removed:

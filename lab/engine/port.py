@@ -124,6 +124,12 @@ class Stack(Protocol):
     @property
     def network_name(self) -> str: ...
 
+    @property
+    def cleared(self) -> tuple[int, int]:
+        """The containers and networks an earlier session of this run left, removed when
+        the stack opened (a resumed run that had lost its engine)."""
+        ...
+
     def network_internal(self) -> bool:
         """Whether the engine says the run's network is internal (no way out)."""
         ...

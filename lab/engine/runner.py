@@ -169,6 +169,12 @@ def run(
         with engine.run_stack(
             run_id, images["redis"], images["wrk"], placement.redis, placement.wrk
         ) as stack:
+            if any(stack.cleared):
+                containers, networks = stack.cleared
+                reporter.message(
+                    f"removed {plural(containers, 'container')} and "
+                    f"{plural(networks, 'network')} an earlier session of this run left"
+                )
             run_doc = replace(
                 run_doc,
                 applied={

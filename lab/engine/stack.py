@@ -20,7 +20,7 @@ from typing import Any, Self
 import docker.errors
 import requests
 
-from lab.engine.clean import remove_labelled
+from lab.engine.clean import finished_despite_ctrl_c, remove_labelled
 from lab.engine.client import engine_errors
 from lab.engine.hostprobe import HostWatch
 from lab.engine.port import ExecOutput, HostUnavailable, LoadClient, StackError
@@ -64,6 +64,7 @@ class RunStack:
         self.network: Any = None
         self.redis: Any = None
         self.load: Any = None
+        self.cleared = (0, 0)
         self._redis_image = redis_image
         self._redis_slot = redis
         self._load_image = load_image
@@ -117,6 +118,9 @@ class RunStack:
 
     @engine_errors()
     def open(self) -> None:
+        # A session of this run that lost its engine left its containers and network
+        # (the engine was not there to remove them); they hold the names used below.
+        self.cleared = remove_labelled(self.client, [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"])
         self.network = self.client.networks.create(
             container_name(self.run_id, "net"),
             driver="bridge",
@@ -380,5 +384,11 @@ class RunStack:
 
     @engine_errors()
     def close(self) -> tuple[int, int]:
-        """Remove every container and network of this run, by label; (containers, networks)."""
-        return remove_labelled(self.client, [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"])
+        """Remove every container and network of this run, by label; (containers, networks).
+
+        Ctrl-C does not cut it short: it takes a second or so, and half of it would leave
+        the network behind. The interrupt is raised once it is done (a second Ctrl-C ends
+        the process at once: lab.cli.interrupts).
+        """
+        labels = [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"]
+        return finished_despite_ctrl_c(lambda: remove_labelled(self.client, labels))

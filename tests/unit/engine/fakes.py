@@ -134,6 +134,7 @@ class FakeStack:
         self.load = self._container("wrk", "wrk", images[1], slot=slots[1])
         self.counter = 0
         self.samples = 0
+        self.cleared = engine.left_over
 
     def _container(self, role: str, name: str, image: str, **fields: Any) -> FakeContainer:
         number = f"{len(self.containers):064x}"
@@ -284,6 +285,7 @@ class FakeEngine:
         fail_at: Mapping[tuple[str, int], BaseException] | None = None,
         built: list[Built] | None = None,
         ground: str | None = None,
+        left_over: tuple[int, int] = (0, 0),
     ) -> None:
         self.outcomes = dict(outcomes or {})
         self.fail_at = dict(fail_at or {})
@@ -296,6 +298,8 @@ class FakeEngine:
         self.gone: EngineGone | None = None
         # What of the run's ground a trial that fails finds gone (None: all of it there).
         self.ground = ground
+        # What an earlier session of the run left on the engine, for the stack to clear.
+        self.left_over = left_over
 
     def call(self, method: str, *args: Any) -> None:
         """Record a call; raise what `fail_at` says, or what a lost engine would."""

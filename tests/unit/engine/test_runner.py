@@ -320,11 +320,14 @@ def test_a_resumed_run_redoes_the_failures_a_lost_engine_recorded(tmp_path: Path
         rps=None,
     )
     (run_dir / "trials" / "0002.json").write_text(json.dumps(misrecorded))
-    engine = FakeEngine()
+    engine = FakeEngine(left_over=(3, 1))  # the engine died before it could remove them
     reporter = RecordingReporter()
     outcome = run(engine, plan, tmp_path, reporter, resume=RunStore(run_dir), clock=FakeClock())
 
     assert [index for index, _ in engine.called("start_app")] == [2, 3, 4]
+    assert "removed 3 containers and 1 network an earlier session of this run left" in (
+        reporter.messages
+    )
     assert "resume: 3 trials to run, 1 of them recorded as failed when the engine was lost" in (
         reporter.messages
     )

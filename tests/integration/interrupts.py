@@ -1,0 +1,212 @@
+"""Ctrl-C in each phase of a real run: how long the lab takes to stop, idle and busy.
+
+    python -m tests.integration.interrupts [--repeat N] [--load idle|busy|both]
+
+prints, per phase, the latency from SIGINT to the process's exit (worst and median of
+N), its exit code and whether anything of the run was left on the engine. "busy" runs
+one CPU burner per core on the host for the whole measurement. The integration tests
+use the same phases (tests/integration/test_interrupts.py).
+
+Each phase is recognised from outside, as a user would see it: which of the run's
+containers runs and what runs in the load container. Verification lasts milliseconds
+between readiness and the warmup and cannot be hit that way; the unit tests interrupt
+it (and every other phase) through the in-memory engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+# One flask hello trial at a low level; each phase adds what makes it last long enough
+# to be hit.
+ONE_TRIAL = (
+    "--preset",
+    "quick",
+    "--apps",
+    "flask",
+    "--scenarios",
+    "hello",
+    "--repetitions",
+    "1",
+    "--connections",
+    "32",
+)
+
+
+def _running(client: Any, role: str) -> list[Any]:
+    return list(
+        client.containers.list(filters={"label": ["lab.managed=true", f"lab.role={role}"]})
+    )
+
+
+def _in_load_container(client: Any, text: str) -> bool:
+    """Whether a process whose command line holds `text` runs in a load container."""
+    for container in _running(client, "wrk"):
+        with contextlib.suppress(Exception):  # gone between the list and the look
+            if any(text in row[-1] for row in container.top()["Processes"] or ()):
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    args: tuple[str, ...]
+    reached: Callable[[Any, Path], bool]  # (docker client, results folder)
+    always_130: bool = True  # False: the run may finish before the signal lands
+
+
+PHASES = {
+    phase.name: phase
+    for phase in (
+        Phase(
+            "calibration",
+            (*ONE_TRIAL, "--no-ceiling"),
+            lambda client, _: bool(_running(client, "calibration")),
+        ),
+        Phase(
+            "ceiling",
+            (*ONE_TRIAL, "--ceiling", "--warmup", "0"),
+            lambda client, _: any(c.name.endswith("-app-0") for c in _running(client, "app")),
+        ),
+        Phase(
+            "readiness",
+            # Listening on the container's loopback only: alive, never ready for wrk.
+            (
+                *ONE_TRIAL,
+                "--no-ceiling",
+                "--ready-timeout",
+                "120",
+                "--app-env",
+                "GUNICORN_CMD_ARGS=--bind=127.0.0.1:8000",
+            ),
+            lambda client, _: _in_load_container(client, "probe.py wait"),
+        ),
+        Phase(
+            "warmup",
+            (*ONE_TRIAL, "--no-ceiling", "--warmup", "9", "--duration", "4"),
+            lambda client, _: _in_load_container(client, "-d9s"),
+        ),
+        Phase(
+            "window",
+            (*ONE_TRIAL, "--no-ceiling", "--warmup", "0", "--duration", "9"),
+            lambda client, _: _in_load_container(client, "-d9s"),
+        ),
+        Phase(
+            "end",  # the last trial is on disk: clean-up, summary, report
+            (*ONE_TRIAL, "--no-ceiling", "--warmup", "0", "--duration", "2"),
+            lambda _, out: any(out.glob("*/trials/0001.json")),
+            always_130=False,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Stopped:
+    phase: str
+    latency_s: float
+    returncode: int
+    stderr: str
+    run_dir: Path | None
+    left: list[str]  # the run's containers and networks still on the engine
+
+
+def interrupt_in(client: Any, phase: Phase, out: Path, timeout_s: float = 180) -> Stopped:
+    """Start a run, wait for `phase`, send SIGINT; how long it took to exit, and what is left."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lab", "run", *phase.args, "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not phase.reached(client, out):
+            if process.poll() is not None or time.monotonic() > deadline:
+                _, stderr = process.communicate()
+                raise AssertionError(f"the run never reached {phase.name}: {stderr[-2000:]}")
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        _, stderr = process.communicate(timeout=60)
+        latency = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    run_dir = next(iter(out.iterdir()), None) if out.exists() else None
+    return Stopped(phase.name, latency, process.returncode, stderr, run_dir, _left(client, run_dir))
+
+
+def _left(client: Any, run_dir: Path | None) -> list[str]:
+    if run_dir is None or not (run_dir / "run.json").exists():
+        return []
+    run_id = json.loads((run_dir / "run.json").read_text())["run_id"]
+    selector = {"label": f"lab.run-id={run_id}"}
+    return [c.name for c in client.containers.list(all=True, filters=selector)] + [
+        n.name for n in client.networks.list(filters=selector)
+    ]
+
+
+@contextlib.contextmanager
+def cpu_burners(cpus: int | None = None) -> Iterator[None]:
+    """One busy loop pinned to each CPU (of `cpus`, default all) for as long as it is open."""
+    count = cpus or len(os.sched_getaffinity(0))
+    loop = "import os, sys\nos.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True: pass\n"
+    burners = [subprocess.Popen([sys.executable, "-c", loop, str(cpu)]) for cpu in range(count)]
+    try:
+        yield
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.integration.interrupts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per phase and load")
+    parser.add_argument("--load", choices=("idle", "busy", "both"), default="both")
+    parser.add_argument("--phases", nargs="+", choices=sorted(PHASES), default=list(PHASES))
+    args = parser.parse_args(argv)
+    from lab.engine.client import connect
+
+    client = connect()
+    loads = ("idle", "busy") if args.load == "both" else (args.load,)
+    print(f"SIGINT to exit, {args.repeat} runs per phase; busy: a CPU burner on each core")
+    print(f"{'phase':<12} {'load':<5} {'worst':>7} {'median':>7}  exit codes  left")
+    for load in loads:
+        for name in args.phases:
+            results = []
+            with cpu_burners() if load == "busy" else contextlib.nullcontext():
+                for _ in range(args.repeat):
+                    with tempfile.TemporaryDirectory() as out:
+                        results.append(interrupt_in(client, PHASES[name], Path(out) / "r"))
+            latencies = [r.latency_s for r in results]
+            codes = ",".join(str(r.returncode) for r in results)
+            left = sum(len(r.left) for r in results)
+            worst, median = max(latencies), statistics.median(latencies)
+            print(
+                f"{name:<12} {load:<5} {worst:>6.2f}s {median:>6.2f}s  {codes:<10}  {left}",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
