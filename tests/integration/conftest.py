@@ -7,6 +7,7 @@ nothing so labelled (nor anything testcontainers made) may remain.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -81,6 +82,26 @@ def start_app(
     container.with_network_aliases(alias).with_envs(**env)
     container.waiting_for(LogMessageWaitStrategy("Booting worker"))
     return container.start()
+
+
+def engine_is_ours() -> bool:
+    """Whether the engine is the one scripts/ensure-engine.sh runs here (root, a dockerd
+    on this machine), which a test may kill and start again."""
+    return os.geteuid() == 0 and subprocess.run(["pgrep", "-x", "dockerd"]).returncode == 0
+
+
+def start_engine(**env: str) -> str:
+    """scripts/ensure-engine.sh, which must leave an engine that answers; what it said."""
+    started = subprocess.run(
+        ["bash", "scripts/ensure-engine.sh"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, **env},
+    )
+    assert started.returncode == 0, started.stderr
+    return started.stderr
 
 
 def lab(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:

@@ -48,9 +48,7 @@ ONE_TRIAL = (
 
 
 def _running(client: Any, role: str) -> list[Any]:
-    return list(
-        client.containers.list(filters={"label": ["lab.managed=true", f"lab.role={role}"]})
-    )
+    return list(client.containers.list(filters={"label": ["lab.managed=true", f"lab.role={role}"]}))
 
 
 def _in_load_container(client: Any, text: str) -> bool:
