@@ -47,13 +47,26 @@ ONE_TRIAL = (
 )
 
 
-def _running(client: Any, role: str) -> list[Any]:
-    return list(client.containers.list(filters={"label": ["lab.managed=true", f"lab.role={role}"]}))
+def _run_id(out: Path) -> str | None:
+    """The id of the run writing into `out`, once its run.json is there."""
+    for path in out.glob("*/run.json"):
+        with contextlib.suppress(OSError, ValueError):
+            return str(json.loads(path.read_text())["run_id"])
+    return None
 
 
-def _in_load_container(client: Any, text: str) -> bool:
-    """Whether a process whose command line holds `text` runs in a load container."""
-    for container in _running(client, "wrk"):
+def _running(client: Any, out: Path, role: str) -> list[Any]:
+    """The running containers of `role` of the run writing into `out` (none of another's)."""
+    run_id = _run_id(out)
+    if run_id is None:
+        return []
+    labels = ["lab.managed=true", f"lab.run-id={run_id}", f"lab.role={role}"]
+    return list(client.containers.list(filters={"label": labels}))
+
+
+def _in_load_container(client: Any, out: Path, text: str) -> bool:
+    """Whether a process whose command line holds `text` runs in the run's load container."""
+    for container in _running(client, out, "wrk"):
         with contextlib.suppress(Exception):  # gone between the list and the look
             if any(text in row[-1] for row in container.top()["Processes"] or ()):
                 return True
@@ -74,12 +87,14 @@ PHASES = {
         Phase(
             "calibration",
             (*ONE_TRIAL, "--no-ceiling"),
-            lambda client, _: bool(_running(client, "calibration")),
+            lambda client, out: bool(_running(client, out, "calibration")),
         ),
         Phase(
             "ceiling",
             (*ONE_TRIAL, "--ceiling", "--warmup", "0"),
-            lambda client, _: any(c.name.endswith("-app-0") for c in _running(client, "app")),
+            lambda client, out: any(
+                c.name.endswith("-app-0") for c in _running(client, out, "app")
+            ),
         ),
         Phase(
             "readiness",
@@ -92,17 +107,17 @@ PHASES = {
                 "--app-env",
                 "GUNICORN_CMD_ARGS=--bind=127.0.0.1:8000",
             ),
-            lambda client, _: _in_load_container(client, "probe.py wait"),
+            lambda client, out: _in_load_container(client, out, "probe.py wait"),
         ),
         Phase(
             "warmup",
             (*ONE_TRIAL, "--no-ceiling", "--warmup", "9", "--duration", "4"),
-            lambda client, _: _in_load_container(client, "-d9s"),
+            lambda client, out: _in_load_container(client, out, "-d9s"),
         ),
         Phase(
             "window",
             (*ONE_TRIAL, "--no-ceiling", "--warmup", "0", "--duration", "9"),
-            lambda client, _: _in_load_container(client, "-d9s"),
+            lambda client, out: _in_load_container(client, out, "-d9s"),
         ),
         Phase(
             "end",  # the last trial is on disk: clean-up, summary, report
@@ -124,15 +139,22 @@ class Stopped:
     left: list[str]  # the run's containers and networks still on the engine
 
 
-def interrupt_in(client: Any, phase: Phase, out: Path, timeout_s: float = 180) -> Stopped:
-    """Start a run, wait for `phase`, send SIGINT; how long it took to exit, and what is left."""
-    process = subprocess.Popen(
+def start_run(phase: Phase, out: Path) -> subprocess.Popen[str]:
+    """`python -m lab run` with the phase's flags, as from a terminal: SIGINT not ignored
+    even when this process was started in the background (where a shell ignores it)."""
+    return subprocess.Popen(
         [sys.executable, "-m", "lab", "run", *phase.args, "--out", str(out)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+
+
+def interrupt_in(client: Any, phase: Phase, out: Path, timeout_s: float = 180) -> Stopped:
+    """Start a run, wait for `phase`, send SIGINT; how long it took to exit, and what is left."""
+    process = start_run(phase, out)
     try:
         deadline = time.monotonic() + timeout_s
         while not phase.reached(client, out):

@@ -199,3 +199,33 @@ def test_sigint_stops_within_seconds_keeps_trials_and_resume_finishes(
     run = json.loads((run_dir / "run.json").read_text())
     assert run["status"] == "complete" and len(run["resumed_at"]) == 1
     assert_nothing_left(docker_client, tmp_path)
+
+
+def test_the_load_container_killed_mid_trial_aborts_and_that_trial_is_not_recorded(
+    docker_client: Any, tmp_path: Path
+) -> None:
+    """wrk's container is the lab's: losing it is no failure of the app under test."""
+    process = start_lab(
+        "run",
+        *QUICK,
+        "--apps",
+        "flask",
+        "--scenarios",
+        "hello",
+        "--repetitions",
+        "3",
+        "--duration",
+        "6",
+        "--out",
+        str(tmp_path),
+    )
+    wait_for(lambda: list(tmp_path.glob("*/trials/0001.json")), 180, "trial 1")
+    wait_for(lambda: loading(docker_client), 60, "trial 2's load")
+    (load,) = running(docker_client, "wrk")
+    load.kill()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1, stderr
+    assert "run aborted after 1 of 3 trials: the run's load container" in stderr
+    assert "not the app" in stderr and "Traceback" not in stderr
+    assert [t["status"] for t in trials(tmp_path)] == ["ok"]
+    assert_nothing_left(docker_client, tmp_path)

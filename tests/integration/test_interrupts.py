@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.conftest import ROOT, lab
-from tests.integration.interrupts import PHASES, cpu_burners, interrupt_in
+from tests.integration.conftest import lab
+from tests.integration.interrupts import PHASES, cpu_burners, interrupt_in, start_run
 
 pytestmark = pytest.mark.usefixtures("images")
 BOUND_S = 5.0
@@ -48,13 +46,7 @@ def test_a_second_sigint_exits_at_once_and_says_what_may_be_left(
     docker_client: Any, tmp_path: Path
 ) -> None:
     window = PHASES["window"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lab", "run", *window.args, "--out", str(tmp_path)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_run(window, tmp_path)
     deadline = time.monotonic() + 120
     while not window.reached(docker_client, tmp_path):
         assert process.poll() is None and time.monotonic() < deadline, "never reached the window"
