@@ -6,6 +6,7 @@ nothing so labelled (nor anything testcontainers made) may remain.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -85,9 +86,18 @@ def start_app(
 
 
 def engine_is_ours() -> bool:
-    """Whether the engine is the one scripts/ensure-engine.sh runs here (root, a dockerd
-    on this machine), which a test may kill and start again."""
-    return os.geteuid() == 0 and subprocess.run(["pgrep", "-x", "dockerd"]).returncode == 0
+    """Whether the engine is the kind scripts/ensure-engine.sh runs (root, a dockerd on
+    this machine that no service manager looks after), which a test may kill and start
+    again. A developer's systemd docker.service, or Docker Desktop's VM, is left alone."""
+    if os.geteuid() != 0:
+        return False
+    found = subprocess.run(["pgrep", "-x", "dockerd"], capture_output=True, text=True)
+    pids = found.stdout.split()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if ".service" in Path(f"/proc/{pid}/cgroup").read_text():
+                return False
+    return bool(pids)
 
 
 def start_engine(**env: str) -> str:
