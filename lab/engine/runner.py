@@ -161,7 +161,7 @@ def run(
     if resume is not None:
         reporter.message(resume_line(len(todo), redo))
     store.write_run(run_doc)
-    status, reason, error = "complete", None, None
+    ending = COMPLETE
     stopped_by: str | None = None
     placement = plan.placement
     try:
@@ -215,29 +215,34 @@ def run(
         ResultsUnwritable,
         KeyboardInterrupt,
     ) as exc:
-        status, reason, error = stopped(exc, len(records), len(plan.trials), store.run_dir)
+        ending = stopped(exc, len(records), len(plan.trials), store.run_dir)
     except BaseException as exc:  # a bug: run.json says so, and it keeps its traceback
         reporter.end()
-        ending = _Ending("failed", f"{type(exc).__name__}: {exc}", None, stopped_by)
+        bug = Ending("failed", f"{type(exc).__name__}: {exc}")
         with contextlib.suppress(Exception):
-            _close_out(store, run_doc, plan, records, ending, clock, started, resume)
+            _close_out(store, run_doc, plan, records, bug, stopped_by, clock, started, resume)
         raise
     reporter.end()
-    ending = _Ending(status, reason, error, stopped_by)
-    summary, error = _close_out(store, run_doc, plan, records, ending, clock, started, resume)
-    if error is not None or summary is None:
-        raise error or AssertionError("a run without a summary must have ended on an error")
+    summary, ending = _close_out(
+        store, run_doc, plan, records, ending, stopped_by, clock, started, resume
+    )
+    if ending.error is not None:
+        raise ending.error
+    assert summary is not None  # only a Ctrl-C skips it, and that ends in Interrupted
     return RunOutcome(store.run_dir, tuple(records), summary, planned_trials(plan, records))
 
 
 @dataclass(frozen=True, slots=True)
-class _Ending:
-    """How the trials ended: run.json's status and reason, the error the run raises."""
+class Ending:
+    """How a run ended: run.json's status and reason, and the error the command ends with
+    (its exit code tells the engine, an abort and Ctrl-C apart; None when it completed)."""
 
     status: str
-    reason: str | None
-    error: LabError | None
-    stopped_by: str | None  # --target-ci's reason to stop adding rounds
+    reason: str | None = None
+    error: LabError | None = None
+
+
+COMPLETE = Ending("complete")
 
 
 def _close_out(
@@ -245,30 +250,37 @@ def _close_out(
     run_doc: RunDocument,
     plan: Blueprint,
     records: list[TrialRecord],
-    ending: _Ending,
+    ending: Ending,
+    stopped_by: str | None,
     clock: Clock,
     started: float,
     resume: RunStore | None,
-) -> tuple[Summary | None, LabError | None]:
-    """summary.json, then run.json as the run ended; the error the run ends with.
+) -> tuple[Summary | None, Ending]:
+    """summary.json, then run.json as the run ended; the summary and the final ending.
 
     Ctrl-C while the summary is computed skips it (readers recompute a missing one) and
     still writes run.json. A results folder that takes no more files ends the run, unless
     something else already did: then that is the error, and nothing more is written.
     """
-    status, reason, error = ending.status, ending.reason, ending.error
     records.sort(key=lambda record: record.index)
     summary: Summary | None = None
     try:
-        summary = _summary(run_doc.run_id, plan, records, run_doc, ending.stopped_by or status)
+        summary = _summary(run_doc.run_id, plan, records, run_doc, stopped_by or ending.status)
     except KeyboardInterrupt as exc:
         interrupted = stopped(exc, len(records), len(plan.trials), store.run_dir)
-        status, reason = interrupted[0], reason or "interrupted while the summary was computed"
-        error = error or interrupted[2]
+        ending = Ending(
+            interrupted.status,
+            ending.reason or "interrupted while the summary was computed",
+            ending.error or interrupted.error,
+        )
     ok = sum(1 for r in records if r.status == "ok")
     counts = TrialCounts(planned=planned_trials(plan, records), ok=ok, failed=len(records) - ok)
     run_doc = run_doc.finished(
-        status, at=clock.now(), session_s=clock.monotonic() - started, trials=counts, reason=reason
+        ending.status,
+        at=clock.now(),
+        session_s=clock.monotonic() - started,
+        trials=counts,
+        reason=ending.reason,
     )
     if resume is not None:
         run_doc = run_doc.resumed(clock.now())
@@ -277,20 +289,17 @@ def _close_out(
             store.write_summary(summary)
         store.write_run(run_doc)
     except ResultsUnwritable as exc:
-        if error is None:
-            error = stopped(exc, len(records), len(plan.trials), store.run_dir)[2]
-    return summary, error
+        if ending.error is None:  # else that error stands, and nothing more can be written
+            ending = stopped(exc, len(records), len(plan.trials), store.run_dir)
+    return summary, ending
 
 
-def stopped(
-    exc: BaseException, done: int, planned: int, run_dir: Path
-) -> tuple[str, str, LabError]:
-    """How a run that did not complete ended: run.json's status and reason, and the
-    error the command ends with (its exit code tells engine, abort and Ctrl-C apart)."""
+def stopped(exc: BaseException, done: int, planned: int, run_dir: Path) -> Ending:
+    """How a run that did not complete ended, from what stopped it."""
     after = f"after {done} of {planned} trials"
     resume = f"`python -m lab run --resume {run_dir}` runs the rest"
     if isinstance(exc, KeyboardInterrupt):
-        return (
+        return Ending(
             "interrupted",
             "interrupted (Ctrl-C or SIGTERM)",
             Interrupted(
@@ -301,15 +310,13 @@ def stopped(
     if isinstance(exc, EngineRequestFailed):
         what = "stopped answering" if isinstance(exc, EngineGone) else "did not answer"
         reason = f"the Docker engine {what} during the run: {exc}"
-        return (
+        return Ending(
             "aborted",
             reason,
             EngineUnavailable(f"{reason}; stopped {after}", ENGINE_HINT + f"; then {resume}"),
         )
-    if isinstance(exc, GroundLost):
-        reason = f"{exc}: the lab's own ground, not the app, so that trial is not recorded"
-    elif isinstance(exc, ResultsUnwritable):
-        return (
+    if isinstance(exc, ResultsUnwritable):
+        return Ending(
             "aborted",
             exc.message,
             ResultsUnwritable(
@@ -317,9 +324,10 @@ def stopped(
                 f"{exc.hint}, then {resume}",
             ),
         )
-    else:
-        reason = str(exc)
-    return (
+    reason = str(exc)
+    if isinstance(exc, GroundLost):
+        reason += ": the lab's own ground, not the app, so that trial is not recorded"
+    return Ending(
         "aborted",
         reason,
         RunAborted(f"run aborted {after}: {reason}", f"finished trials are in {run_dir}; {resume}"),
