@@ -43,11 +43,11 @@ fi
 
 mkdir -p "$STATE_DIR"
 
-# Pids of live processes named $1. A daemon killed but not yet reaped (a zombie, state
-# Z) still matches pgrep and `kill -0`, and is as dead as one that is gone.
-live() {
+# Pids of live dockerd processes. A daemon killed but not yet reaped (a zombie, state Z)
+# still matches pgrep and `kill -0`, and is as dead as one that is gone.
+live_dockerd() {
     local pid
-    for pid in $(pgrep -x "$1" 2>/dev/null || true); do
+    for pid in $(pgrep -x dockerd 2>/dev/null || true); do
         case "$(ps -o stat= -p "$pid" 2>/dev/null || true)" in
             "" | Z*) ;;
             *) echo "$pid" ;;
@@ -55,49 +55,60 @@ live() {
     done
 }
 
+# The containerd a dockerd runs itself (a zombie has no command line, so none here).
+dockerds_containerd() { pgrep -f "^containerd .*$CONTAINERD_STATE" 2>/dev/null || true; }
+
+# Stop what the function named $1 lists: TERM, with CONT for one stopped by SIGSTOP;
+# 10 s to go, then KILL.
+stop_all() {
+    local pids
+    pids="$($1)"
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086 # one pid per word
+    kill -TERM $pids 2>/dev/null || true
+    # shellcheck disable=SC2086
+    kill -CONT $pids 2>/dev/null || true
+    for _ in $(seq 10); do [ -z "$($1)" ] && return 0; sleep 1; done
+    pids="$($1)"
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+    for _ in $(seq 5); do [ -z "$($1)" ] && return 0; sleep 1; done
+}
+
+ready() {
+    say "ready: $(docker version --format 'engine {{.Server.Version}}, API {{.Server.APIVersion}}')"
+    exit 0
+}
+
 # A dockerd that runs but has not answered for this long is hung: it is stopped and
 # replaced, since nothing else (a desktop, a CI service) would answer on this socket.
 STALL_SECONDS="${LAB_ENGINE_STALL:-20}"
-stuck="$(live dockerd)"
+stuck="$(live_dockerd | xargs)"
 if [ -n "$stuck" ]; then
-    say "dockerd (pid $(echo $stuck)) runs but does not answer; waiting up to ${STALL_SECONDS}s"
+    say "dockerd (pid $stuck) runs but does not answer; waiting up to ${STALL_SECONDS}s"
     deadline=$((SECONDS + STALL_SECONDS))
     while [ "$SECONDS" -lt "$deadline" ]; do
-        if answers 5; then
-            say "ready: $(docker version --format 'engine {{.Server.Version}}, API {{.Server.APIVersion}}')"
-            exit 0
-        fi
+        answers 5 && ready
         sleep 1
     done
-    say "dockerd (pid $(echo $stuck)) still does not answer; stopping it"
-    # shellcheck disable=SC2086 # one pid per word
-    kill -TERM $stuck 2>/dev/null || true
-    # shellcheck disable=SC2086 # a stopped (SIGSTOP) daemon acts on TERM once continued
-    kill -CONT $stuck 2>/dev/null || true
-    for _ in $(seq 10); do [ -z "$(live dockerd)" ] && break; sleep 1; done
-    # shellcheck disable=SC2086
-    [ -z "$(live dockerd)" ] || kill -KILL $(live dockerd) 2>/dev/null || true
-    for _ in $(seq 5); do [ -z "$(live dockerd)" ] && break; sleep 1; done
+    say "dockerd (pid $stuck) still does not answer; stopping it"
+    stop_all live_dockerd
 fi
 
-if [ -z "$(live dockerd)" ]; then
+if [ -z "$(live_dockerd)" ]; then
     # What a daemon that died leaves behind keeps the next one from starting: its pid
     # file, and the containerd it ran (its socket and pid file in /var/run/docker).
     if [ -f "$PIDFILE" ]; then
         say "removing stale pid file $PIDFILE (pid '$(cat "$PIDFILE" 2>/dev/null || echo ?)' is gone)"
         rm -f "$PIDFILE"
     fi
-    orphans="$(pgrep -f "^containerd .*$CONTAINERD_STATE" 2>/dev/null || true)"
+    orphans="$(dockerds_containerd | xargs)"
     if [ -n "$orphans" ]; then
-        say "stopping the containerd a dead dockerd left (pid $(echo $orphans))"
-        # shellcheck disable=SC2086
-        kill -TERM $orphans 2>/dev/null || true
-        for _ in $(seq 10); do
-            [ -z "$(pgrep -f "^containerd .*$CONTAINERD_STATE" 2>/dev/null || true)" ] && break
-            sleep 1
-        done
-        pkill -KILL -f "^containerd .*$CONTAINERD_STATE" 2>/dev/null || true
+        say "stopping the containerd a dead dockerd left (pid $orphans)"
+        stop_all dockerds_containerd
     fi
+    # On a host whose init does not reap, a dead containerd's pid stays "alive" (a
+    # zombie) and dockerd would wait for it instead of starting its own.
     rm -f "$CONTAINERD_STATE/containerd.pid"
     say "starting dockerd in the background (log: $LOG)"
     # setsid: the daemon must outlive the make target that started it.
@@ -105,10 +116,7 @@ if [ -z "$(live dockerd)" ]; then
 fi
 
 for _ in $(seq "$WAIT_SECONDS"); do
-    if answers; then
-        say "ready: $(docker version --format 'engine {{.Server.Version}}, API {{.Server.APIVersion}}')"
-        exit 0
-    fi
+    answers && ready
     sleep 1
 done
 

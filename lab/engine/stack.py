@@ -120,7 +120,7 @@ class RunStack:
     def open(self) -> None:
         # A session of this run that lost its engine left its containers and network
         # (the engine was not there to remove them); they hold the names used below.
-        self.cleared = remove_labelled(self.client, [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"])
+        self.cleared = remove_labelled(self.client, self._labels)
         self.network = self.client.networks.create(
             container_name(self.run_id, "net"),
             driver="bridge",
@@ -145,6 +145,11 @@ class RunStack:
                 return
             time.sleep(0.2)
         raise StackError(f"redis did not answer PING within {timeout_s:.0f} s")
+
+    @property
+    def _labels(self) -> list[str]:
+        """The labels that find everything of this run on the engine."""
+        return [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"]
 
     @property
     def network_name(self) -> str:
@@ -390,5 +395,4 @@ class RunStack:
         the network behind. The interrupt is raised once it is done (a second Ctrl-C ends
         the process at once: lab.cli.interrupts).
         """
-        labels = [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"]
-        return finished_despite_ctrl_c(lambda: remove_labelled(self.client, labels))
+        return finished_despite_ctrl_c(lambda: remove_labelled(self.client, self._labels))

@@ -38,7 +38,7 @@ def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise unwritable(path, exc) from exc
+        raise _unwritable(path, exc) from exc
     try:
         os.fchmod(fd, 0o644)  # mkstemp's 0600 would keep other readers out
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
@@ -46,15 +46,20 @@ def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
             handle.flush()
             os.fsync(handle.fileno())
         Path(temporary).replace(path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise unwritable(path, exc) from exc
+    except OSError as exc:
+        _discard(temporary)
+        raise _unwritable(path, exc) from exc
+    except BaseException:
+        _discard(temporary)
         raise
 
 
-def unwritable(path: Path, exc: OSError) -> ResultsUnwritable:
+def _discard(temporary: str) -> None:
+    with contextlib.suppress(OSError):  # the disk may refuse this too
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _unwritable(path: Path, exc: OSError) -> ResultsUnwritable:
     """The error for a results file that could not be written, with what would fix it."""
     full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
     fix = "free space on that disk" if full else "make that folder writable"
