@@ -17,20 +17,26 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import os
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.runs import (
+    cpu_burners,
+    left_on_engine,
+    load_commands,
+    run_id_in,
+    running,
+    start_lab,
+)
+
 # One flask hello trial at a low level; each phase adds what makes it last long enough
 # to be hit.
 ONE_TRIAL = (
@@ -47,30 +53,16 @@ ONE_TRIAL = (
 )
 
 
-def _run_id(out: Path) -> str | None:
-    """The id of the run writing into `out`, once its run.json is there."""
-    for path in out.glob("*/run.json"):
-        with contextlib.suppress(OSError, ValueError):
-            return str(json.loads(path.read_text())["run_id"])
-    return None
-
-
 def _running(client: Any, out: Path, role: str) -> list[Any]:
     """The running containers of `role` of the run writing into `out` (none of another's)."""
-    run_id = _run_id(out)
-    if run_id is None:
-        return []
-    labels = ["lab.managed=true", f"lab.run-id={run_id}", f"lab.role={role}"]
-    return list(client.containers.list(filters={"label": labels}))
+    run_id = run_id_in(out)
+    return [] if run_id is None else running(client, role, run_id)
 
 
 def _in_load_container(client: Any, out: Path, text: str) -> bool:
     """Whether a process whose command line holds `text` runs in the run's load container."""
-    for container in _running(client, out, "wrk"):
-        with contextlib.suppress(Exception):  # gone between the list and the look
-            if any(text in row[-1] for row in container.top()["Processes"] or ()):
-                return True
-    return False
+    run_id = run_id_in(out)
+    return run_id is not None and any(text in line for line in load_commands(client, run_id))
 
 
 @dataclass(frozen=True)
@@ -78,7 +70,6 @@ class Phase:
     name: str
     args: tuple[str, ...]
     reached: Callable[[Any, Path], bool]  # (docker client, results folder)
-    always_130: bool = True  # False: the run may finish before the signal lands
 
 
 PHASES = {
@@ -123,7 +114,6 @@ PHASES = {
             "end",  # the last trial is on disk: clean-up, summary, report
             (*ONE_TRIAL, "--no-ceiling", "--warmup", "0", "--duration", "2"),
             lambda _, out: any(out.glob("*/trials/0001.json")),
-            always_130=False,
         ),
     )
 }
@@ -140,16 +130,7 @@ class Stopped:
 
 
 def start_run(phase: Phase, out: Path) -> subprocess.Popen[str]:
-    """`python -m lab run` with the phase's flags, as from a terminal: SIGINT not ignored
-    even when this process was started in the background (where a shell ignores it)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "lab", "run", *phase.args, "--out", str(out)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    return start_lab("run", *phase.args, "--out", str(out))
 
 
 def interrupt_in(client: Any, phase: Phase, out: Path, timeout_s: float = 180) -> Stopped:
@@ -171,31 +152,9 @@ def interrupt_in(client: Any, phase: Phase, out: Path, timeout_s: float = 180) -
             process.kill()
             process.wait()
     run_dir = next(iter(out.iterdir()), None) if out.exists() else None
-    return Stopped(phase.name, latency, process.returncode, stderr, run_dir, _left(client, run_dir))
-
-
-def _left(client: Any, run_dir: Path | None) -> list[str]:
-    if run_dir is None or not (run_dir / "run.json").exists():
-        return []
-    run_id = json.loads((run_dir / "run.json").read_text())["run_id"]
-    selector = {"label": f"lab.run-id={run_id}"}
-    return [c.name for c in client.containers.list(all=True, filters=selector)] + [
-        n.name for n in client.networks.list(filters=selector)
-    ]
-
-
-@contextlib.contextmanager
-def cpu_burners(cpus: int | None = None) -> Iterator[None]:
-    """One busy loop pinned to each CPU (of `cpus`, default all) for as long as it is open."""
-    count = cpus or len(os.sched_getaffinity(0))
-    loop = "import os, sys\nos.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True: pass\n"
-    burners = [subprocess.Popen([sys.executable, "-c", loop, str(cpu)]) for cpu in range(count)]
-    try:
-        yield
-    finally:
-        for burner in burners:
-            burner.kill()
-            burner.wait()
+    run_id = run_id_in(out)
+    left = [] if run_id is None else left_on_engine(client, run_id)
+    return Stopped(phase.name, latency, process.returncode, stderr, run_dir, left)
 
 
 def main(argv: list[str] | None = None) -> int:

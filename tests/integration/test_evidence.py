@@ -7,8 +7,6 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
 import tarfile
 import threading
 import time
@@ -23,7 +21,7 @@ from lab.engine.trial import run_trial
 from lab.images.labels import managed
 from lab.model.config import build_config
 from lab.model.plan import Trial, blueprint
-from tests.integration.test_faults import run_folder, start_lab, trials, wait_for
+from tests.integration.runs import burner, run_folder, start_lab, trials, wait_for
 
 pytestmark = pytest.mark.usefixtures("images")
 SHORT = ["--preset", "quick", "--warmup", "1", "--no-ceiling", "--duration", "4"]
@@ -53,12 +51,6 @@ class CpuLog:
         inside = [(t, c) for t, c in self.samples if start <= t <= start + seconds]
         (t0, c0), (t1, c1) = inside[0], inside[-1]
         return (c1 - c0) / (t1 - t0)
-
-
-def burner(cpu: int) -> subprocess.Popen[bytes]:
-    """A process that spins on `cpu`, where the app runs."""
-    code = f"import os\nos.sched_setaffinity(0, {{{cpu}}})\nwhile True:\n    pass\n"
-    return subprocess.Popen([sys.executable, "-c", code])
 
 
 def summary(out: Path) -> dict[str, Any]:

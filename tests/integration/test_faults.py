@@ -4,80 +4,32 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.integration.conftest import lab
+from tests.integration.runs import (
+    assert_nothing_left,
+    loading,
+    quick_run,
+    run_folder,
+    running,
+    trials,
+    wait_for,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 # The images are built once per session before any run starts.
 pytestmark = pytest.mark.usefixtures("images")
-QUICK = ["--preset", "quick", "--warmup", "0", "--no-ceiling", "--connections", "32"]
-
-
-def start_lab(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "lab", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_for(condition: Callable[[], Any], timeout_s: float = 60, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def run_folder(out: Path) -> Path:
-    (run_dir,) = out.iterdir()
-    return run_dir
-
-
-def trials(out: Path) -> list[dict[str, Any]]:
-    paths = sorted((run_folder(out) / "trials").glob("*.json"))
-    return [json.loads(path.read_text()) for path in paths]
-
-
-def running(client: Any, role: str) -> list[Any]:
-    return client.containers.list(filters={"label": ["lab.managed=true", f"lab.role={role}"]})
-
-
-def loading(client: Any) -> bool:
-    """Whether a wrk process runs in the run's load container now."""
-    # `docker top` rows end with the command line.
-    return any(
-        row[-1].startswith("wrk ")
-        for container in running(client, "wrk")
-        for row in container.top()["Processes"] or ()
-    )
-
-
-def assert_nothing_left(client: Any, out: Path) -> None:
-    run_id = json.loads((run_folder(out) / "run.json").read_text())["run_id"]
-    selector = {"label": f"lab.run-id={run_id}"}
-    assert client.containers.list(all=True, filters=selector) == []
-    assert client.networks.list(filters=selector) == []
 
 
 def test_app_killed_mid_trial_fails_that_trial_and_the_run_goes_on(
     docker_client: Any, tmp_path: Path
 ) -> None:
-    process = start_lab(
-        "run",
-        *QUICK,
+    process = quick_run(
+        tmp_path,
         "--apps",
         "aio",
         "--scenarios",
@@ -86,8 +38,6 @@ def test_app_killed_mid_trial_fails_that_trial_and_the_run_goes_on(
         "2",
         "--duration",
         "6",
-        "--out",
-        str(tmp_path),
     )
     (victim,) = wait_for(lambda: running(docker_client, "app"), what="the first app container")
     # Killed once wrk runs (it loads for 6 s): a fixed sleep lands in verification when
@@ -108,9 +58,8 @@ def test_redis_killed_mid_run_aborts_records_no_trial_for_it_and_resume_finishes
     docker_client: Any, tmp_path: Path
 ) -> None:
     """Redis is the lab's, not the app's: a /hit trial without it is no trial of the app."""
-    process = start_lab(
-        "run",
-        *QUICK,
+    process = quick_run(
+        tmp_path,
         "--apps",
         "aio",
         "--scenarios",
@@ -119,8 +68,6 @@ def test_redis_killed_mid_run_aborts_records_no_trial_for_it_and_resume_finishes
         "3",
         "--duration",
         "1",
-        "--out",
-        str(tmp_path),
     )
     wait_for(
         lambda: tmp_path.exists() and list(tmp_path.glob("*/trials/0001.json")), what="trial 1"
@@ -145,20 +92,17 @@ def test_an_app_that_never_answers_fails_after_a_bounded_wait_with_its_log(
     docker_client: Any, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    process = start_lab(
-        "run",
-        *QUICK,
+    process = quick_run(
+        tmp_path,
         "--apps",
         "flask",
         "--scenarios",
         "hello",
         "--ready-timeout",
         "4",
-        # Listening on the container's loopback only: alive, but unreachable from wrk.
+        # Listening on the container's loopback only: alive, but unreachable from wrk.,
         "--app-env",
         "GUNICORN_CMD_ARGS=--bind=127.0.0.1:8000",
-        "--out",
-        str(tmp_path),
     )
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1, stderr
@@ -173,7 +117,7 @@ def test_an_app_that_never_answers_fails_after_a_bounded_wait_with_its_log(
 def test_sigint_stops_within_seconds_keeps_trials_and_resume_finishes(
     docker_client: Any, tmp_path: Path
 ) -> None:
-    process = start_lab("run", *QUICK, "--duration", "3", "--out", str(tmp_path))
+    process = quick_run(tmp_path, "--duration", "3")
     first = wait_for(
         lambda: tmp_path.exists() and list(tmp_path.glob("*/trials/0001.json")), what="trial 1"
     )[0]
@@ -205,9 +149,8 @@ def test_the_load_container_killed_mid_trial_aborts_and_that_trial_is_not_record
     docker_client: Any, tmp_path: Path
 ) -> None:
     """wrk's container is the lab's: losing it is no failure of the app under test."""
-    process = start_lab(
-        "run",
-        *QUICK,
+    process = quick_run(
+        tmp_path,
         "--apps",
         "flask",
         "--scenarios",
@@ -216,8 +159,6 @@ def test_the_load_container_killed_mid_trial_aborts_and_that_trial_is_not_record
         "3",
         "--duration",
         "6",
-        "--out",
-        str(tmp_path),
     )
     wait_for(lambda: list(tmp_path.glob("*/trials/0001.json")), 180, "trial 1")
     wait_for(lambda: loading(docker_client), 60, "trial 2's load")

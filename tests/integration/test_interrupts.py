@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import lab
-from tests.integration.interrupts import PHASES, cpu_burners, interrupt_in, start_run
+from tests.integration.interrupts import PHASES, interrupt_in, start_run
+from tests.integration.runs import cpu_burners
 
 pytestmark = pytest.mark.usefixtures("images")
 BOUND_S = 5.0

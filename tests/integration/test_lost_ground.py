@@ -16,12 +16,11 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import engine_is_ours, lab, start_engine
-from tests.integration.test_faults import (
-    QUICK,
+from tests.integration.runs import (
     assert_nothing_left,
     loading,
+    quick_run,
     run_folder,
-    start_lab,
     trials,
     wait_for,
 )
@@ -33,9 +32,7 @@ pytestmark = pytest.mark.usefixtures("images")
 def test_engine_killed_mid_run_is_exit_3_at_once_and_resume_completes_every_trial(
     docker_client: Any, tmp_path: Path
 ) -> None:
-    process = start_lab(
-        "run", *QUICK, "--repetitions", "2", "--duration", "3", "--out", str(tmp_path)
-    )
+    process = quick_run(tmp_path, "--repetitions", "2", "--duration", "3")
     wait_for(lambda: list(tmp_path.glob("*/trials/0002.json")), 180, "trial 2")
     wait_for(lambda: loading(docker_client), 60, "trial 3's load")
     try:
@@ -92,9 +89,7 @@ def test_a_results_disk_that_takes_no_more_stops_the_run_and_keeps_its_trials(
     docker_client: Any, small_disk: Path, how: str
 ) -> None:
     out = small_disk / "results"
-    process = start_lab(
-        "run", *QUICK, "--apps", "aio", "--repetitions", "2", "--duration", "1", "--out", str(out)
-    )
+    process = quick_run(out, "--apps", "aio", "--repetitions", "2", "--duration", "1")
     first = wait_for(lambda: list(out.glob("*/trials/0001.json")), 180, "trial 1")[0]
     kept = first.read_text()
     if how == "full":
