@@ -20,6 +20,7 @@ from lab.results.reader import (
     is_run_folder,
     read_run_document,
     read_summary,
+    read_sweeps,
     read_trials,
 )
 
@@ -30,8 +31,9 @@ def load_run(run_dir: Path) -> RunData:
     run = read_run_document(run_dir)
     records = read_trials(run_dir)
     summary = read_summary(run_dir)
+    sweeps = read_sweeps(run_dir)
     if summary is not None:
-        return RunData(run_dir, run, records, summary)
+        return RunData(run_dir, run, records, summary, sweeps=sweeps)
     if not records and run.status != "running":
         raise UsageError(
             f"{run_dir / 'summary.json'}: missing, and there are no trials to recompute it from",
@@ -43,7 +45,7 @@ def load_run(run_dir: Path) -> RunData:
     )
     notes = as_object(run.effective).get("notes", [])
     recomputed = replace(recomputed, run_id=run.run_id, notes=tuple(_strings(notes)))
-    return RunData(run_dir, run, records, recomputed, summary_recomputed=True)
+    return RunData(run_dir, run, records, recomputed, summary_recomputed=True, sweeps=sweeps)
 
 
 def find_runs(out_dir: Path) -> list[RunListing]:

@@ -137,7 +137,9 @@ def _run_and_report(
     resume: RunStore | None = None,
     rerun_of: RunStore | None = None,
 ) -> int:
+    from lab.analysis.runs import load_run
     from lab.cli.findings import render_findings
+    from lab.cli.opentable import failed_sweeps, render_open
     from lab.cli.progress import ConsoleReporter
     from lab.cli.table import render_summary
     from lab.engine.adapter import DockerEngine
@@ -156,9 +158,19 @@ def _run_and_report(
     outcome = run(engine, plan, ROOT, ConsoleReporter(err), resume, rerun_of)
     render_summary(outcome.summary, out)
     render_findings(list(outcome.summary.findings or ()), out)
+    data = load_run(outcome.run_dir)
+    render_open(data, out)
     err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)
     _, html = write_reports(outcome.run_dir)
     err.print(f"report: {html}", highlight=False, markup=False)
+    if failed_sweeps(data):
+        err.print(
+            f"lab: {failed_sweeps(data)} of {len(data.sweeps)} open-loop sweeps failed; "
+            f"their reasons are in {outcome.run_dir}/open/",
+            highlight=False,
+            markup=False,
+        )
+        return EXIT_TRIAL_FAILED
     if outcome.failed:
         err.print(
             f"lab: {outcome.failed} of {outcome.planned} trials failed; "

@@ -18,6 +18,7 @@ from lab.model.config import (
     build_config,
 )
 from lab.model.cpurequest import CpuRequest
+from lab.model.openload import MODES
 
 
 def _shown(value: object) -> str:
@@ -35,7 +36,9 @@ def _shown(value: object) -> str:
 
 
 def _default(field: str) -> str:
-    return f"(default preset: {_shown(PRESETS[DEFAULT_PRESET][field])})"
+    # argparse formats help with %, so a percentage in a default must be escaped.
+    shown = _shown(PRESETS[DEFAULT_PRESET][field]).replace("%", "%%")
+    return f"(default preset: {shown})"
 
 
 # Each benchmark flag's argparse destination and the RunConfig field it sets.
@@ -61,6 +64,10 @@ FIELD_OF_DEST = {
     "target_ci": "target_ci_pct",
     "max_repetitions": "max_repetitions",
     "max_time": "max_time_s",
+    "mode": "mode",
+    "rates": "rates",
+    "slo": "slo_ms",
+    "inject_stall": "inject_stall",
 }
 
 
@@ -186,6 +193,31 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         metavar="DURATION",
         help="with --target-ci: add no round that would end after DURATION of run time, "
         "e.g. 6m or 1h (default: no limit)",
+    )
+    group.add_argument(
+        "--mode",
+        metavar="{" + ",".join(MODES) + "}",
+        help="closed: wrk's closed loop, throughput and latency at it; open: then each app "
+        "offered constant rates, latency from each request's intended send time "
+        f"{_default('mode')}",
+    )
+    group.add_argument(
+        "--rates",
+        metavar="LIST",
+        help="open mode: the offered rates, percentages of the app's closed-loop throughput "
+        f"or requests/s, e.g. 10%%,50%%,100%% or 500,2000 {_default('rates')}",
+    )
+    group.add_argument(
+        "--slo",
+        metavar="MS",
+        help="open mode: the p99 latency promise; the knee is the highest rate that keeps it "
+        f"{_default('slo_ms')}",
+    )
+    group.add_argument(
+        "--inject-stall",
+        metavar="PAUSE/PERIOD",
+        help="pause the app container for PAUSE in the middle of every PERIOD of each "
+        "measured window, e.g. 500ms/5s: shows what each mode makes of a stall",
     )
 
 

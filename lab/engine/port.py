@@ -180,6 +180,14 @@ class Stack(Protocol):
         """
         ...
 
+    def pause(self, container: Container) -> None:
+        """Freeze every process of the container (the engine's cgroup freezer)."""
+        ...
+
+    def unpause(self, container: Container) -> None:
+        """Thaw a paused container; one that is not paused (or gone) is fine."""
+        ...
+
     def is_running(self, container: Container) -> tuple[bool, str]:
         """Whether it runs, and its state in words (e.g. `exited, exit code 137`)."""
         ...

@@ -21,6 +21,7 @@ from lab import __version__
 from lab.analysis import precision
 from lab.analysis.assess import annotate, assess, ceiling_rps
 from lab.analysis.summary import build_summary
+from lab.engine.openrun import run_open
 from lab.engine.port import (
     ENGINE_HINT,
     Clock,
@@ -207,6 +208,10 @@ def run(
             if config.target_ci_pct is not None:
                 stopped_by = add_rounds(
                     stack, plan, images, store, records, reporter, clock, started
+                )
+            if plan.sweeps:
+                run_doc = run_open(
+                    stack, plan, images, store, records, run_doc, clock, reporter.message
                 )
     except (
         EngineRequestFailed,

@@ -332,6 +332,19 @@ class RunStack:
         return HostWatch(processes, cpu_ids)
 
     @engine_errors()
+    @engine_errors()
+    def pause(self, container: Any) -> None:
+        container.pause()
+
+    @engine_errors()
+    def unpause(self, container: Any) -> None:
+        try:
+            container.unpause()
+        except docker.errors.APIError as exc:
+            # Not paused, or already removed: nothing to thaw.
+            if exc.status_code not in (404, 409) and "not paused" not in str(exc):
+                raise
+
     def is_running(self, container: Any) -> tuple[bool, str]:
         try:
             container.reload()

@@ -27,6 +27,7 @@ from lab.engine.port import (
     Stack,
     StackError,
 )
+from lab.engine.stall import StallInjector
 from lab.images.containers import AppSettings
 from lab.measure.cpu import CpuUse, cpu_use
 from lab.measure.hostcpu import HostSample, host_evidence
@@ -58,7 +59,7 @@ def wrk_command(
     ]
 
 
-class _TrialFailed(Exception):
+class TrialFailed(Exception):
     """Ends a trial before wrk runs; the message is the trial's reason."""
 
 
@@ -96,7 +97,7 @@ def run_trial(
             "network_path": config.network_path,
         }
         load = stack.load_for(container, trial.index, config.network_path)
-        _wait_ready(stack, container, load, config.ready_timeout_s, clock)
+        wait_ready(stack, container, load, config.ready_timeout_s, clock)
         if scenario.uses_redis:
             stack.reset_counter()
         url = load.base_url + scenario.path
@@ -104,7 +105,7 @@ def run_trial(
         problems = VERIFIERS[trial.scenario](report)
         verification.update({"report": report, "problems": problems})
         if problems:
-            raise _TrialFailed("verification failed: " + "; ".join(problems))
+            raise TrialFailed("verification failed: " + "; ".join(problems))
 
         def load_for(seconds: float) -> list[str]:
             return wrk_command(url, plan.threads, trial.connections, seconds, config.timeout_s)
@@ -119,13 +120,18 @@ def run_trial(
         if scenario.uses_redis:
             counter_before, in_flight = stack.settled_counter(container, drain_s)
             if in_flight:
-                raise _TrialFailed(_still_open(in_flight, drain_s, "the warmup"))
+                raise TrialFailed(_still_open(in_flight, drain_s, "the warmup"))
         before = stack.snapshot(roles)
         cpu_ids = {slot.role: slot.cpu_ids for slot in plan.placement.slots}
         host = _HostWindow(stack, roles, cpu_ids)
         command = load_for(config.duration_s)
         host.sample()
-        measured = stack.exec_load(command, on=load.container)
+        if config.inject_stall is not None:
+            with StallInjector(stack, container, config.inject_stall, config.duration_s) as stall:
+                measured = stack.exec_load(command, on=load.container)
+            verification["injected_stalls"] = {"stalls": stall.stalls, "error": stall.error}
+        else:
+            measured = stack.exec_load(command, on=load.container)
         host.sample()
         after = stack.snapshot(roles)
         counter_after, in_flight = (
@@ -153,14 +159,14 @@ def run_trial(
             app_log=stack.log_tail(container),
         )
         if record.status != "ok":
-            _unless_ground_lost(stack, load)
+            unless_ground_lost(stack, load)
         return record
-    except (_TrialFailed, StackError) as exc:
-        _unless_ground_lost(stack, load)
+    except (TrialFailed, StackError) as exc:
+        unless_ground_lost(stack, load)
         return failed_record(
             **common,
             finished_at=clock.now(),
-            reason=_reason(exc)[:500],
+            reason=failure_reason(exc)[:500],
             verification=verification,
             app_log=stack.log_tail(container) if container is not None else None,
         )
@@ -176,7 +182,7 @@ def run_trial(
             stack.remove(container)
 
 
-def _unless_ground_lost(stack: Stack, load: LoadClient | None) -> None:
+def unless_ground_lost(stack: Stack, load: LoadClient | None) -> None:
     """Raise GroundLost when what failed the trial was the run's ground, not the app."""
     fault = stack.ground_fault(load.container if load is not None and load.owned else None)
     if fault is not None:
@@ -243,16 +249,16 @@ def _load_seconds(stdout: str) -> float | None:
         return None
 
 
-def _reason(exc: Exception) -> str:
+def failure_reason(exc: Exception) -> str:
     """The first line of the error, after the name of what went wrong (unless it is ours)."""
     text = str(exc).splitlines()[0] if str(exc) else ""
-    if isinstance(exc, _TrialFailed):
+    if isinstance(exc, TrialFailed):
         return text
     # The port's engine errors carry the client library's name for what went wrong.
     return f"{getattr(exc, 'kind', type(exc).__name__)}: {text}"
 
 
-def _wait_ready(
+def wait_ready(
     stack: Stack, container: Container, load: LoadClient, timeout_s: float, clock: Clock
 ) -> None:
     """Bounded: short probe waits, checking between them that the app has not died."""
@@ -261,10 +267,10 @@ def _wait_ready(
     while clock.monotonic() < deadline:
         alive, state = stack.is_running(container)
         if not alive:
-            raise _TrialFailed(f"app container {state} before it answered")
+            raise TrialFailed(f"app container {state} before it answered")
         last = stack.probe("wait", load.base_url + "/", "--timeout", "3", on=load.container)
         if last.get("ready"):
             return
-    raise _TrialFailed(
+    raise TrialFailed(
         f"app did not answer within {timeout_s:g} s (last error: {last.get('last_error', 'none')})"
     )

@@ -31,6 +31,15 @@ from lab.model.fields import (
     check_unique,
 )
 from lab.model.limits import MAX_CONNECTIONS, MAX_TRIAL_S, MAX_WORKERS
+from lab.model.openload import (
+    DEFAULT_RATES,
+    DEFAULT_SLO_MS,
+    MODES,
+    RateSpec,
+    StallSpec,
+    parse_rates,
+    parse_stall,
+)
 
 DEFAULT_PRESET = "default"
 
@@ -67,6 +76,12 @@ class RunConfig:
     target_ci_pct: float | None = None
     max_repetitions: int | None = None
     max_time_s: float | None = None
+    # --mode open: after the closed-loop trials, each app x scenario offered these rates
+    # (lab.model.openload); p99 under slo_ms is the promise the knee is judged by.
+    mode: str = "closed"
+    rates: tuple[RateSpec, ...] = ()
+    slo_ms: float = DEFAULT_SLO_MS
+    inject_stall: StallSpec | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -92,6 +107,10 @@ class RunConfig:
             "target_ci_pct": self.target_ci_pct,
             "max_repetitions": self.max_repetitions,
             "max_time_s": self.max_time_s,
+            "mode": self.mode,
+            "rates": [rate.label for rate in self.rates],
+            "slo_ms": self.slo_ms,
+            "inject_stall": self.inject_stall.label if self.inject_stall else None,
         }
 
 
@@ -124,6 +143,10 @@ _DEFAULT: Mapping[str, object] = MappingProxyType(
         "target_ci_pct": None,
         "max_repetitions": None,
         "max_time_s": None,
+        "mode": "closed",
+        "rates": DEFAULT_RATES,
+        "slo_ms": DEFAULT_SLO_MS,
+        "inject_stall": None,
     }
 )
 # --target-ci's pilot: Stein's procedure takes its spread from the planned rounds, and two
@@ -137,7 +160,15 @@ PRESETS: Mapping[str, Mapping[str, object]] = MappingProxyType(
     {
         DEFAULT_PRESET: _DEFAULT,
         # A smoke run of the whole matrix in under a minute; its numbers mean little.
-        "quick": _preset(_DEFAULT, connections=(64,), duration_s=2.0, warmup_s=1.0, repetitions=1),
+        # In open mode, four rates rather than six, to stay a smoke run.
+        "quick": _preset(
+            _DEFAULT,
+            connections=(64,),
+            duration_s=2.0,
+            warmup_s=1.0,
+            repetitions=1,
+            rates=("25%", "50%", "75%", "100%"),
+        ),
         # The original article's parameters, kept to reproduce its numbers.
         "seed": _preset(
             _DEFAULT,
@@ -273,6 +304,7 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         )
 
     target_ci_pct, max_repetitions, max_time_s = _precision(values, repetitions)
+    mode, rates, slo_ms, inject_stall = _open_mode(values, overrides)
 
     out = values["out"]
     if not isinstance(out, str) or not out.strip():
@@ -303,7 +335,43 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         target_ci_pct=target_ci_pct,
         max_repetitions=max_repetitions,
         max_time_s=max_time_s,
+        mode=mode,
+        rates=rates,
+        slo_ms=slo_ms,
+        inject_stall=inject_stall,
     )
+
+
+def _open_mode(
+    values: Mapping[str, object], overrides: Mapping[str, object]
+) -> tuple[str, tuple[RateSpec, ...], float, StallSpec | None]:
+    """--mode and what only open mode reads (--rates, --slo); --inject-stall, both modes."""
+    mode = values["mode"]
+    if mode not in MODES:
+        raise UsageError(
+            f"--mode: unknown mode {mode!r}", f"give --mode one of: {', '.join(MODES)}"
+        )
+    if mode == "closed":
+        for field in ("rates", "slo_ms"):
+            if field in overrides:
+                raise UsageError(
+                    f"{FLAGS[field]} applies to open-loop runs, and this one is closed-loop",
+                    f"add --mode open, or drop {FLAGS[field]}",
+                )
+    raw_rates = values["rates"]
+    if isinstance(raw_rates, tuple) and all(isinstance(r, RateSpec) for r in raw_rates):
+        rates: tuple[RateSpec, ...] = raw_rates
+    elif isinstance(raw_rates, str | tuple | list):
+        rates = parse_rates(raw_rates if isinstance(raw_rates, str) else tuple(map(str, raw_rates)))
+    else:
+        raise UsageError(f"--rates: {raw_rates!r} is not a list of rates", "e.g. --rates 10%,50%")
+    slo_ms = as_float("slo_ms", values["slo_ms"])
+    check_min("slo_ms", slo_ms, 0, strict=True, hint="give --slo milliseconds above 0, e.g. 100")
+    stall = values["inject_stall"]
+    inject_stall = parse_stall(stall) if isinstance(stall, str) else stall
+    if inject_stall is not None and not isinstance(inject_stall, StallSpec):
+        raise UsageError(f"--inject-stall: {stall!r} is not PAUSE/PERIOD", "e.g. 500ms/5s")
+    return str(mode), rates, slo_ms, inject_stall
 
 
 def _precision(
@@ -357,6 +425,8 @@ def config_from_dict(data: Mapping[str, object]) -> RunConfig:
             overrides[key] = tuple((str(k), str(v)) for k, v in value.items())
         elif key == "apps" and data.get("aa"):
             continue  # derived from aa
+        elif key in ("rates", "slo_ms") and data.get("mode", "closed") == "closed":
+            continue  # recorded for every run, read only in open mode
         elif isinstance(value, list):
             overrides[key] = tuple(value)
         else:

@@ -47,6 +47,10 @@ FLAGS: Mapping[str, str] = MappingProxyType(
         "target_ci_pct": "--target-ci",
         "max_repetitions": "--max-repetitions",
         "max_time_s": "--max-time",
+        "mode": "--mode",
+        "rates": "--rates",
+        "slo_ms": "--slo",
+        "inject_stall": "--inject-stall",
     }
 )
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from lab.model.config import PILOT_MIN, RunConfig
+from lab.model.openload import CEILING_START_RPS as CEILING_START
+from lab.model.openload import Sweep, ceiling_seconds, make_sweeps, sweep_seconds
 from lab.model.placement import (
     Placement,
     gunicorn_workers,
@@ -119,7 +121,16 @@ def estimate_seconds(
     (and one ceiling trial per connection level when the ceiling is measured)."""
     per_trial = config.warmup_s + config.duration_s + per_trial_overhead_s
     ceiling = len({trial.connections for trial in plan}) if config.ceiling else 0
-    return per_run_overhead_s + (len(plan) + ceiling) * per_trial
+    return per_run_overhead_s + (len(plan) + ceiling) * per_trial + open_seconds(config)
+
+
+def open_seconds(config: RunConfig) -> float:
+    """Open mode's part of the wall time: the generator's own ceiling and the sweeps."""
+    if config.mode != "open":
+        return 0.0
+    sweeps = len(config.apps) * len(config.scenarios) * config.repetitions
+    per_sweep = sweep_seconds(len(config.rates), config.warmup_s, config.duration_s)
+    return ceiling_seconds() + sweeps * per_sweep
 
 
 def _seconds(value: float) -> str:
@@ -154,6 +165,27 @@ def _precision_lines(config: RunConfig, plan: Sequence[Trial]) -> list[str]:
         " pilot that decides how many rounds each ratio needs",
         f"  bounds            {bound}",
         f"  added rounds      0 to {extra}, about {format_duration(per_round)} each",
+    ]
+
+
+def _open_lines(config: RunConfig) -> list[str]:
+    sweeps = make_sweeps(config.apps, config.scenarios, config.repetitions, config.seed)
+    per_sweep = sweep_seconds(len(config.rates), config.warmup_s, config.duration_s)
+    stall = config.inject_stall.label if config.inject_stall else "none"
+    return [
+        f"  rates             {', '.join(rate.label for rate in config.rates)}"
+        " (a % is of the app's closed-loop req/s in this run)",
+        f"  connections       {max(config.connections)}, each on its own constant schedule",
+        f"  per rate          {_seconds(config.warmup_s)} warmup + {_seconds(config.duration_s)}"
+        " measured, latency from each request's intended send time",
+        f"  p99 promise       {config.slo_ms:g} ms (the knee: the highest rate that keeps it)",
+        f"  injected stall    {stall}",
+        f"  generator ceiling measured first (the static server, doubling from"
+        f" {CEILING_START:,.0f} req/s)",
+        f"  {f'sweeps ({len(sweeps)})':<17} "
+        + ", ".join(f"{s.app}/{s.scenario}#{s.repetition}" for s in sweeps),
+        f"  open-loop time    {format_duration(open_seconds(config))}"
+        f" ({len(sweeps)} sweeps x {per_sweep:g} s + the generator's ceiling)",
     ]
 
 
@@ -201,6 +233,8 @@ def render_plan(
 
     if config.target_ci_pct is not None:
         lines += ["", "precision", *_precision_lines(config, plan)]
+    if config.mode == "open":
+        lines += ["", "open loop (after the closed-loop trials)", *_open_lines(config)]
 
     lines += ["", f"trials ({len(plan)})"]
     width = len(str(len(plan)))
@@ -221,7 +255,12 @@ def render_plan(
         f"network path      {config.network_path}",
         "",
         f"estimated wall time: {format_duration(seconds)}"
-        f" ({counted} x {per_trial:g} s + {RUN_OVERHEAD_S:g} s setup)",
+        f" ({counted} x {per_trial:g} s + {RUN_OVERHEAD_S:g} s setup"
+        + (
+            f" + {format_duration(open_seconds(config))} open loop)"
+            if open_seconds(config)
+            else ")"
+        ),
     ]
     if config.target_ci_pct is not None:
         longest = seconds + _extra_seconds(config, plan)
@@ -244,6 +283,8 @@ class Blueprint:
     trials: tuple[Trial, ...]
     # With --target-ci: the rounds that may follow the planned ones, in the order they run.
     extra_trials: tuple[Trial, ...] = ()
+    # With --mode open: the sweeps that follow the closed-loop trials, in the order they run.
+    sweeps: tuple[Sweep, ...] = ()
 
     @property
     def estimate_s(self) -> float:
@@ -292,5 +333,8 @@ def blueprint(config: RunConfig, host_cpus: int) -> Blueprint:
         trials=planned,
         extra_trials=make_plan(config, connections, config.max_repetitions)[len(planned) :]
         if config.target_ci_pct is not None
+        else (),
+        sweeps=make_sweeps(config.apps, config.scenarios, config.repetitions, config.seed)
+        if config.mode == "open"
         else (),
     )

@@ -68,8 +68,8 @@ Block = tuple[str, int]
 def rps_chart(summary: Summary, records: Sequence[TrialRecord]) -> str:
     """Median req/s per app as a bar, its CI as an error bar, every trial as a point."""
     apps, blocks = _apps(summary), levels(summary)
-    with _style("rps"):
-        figure, axes = _figure(len(blocks))
+    with chart_style("rps"):
+        figure, axes = chart_figure(len(blocks))
         for ax, block in zip(axes, blocks, strict=False):
             _rps_axes(ax, block, apps, _cells(summary, block), records)
         handles: list[Artist] = [
@@ -84,31 +84,33 @@ def rps_chart(summary: Summary, records: Sequence[TrialRecord]) -> str:
                 )
             )
         figure.legend(handles=handles, loc="lower center", ncols=len(handles))
-        return _svg(figure, "rps", "Requests per second per app and scenario, every trial shown")
+        return chart_svg(
+            figure, "rps", "Requests per second per app and scenario, every trial shown"
+        )
 
 
 def latency_chart(summary: Summary, records: Sequence[TrialRecord]) -> str:
     """Latency percentiles p50 to p99.9 on a log scale: median across trials, each trial faint."""
     apps, blocks = _apps(summary), levels(summary)
-    with _style("latency"):
-        figure, axes = _figure(len(blocks), sharey=True)
+    with chart_style("latency"):
+        figure, axes = chart_figure(len(blocks), sharey=True)
         for ax, block in zip(axes, blocks, strict=False):
             _latency_axes(ax, block, apps, _cells(summary, block), records)
         figure.legend(handles=_app_handles(apps), loc="lower center", ncols=len(apps))
-        return _svg(figure, "latency", "Latency percentiles per app and scenario, log scale")
+        return chart_svg(figure, "latency", "Latency percentiles per app and scenario, log scale")
 
 
 def cpu_chart(summary: Summary) -> str:
     """Each container's median CPU use, as a share of what it was allotted."""
     apps, blocks = _apps(summary), levels(summary)
-    with _style("cpu"):
-        figure, axes = _figure(len(blocks), sharey=True)
+    with chart_style("cpu"):
+        figure, axes = chart_figure(len(blocks), sharey=True)
         for ax, block in zip(axes, blocks, strict=False):
             ax.set_title(block_title(block))
             _cpu_axes(ax, apps, _cells(summary, block))
         handles = [Patch(color=ROLE_COLOURS[role], label=role) for role in CPU_ROLES]
         figure.legend(handles=handles, loc="lower center", ncols=len(handles))
-        return _svg(figure, "cpu", "CPU use of the app, wrk and Redis containers")
+        return chart_svg(figure, "cpu", "CPU use of the app, wrk and Redis containers")
 
 
 def has_data(summary: Summary) -> bool:
@@ -257,7 +259,7 @@ def _cpu_axes(ax: Axes, apps: Sequence[str], cells: Mapping[str, SummaryCell]) -
     ax.set_ylabel("% of the CPU allotted")
 
 
-def _style(name: str) -> AbstractContextManager[None]:
+def chart_style(name: str) -> AbstractContextManager[None]:
     """matplotlib's defaults plus the report's style, whatever the user's matplotlibrc says.
 
     The hash salt differs per chart: ids stay stable between runs and distinct between charts.
@@ -265,7 +267,7 @@ def _style(name: str) -> AbstractContextManager[None]:
     return matplotlib.style.context(["default", {**_STYLE, "svg.hashsalt": f"lab-{name}"}])
 
 
-def _figure(panels: int, sharey: bool = False) -> tuple[Figure, list[Axes]]:
+def chart_figure(panels: int, sharey: bool = False) -> tuple[Figure, list[Axes]]:
     """A figure with one panel per scenario x connections block and room for a legend below."""
     columns = max(1, min(panels, MAX_COLUMNS))
     rows = max(1, math.ceil(panels / columns))
@@ -280,7 +282,7 @@ def _figure(panels: int, sharey: bool = False) -> tuple[Figure, list[Axes]]:
     return figure, axes[:panels]
 
 
-def _svg(figure: Figure, name: str, label: str) -> str:
+def chart_svg(figure: Figure, name: str, label: str) -> str:
     """The figure's SVG, ready to inline in HTML: no prolog, ids prefixed, an accessible name."""
     buffer = io.StringIO()
     # No date (the output must not change between renderings), no version string.

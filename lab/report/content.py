@@ -16,6 +16,7 @@ from lab.analysis.disturbance import host_summary
 from lab.images.labels import BASE_ORIGIN, BASE_SOURCE, BASE_SUITE, LOCK_HASH
 from lab.measure.hostcpu import KINDS
 from lab.model.cpurequest import CPU_ROLES
+from lab.report.opencontent import OpenContent, open_content, open_run_findings
 from lab.report.rows import ROW_LABELS, precision_line, ratio_caveat
 from lab.report.rows import blocks as table_blocks
 from lab.results.findings import Finding
@@ -65,6 +66,7 @@ class ReportContent:
     sections: tuple[Section, ...]
     images: Rows
     sources: str
+    open: OpenContent | None = None  # open mode's results; None for a closed-loop run
 
 
 FAILED_COLUMNS = ("trial", "app", "scenario", "connections", "repetition", "reason")
@@ -142,7 +144,10 @@ def findings(data: RunData) -> list[tuple[str, str]]:
             " the code that ran is not exactly that commit"
         )
     # Then the lab's own checks: the findings the terminal showed after the run.
-    checks = [(f.severity, f"{f.message} {DASH} {f.remedy}") for f in _findings(data)]
+    checks = [
+        (f.severity, f"{f.message} {DASH} {f.remedy}")
+        for f in [*_findings(data), *open_run_findings(data)]
+    ]
     return [("warning", text) for text in found] + checks
 
 
@@ -178,7 +183,10 @@ def build_content(data: RunData) -> ReportContent:
         ),
         images=_images(data.provenance),
         sources=f"run.json, {'recomputed' if data.summary_recomputed else 'summary.json'}"
-        f" and {len(data.records)} trial files in {data.path.name}/",
+        f" and {len(data.records)} trial files"
+        + (f" and {len(data.sweeps)} open-loop sweeps" if data.sweeps else "")
+        + f" in {data.path.name}/",
+        open=open_content(data),
     )
 
 

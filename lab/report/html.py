@@ -12,8 +12,9 @@ import re
 from collections.abc import Sequence
 
 from lab import __version__
-from lab.report import charts
+from lab.report import charts, opencharts
 from lab.report.content import FAILED_COLUMNS, IMAGE_COLUMNS, ReportContent, ResultBlock, Section
+from lab.report.opencontent import OPEN_COLUMNS
 from lab.results.reader import RunData
 
 # Image IDs and git shas: set in a monospace font, and allowed to break anywhere.
@@ -125,6 +126,7 @@ def render_html(content: ReportContent, data: RunData) -> str:
         "</div>",
         "</section>",
         _charts(data),
+        _open(content),
         '<section id="failed">',
         "<h2>Failed trials</h2>",
         _list_table(FAILED_COLUMNS, content.failed, "failed") if content.failed else "<p>none</p>",
@@ -214,6 +216,33 @@ def _facts(section: Section) -> str:
         for label, value in section.rows
     )
     return f"<div><h3>{escape(section.title)}</h3><table><tbody>{rows}</tbody></table></div>"
+
+
+def _open(content: ReportContent) -> str:
+    section = content.open
+    if section is None:
+        return ""
+    chart = (
+        '<figure class="chart" id="chart-open">\n<figcaption><strong>Latency against offered'
+        " load, log scales.</strong> One colour per app, one line style per percentile;"
+        " hollow markers: rates whose points were not all valid; dashed red: the p99"
+        f" promise.</figcaption>\n{opencharts.latency_load_chart(section.summary)}\n</figure>"
+        if opencharts.has_open_data(section.summary)
+        else "<p>No open-loop point was measured: nothing to draw.</p>"
+    )
+    knees = "".join(f"<li>{escape(line)}</li>" for line in section.knees)
+    return "\n".join(
+        [
+            '<section id="open">',
+            "<h2>Open loop: latency against offered load</h2>",
+            f"<p>{escape(section.method)}</p>",
+            f'<ul class="knees">{knees}</ul>',
+            f"<p>Generator's own open-loop ceiling: {escape(section.ceiling)}.</p>",
+            chart,
+            _list_table(OPEN_COLUMNS, section.rows, "open"),
+            "</section>",
+        ]
+    )
 
 
 def _charts(data: RunData) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lab.report.content import FAILED_COLUMNS, IMAGE_COLUMNS, ReportContent
+from lab.report.opencontent import OPEN_COLUMNS
 
 
 def render_markdown(content: ReportContent) -> str:
@@ -21,6 +22,12 @@ def render_markdown(content: ReportContent) -> str:
         lines += [f"### {block.title}", ""]
         rows = [(label, *values) for label, values in zip(block.labels, block.rows, strict=True)]
         lines += _table(("", *content.apps), rows, right_align_from=1)
+        lines.append("")
+    if content.open is not None:
+        lines += ["## Open loop: latency against offered load", "", content.open.method, ""]
+        lines += [f"- {knee}" for knee in content.open.knees]
+        lines += ["", f"Generator's own open-loop ceiling: {content.open.ceiling}.", ""]
+        lines += _table(OPEN_COLUMNS, content.open.rows, right_align_from=3)
         lines.append("")
     lines += [
         "## Charts",

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from lab.errors import UsageError
 from lab.results.jsonfields import JsonObject
+from lab.results.openrecords import OpenSweep
 from lab.results.records import TrialRecord
 from lab.results.rundoc import RunDocument
 from lab.results.schema import UnsupportedVersion
@@ -33,6 +34,8 @@ class RunData:
     records: tuple[TrialRecord, ...] = field(repr=False)
     summary: Summary = field(repr=False)
     summary_recomputed: bool = False
+    # Open mode's sweeps (open/*.json), in run order; none for a closed-loop run.
+    sweeps: tuple[OpenSweep, ...] = field(default=(), repr=False)
 
     @property
     def run_id(self) -> str:
@@ -101,6 +104,14 @@ def read_run_document(run_dir: Path) -> RunDocument:
 def read_trials(run_dir: Path) -> tuple[TrialRecord, ...]:
     """A run folder's trial records, checked, in trial order."""
     return _read_trials(run_dir / "trials")
+
+
+def read_sweeps(run_dir: Path) -> tuple[OpenSweep, ...]:
+    """A run folder's open-loop sweeps, checked, in run order (none for a closed run)."""
+    folder = run_dir / "open"
+    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    sweeps = [_typed(path, OpenSweep.from_dict, _read_object(path)) for path in paths]
+    return tuple(sorted(sweeps, key=lambda sweep: sweep.index))
 
 
 def read_summary(run_dir: Path) -> Summary | None:

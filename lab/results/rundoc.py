@@ -78,6 +78,7 @@ _SECTIONS = (
     "isolation",
     "calibration",
     "ceiling",
+    "open_ceiling",
 )
 
 
@@ -104,6 +105,8 @@ class RunDocument:
     isolation: Mapping[str, Any] | None = field(default=None, hash=False)
     calibration: Mapping[str, Any] | None = field(default=None, hash=False)
     ceiling: Mapping[str, Any] | None = field(default=None, hash=False)
+    # Open mode: the generator's own ceiling against the static server (open-ceiling.json).
+    open_ceiling: Mapping[str, Any] | None = field(default=None, hash=False)
     elapsed_s: float | None = None
     # Why a run that did not complete stopped (the engine, its ground, the disk, Ctrl-C).
     reason: str | None = None

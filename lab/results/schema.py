@@ -27,3 +27,10 @@ BUNDLE_SCHEMA_VERSION: Final = 1
 
 class UnsupportedVersion(ValueError):
     """A file written by another version of the lab, in a format this one does not read."""
+
+
+# <run>/open/<n>.json: one open-loop sweep and its points
+OPEN_SWEEP_KIND: Final = "lab.open-sweep"
+OPEN_SWEEP_SCHEMA_VERSION: Final = 1
+# <run>/open-ceiling.json: the open-loop generator's own ceiling
+OPEN_CEILING_SCHEMA_VERSION: Final = 1

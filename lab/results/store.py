@@ -3,6 +3,8 @@
     <out>/<run-id>/run.json            parameters, plan, provenance, status
     <out>/<run-id>/trials/<n>.json     one per trial, written as the trial ends
     <out>/<run-id>/summary.json        statistics per cell, written at the end
+    <out>/<run-id>/open/<n>.json       open mode: one per sweep, rewritten as each point ends
+    <out>/<run-id>/open-ceiling.json   open mode: the generator's own ceiling
 
 Every file goes to a temporary name first and is renamed into place, so a crash
 never leaves half a JSON file behind. Reading and checking them is lab.results.reader's.
@@ -20,9 +22,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from lab.errors import ResultsUnwritable, UsageError
+from lab.results.openrecords import OpenSweep
 from lab.results.records import TrialRecord
 from lab.results.rundoc import RunDocument
-from lab.results.schema import CEILING_SCHEMA_VERSION
+from lab.results.schema import CEILING_SCHEMA_VERSION, OPEN_CEILING_SCHEMA_VERSION
 from lab.results.summarydoc import Summary
 
 
@@ -79,6 +82,10 @@ def trial_path(run_dir: Path, index: int) -> Path:
     return run_dir / "trials" / f"{index:04d}.json"
 
 
+def sweep_path(run_dir: Path, index: int) -> Path:
+    return run_dir / "open" / f"{index:04d}.json"
+
+
 class RunStore:
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = run_dir
@@ -109,6 +116,17 @@ class RunStore:
         write_json_atomic(
             self.run_dir / "ceiling.json",
             {"schema_version": CEILING_SCHEMA_VERSION, "trials": trials},
+        )
+
+    def write_sweep(self, sweep: OpenSweep) -> Path:
+        path = sweep_path(self.run_dir, sweep.index)
+        write_json_atomic(path, sweep.to_dict())
+        return path
+
+    def write_open_ceiling(self, ceiling: Mapping[str, Any]) -> None:
+        write_json_atomic(
+            self.run_dir / "open-ceiling.json",
+            {"schema_version": OPEN_CEILING_SCHEMA_VERSION, **ceiling},
         )
 
     def write_summary(self, summary: Summary) -> None:

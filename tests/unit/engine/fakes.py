@@ -30,6 +30,7 @@ from lab.engine.port import (
 from lab.images.build import Built
 from lab.images.containers import AppSettings
 from lab.images.specs import BASE_IMAGE, IMAGES
+from lab.measure.histogram import from_values
 from lab.measure.hostcpu import ContainerCpu, CpuTimes, HostSample
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
 from lab.model.placement import CpuSlot
@@ -42,6 +43,52 @@ def wrk_lines(rps: int = 1000) -> str:
     """wrk's stdout for a 1 s run of `rps` requests, none of them errors."""
     errors = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}
     return wrk_stdout(wrk_payload(duration_us=1_000_000, requests=rps, errors=errors))
+
+
+def openload_line(
+    rate: float,
+    *,
+    capacity: float | None = None,
+    latency_us: int = 1_000,
+    slow_share: float = 0.0,
+    slow_us: int = 500_000,
+    window_s: float = 1.0,
+    lag_p99_us: int = 50,
+) -> str:
+    """The generator's JSON line for a window of `window_s` at `rate`: every answer in
+    `latency_us`, but `slow_share` of them in `slow_us`; an app of `capacity` req/s
+    answers no more than that, and the rest of the window is dropped."""
+    scheduled = round(rate * window_s)
+    completed = min(scheduled, round(capacity * window_s)) if capacity else scheduled
+    slow = round(completed * slow_share)
+    values = [latency_us] * (completed - slow) + [slow_us] * slow
+    latency = from_values(values).to_dict() if values else {"min": 0, "max": 0, "buckets": []}
+    errors = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}
+    return (
+        json.dumps(
+            {
+                "schema": "lab.openload/1",
+                "rate": rate,
+                "connections": 64,
+                "threads": 1,
+                "warmup_s": 0.0,
+                "duration_s": window_s,
+                "timeout_s": 5.0,
+                "window_us": round(window_s * 1e6),
+                "elapsed_us": round(window_s * 1e6) + 1000,
+                "scheduled": scheduled,
+                "sent": completed,
+                "completed": completed,
+                "dropped": scheduled - completed,
+                "bytes": completed * 130,
+                "errors": errors,
+                "latency_us": latency,
+                "lag_us": {"p99": lag_p99_us, "max": lag_p99_us * 2},
+                "interrupted": False,
+            }
+        )
+        + "\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -58,6 +105,8 @@ class Outcome:
     disturbed: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     host_unavailable: str | None = None  # why the host cannot be read, if it cannot
     in_flight: int = 0  # connections it still holds open once the drain wait ran out
+    # The open-loop generator's stdout at each rate (req/s); default: 1 ms answers, always.
+    openload: Callable[[float], str] = openload_line
 
 
 @dataclass(eq=False)
@@ -184,6 +233,9 @@ class FakeStack:
         app = self._app()
         app.loaded = True
         outcome = app.outcome
+        if command[0] == "openload":
+            rate = float(command[command.index("-R") + 1])
+            return ExecOutput(tuple(command), 0, outcome.openload(rate), "")
         if command[-1].endswith("/hit"):
             with contextlib.suppress(WrkOutputError):
                 self.counter += parse_wrk_output(outcome.wrk).ok_responses
@@ -238,6 +290,12 @@ class FakeStack:
         if outcome.host_unavailable is not None:
             raise HostUnavailable(outcome.host_unavailable)
         return FakeWatch(cpu_ids, outcome)
+
+    def pause(self, handle: Container) -> None:
+        self.engine.call("pause", own(handle).name)
+
+    def unpause(self, handle: Container) -> None:
+        self.engine.call("unpause", own(handle).name)
 
     def is_running(self, handle: Container) -> tuple[bool, str]:
         container = own(handle)

@@ -1,0 +1,254 @@
+"""Open mode's records: a sweep (one app container offered every rate) and its points.
+
+    <run>/open/<n>.json      one per sweep, rewritten as each point ends
+    <run>/open-ceiling.json  the generator's own ceiling against the static server
+
+A point keeps the generator's raw output (its JSON line holds the whole latency
+histogram) beside the figures derived from it, so every percentile can be recomputed.
+A point is `ok` (valid), `invalid` (measured, but the load was not what was asked: the
+reason says why) or `failed` (not measured: the app died, no rate to scale from).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lab.measure.histogram import percentiles
+from lab.measure.openjson import (
+    ERROR_KINDS,
+    OpenOutputError,
+    OpenResult,
+    invalid_because,
+    parse_open_output,
+)
+from lab.results.jsonfields import NUMBER, JsonObject, objects, optional, required
+from lab.results.jsonfields import version as check_version
+from lab.results.schema import OPEN_SWEEP_KIND, OPEN_SWEEP_SCHEMA_VERSION
+
+POINT_STATUSES = ("ok", "invalid", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratorRun:
+    """The generator's invocation and raw output, as it ran."""
+
+    command: tuple[str, ...]
+    exit_code: int | None
+    stdout: str
+    stderr: str
+
+    def to_dict(self) -> JsonObject:
+        return {
+            "command": list(self.command),
+            "exit_code": self.exit_code,
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> GeneratorRun:
+        command = required(data, "command", list, where)
+        return cls(
+            command=tuple(str(part) for part in command),
+            exit_code=optional(data, "exit_code", int, where),
+            stdout=required(data, "stdout", str, where),
+            stderr=required(data, "stderr", str, where),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OpenPoint:
+    """One offered rate within a sweep."""
+
+    position: int  # from 1, lowest rate first
+    rate_label: str  # as asked: "50%" or "2000/s"
+    rate_rps: float | None  # what was offered; None when there was nothing to scale from
+    status: str
+    reason: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    generator: GeneratorRun | None = None
+    # When each injected pause began (seconds from the window's start) and how long the
+    # app really stayed paused.
+    stalls: tuple[tuple[float, float], ...] | None = None
+
+    @property
+    def result(self) -> OpenResult | None:
+        """The generator's parsed result; None when it printed none."""
+        if self.generator is None:
+            return None
+        try:
+            return parse_open_output(self.generator.stdout)
+        except OpenOutputError:
+            return None
+
+    def to_dict(self) -> JsonObject:
+        data: JsonObject = {
+            "position": self.position,
+            "rate": self.rate_label,
+            "rate_rps": self.rate_rps,
+            "status": self.status,
+            "reason": self.reason,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+        }
+        result = self.result
+        if result is not None:
+            # Derived, for readers; the raw line in generator.stdout is the source.
+            data["figures"] = {
+                "achieved_rps": round(result.achieved_rps, 3),
+                "scheduled": result.scheduled,
+                "completed": result.completed,
+                "dropped": result.dropped,
+                "errors": dict(result.errors),
+                "lag_us": {"p99": result.lag_p99_us, "max": result.lag_max_us},
+                "latency_us": percentiles(result.latency) if result.completed else None,
+            }
+        if self.stalls is not None:
+            data["stalls"] = [[at, paused] for at, paused in self.stalls]
+        if self.generator is not None:
+            data["generator"] = self.generator.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> OpenPoint:
+        status = required(data, "status", str, where)
+        if status not in POINT_STATUSES:
+            raise ValueError(f"{where}.status: {status!r} is not one of {POINT_STATUSES}")
+        generator = optional(data, "generator", dict, where)
+        stalls = optional(data, "stalls", list, where)
+        return cls(
+            position=required(data, "position", int, where),
+            rate_label=required(data, "rate", str, where),
+            rate_rps=optional(data, "rate_rps", NUMBER, where),
+            status=status,
+            reason=optional(data, "reason", str, where),
+            started_at=optional(data, "started_at", str, where),
+            finished_at=optional(data, "finished_at", str, where),
+            generator=GeneratorRun.from_dict(generator, f"{where}.generator")
+            if generator is not None
+            else None,
+            stalls=tuple((float(at), float(paused)) for at, paused in stalls)
+            if stalls is not None
+            else None,
+        )
+
+
+def measured_point(
+    position: int,
+    rate_label: str,
+    rate_rps: float,
+    generator: GeneratorRun,
+    started_at: str,
+    finished_at: str,
+    stalls: Sequence[tuple[float, float]] | None,
+) -> OpenPoint:
+    """A point from the generator's output: ok, invalid (and why), or failed when the
+    generator printed no result."""
+    point = OpenPoint(
+        position,
+        rate_label,
+        rate_rps,
+        "ok",
+        started_at=started_at,
+        finished_at=finished_at,
+        generator=generator,
+        stalls=tuple(stalls) if stalls is not None else None,
+    )
+    try:
+        result = parse_open_output(generator.stdout)
+    except OpenOutputError as exc:
+        tail = generator.stderr.strip().splitlines()[-1:] or [""]
+        reason = f"generator exit {generator.exit_code}: {exc}" + (
+            f" ({tail[0][:200]})" if tail[0] else ""
+        )
+        return _with(point, "failed", reason)
+    why = invalid_because(result, rate_rps)
+    return _with(point, "invalid", why) if why else point
+
+
+def _with(point: OpenPoint, status: str, reason: str) -> OpenPoint:
+    return OpenPoint(
+        point.position,
+        point.rate_label,
+        point.rate_rps,
+        status,
+        reason,
+        point.started_at,
+        point.finished_at,
+        point.generator,
+        point.stalls,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSweep:
+    """One app x scenario offered every rate, lowest first, in one app container."""
+
+    index: int
+    app: str
+    scenario: str
+    repetition: int
+    connections: int
+    threads: int
+    # "complete": every rate has its point; "failed": the sweep stopped (reason says why)
+    # and the rates after it have none; "running": written while it goes on.
+    status: str
+    points: tuple[OpenPoint, ...] = ()
+    reason: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    verification: Mapping[str, Any] | None = field(default=None, hash=False)
+    app_log: str | None = None
+
+    def to_dict(self) -> JsonObject:
+        data: JsonObject = {
+            "schema_version": OPEN_SWEEP_SCHEMA_VERSION,
+            "kind": OPEN_SWEEP_KIND,
+            "index": self.index,
+            "app": self.app,
+            "scenario": self.scenario,
+            "repetition": self.repetition,
+            "connections": self.connections,
+            "threads": self.threads,
+            "status": self.status,
+            "reason": self.reason,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "points": [point.to_dict() for point in self.points],
+            "verification": dict(self.verification) if self.verification is not None else None,
+        }
+        if self.app_log is not None:
+            data["app_log"] = self.app_log
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> OpenSweep:
+        check_version(data, OPEN_SWEEP_SCHEMA_VERSION)
+        if data.get("kind") != OPEN_SWEEP_KIND:
+            raise ValueError(f"kind: expected {OPEN_SWEEP_KIND!r}, got {data.get('kind')!r}")
+        return cls(
+            index=required(data, "index", int),
+            app=required(data, "app", str),
+            scenario=required(data, "scenario", str),
+            repetition=required(data, "repetition", int),
+            connections=required(data, "connections", int),
+            threads=required(data, "threads", int),
+            status=required(data, "status", str),
+            points=tuple(
+                OpenPoint.from_dict(point, f"points[{n}]")
+                for n, point in enumerate(objects(data, "points"))
+            ),
+            reason=optional(data, "reason", str, ""),
+            started_at=optional(data, "started_at", str, ""),
+            finished_at=optional(data, "finished_at", str, ""),
+            verification=optional(data, "verification", dict, ""),
+            app_log=optional(data, "app_log", str),
+        )
+
+
+def error_counts(result: OpenResult) -> str:
+    """The generator's error counters in words, for a reason or a table."""
+    return ", ".join(f"{result.errors[kind]:,} {kind}" for kind in ERROR_KINDS)
