@@ -16,6 +16,7 @@ from lab.measure.histogram import merge, percentiles
 from lab.measure.openjson import OpenResult
 from lab.results.findings import Finding
 from lab.results.openrecords import OpenPoint, OpenSweep
+from lab.results.reader import RunData
 from lab.text import format_rate
 
 # A rate above this share of the generator's own ceiling may measure the generator.
@@ -77,6 +78,18 @@ class OpenSummary:
 
     def knee(self, app: str, scenario: str) -> Knee | None:
         return next((k for k in self.knees if k.app == app and k.scenario == scenario), None)
+
+
+def open_summary(data: RunData) -> OpenSummary | None:
+    """The run's open-loop results, or None for a closed-loop run."""
+    if not data.sweeps and data.parameters.get("mode") != "open":
+        return None
+    slo = data.parameters.get("slo_ms")
+    apps = [str(app) for app in data.parameters.get("apps") or data.apps]
+    scenarios = [str(s) for s in data.parameters.get("scenarios") or ()]
+    return summarize_open(
+        data.sweeps, apps, scenarios, float(slo) if isinstance(slo, int | float) else 100.0
+    )
 
 
 def summarize_open(

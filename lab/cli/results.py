@@ -110,18 +110,28 @@ def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
 def cmd_compare(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.analysis.compare import compare_runs, comparison_json
     from lab.analysis.comparetext import comparison_lines
+    from lab.analysis.opencompare import open_comparison_json, open_comparison_lines
+    from lab.analysis.openload import open_summary
 
     if not args.threshold >= 0:
         raise UsageError(
             f"--threshold {args.threshold:g}: must be a percentage of 0 or more",
             "e.g. --threshold 5",
         )
-    comparison = compare_runs(load_run(args.run_a), load_run(args.run_b), args.threshold)
+    run_a, run_b = load_run(args.run_a), load_run(args.run_b)
+    comparison = compare_runs(run_a, run_b, args.threshold)
+    open_a, open_b = open_summary(run_a), open_summary(run_b)
     if args.json:
-        out.print_json(json.dumps(comparison_json(comparison)), indent=2)
+        document = comparison_json(comparison)
+        if open_a is not None and open_b is not None:
+            document = {**document, "open": open_comparison_json(open_a, open_b)}
+        out.print_json(json.dumps(document), indent=2)
     else:
         for line in comparison_lines(comparison):
             _line(out, line)
+        if open_a is not None and open_b is not None:
+            for line in open_comparison_lines(open_a, open_b):
+                _line(out, line)
     if comparison.problem is not None:
         _line(err, f"lab: not comparable: {comparison.problem}")
     return comparison.exit_code

@@ -11,7 +11,7 @@ from lab.analysis.openload import (
     generator_ceiling,
     knee_line,
     open_findings,
-    summarize_open,
+    open_summary,
 )
 from lab.measure.openjson import MAX_LAG_P99_US, MIN_ACHIEVED
 from lab.results.findings import Finding
@@ -42,18 +42,6 @@ class OpenContent:
     rows: tuple[tuple[str, ...], ...]
     ceiling: str
     method: str
-
-
-def open_summary(data: RunData) -> OpenSummary | None:
-    """The run's open-loop results, or None for a closed-loop run."""
-    if not data.sweeps and data.parameters.get("mode") != "open":
-        return None
-    slo = data.parameters.get("slo_ms")
-    apps = [str(app) for app in data.parameters.get("apps") or data.apps]
-    scenarios = [str(s) for s in data.parameters.get("scenarios") or ()]
-    return summarize_open(
-        data.sweeps, apps, scenarios, float(slo) if isinstance(slo, int | float) else 100.0
-    )
 
 
 def open_content(data: RunData) -> OpenContent | None:

@@ -152,3 +152,44 @@ def test_leaving_the_injector_mid_pause_thaws_the_app() -> None:
         time.sleep(1.7)  # the pause began at 1.5 s
     assert [kind for kind, _ in stack.events] == ["pause", "unpause"]
     assert stack.events[1][1] - stack.events[0][1] < 0.5
+
+
+def test_the_report_shows_the_knee_the_table_and_the_chart(tmp_path: Path) -> None:
+    from lab.report.write import write_reports
+
+    run_with(FakeEngine(), open_plan(tmp_path), tmp_path)
+    markdown, page = write_reports(run_dir_of(tmp_path))
+    text = markdown.read_text()
+    assert "## Open loop: latency against offered load" in text
+    assert "- aio hit: p99 within 100 ms at every rate offered, up to 100% (1,000 req/s)" in text
+    assert "| aio | hello | 50% | 500 | 500 | 1.0 ms |" in text
+    html = page.read_text()
+    assert '<figure class="chart" id="chart-open">' in html
+    assert html.count('aria-label="Latency percentiles against offered load') == 1
+
+
+def test_compare_sets_two_open_runs_side_by_side(tmp_path: Path) -> None:
+    import argparse
+    import io
+
+    from rich.console import Console
+
+    from lab.cli.results import register
+
+    def tail(rate: float) -> str:
+        return openload_line(rate, slow_share=0.02 if rate >= 750 else 0.0, slow_us=300_000)
+
+    plan_a = open_plan(tmp_path / "a", apps="aio", scenarios="hello")
+    plan_b = open_plan(tmp_path / "b", apps="aio", scenarios="hello")
+    run_with(FakeEngine(), plan_a, tmp_path)
+    run_with(FakeEngine(outcomes={SWEEP_BASE + 1: Outcome(openload=tail)}), plan_b, tmp_path)
+    parser = argparse.ArgumentParser(prog="lab")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(
+        ["compare", str(run_dir_of(tmp_path / "a")), str(run_dir_of(tmp_path / "b"))]
+    )
+    out = io.StringIO()
+    args.func(args, Console(file=out, width=200), Console(file=io.StringIO(), width=200))
+    printed = out.getvalue()
+    assert "aio hello 75% (750 -> 750 req/s): p99 1.0 ms -> 300 ms (+29900%)" in printed
+    assert "knee aio hello (p99 <= 100 ms): 100% (1,000 req/s) -> 50% (500 req/s)" in printed
