@@ -28,8 +28,8 @@ test: $(STAMP) engine ## every test: unit, then integration on a real engine (bu
 	$(PY) -m lab build
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-unit: $(STAMP) ## the unit tests only: no Docker needed, a few seconds
-	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+unit: $(STAMP) ## the unit tests only: no Docker, no compiler needed, about a minute
+	$(PY) -m pytest -m "not integration and not native" $(PYTEST_ARGS)
 
 check: $(STAMP) ## ruff (lint and format), mypy (strict on lab/), the layer contracts (lint-imports)
 	$(VENV)/bin/ruff check lab tests apps images

@@ -41,7 +41,16 @@ class ImageSpec:
 
 IMAGES: tuple[ImageSpec, ...] = (
     ImageSpec("redis", "Dockerfile.redis", ("images/redis/redis.conf",)),
-    ImageSpec("wrk", "Dockerfile.wrk", ("images/wrk/report.lua", "images/wrk/probe.py")),
+    ImageSpec(
+        "wrk",
+        "Dockerfile.wrk",
+        (
+            "images/wrk/report.lua",
+            "images/wrk/probe.py",
+            "images/openload/openload.c",
+            "images/openload/build.sh",
+        ),
+    ),
     ImageSpec("nginx", "Dockerfile.nginx", ("images/nginx/nginx.conf",)),
     ImageSpec(
         "flask",
