@@ -73,6 +73,7 @@ typedef struct {
     uint64_t index, next_k;   /* global number i; the next request k not yet started */
     int64_t due;              /* heap key: the next send, or the request's timeout */
     size_t heap_pos;
+    int64_t started;           /* when the request in flight was begun (connect or write) */
     int64_t intended, free_at; /* the request in flight: its scheduled time; when the */
     bool in_window;            /* connection became free for it; whether it is measured */
     size_t written;
@@ -91,7 +92,7 @@ typedef struct {
     conn_t *conns, **heap;
     size_t n, active;          /* active: connections that still have work (due != NEVER) */
     stats_t st;
-    hist_t lat, lag;
+    hist_t lat, lag, svc;     /* from the intended time; own lateness; from the real start */
     char buf[READ_BUF];
     pthread_t thread;
 } worker_t;
@@ -257,6 +258,9 @@ static void complete(worker_t *w, conn_t *c, int64_t now) {
         if (c->status >= 400) /* wrk's rule: complete, and also an error */
             w->st.status++;
         hist_add(&w->lat, now - c->intended);
+        /* What a naive client would report for the same request: from when it was
+         * really begun. The two differ by exactly the coordinated omission. */
+        hist_add(&w->svc, now - c->started);
     }
     if (c->close_after)
         close_conn(c);
@@ -286,6 +290,7 @@ static void start_request(worker_t *w, conn_t *c, int64_t now) {
     c->in_window = c->intended >= g.ws; /* and < g.we: nothing later is ever started */
     if (c->in_window) /* the generator's own lateness, not the server's */
         hist_add(&w->lag, now - (c->intended > c->free_at ? c->intended : c->free_at));
+    c->started = now;
     c->written = 0;
     c->bytes = 0;
     c->pstate = P_STATUS;
@@ -676,9 +681,18 @@ static const char *real(double v, char *buf) /* always with a decimal point: 250
     return buf;
 }
 
+static void print_buckets(const hist_t *h) {
+    const char *sep = "";
+    for (int i = 0; i < NBUCKETS; i++)
+        if (h->counts[i]) {
+            printf("%s[%d,%" PRIu64 "]", sep, i, h->counts[i]);
+            sep = ",";
+        }
+}
+
 static void report(worker_t *ws, int64_t stopped) {
     stats_t st = { 0 };
-    static hist_t lat, lag;
+    static hist_t lat, lag, svc;
     uint64_t scheduled = 0, dropped = 0;
     for (long t = 0; t < g.threads; t++) {
         worker_t *w = &ws[t];
@@ -688,6 +702,7 @@ static void report(worker_t *ws, int64_t stopped) {
             st.fail[o] += w->st.fail[o];
         hist_merge(&lat, &w->lat);
         hist_merge(&lag, &w->lag);
+        hist_merge(&svc, &w->svc);
         /* Counted from the schedule itself, not as a remainder, so that the invariant
          * scheduled == completed + errors + dropped checks the bookkeeping. A request is
          * scheduled if its intended time is in the window and had come when we stopped. */
@@ -719,12 +734,10 @@ static void report(worker_t *ws, int64_t stopped) {
            real(g.timeout, b4), (g.we - g.ws) / 1000, (stopped - g.t0) / 1000, scheduled,
            st.sent, st.completed, dropped, st.bytes, st.fail[OUT_CONNECT], st.fail[OUT_READ],
            st.fail[OUT_WRITE], st.status, st.fail[OUT_TIMEOUT], lat.min, lat.max);
-    const char *sep = "";
-    for (int i = 0; i < NBUCKETS; i++)
-        if (lat.counts[i]) {
-            printf("%s[%d,%" PRIu64 "]", sep, i, lat.counts[i]);
-            sep = ",";
-        }
+    print_buckets(&lat);
+    printf("]},\"service_us\":{\"min\":%" PRIu64 ",\"max\":%" PRIu64 ",\"buckets\":[",
+           svc.min, svc.max);
+    print_buckets(&svc);
     printf("]},\"lag_us\":{\"p99\":%" PRIu64 ",\"max\":%" PRIu64 "},\"interrupted\":%s}\n",
            hist_percentile(&lag, 99.0), lag.max, atomic_load(&g_stop) ? "true" : "false");
     fflush(stdout);

@@ -40,10 +40,13 @@ class OpenResult:
     dropped: int
     bytes: int
     errors: Mapping[str, int]
-    latency: Histogram
+    latency: Histogram  # from each request's intended send time: what a user waited
     lag_p99_us: int
     lag_max_us: int
     interrupted: bool
+    # The same requests from when each was really sent: what a naive (coordinated-omission)
+    # count reports. None in a line from a generator that did not print it.
+    service: Histogram | None = None
 
     @property
     def achieved_rps(self) -> float:
@@ -102,6 +105,7 @@ def _result(data: Mapping[str, Any]) -> OpenResult:
         lag_p99_us=count(lag["p99"], "lag_us.p99"),
         lag_max_us=count(lag["max"], "lag_us.max"),
         interrupted=bool(data.get("interrupted", False)),
+        service=histogram_from(data["service_us"]) if "service_us" in data else None,
     )
     accounted = result.completed + result.lost + result.dropped
     if accounted != result.scheduled:
@@ -112,6 +116,11 @@ def _result(data: Mapping[str, Any]) -> OpenResult:
     if result.latency.total != result.completed:
         raise ValueError(
             f"the histogram holds {result.latency.total} latencies for"
+            f" {result.completed} completed requests"
+        )
+    if result.service is not None and result.service.total != result.completed:
+        raise ValueError(
+            f"the service-time histogram holds {result.service.total} values for"
             f" {result.completed} completed requests"
         )
     return result

@@ -105,6 +105,9 @@ class OpenPoint:
                 "errors": dict(result.errors),
                 "lag_us": {"p99": result.lag_p99_us, "max": result.lag_max_us},
                 "latency_us": percentiles(result.latency) if result.completed else None,
+                "service_us": percentiles(result.service)
+                if result.service is not None and result.completed
+                else None,
             }
         if self.stalls is not None:
             data["stalls"] = [[at, paused] for at, paused in self.stalls]

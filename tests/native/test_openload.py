@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.measure.histogram import Histogram, bucket_bounds
+from lab.measure.histogram import Histogram, bucket_bounds, histogram_from
 from tests.native.conftest import OK_BODY, Server, interrupt_after, response, run
 
 MS = 1000  # the histogram counts microseconds
@@ -91,6 +91,12 @@ def test_a_stall_is_measured_from_the_intended_send_times(openload: Path, server
     assert share_at_least(latency, 100 * MS) >= 50  # ~80 expected; a naive count gives 10
     fast = latency.total - share_at_least(latency, 20 * MS)
     assert fast >= 0.7 * latency.total  # before and after the stall: quick
+    # The same requests timed from when each was really sent: the naive view, in which
+    # only the 10 in flight saw the stall.
+    service = histogram_from(result.doc["service_us"])
+    assert service.total == latency.total
+    assert share_at_least(service, 100 * MS) <= 12
+    assert service.percentile(95) < 100 * MS <= latency.percentile(95)
 
 
 def test_error_answers_count_as_completed_and_as_status_errors(
