@@ -65,6 +65,8 @@ def cmd_report(args: argparse.Namespace, out: Console, _err: Console) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    from lab.cli.opentable import render_open
+
     data = load_run(args.run_dir)
     if args.json:
         out.print_json(json.dumps(data.summary.to_dict()), indent=2)
@@ -78,6 +80,7 @@ def cmd_show(args: argparse.Namespace, out: Console, _err: Console) -> int:
         _line(out, f"failed trial {record.index} ({where}): {record.reason}")
     for note in data.notes:
         _line(out, f"note: {note}")
+    render_open(data, out)
     return 0
 
 

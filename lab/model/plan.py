@@ -182,8 +182,11 @@ def _open_lines(config: RunConfig) -> list[str]:
         f"  injected stall    {stall}",
         f"  generator ceiling measured first (the static server, doubling from"
         f" {CEILING_START:,.0f} req/s)",
-        f"  {f'sweeps ({len(sweeps)})':<17} "
-        + ", ".join(f"{s.app}/{s.scenario}#{s.repetition}" for s in sweeps),
+        *(
+            f"  {f'sweeps ({len(sweeps)})' if n == 1 else '':<17} round {n}: "
+            + ", ".join(f"{s.app}/{s.scenario}" for s in sweeps if s.repetition == n)
+            for n in sorted({s.repetition for s in sweeps})
+        ),
         f"  open-loop time    {format_duration(open_seconds(config))}"
         f" ({len(sweeps)} sweeps x {per_sweep:g} s + the generator's ceiling)",
     ]

@@ -193,3 +193,23 @@ def test_compare_sets_two_open_runs_side_by_side(tmp_path: Path) -> None:
     printed = out.getvalue()
     assert "aio hello 75% (750 -> 750 req/s): p99 1.0 ms -> 300 ms (+29900%)" in printed
     assert "knee aio hello (p99 <= 100 ms): 100% (1,000 req/s) -> 50% (500 req/s)" in printed
+
+
+def test_show_prints_the_open_table_and_knees(tmp_path: Path) -> None:
+    import argparse
+    import io
+
+    from rich.console import Console
+
+    from lab.cli.results import register
+
+    run_with(FakeEngine(), open_plan(tmp_path, apps="aio", scenarios="hit"), tmp_path)
+    parser = argparse.ArgumentParser(prog="lab")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["show", str(run_dir_of(tmp_path))])
+    out = io.StringIO()
+    args.func(args, Console(file=out, width=200), Console(file=io.StringIO(), width=200))
+    printed = out.getvalue()
+    assert "open loop: latency against offered load" in printed
+    assert "aio hit: p99 within 100 ms at every rate offered, up to 100% (1,000 req/s)" in printed
+    assert "generator's own open-loop ceiling: 128,000 req/s or more" in printed
