@@ -295,12 +295,15 @@ class Blueprint:
 
     def effective(self) -> dict[str, object]:
         """What the run uses after defaults and rounding, beside what was asked."""
-        return {
+        effective: dict[str, object] = {
             "threads": self.threads,
             "workers": self.workers,
             "connections": list(self.connections),
             "notes": list(self.notes),
         }
+        if self.sweeps:
+            effective["sweeps"] = [sweep.to_dict() for sweep in self.sweeps]
+        return effective
 
     def render(self) -> str:
         return render_plan(self.config, self.placement, self.trials, self.notes)
