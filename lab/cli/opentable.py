@@ -18,12 +18,25 @@ def render_open(data: RunData, console: Console) -> None:
     if content is None:
         return
     console.print(Text("open loop: latency against offered load", style="bold"))
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    for n, column in enumerate(OPEN_COLUMNS):
-        table.add_column(Text(column), justify="right" if 3 <= n < len(OPEN_COLUMNS) else "left")
-    for row in content.rows:
-        table.add_row(*(Text(cell) for cell in row))
-    console.print(table)
+    # The report's columns less scenario (a table each), p90 and p99.99, so that a row
+    # fits the 80 columns a pipe gets; the report has them all.
+    dropped = ("scenario", "p90", "p99.99")
+    keep = [n for n, column in enumerate(OPEN_COLUMNS) if column not in dropped]
+    for scenario in dict.fromkeys(row[1] for row in content.rows):
+        table = Table(
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            title=scenario,
+            title_justify="left",
+        )
+        for n in keep:
+            column = OPEN_COLUMNS[n].removesuffix(" req/s").replace("valid", "ok")
+            table.add_column(Text(column), justify="left" if n < 3 else "right", no_wrap=True)
+        for row in content.rows:
+            if row[1] == scenario:
+                table.add_row(*(Text(row[n].replace(" (invalid)", " ✗")) for n in keep))
+        console.print(table)
     for line in content.knees:
         console.print(Text(line))
     console.print(Text(f"generator's own open-loop ceiling: {content.ceiling}"))
