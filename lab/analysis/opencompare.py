@@ -8,7 +8,6 @@ them together), so no interval is claimed. The rates are matched by how they wer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.analysis.openload import OpenSummary, RateRow
@@ -97,7 +96,3 @@ def _rate(value: float | None) -> str:
 
 def _knee(label: str | None, rps: float | None) -> str:
     return "none" if label is None else f"{label} ({_rate(rps)} req/s)"
-
-
-def has_open(summaries: Sequence[OpenSummary | None]) -> bool:
-    return all(s is not None and s.rows for s in summaries)

@@ -12,12 +12,11 @@ reason says why) or `failed` (not measured: the app died, no rate to scale from)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lab.measure.histogram import percentiles
 from lab.measure.openjson import (
-    ERROR_KINDS,
     OpenOutputError,
     OpenResult,
     invalid_because,
@@ -167,23 +166,9 @@ def measured_point(
         reason = f"generator exit {generator.exit_code}: {exc}" + (
             f" ({tail[0][:200]})" if tail[0] else ""
         )
-        return _with(point, "failed", reason)
+        return replace(point, status="failed", reason=reason)
     why = invalid_because(result, rate_rps)
-    return _with(point, "invalid", why) if why else point
-
-
-def _with(point: OpenPoint, status: str, reason: str) -> OpenPoint:
-    return OpenPoint(
-        point.position,
-        point.rate_label,
-        point.rate_rps,
-        status,
-        reason,
-        point.started_at,
-        point.finished_at,
-        point.generator,
-        point.stalls,
-    )
+    return replace(point, status="invalid", reason=why) if why else point
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,8 +235,3 @@ class OpenSweep:
             verification=optional(data, "verification", dict, ""),
             app_log=optional(data, "app_log", str),
         )
-
-
-def error_counts(result: OpenResult) -> str:
-    """The generator's error counters in words, for a reason or a table."""
-    return ", ".join(f"{result.errors[kind]:,} {kind}" for kind in ERROR_KINDS)
