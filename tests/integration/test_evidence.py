@@ -142,7 +142,10 @@ def test_ten_flask_hit_trials_at_200_connections_keep_the_invariant(tmp_path: Pa
         assert invariant["holds"] and invariant["delta"] >= invariant["ok_responses"]
 
 
-LOSSY_APP = b'''"""The flask app, except that every 50th /hit answers without counting."""
+# The invariant allows the counter up to one request per connection of slack (requests
+# answered after wrk stopped counting), so an app must lose clearly more than 64 writes in
+# a 3 s trial to be caught; losing every 50th lost about 60 and slipped through at times.
+LOSSY_APP = b'''"""The flask app, except that every 5th /hit answers without counting."""
 import itertools
 import json
 
@@ -155,7 +158,7 @@ _calls = itertools.count(1)
 
 def hit():
     n = next(_calls)
-    if n % 50 == 0:
+    if n % 5 == 0:
         return Response(json.dumps({"hit": n}), content_type="application/json")
     return real.hit()
 
@@ -206,7 +209,7 @@ def test_an_app_that_loses_writes_fails_the_invariant(
             record = run_trial(stack, Trial(1, "flask", "hit", 64, 1), plan, ids, SystemClock())
     finally:
         docker_client.images.remove(image.id, force=True)
-    assert record.status == "failed", record.reason
+    assert record.status == "failed", (record.reason, record.invariant)
     assert record.reason is not None and "/hit invariant failed" in record.reason
     assert record.invariant is not None
     assert record.invariant["delta"] < record.invariant["ok_responses"]
