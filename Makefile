@@ -7,7 +7,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-LOCKS := apps/flask/requirements.lock apps/aio/requirements.lock
 # The app images' interpreter: Debian 12's python3. Locks are resolved for it, not the host's.
 IMAGE_PYTHON := 3.11.2
 PYTEST_ARGS ?=
@@ -56,9 +55,10 @@ $(STAMP): requirements/host.lock
 lock: $(STAMP) ## re-resolve every lock (host tools; app locks for the image's Python)
 	$(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 		requirements/host.in -o requirements/host.lock
-	for app in flask aio; do \
+	# Every app folder: its lock is resolved for the image's interpreter, not the host's.
+	for requirements in apps/*/requirements.in; do \
 		$(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version $(IMAGE_PYTHON) \
-			--python-platform linux apps/$$app/requirements.in -o apps/$$app/requirements.lock; \
+			--python-platform linux $$requirements -o $${requirements%.in}.lock || exit 1; \
 	done
 
 clean-venv: ## remove .venv

@@ -1,0 +1,65 @@
+"""The article's two endpoints on Starlette, served by uvicorn (uvloop, httptools).
+
+Handlers are `async def` and run on the event loop. The Redis pool is created
+and closed in the lifespan, inside the server's running loop, and reaches the
+handlers through the lifespan state (`request.state`).
+"""
+
+import json
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis
+import redis.asyncio
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+HELLO = b"Hello, world!"
+COUNTER_KEY = os.environ.get("COUNTER_KEY", "lab:hits")
+LOG = logging.getLogger("uvicorn.error")
+
+
+@asynccontextmanager
+async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, redis.asyncio.Redis]]:
+    # Blocking pool: under more concurrent requests than connections, a request
+    # waits for a free connection instead of failing with MaxConnectionsError.
+    pool = redis.asyncio.BlockingConnectionPool.from_url(
+        os.environ.get("REDIS_URL", "redis://redis:6379/0"),
+        max_connections=int(os.environ.get("REDIS_MAX_CONNECTIONS", "64")),
+        timeout=float(os.environ.get("REDIS_POOL_TIMEOUT", "5")),
+        socket_connect_timeout=float(os.environ.get("REDIS_CONNECT_TIMEOUT", "1")),
+        socket_timeout=float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2")),
+        # No retries: with Redis down, /hit must answer 503 at once rather than back off.
+        retry=Retry(NoBackoff(), 0),
+    )
+    client = redis.asyncio.Redis(connection_pool=pool)
+    yield {"redis": client}
+    await client.aclose()
+    await pool.aclose()
+
+
+async def hello(_request: Request) -> Response:
+    return PlainTextResponse(HELLO)
+
+
+async def hit(request: Request) -> Response:
+    try:
+        count = await request.state.redis.incr(COUNTER_KEY)
+    except redis.RedisError as exc:
+        # One line per failure on stderr: the lab keeps the log of a trial with errors.
+        LOG.warning("/hit answered 503: %s: %s", type(exc).__name__, exc)
+        body = json.dumps({"error": "redis unavailable", "reason": f"{type(exc).__name__}: {exc}"})
+        return Response(body, status_code=503, media_type="application/json")
+    return Response(json.dumps({"hit": count}), media_type="application/json")
+
+
+app = Starlette(
+    routes=[Route("/", hello, methods=["GET"]), Route("/hit", hit, methods=["GET"])],
+    lifespan=lifespan,
+)
