@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from lab import __version__
 from lab.cli.bundle import register as register_bundle
@@ -57,8 +58,32 @@ def cmd_build(_args: argparse.Namespace, out: Console, err: Console) -> int:
     for item in built:
         state = "built" if item.rebuilt else "up to date"
         out.print(
-            f"{item.name:<6} {item.tag:<28} {short_id(item.image_id)}  {state}", highlight=False
+            f"{item.name:<10} {item.tag:<32} {short_id(item.image_id)}  {state}", highlight=False
         )
+    return 0
+
+
+def cmd_apps(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    from lab.model.catalog import builtin_catalog
+    from lab.model.fairness import unhonoured
+
+    catalog = builtin_catalog().with_folders(Path(folder) for folder in args.folders)
+    table = Table(title="apps (--apps all runs the lab's own, in this order)", box=None)
+    for column in ("app", "image", "server", "scenarios", "what it is"):
+        table.add_column(column)
+    order = {name: n for n, name in enumerate(catalog.everything())}
+    for app in sorted(catalog.apps.values(), key=lambda a: order.get(a.name, len(order))):
+        server = app.server
+        knob = server.worker_class or " ".join(v for v in (server.interface, server.loop) if v)
+        caveat = "".join(f"\n  cannot honour: {item}" for item in unhonoured(app))
+        table.add_row(
+            Text(app.name),
+            Text(app.image),
+            Text(f"{server.name} {knob}".strip()),
+            Text(",".join(app.scenarios)),
+            Text(app.description + caveat),
+        )
+    out.print(table)
     return 0
 
 
@@ -251,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     images = sub.add_parser("images", help="list the lab's images with their provenance")
     images.add_argument("--json", action="store_true", help="print JSON instead of a table")
     images.set_defaults(func=cmd_images)
+    apps = sub.add_parser("apps", help="list the apps: the lab's own and, given, your folders")
+    apps.add_argument("folders", nargs="*", metavar="FOLDER", help="an app folder of your own")
+    apps.set_defaults(func=cmd_apps)
     plan = sub.add_parser(
         "plan", help="print the expanded plan, CPU placement and wall time (no engine needed)"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from lab.model.catalog import APPS, SCENARIOS
+from lab.model.catalog import SCENARIOS
 from lab.model.config import (
     DEFAULT_PRESET,
     NETWORK_PATHS,
@@ -82,7 +82,8 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--apps",
         metavar="LIST",
-        help=f"comma list of apps from {', '.join(APPS)} {_default('apps')}",
+        help="comma list of apps (`lab apps` lists them), `all` for every one, or the path of"
+        f" an app folder of your own, e.g. ./myapp {_default('apps')}",
     )
     group.add_argument(
         "--scenarios",

@@ -7,12 +7,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from lab.report.rows import ROW_LABELS, blocks, ratio_lines, table_apps
+from lab.report.ranking import legend, ranked, ranked_headline, rankings
+from lab.report.rows import ROW_LABELS, blocks, precision_line, ratio_lines, table_apps
 from lab.results.summarydoc import Summary
 
 
 def render_summary(summary: Summary, console: Console) -> None:
-    """Print the comparison table, then one line per ratio."""
+    """Print the comparison table, then one line per ratio; many apps as rankings."""
+    if ranked(summary):
+        render_rankings(summary, console)
+        return
     apps = table_apps(summary)
     found = blocks(summary, apps)
     if not found:
@@ -32,3 +36,31 @@ def render_summary(summary: Summary, console: Console) -> None:
     for line in ratio_lines(summary):
         # Text, not a markup string: app names are not rich markup.
         console.print(Text(line))
+
+
+def render_rankings(summary: Summary, console: Console) -> None:
+    """A ranking per scenario and level, fastest first, then one line per block."""
+    found = rankings(summary)
+    if not found:
+        console.print("no trials recorded")
+        return
+    for ranking in found:
+        table = Table(
+            title=Text(ranking.title, style="bold"),
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+        for n, label in enumerate(ranking.labels):
+            # Names and figures stay whole; the intervals and trial notes may wrap.
+            table.add_column(
+                label, justify="left" if n == 1 else "right", no_wrap=n not in (3, 6, 7)
+            )
+        for row in ranking.rows:
+            table.add_row(*(Text(value) for value in row))
+        console.print(table)
+    console.print(Text(legend(summary), style="dim"))
+    for line in ranked_headline(summary):
+        console.print(Text(line))
+    if summary.precision is not None:
+        console.print(Text(precision_line(summary.precision)))

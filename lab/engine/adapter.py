@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from lab.engine.client import engine_errors, engine_facts
 from lab.engine.port import ImageFacts, ImageMissing
 from lab.engine.stack import RunStack
 from lab.images.build import Built, build_all
+from lab.images.specs import ImageSpec
 from lab.model.placement import CpuSlot
 
 
@@ -19,9 +20,15 @@ class DockerEngine:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def build_images(self, root: Path, workdir: Path, say: Callable[[str], None]) -> list[Built]:
+    def build_images(
+        self,
+        root: Path,
+        workdir: Path,
+        say: Callable[[str], None],
+        specs: Sequence[ImageSpec] | None = None,
+    ) -> list[Built]:
         # Not translated: a build reports its own failures (BuildFailed, with the log).
-        return build_all(self.client, root, workdir, say)
+        return build_all(self.client, root, workdir, say, specs)
 
     @engine_errors()
     def image(self, ref: str) -> ImageFacts:

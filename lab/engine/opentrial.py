@@ -16,11 +16,17 @@ from typing import Any
 
 from lab.engine.port import Clock, Container, LoadClient, Stack, StackError
 from lab.engine.stall import StallInjector
-from lab.engine.trial import TrialFailed, failure_reason, unless_ground_lost, wait_ready
+from lab.engine.trial import (
+    TrialFailed,
+    app_settings,
+    failure_reason,
+    unless_ground_lost,
+    wait_ready,
+)
 from lab.images.containers import AppSettings
 from lab.measure.openjson import invalid_because, parse_open_output
 from lab.measure.verify import VERIFIERS
-from lab.model.catalog import CEILING, SCENARIOS, target
+from lab.model.catalog import CEILING, SCENARIOS
 from lab.model.openload import (
     CEILING_STEP_S,
     CEILING_WARMUP_S,
@@ -83,7 +89,6 @@ def run_sweep(
 
     `written` gets the sweep after each point, so every finished point is on disk.
     """
-    config = plan.config
     connections = open_connections(plan)
     record = OpenSweep(
         sweep.index,
@@ -95,10 +100,7 @@ def run_sweep(
         "running",
         started_at=clock.now(),
     )
-    app = target(sweep.app)
-    settings = AppSettings(
-        images[app.image], app.worker_class, plan.workers, config.access_log, config.app_env
-    )
+    settings = app_settings(plan, sweep.app, images)
     container: Container | None = None
     load: LoadClient | None = None
     points: list[OpenPoint] = []
@@ -229,10 +231,7 @@ def measure_generator_ceiling(
     """
     config = plan.config
     sweep = Sweep(0, CEILING.name, "hello", 1)
-    app = target(CEILING.name)
-    settings = AppSettings(
-        images[app.image], app.worker_class, plan.workers, config.access_log, config.app_env
-    )
+    settings = app_settings(plan, CEILING.name, images)
     container: Container | None = None
     load: LoadClient | None = None
     steps: list[dict[str, Any]] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from lab.images.build import Built
 from lab.images.containers import AppSettings
+from lab.images.specs import ImageSpec
 from lab.measure.hostcpu import HostSample
 from lab.model.placement import CpuSlot
 
@@ -212,8 +213,14 @@ class Stack(Protocol):
 class Engine(Protocol):
     """Images, the engine's own facts, and the run's stack."""
 
-    def build_images(self, root: Path, workdir: Path, say: Callable[[str], None]) -> list[Built]:
-        """Every image of the lab, built where its inputs changed."""
+    def build_images(
+        self,
+        root: Path,
+        workdir: Path,
+        say: Callable[[str], None],
+        specs: Sequence[ImageSpec] | None = None,
+    ) -> list[Built]:
+        """The images of `specs` (default: all of the lab's), built where inputs changed."""
         ...
 
     def image(self, ref: str) -> ImageFacts:

@@ -46,7 +46,7 @@ from lab.errors import (
 from lab.images import host
 from lab.images.build import Built
 from lab.images.labels import LOCK_HASH
-from lab.images.specs import BASE_IMAGE
+from lab.images.specs import BASE_IMAGE, ImageSpec, image_specs
 from lab.measure import calibrate
 from lab.model.catalog import CEILING
 from lab.model.plan import RUN_OVERHEAD_S, Blueprint, Trial
@@ -87,6 +87,18 @@ def new_run_id(preset: str, at: str) -> str:
     """ "20261201-110930-default-3f2a": sortable by start time, unique by its suffix."""
     stamp = datetime.datetime.fromisoformat(at).strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{preset}-{uuid.uuid4().hex[:4]}"
+
+
+# The calibration's fixed Python workload runs in this image, whatever apps a run has, so
+# that calibration scores of any two runs compare.
+CALIBRATION_IMAGE = "aio"
+
+
+def run_images(plan: Blueprint) -> tuple[ImageSpec, ...]:
+    """What a run starts containers from: the infrastructure, the image the calibration
+    runs in (aio's), and its apps' images."""
+    wanted = {CALIBRATION_IMAGE, *(plan.app(name).image for name in plan.config.apps)}
+    return image_specs(plan.catalog, wanted)
 
 
 def provenance(engine: Engine, root: Path, built: Sequence[Built]) -> dict[str, Any]:
@@ -139,7 +151,7 @@ def run(
     if rerun_of is not None:
         built = recorded_images(engine, rerun_of)
     else:
-        built = engine.build_images(root, root / ".lab", reporter.message)
+        built = engine.build_images(root, root / ".lab", reporter.message, run_images(plan))
     # Containers start from the image ID: exactly the bytes recorded, whatever the tags say.
     images = {item.name: item.image_id for item in built}
     started = clock.monotonic()
@@ -190,7 +202,7 @@ def run(
             )
             if run_doc.calibration is None:
                 reporter.message("calibration: a fixed Python workload on the app's CPUs")
-                calibration = measure_calibration(stack, images["aio"], plan)
+                calibration = measure_calibration(stack, images[CALIBRATION_IMAGE], plan)
                 run_doc = replace(run_doc, calibration=calibration)
                 reporter.message(f"calibration: {calibration['score']:,.0f} rounds/s")
             if config.ceiling and run_doc.ceiling is None:

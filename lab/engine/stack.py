@@ -162,6 +162,9 @@ class RunStack:
 
     @engine_errors()
     def start_app(self, trial_index: int, settings: AppSettings, slot: CpuSlot) -> Any:
+        command: dict[str, Any] = {}
+        if settings.command is not None:  # else the image's own (the ceiling server's)
+            command["command"] = list(settings.command)
         container = self._create(
             "app",
             f"app-{trial_index}",
@@ -170,6 +173,7 @@ class RunStack:
             alias=APP_ALIAS,  # every trial's fresh container answers at the same URL
             environment=app_environment(settings),
             dns_opt=DNS_OPTIONS,
+            **command,
         )
         container.start()
         return container

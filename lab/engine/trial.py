@@ -33,7 +33,8 @@ from lab.measure.cpu import CpuUse, cpu_use
 from lab.measure.hostcpu import HostSample, host_evidence
 from lab.measure.verify import VERIFIERS
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
-from lab.model.catalog import SCENARIOS, target
+from lab.model.catalog import SCENARIOS
+from lab.model.fairness import server_command
 from lab.model.plan import Blueprint, Trial
 from lab.results.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
 from lab.text import plural
@@ -59,6 +60,15 @@ def wrk_command(
     ]
 
 
+def app_settings(plan: Blueprint, name: str, images: Mapping[str, str]) -> AppSettings:
+    """How to start the app a trial names: its image's ID and its server's command
+    under the run's fairness policy."""
+    app = plan.app(name)
+    return AppSettings(
+        images[app.image], server_command(app.server, plan.policy), plan.config.app_env
+    )
+
+
 class TrialFailed(Exception):
     """Ends a trial before wrk runs; the message is the trial's reason."""
 
@@ -71,7 +81,6 @@ def run_trial(
     `images` maps each image name to the image ID the containers start from.
     """
     config = plan.config
-    app = target(trial.app)
     scenario = SCENARIOS[trial.scenario]
     common: dict[str, Any] = {
         "index": trial.index,
@@ -83,14 +92,12 @@ def run_trial(
         "duration_s": config.duration_s,
         "started_at": clock.now(),
     }
-    app_settings = AppSettings(
-        images[app.image], app.worker_class, plan.workers, config.access_log, config.app_env
-    )
+    settings = app_settings(plan, trial.app, images)
     container: Container | None = None
     load: LoadClient | None = None
     verification: dict[str, Any] | None = None
     try:
-        container = stack.start_app(trial.index, app_settings, plan.placement.app)
+        container = stack.start_app(trial.index, settings, plan.placement.app)
         verification = {
             "applied": stack.applied_limits(container),
             "isolation": stack.isolation_facts(container),

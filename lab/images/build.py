@@ -11,7 +11,7 @@ import io
 import platform
 import re
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,17 +23,30 @@ from lab.errors import BuildFailed
 from lab.images import host
 from lab.images.base import ensure_base
 from lab.images.context import tar_context
-from lab.images.labels import BASE_ID, IMAGE_NAME, INPUTS_HASH, LAB_VERSION, LOCK_HASH, MANAGED
+from lab.images.labels import (
+    BASE_ID,
+    IMAGE_NAME,
+    INPUTS_HASH,
+    LAB_VERSION,
+    LOCK_HASH,
+    MANAGED,
+    VERSIONS,
+)
+from lab.images.locks import LockError, normalize, parse_lock
 from lab.images.specs import (
     BASE_IMAGE,
     IMAGE_PYTHON,
-    IMAGES,
     ImageSpec,
+    image_specs,
     image_tag,
     inputs_hash,
     sha256_hex,
     wheel_platforms,
 )
+from lab.model.catalog import builtin_catalog
+
+# The image's exact interpreter, for which locks are resolved (Debian 12's python3).
+IMAGE_PYTHON_EXACT = "3.11.2"
 
 Say = Callable[[str], None]
 _STEP = re.compile(r"^Step \d+/\d+ : ")
@@ -51,24 +64,69 @@ def read_inputs(root: Path, spec: ImageSpec) -> dict[str, bytes]:
     contents: dict[str, bytes] = {}
     for path in spec.inputs:
         try:
-            contents[path] = (root / path).read_bytes()
+            contents[path] = spec.source(root, path).read_bytes()
         except FileNotFoundError as exc:
             hint = "run `make lock`" if path == spec.lock else "restore it from git"
-            raise BuildFailed(f"input {path} of image {spec.name} is missing", hint) from exc
+            raise BuildFailed(
+                f"input {spec.source(root, path)} of image {spec.name} is missing", hint
+            ) from exc
     return contents
 
 
-def planned_tags(root: Path, base_id: str) -> dict[str, str]:
+def planned_tags(
+    root: Path, base_id: str, specs: Sequence[ImageSpec] | None = None
+) -> dict[str, str]:
     """The tag each image has for the inputs now in `root` (pure apart from reading files)."""
     return {
         spec.name: image_tag(spec, inputs_hash(spec, read_inputs(root, spec), base_id))
-        for spec in IMAGES
+        for spec in (image_specs(builtin_catalog()) if specs is None else specs)
     }
 
 
-def build_all(client: Any, root: Path, workdir: Path, say: Say) -> list[Built]:
+def build_all(
+    client: Any,
+    root: Path,
+    workdir: Path,
+    say: Say,
+    specs: Sequence[ImageSpec] | None = None,
+) -> list[Built]:
+    """Every image of `specs` (default: the infrastructure and all of the lab's apps)."""
+    wanted = image_specs(builtin_catalog()) if specs is None else specs
+    for spec in wanted:
+        ensure_lock(root, spec, say)
     base = ensure_base(client, workdir, say)
-    return [_ensure(client, spec, root, workdir, base.id, say) for spec in IMAGES]
+    return [_ensure(client, spec, root, workdir, base.id, say) for spec in wanted]
+
+
+def ensure_lock(root: Path, spec: ImageSpec, say: Say) -> None:
+    """A user's app folder without a lock gets one, resolved for the image's Python."""
+    if spec.lock is None or spec.origin is None:
+        return
+    lock = spec.source(root, spec.lock)
+    if lock.is_file():
+        return
+    requirements = lock.with_name("requirements.in")
+    if not requirements.is_file():
+        raise BuildFailed(
+            f"app folder {spec.origin} has neither requirements.lock nor requirements.in",
+            "list the app's packages in requirements.in (the server's included)",
+        )
+    say(f"{spec.name}: locking {requirements} for Python {IMAGE_PYTHON_EXACT} into {lock}")
+    host.compile_lock(requirements, lock, IMAGE_PYTHON_EXACT)
+
+
+def locked_versions(spec: ImageSpec, lock_text: str) -> str:
+    """`fastapi==0.1, uvicorn==0.2`: the locked versions of the packages the spec names."""
+    try:
+        pins = {pin.name: pin.version for pin in parse_lock(lock_text)}
+    except LockError as exc:
+        raise BuildFailed(
+            f"the lock of {spec.name} is not usable: {exc}", "run `make lock`"
+        ) from exc
+    found = [
+        f"{name}=={pins[normalize(name)]}" for name in spec.versions_of if normalize(name) in pins
+    ]
+    return ", ".join(found)
 
 
 def _ensure(
@@ -88,17 +146,18 @@ def _ensure(
     say(f"{spec.name}: building {tag}")
     files = dict(contents)
     lock_hash = ""
-    if spec.lock:
-        lock_hash = sha256_hex(contents[spec.lock])
-        files.update(_wheels(root, workdir, spec, say))
     labels = {
         MANAGED: "true",
         IMAGE_NAME: spec.name,
         INPUTS_HASH: digest,
-        LOCK_HASH: lock_hash or "none",
         BASE_ID: base_id,
         LAB_VERSION: __version__,
     }
+    if spec.lock:
+        lock_hash = sha256_hex(contents[spec.lock])
+        files.update(_wheels(root, workdir, spec, say))
+        labels[VERSIONS] = locked_versions(spec, contents[spec.lock].decode())
+    labels[LOCK_HASH] = lock_hash or "none"
     image_id = _docker_build(client, spec, files, tag, labels, say)
     client.images.get(image_id).tag(spec.repository, "latest")
     return Built(spec.name, tag, image_id, rebuilt=True)
@@ -113,15 +172,14 @@ def ensure_wheels(root: Path, workdir: Path, spec: ImageSpec, say: Say) -> Path:
     assert spec.lock is not None
     folder = workdir / "wheels" / spec.name
     marker = folder / "LOCK_HASH"
-    lock_hash = sha256_hex((root / spec.lock).read_bytes())
+    lock = spec.source(root, spec.lock)
+    lock_hash = sha256_hex(lock.read_bytes())
     if marker.is_file() and marker.read_text().strip() == lock_hash:
         return folder
     say(f"  downloading the wheels of {spec.lock} on the host into {folder}")
     partial = folder.with_name(f"{spec.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    host.download_wheels(
-        root / spec.lock, partial, wheel_platforms(platform.machine()), IMAGE_PYTHON
-    )
+    host.download_wheels(lock, partial, wheel_platforms(platform.machine()), IMAGE_PYTHON)
     (partial / "LOCK_HASH").write_text(lock_hash + "\n")
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
@@ -149,7 +207,7 @@ def _docker_build(
         custom_context=True,
         dockerfile=spec.dockerfile,
         tag=tag,
-        buildargs={"BASE": BASE_IMAGE},
+        buildargs={"BASE": BASE_IMAGE, **dict(spec.buildargs)},
         labels=labels,
         rm=True,
         forcerm=True,

@@ -24,22 +24,17 @@ DNS_OPTIONS = ["timeout:1", "attempts:1"]
 
 @dataclass(frozen=True, slots=True)
 class AppSettings:
+    """How to start an app container: its image, and the server command the lab built
+    (model.fairness; None: the image's own, as the ceiling server's)."""
+
     image: str
-    worker_class: str
-    workers: int
-    access_log: bool
+    command: tuple[str, ...] | None
     extra_env: tuple[tuple[str, str], ...] = ()
 
 
 def app_environment(settings: AppSettings) -> dict[str, str]:
-    """The app container's environment: the lab's own settings, then --app-env."""
-    return {
-        "WORKERS": str(settings.workers),
-        "WORKER_CLASS": settings.worker_class,
-        "ACCESS_LOG": "1" if settings.access_log else "0",
-        "REDIS_URL": REDIS_URL,
-        **dict(settings.extra_env),
-    }
+    """The app container's environment: where Redis is, then --app-env."""
+    return {"REDIS_URL": REDIS_URL, **dict(settings.extra_env)}
 
 
 def container_name(run_id: str, name: str) -> str:

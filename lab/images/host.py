@@ -41,6 +41,22 @@ def download_wheels(lock: Path, dest: Path, platforms: tuple[str, ...], python: 
     )
 
 
+def compile_lock(requirements: Path, lock: Path, python: str) -> None:
+    """Resolve `requirements` into a hash lock for the image's exact interpreter (uv).
+
+    The same command `make lock` runs for the lab's own apps.
+    """
+    uv = Path(sys.executable).with_name("uv")
+    command = [str(uv) if uv.exists() else "uv", "pip", "compile", "--quiet", "--generate-hashes"]
+    command += ["--python-version", python, "--python-platform", "linux"]
+    command += [str(requirements), "-o", str(lock)]
+    _run(
+        command,
+        f"locking {requirements}",
+        "check its requirements resolve and the host reaches the package index",
+    )
+
+
 def can_install_packages() -> bool:
     return os.geteuid() == 0 and shutil.which("apt-get") is not None
 

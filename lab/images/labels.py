@@ -14,6 +14,8 @@ INPUTS_HASH = "lab.inputs-hash"
 LOCK_HASH = "lab.lock-hash"
 BASE_ID = "lab.base-id"
 LAB_VERSION = "lab.version"
+# The framework's and servers' locked versions, e.g. "fastapi==0.1, uvicorn==0.2".
+VERSIONS = "lab.versions"
 # How the base image was made (lab.images.base), shown in `lab images` and in reports.
 BASE_SOURCE = "lab.base.source"
 BASE_SUITE = "lab.base.suite"

@@ -8,8 +8,12 @@ an image that exists under its tag is never rebuilt.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+from lab.model.appfolder import SHARED_DOCKERFILE, AppFolder
+from lab.model.catalog import Catalog
 
 BASE_REPOSITORY = "lab/base"
 BASE_TAG = "bookworm"
@@ -21,12 +25,25 @@ IMAGE_PYTHON = "3.11"
 IMAGE_GLIBC_MINOR = 36
 
 
+GUNICORN_CONFIG = "apps/gunicorn.conf.py"  # every app image has it, whatever its server
+
+
 @dataclass(frozen=True, slots=True)
 class ImageSpec:
+    """An image: its Dockerfile and the files of its build context, as context paths.
+
+    An app folder outside the checkout (`origin`) appears in the context as
+    `apps/<name>/`, like the lab's own, so one Dockerfile.app builds both.
+    """
+
     name: str
     dockerfile: str
     files: tuple[str, ...]
     lock: str | None = None
+    buildargs: tuple[tuple[str, str], ...] = ()
+    origin: str | None = None
+    # Packages whose locked versions the image's labels record: framework, then servers.
+    versions_of: tuple[str, ...] = ()
 
     @property
     def repository(self) -> str:
@@ -34,12 +51,46 @@ class ImageSpec:
 
     @property
     def inputs(self) -> tuple[str, ...]:
-        """Every project file that goes into the build context."""
+        """Every file that goes into the build context."""
         lock = (self.lock,) if self.lock else ()
         return (self.dockerfile, *self.files, *lock)
 
+    def source(self, root: Path, context_path: str) -> Path:
+        """Where a context path's bytes are read from: the checkout, or the user's folder."""
+        prefix = f"apps/{self.name}/"
+        if self.origin is not None and context_path.startswith(prefix):
+            return Path(self.origin) / context_path[len(prefix) :]
+        return root / context_path
 
-IMAGES: tuple[ImageSpec, ...] = (
+
+def app_image(folder: AppFolder) -> ImageSpec:
+    """The image of an app folder: its own top-level Dockerfile, or the shared one."""
+    prefix = f"apps/{folder.name}/"
+    lock = f"{prefix}requirements.lock"
+    servers = sorted({app.server.name for app in folder.apps})
+    return ImageSpec(
+        name=folder.name,
+        dockerfile=folder.dockerfile,
+        files=(GUNICORN_CONFIG, *(prefix + f for f in folder.files if prefix + f != lock)),
+        lock=lock,
+        buildargs=(("APP", folder.name),) if folder.dockerfile == SHARED_DOCKERFILE else (),
+        origin=str(folder.path) if folder.external else None,
+        versions_of=(folder.framework, *(s for s in servers if s != folder.framework)),
+    )
+
+
+def image_specs(catalog: Catalog, images: Iterable[str] | None = None) -> tuple[ImageSpec, ...]:
+    """The infrastructure's images, then the app folders' (those named by `images`)."""
+    wanted = None if images is None else set(images)
+    apps = tuple(
+        app_image(folder)
+        for folder in catalog.folders
+        if (folder.name in wanted if wanted is not None else not folder.external)
+    )
+    return (*INFRASTRUCTURE, *apps)
+
+
+INFRASTRUCTURE: tuple[ImageSpec, ...] = (
     ImageSpec("redis", "Dockerfile.redis", ("images/redis/redis.conf",)),
     ImageSpec(
         "wrk",
@@ -52,26 +103,15 @@ IMAGES: tuple[ImageSpec, ...] = (
         ),
     ),
     ImageSpec("nginx", "Dockerfile.nginx", ("images/nginx/nginx.conf",)),
-    ImageSpec(
-        "flask",
-        "Dockerfile.flask",
-        ("apps/gunicorn.conf.py", "apps/flask/app.py"),
-        lock="apps/flask/requirements.lock",
-    ),
-    ImageSpec(
-        "aio",
-        "Dockerfile.aio",
-        ("apps/gunicorn.conf.py", "apps/aio/app.py"),
-        lock="apps/aio/requirements.lock",
-    ),
 )
 
 
-def spec_named(name: str) -> ImageSpec:
-    for spec in IMAGES:
+def spec_named(name: str, catalog: Catalog) -> ImageSpec:
+    specs = image_specs(catalog, [folder.name for folder in catalog.folders])
+    for spec in specs:
         if spec.name == name:
             return spec
-    known = ", ".join(spec.name for spec in IMAGES)
+    known = ", ".join(spec.name for spec in specs)
     raise KeyError(f"unknown image {name!r} (known: {known})")
 
 

@@ -1,24 +1,22 @@
 """The apps and scenarios the lab knows how to run.
 
-Both tables are read-only: a run picks from them by name, and every name a user
-types is checked against them before anything starts.
+Scenarios are the lab's own. Apps are found, not listed here: every folder of the
+checkout's apps/ that holds an `app.toml` (see model.appfolder), plus any folder a user
+gives `--apps`. Every name a user types is checked against the catalog before
+anything starts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 
-
-@dataclass(frozen=True, slots=True)
-class AppSpec:
-    """A web app under test: which image to start and which gunicorn worker serves it."""
-
-    name: str
-    image: str
-    worker_class: str
-    description: str
+from lab.errors import UsageError
+from lab.model.appfolder import AppFolder, AppSpec, ServerSpec, discover, read_folder
+from lab.paths import ROOT
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,30 +28,6 @@ class Scenario:
     uses_redis: bool
     description: str
 
-
-APPS: Mapping[str, AppSpec] = MappingProxyType(
-    {
-        "flask": AppSpec(
-            name="flask",
-            image="flask",
-            worker_class="gevent",
-            description="Flask on gunicorn's gevent worker",
-        ),
-        "aio": AppSpec(
-            name="aio",
-            image="aio",
-            worker_class="aiohttp.GunicornWebWorker",
-            description="aiohttp on its gunicorn worker (asyncio event loop)",
-        ),
-        # Same image as `aio`: only the event loop differs, so any gap is uvloop's.
-        "aio-uvloop": AppSpec(
-            name="aio-uvloop",
-            image="aio",
-            worker_class="aiohttp.GunicornUVLoopWebWorker",
-            description="aiohttp on its gunicorn worker with the uvloop event loop",
-        ),
-    }
-)
 
 SCENARIOS: Mapping[str, Scenario] = MappingProxyType(
     {
@@ -73,16 +47,66 @@ SCENARIOS: Mapping[str, Scenario] = MappingProxyType(
 )
 
 # Not an app under test: the harness ceiling, a static server answering `GET /` with
-# the apps' exact bytes, measured in the app's placement (see Dockerfile.nginx).
+# the apps' exact bytes, measured in the app's placement (see Dockerfile.nginx). It
+# starts with its image's own command.
 CEILING = AppSpec(
     name="nginx",
     image="nginx",
-    worker_class="",
+    server=ServerSpec(name="nginx", target="-"),
     description="Debian's nginx answering the same text: the harness ceiling",
+    framework="nginx",
+    scenarios=("hello",),
 )
 
+APPS_DIR = ROOT / "apps"
+# `--apps all` begins with the article's two, so that flask stays the baseline.
+FIRST = ("flask", "aio")
 
-def target(name: str) -> AppSpec:
-    """The app, or the ceiling server, that a trial's app name stands for."""
-    base = name.split(":", 1)[0]  # A/A variants are `aio:a` and `aio:b`
-    return CEILING if base == CEILING.name else APPS[base]
+
+@dataclass(frozen=True)
+class Catalog:
+    """The app folders a run may use, and the apps (base and variants) they hold."""
+
+    folders: tuple[AppFolder, ...]
+
+    @functools.cached_property
+    def apps(self) -> Mapping[str, AppSpec]:
+        return MappingProxyType({app.name: app for folder in self.folders for app in folder.apps})
+
+    def app(self, name: str) -> AppSpec:
+        """The app, or the ceiling server, that a trial's app name stands for."""
+        base = name.split(":", 1)[0]  # A/A variants are `aio:a` and `aio:b`
+        return CEILING if base == CEILING.name else self.apps[base]
+
+    def folder(self, image: str) -> AppFolder:
+        for folder in self.folders:
+            if folder.name == image:
+                return folder
+        raise KeyError(f"no app folder {image!r}")
+
+    def everything(self) -> tuple[str, ...]:
+        """What `--apps all` stands for: the lab's own apps, flask and aio first."""
+        own = [app.name for folder in self.folders if not folder.external for app in folder.apps]
+        return tuple(n for n in FIRST if n in own) + tuple(sorted(n for n in own if n not in FIRST))
+
+    def with_folders(self, paths: Iterable[Path]) -> Catalog:
+        """This catalog and the user's app folders; a name the lab already has is refused."""
+        folders = list(self.folders)
+        for path in paths:
+            folder = read_folder(path, SCENARIOS, external=True)
+            taken = {app.name for known in folders for app in known.apps} | {CEILING.name}
+            clash = [app.name for app in folder.apps if app.name in taken]
+            if clash or any(known.name == folder.name for known in folders):
+                name = clash[0] if clash else folder.name
+                raise UsageError(
+                    f"--apps {path}: the app name {name!r} is taken",
+                    "rename the folder (its name is the app's name)",
+                )
+            folders.append(folder)
+        return Catalog(tuple(folders))
+
+
+@functools.cache
+def builtin_catalog(apps_dir: Path = APPS_DIR) -> Catalog:
+    """The lab's own apps: every folder of `apps_dir` with a manifest."""
+    return Catalog(discover(apps_dir, SCENARIOS))

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 
 from lab.errors import UsageError
-from lab.model.catalog import APPS, SCENARIOS
+from lab.model.catalog import SCENARIOS, Catalog, builtin_catalog
 from lab.model.cpurequest import CpuRequest, parse_cpus
 from lab.model.fields import (
     FLAGS,
@@ -82,11 +83,18 @@ class RunConfig:
     rates: tuple[RateSpec, ...] = ()
     slo_ms: float = DEFAULT_SLO_MS
     inject_stall: StallSpec | None = None
+    # The user's app folders given to --apps, as absolute paths; their apps are in `apps`.
+    app_folders: tuple[str, ...] = ()
+
+    def catalog(self) -> Catalog:
+        """The lab's own apps and this run's folders (read from disk on each call)."""
+        return builtin_catalog().with_folders(Path(folder) for folder in self.app_folders)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "preset": self.preset,
             "apps": list(self.apps),
+            "app_folders": list(self.app_folders),
             "scenarios": list(self.scenarios),
             "connections": list(self.connections),
             "threads": self.threads,
@@ -137,6 +145,7 @@ _DEFAULT: Mapping[str, object] = MappingProxyType(
         "timeout_s": 5.0,
         "ready_timeout_s": 30.0,
         "app_env": (),
+        "app_folders": (),
         "ceiling": True,
         "network_path": "bridge",
         "aa": None,
@@ -205,17 +214,19 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         )
     values = {**PRESETS[preset], **overrides}
 
-    apps = as_names("apps", values["apps"])
-    check_names("apps", apps, APPS, "app")
+    apps, app_folders, catalog = _resolve_apps(
+        as_names("apps", values["apps"]), as_names("app_folders", values.get("app_folders", ()))
+    )
+    check_names("apps", apps, catalog.apps, "app")
     aa = values["aa"]
     if aa is not None:
-        if not isinstance(aa, str) or aa not in APPS:
+        if not isinstance(aa, str) or aa not in catalog.apps:
+            known = ", ".join(catalog.apps)
             raise UsageError(
-                f"--aa: unknown app {aa!r} (known: {', '.join(APPS)})",
-                f"give --aa one of: {', '.join(APPS)}",
+                f"--aa: unknown app {aa!r} (known: {known})", f"give --aa one of: {known}"
             )
         # Two identically configured variants, interleaved like any two apps.
-        # catalog.target() maps each variant back to its app.
+        # Catalog.app() maps each variant back to its app.
         apps = tuple(f"{aa}:{suffix}" for suffix in AA_SUFFIXES)
     scenarios = as_names("scenarios", values["scenarios"])
     check_names("scenarios", scenarios, SCENARIOS, "scenario")
@@ -339,7 +350,37 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         rates=rates,
         slo_ms=slo_ms,
         inject_stall=inject_stall,
+        app_folders=app_folders,
     )
+
+
+def is_folder(entry: str) -> bool:
+    """An --apps entry that names a folder (./mine, ../x, /abs, a/b) rather than an app."""
+    return "/" in entry or entry in (".", "..")
+
+
+def _resolve_apps(
+    entries: tuple[str, ...], recorded_folders: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...], Catalog]:
+    """The app names an --apps list stands for, the user's folders in it, and the catalog.
+
+    `all` is every app of the lab's own; a folder stands for its app and its variants.
+    `recorded_folders` are the folders of a run being resumed, whose apps are listed by name.
+    """
+    folders = list(recorded_folders)
+    folders += [str(Path(entry).expanduser().resolve()) for entry in entries if is_folder(entry)]
+    folders = list(dict.fromkeys(folders))
+    catalog = builtin_catalog().with_folders(Path(folder) for folder in folders)
+    names: list[str] = []
+    for entry in entries:
+        if entry == "all":
+            names += catalog.everything()
+        elif is_folder(entry):
+            resolved = Path(entry).expanduser().resolve()
+            names += [app.name for app in catalog.folder(resolved.name).apps]
+        else:
+            names.append(entry)
+    return tuple(names), tuple(folders), catalog
 
 
 def _open_mode(
@@ -423,6 +464,8 @@ def config_from_dict(data: Mapping[str, object]) -> RunConfig:
             overrides[key] = parse_cpus(",".join(f"{k}={v}" for k, v in value.items()))
         elif key == "app_env" and isinstance(value, Mapping):
             overrides[key] = tuple((str(k), str(v)) for k, v in value.items())
+        elif key == "app_folders" and isinstance(value, list):
+            overrides[key] = tuple(str(v) for v in value)
         elif key == "apps" and data.get("aa"):
             continue  # derived from aa
         elif key in ("rates", "slo_ms") and data.get("mode", "closed") == "closed":

@@ -27,6 +27,7 @@ from lab.model.flagtext import (
 FLAGS: Mapping[str, str] = MappingProxyType(
     {
         "apps": "--apps",
+        "app_folders": "--apps",
         "scenarios": "--scenarios",
         "connections": "--connections",
         "threads": "--threads",

@@ -168,12 +168,18 @@ class Sweep:
 
 
 def make_sweeps(
-    apps: Sequence[str], scenarios: Sequence[str], repetitions: int, seed: int
+    apps: Sequence[str],
+    scenarios: Sequence[str],
+    repetitions: int,
+    seed: int,
+    unserved: frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[Sweep, ...]:
     """Every app x scenario once per round, rounds shuffled by `seed` (a seed of its own
     stream, so the closed-loop trials' order is the same with or without open mode), and
     no round starting with the app the last one ended with."""
-    cells = [(app, scenario) for app in apps for scenario in scenarios]
+    cells = [
+        (app, scenario) for app in apps for scenario in scenarios if (app, scenario) not in unserved
+    ]
     rng = random.Random(f"open-{seed}")
     sweeps: list[Sweep] = []
     previous: str | None = None

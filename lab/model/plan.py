@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
+from lab.model.appfolder import AppSpec
+from lab.model.catalog import Catalog, builtin_catalog
 from lab.model.config import PILOT_MIN, RunConfig
+from lab.model.fairness import Policy, server_command, unhonoured
 from lab.model.openload import CEILING_START_RPS as CEILING_START
 from lab.model.openload import Sweep, ceiling_seconds, make_sweeps, sweep_seconds
 from lab.model.placement import (
@@ -82,18 +85,23 @@ def _fix_seam(order: list[Cell], previous: Cell | None) -> None:
 
 
 def make_plan(
-    config: RunConfig, connections: tuple[int, ...], rounds: int | None = None
+    config: RunConfig,
+    connections: tuple[int, ...],
+    rounds: int | None = None,
+    unserved: frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[Trial, ...]:
     """Every cell once per round, `rounds` (default `config.repetitions`) rounds, shuffled.
 
     `connections` are the levels as they will run (already rounded to the wrk threads).
     The same seed always gives the same order, and more rounds only add to the end: the
-    first rounds are the same however many follow.
+    first rounds are the same however many follow. `unserved` (app, scenario) pairs,
+    those an app's manifest does not list, have no trials.
     """
     cells = [
         Cell(app, scenario, level)
         for app in config.apps
         for scenario in config.scenarios
+        if (app, scenario) not in unserved
         for level in connections
     ]
     rng = random.Random(config.seed)
@@ -121,14 +129,17 @@ def estimate_seconds(
     (and one ceiling trial per connection level when the ceiling is measured)."""
     per_trial = config.warmup_s + config.duration_s + per_trial_overhead_s
     ceiling = len({trial.connections for trial in plan}) if config.ceiling else 0
-    return per_run_overhead_s + (len(plan) + ceiling) * per_trial + open_seconds(config)
+    cells = len({trial.cell[:2] for trial in plan})
+    return per_run_overhead_s + (len(plan) + ceiling) * per_trial + open_seconds(config, cells)
 
 
-def open_seconds(config: RunConfig) -> float:
-    """Open mode's part of the wall time: the generator's own ceiling and the sweeps."""
+def open_seconds(config: RunConfig, cells: int | None = None) -> float:
+    """Open mode's part of the wall time: the generator's own ceiling and the sweeps
+    (one per app x scenario served, `cells` of them; default every pair)."""
     if config.mode != "open":
         return 0.0
-    sweeps = len(config.apps) * len(config.scenarios) * config.repetitions
+    pairs = len(config.apps) * len(config.scenarios) if cells is None else cells
+    sweeps = pairs * config.repetitions
     per_sweep = sweep_seconds(len(config.rates), config.warmup_s, config.duration_s)
     return ceiling_seconds() + sweeps * per_sweep
 
@@ -168,8 +179,15 @@ def _precision_lines(config: RunConfig, plan: Sequence[Trial]) -> list[str]:
     ]
 
 
-def _open_lines(config: RunConfig) -> list[str]:
-    sweeps = make_sweeps(config.apps, config.scenarios, config.repetitions, config.seed)
+def _open_lines(config: RunConfig, plan: Sequence[Trial]) -> list[str]:
+    served = {trial.cell[:2] for trial in plan}
+    unserved = frozenset(
+        (app, scenario)
+        for app in config.apps
+        for scenario in config.scenarios
+        if (app, scenario) not in served
+    )
+    sweeps = make_sweeps(config.apps, config.scenarios, config.repetitions, config.seed, unserved)
     per_sweep = sweep_seconds(len(config.rates), config.warmup_s, config.duration_s)
     stall = config.inject_stall.label if config.inject_stall else "none"
     return [
@@ -237,7 +255,7 @@ def render_plan(
     if config.target_ci_pct is not None:
         lines += ["", "precision", *_precision_lines(config, plan)]
     if config.mode == "open":
-        lines += ["", "open loop (after the closed-loop trials)", *_open_lines(config)]
+        lines += ["", "open loop (after the closed-loop trials)", *_open_lines(config, plan)]
 
     lines += ["", f"trials ({len(plan)})"]
     width = len(str(len(plan)))
@@ -288,6 +306,16 @@ class Blueprint:
     extra_trials: tuple[Trial, ...] = ()
     # With --mode open: the sweeps that follow the closed-loop trials, in the order they run.
     sweeps: tuple[Sweep, ...] = ()
+    # Where the run's apps come from: the lab's apps/ and the user's folders.
+    catalog: Catalog = field(default_factory=builtin_catalog)
+
+    def app(self, name: str) -> AppSpec:
+        return self.catalog.app(name)
+
+    @property
+    def policy(self) -> Policy:
+        """What every app's server gets alike (model.fairness)."""
+        return Policy(workers=self.workers, access_log=self.config.access_log)
 
     @property
     def estimate_s(self) -> float:
@@ -303,7 +331,19 @@ class Blueprint:
         }
         if self.sweeps:
             effective["sweeps"] = [sweep.to_dict() for sweep in self.sweeps]
+        effective["fairness"] = self.policy.to_dict()
+        effective["apps"] = {name: self._app_facts(name) for name in self.config.apps}
         return effective
+
+    def _app_facts(self, name: str) -> dict[str, object]:
+        app = self.app(name)
+        return {
+            "image": app.image,
+            "framework": app.framework,
+            "server": app.server.to_dict(),
+            "command": list(server_command(app.server, self.policy) or ()),
+            "unhonoured": list(unhonoured(app)),
+        }
 
     def render(self) -> str:
         return render_plan(self.config, self.placement, self.trials, self.notes)
@@ -325,10 +365,21 @@ def blueprint(config: RunConfig, host_cpus: int) -> Blueprint:
             " fewest planned rounds that can tell how many more the target needs"
         )
         config = replace(config, repetitions=PILOT_MIN)
+    catalog = config.catalog()
+    unserved = frozenset(
+        (app, scenario)
+        for app in config.apps
+        for scenario in config.scenarios
+        if scenario not in catalog.app(app).scenarios
+    )
+    notes += [
+        f"{app} does not serve {scenario} (its app.toml): those trials are left out"
+        for app, scenario in sorted(unserved)
+    ]
     placement = place(config.cpus, host_cpus)
     threads = wrk_threads(config, placement)
     connections, rounding = round_connection_levels(config.connections, threads)
-    planned = make_plan(config, connections)
+    planned = make_plan(config, connections, unserved=unserved)
     return Blueprint(
         config=config,
         placement=placement,
@@ -337,10 +388,13 @@ def blueprint(config: RunConfig, host_cpus: int) -> Blueprint:
         connections=connections,
         notes=tuple(notes) + tuple(placement.notes) + tuple(rounding),
         trials=planned,
-        extra_trials=make_plan(config, connections, config.max_repetitions)[len(planned) :]
+        extra_trials=make_plan(config, connections, config.max_repetitions, unserved)[
+            len(planned) :
+        ]
         if config.target_ci_pct is not None
         else (),
-        sweeps=make_sweeps(config.apps, config.scenarios, config.repetitions, config.seed)
+        sweeps=make_sweeps(config.apps, config.scenarios, config.repetitions, config.seed, unserved)
         if config.mode == "open"
         else (),
+        catalog=catalog,
     )

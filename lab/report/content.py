@@ -17,6 +17,7 @@ from lab.images.labels import BASE_ORIGIN, BASE_SOURCE, BASE_SUITE, LOCK_HASH
 from lab.measure.hostcpu import KINDS
 from lab.model.cpurequest import CPU_ROLES
 from lab.report.opencontent import OpenContent, open_content, open_run_findings
+from lab.report.ranking import Ranking, legend, ranked, ranked_headline, rankings
 from lab.report.rows import ROW_LABELS, precision_line, ratio_caveat
 from lab.report.rows import blocks as table_blocks
 from lab.results.findings import Finding
@@ -67,6 +68,9 @@ class ReportContent:
     images: Rows
     sources: str
     open: OpenContent | None = None  # open mode's results; None for a closed-loop run
+    # With more apps than columns fit: a ranking per block, shown instead of `blocks`.
+    rankings: tuple[Ranking, ...] = ()
+    ranking_legend: str = ""
 
 
 FAILED_COLUMNS = ("trial", "app", "scenario", "connections", "repetition", "reason")
@@ -82,6 +86,9 @@ def headline(summary: Summary) -> list[str]:
     (The sentences use a multiplication sign and an en dash.) A run of one app has no
     ratio: its sentences give each cell's median instead.
     """
+    if ranked(summary):
+        precise = [] if summary.precision is None else [precision_line(summary.precision)]
+        return ranked_headline(summary) + precise
     cells = summary.cells
     levels: dict[str, set[int]] = {}
     for cell in cells:
@@ -170,6 +177,8 @@ def build_content(data: RunData) -> ReportContent:
         notes=tuple(data.notes),
         apps=tuple(apps),
         blocks=tuple(_result_blocks(summary, apps)),
+        rankings=tuple(rankings(summary)) if ranked(summary) else (),
+        ranking_legend=legend(summary) if ranked(summary) else "",
         failed=tuple(
             (str(r.index), r.app, r.scenario, str(r.connections), str(r.repetition), r.reason or "")
             for r in data.failed_records

@@ -15,6 +15,7 @@ from lab import __version__
 from lab.report import charts, opencharts
 from lab.report.content import FAILED_COLUMNS, IMAGE_COLUMNS, ReportContent, ResultBlock, Section
 from lab.report.opencontent import OPEN_COLUMNS
+from lab.report.ranking import Ranking
 from lab.results.reader import RunData
 
 # Image IDs and git shas: set in a monospace font, and allowed to break anywhere.
@@ -120,10 +121,17 @@ def render_html(content: ReportContent, data: RunData) -> str:
         _headline(content.headline),
         _findings(content),
         '<section id="results">',
-        "<h2>Results side by side</h2>",
+        "<h2>Results ranked, fastest first</h2>"
+        if content.rankings
+        else "<h2>Results side by side</h2>",
         '<div class="blocks">',
-        *(_result_table(block, content.apps) for block in content.blocks),
+        *(
+            (_ranking_table(ranking) for ranking in content.rankings)
+            if content.rankings
+            else (_result_table(block, content.apps) for block in content.blocks)
+        ),
         "</div>",
+        f'<p class="legend">{escape(content.ranking_legend)}</p>' if content.rankings else "",
         "</section>",
         _charts(data),
         _open(content),
@@ -188,6 +196,25 @@ def _result_table(block: ResultBlock, apps: Sequence[str]) -> str:
     return (
         f'<div class="scroll"><table class="result"><caption>{escape(block.title)}</caption>'
         f"<thead><tr><th></th>{head}</tr></thead><tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table></div>"
+    )
+
+
+def _ranking_table(ranking: Ranking) -> str:
+    head = "".join(f'<th scope="col">{escape(label)}</th>' for label in ranking.labels)
+    rows = [
+        "<tr>"
+        + "".join(
+            f'<th scope="row">{escape(value)}</th>' if n == 1 else f"<td>{escape(value)}</td>"
+            for n, value in enumerate(row)
+        )
+        + "</tr>"
+        for row in ranking.rows
+    ]
+    return (
+        f'<div class="scroll"><table class="result ranking"><caption>{escape(ranking.title)}'
+        f"</caption><thead><tr>{head}</tr></thead><tbody>\n"
         + "\n".join(rows)
         + "\n</tbody></table></div>"
     )

@@ -18,7 +18,13 @@ def render_markdown(content: ReportContent) -> str:
         lines += [f"- note: {note}" for note in content.notes]
         lines.append("")
     lines += ["## Results", ""]
-    for block in content.blocks:
+    for ranking in content.rankings:
+        lines += [f"### {ranking.title}", ""]
+        lines += _table(ranking.labels, ranking.rows, right_align_from=2)
+        lines.append("")
+    if content.rankings:
+        lines += [content.ranking_legend, ""]
+    for block in () if content.rankings else content.blocks:
         lines += [f"### {block.title}", ""]
         rows = [(label, *values) for label, values in zip(block.labels, block.rows, strict=True)]
         lines += _table(("", *content.apps), rows, right_align_from=1)

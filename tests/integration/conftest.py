@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -24,6 +25,8 @@ from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 from lab.engine.client import connect
 from lab.images.build import build_all
 from lab.images.labels import MANAGED_FILTER, managed
+from lab.model.catalog import builtin_catalog
+from lab.model.fairness import Policy, server_command
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_LABELS = managed(role="test")
@@ -72,16 +75,26 @@ def redis(images: dict[str, str], network: Network) -> Iterator[DockerContainer]
     container.stop()
 
 
+# What each server logs once it accepts connections: gunicorn, uvicorn, granian.
+READY = re.compile(r"Booting worker|Uvicorn running on|Started worker")
+
+
 def start_app(
     images: dict[str, str], network: Network, image: str, alias: str, **env: str
 ) -> DockerContainer:
+    """The app `image` names (an app of the catalog: its image, started with the command
+    the lab gives it under the default policy), reachable as `alias`."""
+    app = builtin_catalog().apps[image]
     # On an internal network a lookup of a vanished name waits out the resolver (10 s by
     # default); one 1 s try lets /hit fail fast when Redis is gone, as the lab runs apps.
     container = DockerContainer(
-        images[image], labels=TEST_LABELS, dns_opt=["timeout:1", "attempts:1"]
+        images[app.image],
+        labels=TEST_LABELS,
+        dns_opt=["timeout:1", "attempts:1"],
+        command=list(server_command(app.server, Policy(workers=1, access_log=False)) or ()),
     ).with_network(network)
     container.with_network_aliases(alias).with_envs(**env)
-    container.waiting_for(LogMessageWaitStrategy("Booting worker"))
+    container.waiting_for(LogMessageWaitStrategy(READY))
     return container.start()
 
 

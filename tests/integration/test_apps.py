@@ -1,4 +1,5 @@
-"""Each app image, on an internal network with Redis, answers the article's two endpoints."""
+"""Each app of the catalog, started as the lab starts it, on an internal network with
+Redis, answers the article's two endpoints with the same bytes."""
 
 from __future__ import annotations
 
@@ -11,25 +12,21 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
 from lab.measure.verify import hit_count, verify_hello, verify_hit
+from lab.model.catalog import builtin_catalog
 from tests.integration.conftest import probe, redis_get, start_app
 
-WORKERS = {
-    "flask": ("flask", "gevent"),
-    "aio": ("aio", "aiohttp.GunicornWebWorker"),
-    "aio-uvloop": ("aio", "aiohttp.GunicornUVLoopWebWorker"),
-}
+APPS = sorted(builtin_catalog().apps)
 
 
-@pytest.fixture(scope="module", params=sorted(WORKERS))
+@pytest.fixture(scope="module", params=APPS)
 def app(
     request: pytest.FixtureRequest,
     images: dict[str, str],
     network: Network,
     redis: DockerContainer,  # noqa: ARG001 - the app needs it running
 ) -> Iterator[tuple[str, str]]:
-    image, worker_class = WORKERS[request.param]
     alias = f"app-{request.param}"
-    container = start_app(images, network, image, alias, WORKER_CLASS=worker_class)
+    container = start_app(images, network, request.param, alias)
     yield request.param, f"http://{alias}:8000"
     container.stop()
 
@@ -72,16 +69,13 @@ def test_200_concurrent_hits_all_succeed_and_count_exactly(
     assert redis_get(redis, key) == "200"
 
 
-@pytest.mark.parametrize("name", sorted(WORKERS))
+@pytest.mark.parametrize("name", APPS)
 def test_hit_answers_503_quickly_when_redis_is_down(
     docker_client: Any, images: dict[str, str], network: Network, name: str
 ) -> None:
-    image, worker_class = WORKERS[name]
     alias = f"orphan-{name}"
     # A Redis host that does not exist on the network: as after Redis died.
-    container = start_app(
-        images, network, image, alias, WORKER_CLASS=worker_class, REDIS_URL="redis://gone:6379/0"
-    )
+    container = start_app(images, network, name, alias, REDIS_URL="redis://gone:6379/0")
     try:
         started = time.monotonic()
         report = probe(docker_client, images, network, "fetch", f"http://{alias}:8000/hit")

@@ -151,7 +151,7 @@ import json
 
 from flask import Response
 
-import app as real
+import real
 
 _calls = itertools.count(1)
 
@@ -169,9 +169,11 @@ app = real.app
 
 
 def lossy_image(client: Any, base: str) -> Any:
+    # The lab starts `app:app` itself, so the lossy module takes app.py's place and
+    # imports the real one under another name.
     dockerfile = (
-        f"FROM {base}\nCOPY lossy.py /app/lossy.py\n"
-        'CMD ["gunicorn", "--config", "/app/gunicorn.conf.py", "lossy:app"]\n'
+        f"FROM {base}\nUSER root\nRUN mv /app/app.py /app/real.py\n"
+        "COPY lossy.py /app/app.py\nUSER 10001:10001\n"
     ).encode()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:

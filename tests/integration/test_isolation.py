@@ -17,6 +17,8 @@ import pytest
 
 from lab.engine.stack import RunStack
 from lab.images.containers import AppSettings
+from lab.model.catalog import builtin_catalog
+from lab.model.fairness import Policy, server_command
 from lab.model.placement import CpuSlot
 
 SLOT = CpuSlot("any", "0", (0,), None)
@@ -26,9 +28,9 @@ SLOT = CpuSlot("any", "0", (0,), None)
 def stack(docker_client: Any, images: dict[str, str]) -> Iterator[tuple[RunStack, Any]]:
     run_id = f"isolation-{uuid.uuid4().hex[:6]}"
     with RunStack(docker_client, run_id, images["redis"], images["wrk"], SLOT, SLOT) as stack:
-        app = stack.start_app(
-            1, AppSettings(images["aio"], "aiohttp.GunicornWebWorker", 1, False), SLOT
-        )
+        aio = builtin_catalog().apps["aio"]
+        command = server_command(aio.server, Policy(workers=1, access_log=False))
+        app = stack.start_app(1, AppSettings(images["aio"], command), SLOT)
         yield stack, app
 
 

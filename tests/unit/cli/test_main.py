@@ -36,7 +36,7 @@ def test_default_plan_fits_in_six_minutes() -> None:
 @pytest.mark.parametrize(
     ("args", "named"),
     [
-        (["--apps", "flask,django"], "django"),
+        (["--apps", "flask,tornado"], "tornado"),
         (["--scenarios", "nope"], "nope"),
         (["--duration", "0"], "--duration"),
         (["--cpus", "app=64"], "--cpus"),

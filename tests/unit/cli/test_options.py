@@ -89,7 +89,7 @@ def test_auto_threads_and_workers() -> None:
     ("argv", "parts"),
     [
         (["--preset", "fast"], ["--preset", "'fast'"]),
-        (["--apps", "django"], ["--apps", "'django'"]),
+        (["--apps", "tornado"], ["--apps", "'tornado'"]),
         (["--apps", "flask,,aio"], ["--apps", "empty item"]),
         (["--scenarios", "slow"], ["--scenarios", "'slow'"]),
         (["--connections", "lots"], ["--connections", "'lots'"]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -29,10 +29,11 @@ from lab.engine.port import (
 )
 from lab.images.build import Built
 from lab.images.containers import AppSettings
-from lab.images.specs import BASE_IMAGE, IMAGES
+from lab.images.specs import BASE_IMAGE, ImageSpec, image_specs
 from lab.measure.histogram import from_values
 from lab.measure.hostcpu import ContainerCpu, CpuTimes, HostSample
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
+from lab.model.catalog import builtin_catalog
 from lab.model.placement import CpuSlot
 from tests.unit.fixtures import docker_stats, wrk_payload, wrk_stdout
 
@@ -332,7 +333,7 @@ def fake_built(prefix: str = "1") -> list[Built]:
     """One built image of each spec, with IDs that start with `prefix`."""
     return [
         Built(spec.name, f"lab/{spec.name}:in-{prefix}", f"sha256:{prefix}{n:063x}", rebuilt=True)
-        for n, spec in enumerate(IMAGES)
+        for n, spec in enumerate(image_specs(builtin_catalog()))
     ]
 
 
@@ -374,10 +375,18 @@ class FakeEngine:
     def called(self, method: str) -> list[tuple[Any, ...]]:
         return [call[1:] for call in self.calls if call[0] == method]
 
-    def build_images(self, root: Path, workdir: Path, say: Callable[[str], None]) -> list[Built]:
+    def build_images(
+        self,
+        root: Path,
+        workdir: Path,
+        say: Callable[[str], None],
+        specs: Sequence[ImageSpec] | None = None,
+    ) -> list[Built]:
         self.call("build_images", root, workdir)
-        say(f"{len(self.built)} images up to date")
-        return list(self.built)
+        wanted = None if specs is None else {spec.name for spec in specs}
+        built = [item for item in self.built if wanted is None or item.name in wanted]
+        say(f"{len(built)} images up to date")
+        return built
 
     def image(self, ref: str) -> ImageFacts:
         self.call("image", ref)

@@ -5,6 +5,7 @@ from pathlib import Path
 import yaml
 
 from lab.images.compose import compose_document, render_compose
+from lab.model.catalog import builtin_catalog
 from lab.model.cpurequest import CpuRequest
 from lab.model.placement import place
 
@@ -20,7 +21,13 @@ def test_the_committed_compose_file_is_what_the_lab_renders() -> None:
 def test_the_stack_is_redis_the_apps_and_wrk_on_an_internal_network() -> None:
     document = yaml.safe_load(render_compose())
     services = document["services"]
-    assert set(services) == {"redis", "flask", "aio", "wrk"}
+    # Every app of the lab's, variants included, is a service by its run name.
+    assert set(services) == {"redis", "wrk", *builtin_catalog().apps}
+    assert services["aio-uvloop"]["image"] == services["aio"]["image"] == "lab/aio:latest"
+    assert "build" in services["aio"] and "build" not in services["aio-uvloop"]
+    assert services["fastapi"]["build"]["args"]["APP"] == "fastapi"
+    assert services["fastapi"]["build"]["dockerfile"] == "Dockerfile.app"
+    assert services["fastapi-granian"]["command"][0] == "granian"
     assert services["wrk"]["profiles"] == ["load"]
     assert document["networks"]["lab"]["internal"] is True
     for service in services.values():
@@ -34,5 +41,6 @@ def test_placement_follows_the_lab_redis_never_with_the_app() -> None:
     assert services["aio"]["cpuset"] == services["flask"]["cpuset"] == "1"
     assert services["redis"]["cpuset"] == services["wrk"]["cpuset"] == "0"
     wide = compose_document(place(CpuRequest(app=2), 8), workers=2)["services"]
-    assert wide["aio"]["environment"]["WORKERS"] == "2"
+    command = wide["aio"]["command"]
+    assert command[command.index("--workers") + 1] == "2"
     assert len({wide[name]["cpuset"] for name in ("aio", "wrk", "redis")}) == 3

@@ -2,20 +2,54 @@ from __future__ import annotations
 
 import io
 import tarfile
+from pathlib import Path
 
 import pytest
 
 from lab.images.context import tar_context
-from lab.images.specs import IMAGES, image_tag, inputs_hash, spec_named, wheel_platforms
+from lab.images.specs import (
+    INFRASTRUCTURE,
+    image_specs,
+    image_tag,
+    inputs_hash,
+    spec_named,
+    wheel_platforms,
+)
+from lab.model.catalog import builtin_catalog
+from lab.paths import ROOT
 
-AIO = spec_named("aio")
+CATALOG = builtin_catalog()
+AIO = spec_named("aio", CATALOG)
 CONTENTS = {path: f"content of {path}".encode() for path in AIO.inputs}
 
 
-def test_every_image_declares_its_dockerfile_and_apps_their_lock() -> None:
-    assert [s.name for s in IMAGES] == ["redis", "wrk", "nginx", "flask", "aio"]
-    assert all(s.inputs[0] == f"Dockerfile.{s.name}" for s in IMAGES)
-    assert spec_named("flask").lock == "apps/flask/requirements.lock"
+def test_the_infrastructure_then_one_image_per_app_folder() -> None:
+    specs = image_specs(CATALOG)
+    assert [s.name for s in specs[:3]] == ["redis", "wrk", "nginx"]
+    assert [s.name for s in specs[3:]] == [folder.name for folder in CATALOG.folders]
+    assert all(s.inputs[0] == f"Dockerfile.{s.name}" for s in INFRASTRUCTURE)
+    assert spec_named("flask", CATALOG).lock == "apps/flask/requirements.lock"
+
+
+def test_the_articles_apps_keep_their_dockerfiles_and_the_rest_share_one() -> None:
+    assert spec_named("flask", CATALOG).dockerfile == "Dockerfile.flask"
+    assert spec_named("aio", CATALOG).dockerfile == "Dockerfile.aio"
+    fastapi = spec_named("fastapi", CATALOG)
+    assert (fastapi.dockerfile, fastapi.buildargs) == ("Dockerfile.app", (("APP", "fastapi"),))
+    assert "apps/fastapi/app.toml" in fastapi.files and "apps/gunicorn.conf.py" in fastapi.files
+    assert fastapi.versions_of == ("fastapi", "granian", "uvicorn")
+
+
+def test_a_users_folder_is_read_from_where_it_is_but_built_as_apps_name(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "app.toml").write_text((ROOT / "apps/starlette/app.toml").read_text())
+    (mine / "app.py").write_text("app = None\n")
+    spec = spec_named("mine", CATALOG.with_folders([mine]))
+    assert spec.files == ("apps/gunicorn.conf.py", "apps/mine/app.py", "apps/mine/app.toml")
+    assert spec.source(ROOT, "apps/mine/app.py") == mine / "app.py"
+    assert spec.source(ROOT, "apps/gunicorn.conf.py") == ROOT / "apps/gunicorn.conf.py"
+    assert spec.source(ROOT, spec.lock or "") == mine / "requirements.lock"
 
 
 def test_hash_is_stable_for_the_same_inputs() -> None:
@@ -50,8 +84,8 @@ def test_tag_is_the_repository_and_a_prefix_of_the_hash() -> None:
 
 
 def test_unknown_image_lists_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="known: redis, wrk, nginx, flask, aio"):
-        spec_named("apache")
+    with pytest.raises(KeyError, match="known: redis, wrk, nginx, aio, "):
+        spec_named("apache", CATALOG)
 
 
 def test_wheel_platforms_cover_every_glibc_up_to_the_base_image() -> None:

@@ -1,30 +1,64 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+from pathlib import Path
 
 import pytest
 
-from lab.model.catalog import APPS, SCENARIOS, AppSpec, Scenario
+from lab.errors import UsageError
+from lab.model.catalog import CEILING, SCENARIOS, Catalog, Scenario, builtin_catalog
+from lab.paths import ROOT
+
+CATALOG = builtin_catalog()
+APPS = CATALOG.apps
+SHIPPED = {
+    "flask", "flask-granian", "aio", "aio-uvloop", "fastapi", "fastapi-granian", "starlette",
+    "django", "falcon", "litestar", "blacksheep",
+}  # fmt: skip
 
 
-def test_apps_are_flask_aio_and_aio_uvloop() -> None:
-    assert list(APPS) == ["flask", "aio", "aio-uvloop"]
+def test_the_lab_ships_its_apps_as_folders_found_by_their_manifests() -> None:
+    assert set(APPS) == SHIPPED
+    assert {folder.name for folder in CATALOG.folders} == {
+        name for name in SHIPPED if "-" not in name
+    }
+    assert not any(folder.external for folder in CATALOG.folders)
 
 
-def test_app_images_and_worker_classes() -> None:
-    assert (APPS["flask"].image, APPS["flask"].worker_class) == ("flask", "gevent")
-    assert (APPS["aio"].image, APPS["aio"].worker_class) == ("aio", "aiohttp.GunicornWebWorker")
-    assert (APPS["aio-uvloop"].image, APPS["aio-uvloop"].worker_class) == (
+def test_all_starts_with_the_articles_two_so_flask_stays_the_baseline() -> None:
+    everything = CATALOG.everything()
+    assert everything[:2] == ("flask", "aio")
+    assert set(everything) == SHIPPED
+    assert list(everything[2:]) == sorted(everything[2:])
+
+
+def test_the_articles_apps_keep_their_servers_and_variants_share_an_image() -> None:
+    assert (APPS["flask"].image, APPS["flask"].server.worker_class) == ("flask", "gevent")
+    assert (APPS["aio"].image, APPS["aio"].server.worker_class) == (
+        "aio",
+        "aiohttp.GunicornWebWorker",
+    )
+    assert (APPS["aio-uvloop"].image, APPS["aio-uvloop"].server.worker_class) == (
         "aio",
         "aiohttp.GunicornUVLoopWebWorker",
     )
+    assert APPS["fastapi-granian"].image == "fastapi"
+    assert APPS["fastapi-granian"].server.name == "granian"
+
+
+def test_a_run_name_maps_back_to_its_app_and_the_ceiling_to_nginx() -> None:
+    assert CATALOG.app("aio:a") is APPS["aio"]
+    assert CATALOG.app("nginx") is CEILING
+    with pytest.raises(KeyError):
+        CATALOG.app("nope")
 
 
 def test_every_entry_is_keyed_by_its_own_name_and_described() -> None:
     for key, app in APPS.items():
-        assert isinstance(app, AppSpec)
         assert app.name == key
         assert app.description
+        assert set(app.scenarios) <= set(SCENARIOS)
     for key, scenario in SCENARIOS.items():
         assert isinstance(scenario, Scenario)
         assert scenario.name == key
@@ -39,13 +73,72 @@ def test_scenarios_paths_and_redis_use() -> None:
 
 def test_tables_cannot_be_changed() -> None:
     with pytest.raises(TypeError):
-        APPS["django"] = APPS["flask"]  # type: ignore[index]
+        APPS["django2"] = APPS["flask"]  # type: ignore[index]
     with pytest.raises(TypeError):
         SCENARIOS["slow"] = SCENARIOS["hello"]  # type: ignore[index]
-
-
-def test_entries_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         APPS["flask"].image = "other"  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        SCENARIOS["hit"].path = "/other"  # type: ignore[misc]
+
+
+MANIFEST = """
+description = "A toy app"
+framework = "toy"
+scenarios = ["hello"]
+[server]
+name = "uvicorn"
+target = "app:app"
+loop = "asyncio"
+http = "h11"
+[variants.granian]
+description = "The toy on granian"
+server = { name = "granian", target = "app:app", interface = "asgi" }
+"""
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_adding_an_app_folder_changes_no_file_under_lab(tmp_path: Path) -> None:
+    before = tree_digest(ROOT / "lab")
+    apps_dir = tmp_path / "apps"
+    for name in ("flask", "toy"):
+        (apps_dir / name).mkdir(parents=True)
+    (apps_dir / "flask" / "app.toml").write_text((ROOT / "apps/flask/app.toml").read_text())
+    (apps_dir / "toy" / "app.toml").write_text(MANIFEST)
+    (apps_dir / "toy" / "app.py").write_text("app = None\n")
+    (apps_dir / "notes").mkdir()  # a folder without a manifest is not an app
+
+    catalog = builtin_catalog(apps_dir)
+
+    flask = {app.name for app in CATALOG.folder("flask").apps}
+    assert set(catalog.apps) == flask | {"toy", "toy-granian"}
+    assert catalog.everything() == ("flask", *sorted(flask - {"flask"}), "toy", "toy-granian")
+    assert catalog.apps["toy"].scenarios == ("hello",)
+    assert catalog.folder("toy").files == ("app.py", "app.toml")
+    assert tree_digest(ROOT / "lab") == before
+
+
+def test_a_users_folder_joins_the_catalog_but_not_all(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "app.toml").write_text(MANIFEST)
+    catalog = CATALOG.with_folders([mine])
+    assert catalog.apps["mine"].server.name == "uvicorn"
+    assert catalog.apps["mine-granian"].image == "mine"
+    assert catalog.folder("mine").external
+    assert "mine" not in catalog.everything()
+    assert isinstance(catalog, Catalog) and "mine" not in CATALOG.apps
+
+
+def test_a_users_folder_may_not_take_a_name_the_lab_has(tmp_path: Path) -> None:
+    clash = tmp_path / "flask"
+    clash.mkdir()
+    (clash / "app.toml").write_text(MANIFEST)
+    with pytest.raises(UsageError, match="'flask' is taken"):
+        CATALOG.with_folders([clash])

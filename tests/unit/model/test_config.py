@@ -108,7 +108,7 @@ def test_unknown_setting() -> None:
 @pytest.mark.parametrize(
     ("overrides", "parts"),
     [
-        ({"apps": ("django",)}, ["--apps", "'django'", "flask", "aio", "aio-uvloop"]),
+        ({"apps": ("tornado",)}, ["--apps", "'tornado'", "flask", "aio", "aio-uvloop"]),
         ({"apps": ()}, ["--apps", "empty"]),
         ({"apps": ("flask", "aio", "flask")}, ["--apps", "'flask'", "twice"]),
         ({"scenarios": ("slow",)}, ["--scenarios", "'slow'", "hello", "hit"]),
@@ -195,7 +195,7 @@ def test_aa_runs_one_app_as_two_variants() -> None:
 @pytest.mark.parametrize(
     ("overrides", "named"),
     [
-        ({"aa": "django"}, "--aa"),
+        ({"aa": "tornado"}, "--aa"),
         ({"network_path": "tunnel"}, "--network-path"),
         ({"app_env": ("lower=1",)}, "--app-env"),
         ({"app_env": ("WORKERS=4",)}, "WORKERS"),

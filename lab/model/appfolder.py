@@ -1,0 +1,246 @@
+"""An app under test is a folder: its code, `requirements.in`, a hash lock and `app.toml`.
+
+The manifest says which server starts the app and how, the variants of it (the same
+image under another server, worker or event loop), and which scenarios it serves. The
+lab reads nothing else from the folder: adding an app changes no file under `lab/`.
+
+    description = "FastAPI on uvicorn (uvloop event loop, httptools parser)"
+    framework = "fastapi"
+    scenarios = ["hello", "hit"]
+    [server]
+    name = "uvicorn"
+    target = "app:app"
+    loop = "uvloop"
+    http = "httptools"
+    [variants.granian]
+    description = "FastAPI on granian (ASGI, uvloop)"
+    server = { name = "granian", target = "app:app", interface = "asgi", loop = "uvloop" }
+
+A variant runs as `<folder>-<variant>` (`fastapi-granian`) from the folder's image.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lab.errors import UsageError
+
+MANIFEST = "app.toml"
+# What the shared Dockerfile.app builds from; a folder may name its own top-level one.
+SHARED_DOCKERFILE = "Dockerfile.app"
+SERVERS = ("gunicorn", "uvicorn", "granian")
+# The keys each server's table may hold besides name, target and args.
+SERVER_KEYS: Mapping[str, frozenset[str]] = {
+    "gunicorn": frozenset({"worker_class"}),
+    "uvicorn": frozenset({"loop", "http"}),
+    "granian": frozenset({"interface", "loop"}),
+}
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+# Files never sent to a build: caches and version-control or editor state.
+_SKIPPED_PARTS = frozenset({"__pycache__", ".git", ".venv", "venv", ".mypy_cache", ".ruff_cache"})
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSpec:
+    """How to start an app: the server, what it imports, and its own knobs."""
+
+    name: str
+    target: str
+    worker_class: str | None = None
+    loop: str | None = None
+    http: str | None = None
+    interface: str | None = None
+    args: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "target": self.target}
+        for key in ("worker_class", "loop", "http", "interface"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        if self.args:
+            data["args"] = list(self.args)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class AppSpec:
+    """A web app under test as a run names it: which image, and which server starts it."""
+
+    name: str
+    image: str
+    server: ServerSpec
+    description: str
+    framework: str
+    scenarios: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AppFolder:
+    """One folder, one image; its apps are the base app and its variants."""
+
+    name: str
+    path: Path
+    dockerfile: str
+    framework: str
+    apps: tuple[AppSpec, ...]
+    files: tuple[str, ...]  # every file sent to the build, relative to `path`
+    external: bool = False  # a user's folder given to --apps, not one of the lab's apps/
+
+
+class ManifestError(UsageError):
+    """An app folder whose manifest the lab cannot use."""
+
+
+def parse_manifest(
+    folder: str, text: str, scenarios: Iterable[str], where: str = MANIFEST
+) -> tuple[str | None, str, tuple[AppSpec, ...]]:
+    """(dockerfile or None, framework, apps) from the text of `folder`'s manifest.
+
+    `scenarios` are the ones the lab knows; a manifest naming another is refused.
+    """
+    if not _NAME.match(folder):
+        raise ManifestError(
+            f"app folder {folder!r}: not a usable app name",
+            "name the folder with lower-case letters, digits and underscores",
+        )
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{where}: not valid TOML: {exc}", "fix its syntax") from exc
+    known = tuple(scenarios)
+    _only(
+        data, {"description", "framework", "scenarios", "server", "variants", "dockerfile"}, where
+    )
+    framework = _text(data, "framework", where)
+    served = _scenarios(data.get("scenarios", list(known)), known, where)
+    description = _text(data, "description", where)
+    dockerfile = data.get("dockerfile")
+    if dockerfile is not None and (not isinstance(dockerfile, str) or "/" in dockerfile):
+        raise ManifestError(
+            f"{where}: dockerfile {dockerfile!r} is not a file name at the lab's top level",
+            f"leave it out to use {SHARED_DOCKERFILE}",
+        )
+    apps = [
+        AppSpec(
+            folder,
+            folder,
+            _server(data.get("server"), f"{where} [server]"),
+            description,
+            framework,
+            served,
+        )
+    ]
+    variants = data.get("variants", {})
+    if not isinstance(variants, dict):
+        raise ManifestError(f"{where}: [variants] must be a table", "see apps/fastapi/app.toml")
+    for variant, table in variants.items():
+        at = f"{where} [variants.{variant}]"
+        if not _NAME.match(variant) or not isinstance(table, dict):
+            raise ManifestError(f"{at}: not a usable variant", "name it in lower case, as a table")
+        _only(table, {"description", "server"}, at)
+        apps.append(
+            AppSpec(
+                f"{folder}-{variant}",
+                folder,
+                _server(table.get("server"), f"{at} server"),
+                _text(table, "description", at),
+                framework,
+                served,
+            )
+        )
+    return dockerfile, framework, tuple(apps)
+
+
+def _only(data: Mapping[str, Any], allowed: set[str] | frozenset[str], where: str) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ManifestError(
+            f"{where}: unknown key {unknown[0]!r}", f"keys are: {', '.join(sorted(allowed))}"
+        )
+
+
+def _text(data: Mapping[str, Any], key: str, where: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ManifestError(f"{where}: {key} is missing or empty", f"give {key} as a string")
+    return value.strip()
+
+
+def _scenarios(value: Any, known: tuple[str, ...], where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ManifestError(f"{where}: scenarios must be a list of names", f"from {known}")
+    for name in value:
+        if name not in known:
+            raise ManifestError(
+                f"{where}: unknown scenario {name!r}", f"the lab knows: {', '.join(known)}"
+            )
+    return tuple(value)
+
+
+def _server(value: Any, where: str) -> ServerSpec:
+    if not isinstance(value, dict):
+        raise ManifestError(f"{where}: missing", "give the server's name and target")
+    name = value.get("name")
+    if name not in SERVERS:
+        raise ManifestError(
+            f"{where}: unknown server {name!r}", f"the lab starts: {', '.join(SERVERS)}"
+        )
+    _only(value, {"name", "target", "args"} | SERVER_KEYS[name], where)
+    target = _text(value, "target", where)
+    if not _TARGET.match(target):
+        raise ManifestError(f"{where}: target {target!r} is not module:attribute", "e.g. app:app")
+    args = value.get("args", [])
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise ManifestError(f"{where}: args must be a list of strings", 'e.g. ["--flag", "1"]')
+    knobs = {key: _text(value, key, where) for key in SERVER_KEYS[name] if key in value}
+    return ServerSpec(name=name, target=target, args=tuple(args), **knobs)
+
+
+def folder_files(path: Path) -> tuple[str, ...]:
+    """Every file of an app folder that goes into its image's build, sorted."""
+    found = []
+    for item in sorted(path.rglob("*")):
+        relative = item.relative_to(path)
+        skipped = _SKIPPED_PARTS.intersection(relative.parts) or item.name.endswith((".pyc", "~"))
+        if item.is_file() and not skipped:
+            found.append(relative.as_posix())
+    return tuple(found)
+
+
+def read_folder(path: Path, scenarios: Iterable[str], external: bool = False) -> AppFolder:
+    """The app folder at `path`, its manifest checked."""
+    manifest = path / MANIFEST
+    if not manifest.is_file():
+        raise ManifestError(
+            f"app folder {path}: no {MANIFEST}",
+            f"give a folder holding {MANIFEST} (see apps/fastapi/{MANIFEST})",
+        )
+    name = path.resolve().name
+    dockerfile, framework, apps = parse_manifest(
+        name, manifest.read_text(), scenarios, where=str(manifest)
+    )
+    return AppFolder(
+        name=name,
+        path=path.resolve(),
+        dockerfile=dockerfile or SHARED_DOCKERFILE,
+        framework=framework,
+        apps=apps,
+        files=folder_files(path),
+        external=external,
+    )
+
+
+def discover(apps_dir: Path, scenarios: Iterable[str]) -> tuple[AppFolder, ...]:
+    """Every app folder under `apps_dir`: the subfolders that hold a manifest."""
+    known = tuple(scenarios)
+    return tuple(
+        read_folder(child, known)
+        for child in sorted(apps_dir.iterdir())
+        if child.is_dir() and (child / MANIFEST).is_file()
+    )

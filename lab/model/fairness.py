@@ -1,0 +1,144 @@
+"""One policy for every server, and the command line that applies it to each.
+
+Fair by construction: an app's manifest says which server and which worker or event
+loop; how many workers, how long an idle keep-alive connection stays open, whether
+each request is logged, the listen backlog and the address are the lab's, written
+here once and recorded in run.json. A manifest's extra `args` may not set them. What
+a server cannot honour is said, and becomes a finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from lab.errors import UsageError
+from lab.model.appfolder import AppSpec, ServerSpec
+
+APP_PORT = 8000
+KEEPALIVE_S = 75  # gunicorn's and aiohttp's keep-alive idle timeout in the article's setup
+BACKLOG = 2048  # gunicorn's and uvicorn's default; granian's is lower
+# granian has no idle timeout of its own: it drops an idle keep-alive connection when its
+# header-read timeout runs out, and allows at most 60 s of it (measured: 2.8.9 closed an
+# idle connection after 35 s by default, kept one 55 s with 60000 ms).
+GRANIAN_IDLE_MS = 60_000
+GUNICORN_CONFIG = "/app/gunicorn.conf.py"  # apps/gunicorn.conf.py, in every app image
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What every server gets alike."""
+
+    workers: int  # one per app CPU unless --workers says otherwise
+    access_log: bool
+    keepalive_s: int = KEEPALIVE_S
+    backlog: int = BACKLOG
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "workers": self.workers,
+            "access_log": self.access_log,
+            "keepalive_s": self.keepalive_s,
+            "backlog": self.backlog,
+            "bind": f"0.0.0.0:{APP_PORT}",
+        }
+
+
+# Flags a manifest's `args` may not give: the policy's, per server.
+POLICY_FLAGS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "gunicorn": (
+            "-w",
+            "--workers",
+            "-b",
+            "--bind",
+            "--keep-alive",
+            "--backlog",
+            "--access-logfile",
+            "-k",
+            "--worker-class",
+            "-c",
+            "--config",
+        ),
+        "uvicorn": (
+            "--workers",
+            "--host",
+            "--port",
+            "--uds",
+            "--fd",
+            "--timeout-keep-alive",
+            "--backlog",
+            "--access-log",
+            "--no-access-log",
+            "--loop",
+            "--http",
+        ),
+        "granian": (
+            "--workers",
+            "--host",
+            "--port",
+            "--uds",
+            "--backlog",
+            "--access-log",
+            "--no-access-log",
+            "--loop",
+            "--interface",
+            "--http1-keep-alive",
+            "--no-http1-keep-alive",
+        ),
+    }
+)
+
+# What a server cannot do of the policy, said once per server.
+UNHONOURED: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "granian": (
+            f"keep-alive idle timeout: granian closes an idle connection when its header-read"
+            f" timeout ends, at most {GRANIAN_IDLE_MS // 1000} s (the policy is {KEEPALIVE_S} s)",
+        ),
+    }
+)
+
+
+def server_command(server: ServerSpec, policy: Policy) -> tuple[str, ...] | None:
+    """The app container's command; None for the ceiling server, which starts itself."""
+    refused = [arg.split("=", 1)[0] for arg in server.args]
+    clash = [flag for flag in refused if flag in POLICY_FLAGS.get(server.name, ())]
+    if clash:
+        raise UsageError(
+            f"app.toml: server args set {clash[0]}, which the lab's fairness policy sets",
+            f"drop {clash[0]} from args: every app gets the same (lab/model/fairness.py)",
+        )
+    workers = str(policy.workers)
+    if server.name == "gunicorn":
+        return (
+            "gunicorn", "--config", GUNICORN_CONFIG, "--bind", f"0.0.0.0:{APP_PORT}",
+            "--workers", workers, "--worker-class", server.worker_class or "sync",
+            "--keep-alive", str(policy.keepalive_s), "--backlog", str(policy.backlog),
+            *(("--access-logfile", "-") if policy.access_log else ()),
+            *server.args, server.target,
+        )  # fmt: skip
+    if server.name == "uvicorn":
+        return (
+            "uvicorn", server.target, "--host", "0.0.0.0", "--port", str(APP_PORT),
+            "--workers", workers, "--loop", server.loop or "auto", "--http", server.http or "auto",
+            "--timeout-keep-alive", str(policy.keepalive_s), "--backlog", str(policy.backlog),
+            "--access-log" if policy.access_log else "--no-access-log", "--log-level", "info",
+            *server.args,
+        )  # fmt: skip
+    if server.name == "granian":
+        return (
+            "granian", "--interface", server.interface or "asgi", "--host", "0.0.0.0",
+            "--port", str(APP_PORT), "--workers", workers, "--loop", server.loop or "auto",
+            "--backlog", str(policy.backlog),
+            "--access-log" if policy.access_log else "--no-access-log", "--log-level", "info",
+            "--http1-header-read-timeout", str(GRANIAN_IDLE_MS),
+            *server.args, server.target,
+        )  # fmt: skip
+    return None
+
+
+def unhonoured(app: AppSpec) -> tuple[str, ...]:
+    """The parts of the policy `app`'s server cannot apply."""
+    return UNHONOURED.get(app.server.name, ())
