@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from lab.analysis.checks.cells import trials_by_cell
+from lab.analysis.checks.fairness import check_fairness
 from lab.analysis.checks.findings import by_severity, finding_line, findings_lines
 from lab.analysis.checks.host import check_host
 from lab.analysis.checks.independence import check_independence
@@ -42,6 +43,7 @@ __all__ = [
     "check_ceiling",
     "check_errors",
     "check_failed",
+    "check_fairness",
     "check_generator",
     "check_host",
     "check_independence",
@@ -84,6 +86,7 @@ def run_checks(
         lambda: check_outliers(records),
         lambda: check_independence(records),
         lambda: check_placement(run.placement),
+        lambda: check_fairness(run.effective),
     ]
     order = _cell_order(summary, records)
     ranked = [(rank, finding) for rank, check in enumerate(checks) for finding in check()]
