@@ -10,12 +10,10 @@ RPS = {"flask": 1000.0, "aio": 4000.0, "fastapi": 2500.0, "django": 500.0, "falc
 
 def summary(apps: tuple[str, ...] = APPS) -> Summary:
     cells = tuple(
-        SummaryCell(app, "hello", 64, 3, 0, (RPS[app],) * 3, rps_median=RPS[app])
-        for app in apps
+        SummaryCell(app, "hello", 64, 3, 0, (RPS[app],) * 3, rps_median=RPS[app]) for app in apps
     )
     ratios = tuple(
-        Ratio("hello", 64, app, apps[0], ratio=RPS[app] / RPS[apps[0]])
-        for app in apps[1:]
+        Ratio("hello", 64, app, apps[0], ratio=RPS[app] / RPS[apps[0]]) for app in apps[1:]
     )
     return Summary(apps=apps, cells=cells, ratios=ratios)
 
