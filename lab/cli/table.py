@@ -49,13 +49,10 @@ def render_rankings(summary: Summary, console: Console) -> None:
             title=Text(ranking.title, style="bold"),
             box=box.SIMPLE_HEAD,
             pad_edge=False,
-            collapse_padding=True,
+            padding=0,  # the box's blank divider is the one space between columns: 8 fit in 80
         )
         for n, label in enumerate(ranking.labels):
-            # Names and figures stay whole; the intervals and trial notes may wrap.
-            table.add_column(
-                label, justify="left" if n == 1 else "right", no_wrap=n not in (3, 6, 7)
-            )
+            table.add_column(label, justify="left" if n == 1 else "right", no_wrap=True)
         for row in ranking.rows:
             table.add_row(*(Text(value) for value in row))
         console.print(table)

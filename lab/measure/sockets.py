@@ -6,7 +6,9 @@ counter to stop moving guesses at that; the socket table knows it: a server-side
 that is still ESTABLISHED, or in CLOSE_WAIT (the client left, the app has not closed its
 side yet), is a connection the app may still be answering. Once none is left on the
 app's port, every request it accepted has been answered or abandoned, and the counter
-is final.
+is final — for servers that keep a socket open until its request's handler ends. uvicorn
+does not: it closes a connection the client left while the handler goes on, so the stack
+also waits for the counter to hold still (engine.stack.RunStack.settled_counter).
 """
 
 from __future__ import annotations

@@ -8,11 +8,13 @@ ratio, geometric means with its interval), so the same rows render everywhere.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from lab.report.rows import level_title, levels, ratio_caveat
 from lab.results.summarydoc import Ratio, Summary, SummaryCell
 from lab.text import (
+    DASH,
     TIMES,
     UNKNOWN,
     format_latency,
@@ -40,41 +42,61 @@ def ranked(summary: Summary) -> bool:
 
 
 def rankings(summary: Summary) -> list[Ranking]:
+    """A ranking per scenario and level. The level most of a block's intervals have goes
+    in its column's header; an interval at another level (fewer ok trials) says its own."""
     baseline = summary.apps[0] if summary.apps else ""
     ratios = {(r.scenario, r.connections, r.numerator): r for r in summary.ratios}
-    labels = ("#", "app", "req/s", "CI", "p99", "of best", f"vs {baseline}", "trials")
     found = []
     for scenario, connections in levels(summary):
         cells = [c for c in summary.cells if c.level == (scenario, connections)]
         cells.sort(key=lambda c: -1.0 if c.rps_median is None else c.rps_median, reverse=True)
         fastest = cells[0].rps_median if cells else None
+        entries = [ratios.get((scenario, connections, cell.app)) for cell in cells]
+        rps_level = _shared([cell.rps_ci.level for cell in cells if cell.rps_ci is not None])
+        ratio_level = _shared(
+            [entry.ci.level for entry in entries if entry is not None and entry.ci is not None]
+        )
+        labels = (
+            "#",
+            "app",
+            "req/s",
+            "CI" if rps_level is None else f"CI {format_level(rps_level)}",
+            "p99",
+            "/best",
+            f"vs {baseline}"
+            + ("" if ratio_level is None else f" ({format_level(ratio_level)} CI)"),
+            "trials",
+        )
         rows = tuple(
             (
                 str(place),
                 cell.app,
                 format_rate(cell.rps_median),
-                _interval(cell),
+                _interval(cell, rps_level),
                 format_latency((cell.latency_us or {}).get("p99")),
                 _of_fastest(cell.rps_median, fastest),
-                "baseline"
-                if cell.app == baseline
-                else _vs_baseline(summary, ratios.get((scenario, connections, cell.app))),
+                "baseline" if cell.app == baseline else _vs_baseline(summary, entry, ratio_level),
                 _trials(cell),
             )
-            for place, cell in enumerate(cells, start=1)
+            for place, (cell, entry) in enumerate(zip(cells, entries, strict=True), start=1)
         )
         found.append(Ranking(level_title(scenario, connections), labels, rows))
     return found
+
+
+def _shared(found: list[float]) -> float | None:
+    """The level most rows have: the header shows it, the other rows their own."""
+    return Counter(found).most_common(1)[0][0] if found else None
 
 
 def legend(summary: Summary) -> str:
     """What the ranking's columns mean, in one line under it."""
     baseline = summary.apps[0] if summary.apps else "the first app"
     return (
-        "req/s: median of the trials; CI: its interval (level); p99: median of the trials'"
-        f" p99; of best: req/s over the fastest's; vs {baseline}: ratio of geometric means"
-        f" to the baseline, {baseline} (the first of --apps), with its interval; dist.:"
-        " trials the host disturbed (see the findings)"
+        "req/s: median of the trials; CI: its order-statistic interval; p99: median of the trials'"
+        f" p99; /best: req/s over the fastest's; vs {baseline}: ratio of geometric means"
+        f" to the baseline, {baseline} (the first of --apps), with its interval; trials: ok"
+        " (of run, when some failed), and (Nd): N the host disturbed (see the findings)"
     )
 
 
@@ -124,9 +146,13 @@ def ranking_lines(summary: Summary) -> list[str]:
     return lines
 
 
-def _interval(cell: SummaryCell) -> str:
+def _interval(cell: SummaryCell, shown_level: float | None) -> str:
     ci = cell.rps_ci
-    return UNKNOWN if ci is None else format_rate_interval(ci.low, ci.high, ci.level)
+    if ci is None:
+        return UNKNOWN
+    if ci.level == shown_level:  # the header says it
+        return f"{format_rate(ci.low)}{DASH}{format_rate(ci.high)}"
+    return format_rate_interval(ci.low, ci.high, ci.level)
 
 
 def _of_fastest(rps: float | None, fastest: float | None) -> str:
@@ -135,17 +161,18 @@ def _of_fastest(rps: float | None, fastest: float | None) -> str:
     return f"{format_ratio(rps / fastest)}{TIMES}"
 
 
-def _vs_baseline(summary: Summary, entry: Ratio | None) -> str:
+def _vs_baseline(summary: Summary, entry: Ratio | None, shown_level: float | None = None) -> str:
     if entry is None or entry.ratio is None:
         return UNKNOWN
     text = f"{format_ratio(entry.ratio)}{TIMES}"
     if entry.ci is not None:
         interval = format_ratio_interval(entry.ci.pair, entry.ratio)
-        text += f" ({format_level(entry.ci.level)}: {interval})"
+        level = "" if entry.ci.level == shown_level else f"{format_level(entry.ci.level)}: "
+        text += f" ({level}{interval})"
     return text + ("*" if ratio_caveat(summary, entry) else "")
 
 
 def _trials(cell: SummaryCell) -> str:
-    """ "5", "4 ok, 1 failed", "5 (1 dist.)": short, to fit a ranking's row."""
-    text = f"{cell.trials}" if not cell.failed else f"{cell.trials} ok, {cell.failed} failed"
-    return text + (f" ({len(cell.host_disturbed)} dist.)" if cell.host_disturbed else "")
+    """ "5", "4/5" (one failed), "5 (1d)" (one the host disturbed): short, to fit a row."""
+    text = f"{cell.trials}" if not cell.failed else f"{cell.trials}/{cell.trials + cell.failed}"
+    return text + (f" ({len(cell.host_disturbed)}d)" if cell.host_disturbed else "")

@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from lab.measure.verify import verify_hello
+from lab.model.catalog import builtin_catalog
+
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "lab-compose-test"
 
@@ -54,3 +57,24 @@ def test_the_stack_comes_up_answers_inside_and_goes_down(docker_client: Any) -> 
     assert '"schema":"lab.wrk/1"' in load.stdout
     network = docker_client.networks.get(f"{PROJECT}_lab")
     assert network.attrs["Internal"] is True
+
+
+@pytest.mark.usefixtures("stack")
+def test_every_app_of_the_catalog_answers_as_its_compose_service() -> None:
+    # One probe container asks every service, each started with the lab's own command.
+    urls = [f"http://{name}:8000/" for name in sorted(builtin_catalog().apps)]
+    script = (
+        "import json, subprocess, sys\n"
+        "for url in sys.argv[1:]:\n"
+        "    subprocess.run(['python3', '/opt/lab/probe.py', 'wait', url, '--timeout', '60'],"
+        " capture_output=True)\n"
+        "    out = subprocess.run(['python3', '/opt/lab/probe.py', 'fetch', url],"
+        " capture_output=True, text=True).stdout\n"
+        "    print(json.dumps({'url': url, 'report': json.loads(out.strip().splitlines()[-1])}))\n"
+    )
+    done = compose("run", "--rm", "wrk", "python3", "-c", script, *urls)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [a["url"] for a in answers] == urls
+    for answer in answers:
+        assert verify_hello(answer["report"]) == [], answer
