@@ -32,6 +32,11 @@ from lab.text import format_latency, format_rate
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and in grey print.
 APP_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+# Past seven apps the colours come round again, with the next line style.
+APP_LINESTYLES = ("-", "--", ":")
+# More apps than this: one panel per row, app names slanted, the legend in rows.
+MANY_APPS = 3
+LEGEND_COLUMNS = 6
 ROLE_COLOURS = {"app": "#332288", "wrk": "#44AA99", "redis": "#DDCC77"}
 PERCENTILES = (("p50", "p50"), ("p75", "p75"), ("p90", "p90"), ("p99", "p99"), ("p99_9", "p99.9"))
 WIDTH_IN = 9.6
@@ -69,7 +74,7 @@ def rps_chart(summary: Summary, records: Sequence[TrialRecord]) -> str:
     """Median req/s per app as a bar, its CI as an error bar, every trial as a point."""
     apps, blocks = _apps(summary), levels(summary)
     with chart_style("rps"):
-        figure, axes = chart_figure(len(blocks))
+        figure, axes = chart_figure(len(blocks), columns=_columns(apps))
         for ax, block in zip(axes, blocks, strict=False):
             _rps_axes(ax, block, apps, _cells(summary, block), records)
         handles: list[Artist] = [
@@ -92,11 +97,16 @@ def rps_chart(summary: Summary, records: Sequence[TrialRecord]) -> str:
 def latency_chart(summary: Summary, records: Sequence[TrialRecord]) -> str:
     """Latency percentiles p50 to p99.9 on a log scale: median across trials, each trial faint."""
     apps, blocks = _apps(summary), levels(summary)
+    legend_rows = math.ceil(len(apps) / LEGEND_COLUMNS)
     with chart_style("latency"):
-        figure, axes = chart_figure(len(blocks), sharey=True)
+        figure, axes = chart_figure(
+            len(blocks), sharey=True, columns=_columns(apps), legend_rows=legend_rows
+        )
         for ax, block in zip(axes, blocks, strict=False):
             _latency_axes(ax, block, apps, _cells(summary, block), records)
-        figure.legend(handles=_app_handles(apps), loc="lower center", ncols=len(apps))
+        figure.legend(
+            handles=_app_handles(apps), loc="lower center", ncols=min(len(apps), LEGEND_COLUMNS)
+        )
         return chart_svg(figure, "latency", "Latency percentiles per app and scenario, log scale")
 
 
@@ -104,7 +114,7 @@ def cpu_chart(summary: Summary) -> str:
     """Each container's median CPU use, as a share of what it was allotted."""
     apps, blocks = _apps(summary), levels(summary)
     with chart_style("cpu"):
-        figure, axes = chart_figure(len(blocks), sharey=True)
+        figure, axes = chart_figure(len(blocks), sharey=True, columns=_columns(apps))
         for ax, block in zip(axes, blocks, strict=False):
             ax.set_title(block_title(block))
             _cpu_axes(ax, apps, _cells(summary, block))
@@ -186,7 +196,7 @@ def _rps_axes(
             )
         top = max([top, *values, *failed, *(ci.pair if ci else ())])
     ax.set_title(block_title(block))
-    ax.set_xticks(range(len(apps)), apps)
+    _app_ticks(ax, apps)
     ax.set_xlim(-0.6, len(apps) - 0.4)
     ax.set_ylim(0, top * 1.16 if top > 0 else 1)
     ax.set_ylabel("requests per second")
@@ -202,12 +212,19 @@ def _latency_axes(
 ) -> None:
     xs = range(len(PERCENTILES))
     for n, app in enumerate(apps):
-        colour = APP_COLOURS[n % len(APP_COLOURS)]
+        colour, style = app_style(n)
         for record in _trials(records, app, block):
             if record.status != "ok" or record.latency_us is None:
                 continue
             trial = record.latency_us.to_dict()
-            ax.plot(xs, [trial[key] for key, _ in PERCENTILES], color=colour, alpha=0.3, lw=0.8)
+            ax.plot(
+                xs,
+                [trial[key] for key, _ in PERCENTILES],
+                color=colour,
+                ls=style,
+                alpha=0.3,
+                lw=0.8,
+            )
         cell = cells.get(app)
         median = None if cell is None else cell.latency_us
         if median:
@@ -215,6 +232,7 @@ def _latency_axes(
                 xs,
                 [_or_nan(median[key]) for key, _ in PERCENTILES],
                 color=colour,
+                ls=style,
                 lw=2.2,
                 marker="o",
                 markersize=4.5,
@@ -253,7 +271,7 @@ def _cpu_axes(ax: Axes, apps: Sequence[str], cells: Mapping[str, SummaryCell]) -
                 fontsize=7.5,
             )
     ax.axhline(100, color="#888888", lw=0.9, ls="--", zorder=1)
-    ax.set_xticks(range(len(apps)), apps)
+    _app_ticks(ax, apps)
     ax.set_xlim(-0.6, len(apps) - 0.4)
     ax.set_ylim(0, 118)
     ax.set_ylabel("% of the CPU allotted")
@@ -267,12 +285,14 @@ def chart_style(name: str) -> AbstractContextManager[None]:
     return matplotlib.style.context(["default", {**_STYLE, "svg.hashsalt": f"lab-{name}"}])
 
 
-def chart_figure(panels: int, sharey: bool = False) -> tuple[Figure, list[Axes]]:
+def chart_figure(
+    panels: int, sharey: bool = False, columns: int = MAX_COLUMNS, legend_rows: int = 1
+) -> tuple[Figure, list[Axes]]:
     """A figure with one panel per scenario x connections block and room for a legend below."""
-    columns = max(1, min(panels, MAX_COLUMNS))
+    columns = max(1, min(panels, columns))
     rows = max(1, math.ceil(panels / columns))
-    height = rows * ROW_HEIGHT_IN + LEGEND_HEIGHT_IN
-    legend = LEGEND_HEIGHT_IN / height
+    height = rows * ROW_HEIGHT_IN + LEGEND_HEIGHT_IN * legend_rows
+    legend = LEGEND_HEIGHT_IN * legend_rows / height
     layout = ConstrainedLayoutEngine(rect=(0, legend, 1, 1 - legend))
     figure = Figure(figsize=(WIDTH_IN, height), layout=layout)
     grid = figure.subplots(rows, columns, sharey=sharey, squeeze=False)
@@ -323,8 +343,29 @@ def _spread(x: float, count: int, half_width: float = 0.2) -> list[float]:
     return [x - half_width + 2 * half_width * n / (count - 1) for n in range(count)]
 
 
-def _app_handles(apps: Sequence[str]) -> list[Line2D]:
-    return [
-        Line2D([], [], color=APP_COLOURS[n % len(APP_COLOURS)], lw=2.2, marker="o", label=app)
-        for n, app in enumerate(apps)
+def app_style(n: int) -> tuple[str, str]:
+    """The colour and line style of the n-th app: seven colours, then the next style."""
+    return APP_COLOURS[n % len(APP_COLOURS)], APP_LINESTYLES[
+        (n // len(APP_COLOURS)) % len(APP_LINESTYLES)
     ]
+
+
+def _columns(apps: Sequence[str]) -> int:
+    """Panels side by side, or one per row when many apps need the width."""
+    return 1 if len(apps) > MANY_APPS else MAX_COLUMNS
+
+
+def _app_ticks(ax: Axes, apps: Sequence[str]) -> None:
+    ax.set_xticks(range(len(apps)), apps)
+    if len(apps) > MANY_APPS:
+        ax.tick_params(axis="x", labelrotation=30)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+
+
+def _app_handles(apps: Sequence[str]) -> list[Line2D]:
+    handles = []
+    for n, app in enumerate(apps):
+        colour, style = app_style(n)
+        handles.append(Line2D([], [], color=colour, ls=style, lw=2.2, marker="o", label=app))
+    return handles

@@ -146,3 +146,10 @@ def test_has_data_needs_an_ok_trial() -> None:
     assert charts.has_data(_synthetic([trial(1)], ["hello"]).summary)
     assert not charts.has_data(_synthetic([failed_trial(1)], ["hello"]).summary)
     assert not charts.has_data(Summary(apps=(), cells=()))
+
+
+def test_eleven_apps_each_get_their_own_colour_and_line_style() -> None:
+    styles = [charts.app_style(n) for n in range(11)]
+    assert len(set(styles)) == 11
+    first = charts.APP_COLOURS[0]
+    assert styles[0] == (first, "-") and styles[7] == (first, "--")
