@@ -25,6 +25,7 @@ from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 from lab.engine.client import connect
 from lab.images.build import build_all
 from lab.images.labels import MANAGED_FILTER, managed
+from lab.images.specs import spec_named
 from lab.model.catalog import builtin_catalog
 from lab.model.fairness import Policy, server_command
 
@@ -49,6 +50,18 @@ def docker_client() -> Iterator[Any]:
 def images(docker_client: Any) -> dict[str, str]:
     """Tags of the lab's images, built when their inputs changed (make test builds first)."""
     return {b.name: b.tag for b in build_all(docker_client, ROOT, ROOT / ".lab", print)}
+
+
+# A test app that never starts listening (tests/integration/sleepy/), run as a user's folder.
+SLEEPY = Path(__file__).parent / "sleepy"
+
+
+@pytest.fixture(scope="session")
+def sleepy(docker_client: Any, images: dict[str, str]) -> Path:  # noqa: ARG001 - base first
+    """The sleepy app's folder, its image built (a run would build it, slower to interrupt)."""
+    catalog = builtin_catalog().with_folders([SLEEPY])
+    build_all(docker_client, ROOT, ROOT / ".lab", print, [spec_named("sleepy", catalog)])
+    return SLEEPY
 
 
 @pytest.fixture(scope="module")

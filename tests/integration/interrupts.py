@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.integration.conftest import SLEEPY
 from tests.integration.runs import (
     cpu_burners,
     left_on_engine,
@@ -89,15 +90,8 @@ PHASES = {
         ),
         Phase(
             "readiness",
-            # Listening on the container's loopback only: alive, never ready for wrk.
-            (
-                *ONE_TRIAL,
-                "--no-ceiling",
-                "--ready-timeout",
-                "120",
-                "--app-env",
-                "GUNICORN_CMD_ARGS=--bind=127.0.0.1:8000",
-            ),
+            # An app stuck at start-up: alive, never ready for wrk.
+            (*ONE_TRIAL, "--no-ceiling", "--ready-timeout", "120", "--apps", str(SLEEPY)),
             lambda client, out: _in_load_container(client, out, "probe.py wait"),
         ),
         Phase(

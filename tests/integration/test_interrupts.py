@@ -15,7 +15,7 @@ from tests.integration.conftest import lab
 from tests.integration.interrupts import PHASES, interrupt_in, start_run
 from tests.integration.runs import cpu_burners
 
-pytestmark = pytest.mark.usefixtures("images")
+pytestmark = pytest.mark.usefixtures("images", "sleepy")
 BOUND_S = 5.0
 
 
