@@ -28,12 +28,30 @@ def compose(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
     )
 
 
+APP_URLS = [f"http://{name}:8000/" for name in sorted(builtin_catalog().apps)]
+# Run in a probe container: wait until every app answers (all start at once on one CPU),
+# then print one JSON line per app with what `fetch` saw.
+PROBE_ALL = (
+    "import json, subprocess, sys\n"
+    "def probe(*args):\n"
+    "    done = subprocess.run(['python3', '/opt/lab/probe.py', *args],"
+    " capture_output=True, text=True)\n"
+    "    return json.loads(done.stdout.strip().splitlines()[-1])\n"
+    "for url in sys.argv[1:]:\n"
+    "    ready = probe('wait', url, '--timeout', '120')\n"
+    "    print(json.dumps({'url': url, 'ready': ready, 'report': probe('fetch', url)}))\n"
+)
+
+
 @pytest.fixture
-def stack(images: dict[str, str]) -> Iterator[None]:  # noqa: ARG001 - builds the wheels too
+def stack(images: dict[str, str]) -> Iterator[list[dict[str, Any]]]:  # noqa: ARG001 - wheels
+    """The stack up, and what each app answered once all were ready."""
     up = compose("up", "-d")
     try:
         assert up.returncode == 0, up.stderr[-2000:]
-        yield
+        done = compose("run", "--rm", "wrk", "python3", "-c", PROBE_ALL, *APP_URLS)
+        assert done.returncode == 0, done.stderr[-2000:]
+        yield [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     finally:
         down = compose("down", "--remove-orphans")
         assert down.returncode == 0, down.stderr[-2000:]
@@ -44,8 +62,10 @@ def test_compose_file_validates() -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.usefixtures("stack")
-def test_the_stack_comes_up_answers_inside_and_goes_down(docker_client: Any) -> None:
+def test_the_stack_comes_up_answers_inside_and_goes_down(
+    docker_client: Any, stack: list[dict[str, Any]]
+) -> None:
+    assert all(answer["ready"]["ready"] for answer in stack), stack
     fetch = compose(
         "run", "--rm", "wrk", "python3", "/opt/lab/probe.py", "fetch", "http://aio:8000/hit"
     )
@@ -57,24 +77,7 @@ def test_the_stack_comes_up_answers_inside_and_goes_down(docker_client: Any) -> 
     assert '"schema":"lab.wrk/1"' in load.stdout
     network = docker_client.networks.get(f"{PROJECT}_lab")
     assert network.attrs["Internal"] is True
-
-
-@pytest.mark.usefixtures("stack")
-def test_every_app_of_the_catalog_answers_as_its_compose_service() -> None:
-    # One probe container asks every service, each started with the lab's own command.
-    urls = [f"http://{name}:8000/" for name in sorted(builtin_catalog().apps)]
-    script = (
-        "import json, subprocess, sys\n"
-        "for url in sys.argv[1:]:\n"
-        "    subprocess.run(['python3', '/opt/lab/probe.py', 'wait', url, '--timeout', '60'],"
-        " capture_output=True)\n"
-        "    out = subprocess.run(['python3', '/opt/lab/probe.py', 'fetch', url],"
-        " capture_output=True, text=True).stdout\n"
-        "    print(json.dumps({'url': url, 'report': json.loads(out.strip().splitlines()[-1])}))\n"
-    )
-    done = compose("run", "--rm", "wrk", "python3", "-c", script, *urls)
-    assert done.returncode == 0, done.stderr[-2000:]
-    answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    assert [a["url"] for a in answers] == urls
-    for answer in answers:
+    # Every app of the catalog, each started with the lab's own command, answers right.
+    assert [answer["url"] for answer in stack] == APP_URLS
+    for answer in stack:
         assert verify_hello(answer["report"]) == [], answer
