@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from lab.errors import UsageError
 from lab.model.appfolder import AppFolder, AppSpec, ServerSpec, discover, read_folder
+from lab.model.fairness import check_args
 from lab.paths import ROOT
 
 
@@ -68,6 +69,12 @@ class Catalog:
     """The app folders a run may use, and the apps (base and variants) they hold."""
 
     folders: tuple[AppFolder, ...]
+
+    def __post_init__(self) -> None:
+        # Refused as the manifests are read, before any plan or run: fair by construction.
+        for folder in self.folders:
+            for app in folder.apps:
+                check_args(app)
 
     @functools.cached_property
     def apps(self) -> Mapping[str, AppSpec]:

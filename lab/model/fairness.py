@@ -101,15 +101,20 @@ UNHONOURED: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 
 
-def server_command(server: ServerSpec, policy: Policy) -> tuple[str, ...] | None:
-    """The app container's command; None for the ceiling server, which starts itself."""
-    refused = [arg.split("=", 1)[0] for arg in server.args]
-    clash = [flag for flag in refused if flag in POLICY_FLAGS.get(server.name, ())]
+def check_args(app: AppSpec) -> None:
+    """Refuse a manifest whose extra server args set what the policy sets."""
+    flags = [arg.split("=", 1)[0] for arg in app.server.args]
+    clash = [flag for flag in flags if flag in POLICY_FLAGS.get(app.server.name, ())]
     if clash:
         raise UsageError(
-            f"app.toml: server args set {clash[0]}, which the lab's fairness policy sets",
+            f"app {app.name}: its app.toml's server args set {clash[0]}, which the lab's"
+            " fairness policy sets",
             f"drop {clash[0]} from args: every app gets the same (lab/model/fairness.py)",
         )
+
+
+def server_command(server: ServerSpec, policy: Policy) -> tuple[str, ...] | None:
+    """The app container's command; None for the ceiling server, which starts itself."""
     workers = str(policy.workers)
     if server.name == "gunicorn":
         return (

@@ -48,8 +48,7 @@ def rankings(summary: Summary) -> list[Ranking]:
     ratios = {(r.scenario, r.connections, r.numerator): r for r in summary.ratios}
     found = []
     for scenario, connections in levels(summary):
-        cells = [c for c in summary.cells if c.level == (scenario, connections)]
-        cells.sort(key=lambda c: -1.0 if c.rps_median is None else c.rps_median, reverse=True)
+        cells = by_speed(summary, (scenario, connections))
         fastest = cells[0].rps_median if cells else None
         entries = [ratios.get((scenario, connections, cell.app)) for cell in cells]
         rps_level = _shared([cell.rps_ci.level for cell in cells if cell.rps_ci is not None])
@@ -84,6 +83,12 @@ def rankings(summary: Summary) -> list[Ranking]:
     return found
 
 
+def by_speed(summary: Summary, level: tuple[str, int]) -> list[SummaryCell]:
+    """A block's cells, fastest median first; cells without a median last."""
+    cells = [c for c in summary.cells if c.level == level]
+    return sorted(cells, key=lambda c: -1.0 if c.rps_median is None else c.rps_median, reverse=True)
+
+
 def _shared(found: list[float]) -> float | None:
     """The level most rows have: the header shows it, the other rows their own."""
     return Counter(found).most_common(1)[0][0] if found else None
@@ -106,15 +111,10 @@ def ranked_headline(summary: Summary) -> list[str]:
     ratios = {(r.scenario, r.connections, r.numerator): r for r in summary.ratios}
     lines = []
     for scenario, connections in levels(summary):
-        cells = [
-            c
-            for c in summary.cells
-            if c.level == (scenario, connections) and c.rps_median is not None
-        ]
+        cells = [c for c in by_speed(summary, (scenario, connections)) if c.rps_median]
         if not cells:
             lines.append(f"{level_title(scenario, connections)}: no ok trials")
             continue
-        cells.sort(key=lambda c: c.rps_median or 0.0, reverse=True)
         top = cells[0]
         line = (
             f"{level_title(scenario, connections)}: {top.app} is fastest at"

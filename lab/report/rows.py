@@ -105,11 +105,11 @@ def _column(cell: SummaryCell | None) -> tuple[str, ...]:
         *(format_latency(latency.get(p)) for p in ("p50", "p90", "p99", "p99_9")),
         UNKNOWN if cell.errors is None else f"{cell.errors['total']:,}",
         "/".join(_share(cell.share(role)) for role in CPU_ROLES),
-        trials_text(cell),
+        _trials(cell),
     )
 
 
-def trials_text(cell: SummaryCell) -> str:
+def _trials(cell: SummaryCell) -> str:
     """ "5", "4 ok, 1 failed", "5 (1 disturbed)": disturbed trials are in the figures."""
     text = f"{cell.trials}" if not cell.failed else f"{cell.trials} ok, {cell.failed} failed"
     if cell.host_disturbed:

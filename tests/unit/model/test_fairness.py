@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lab.errors import UsageError
@@ -51,10 +53,16 @@ def test_the_access_log_is_off_unless_asked_for_everywhere() -> None:
         )
 
 
-def test_a_manifest_may_not_set_what_the_policy_sets() -> None:
-    server = ServerSpec("uvicorn", "app:app", args=("--workers=8",))
+def test_a_manifest_may_not_set_what_the_policy_sets(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "app.toml").write_text(
+        'description = "d"\nframework = "f"\n[server]\nname = "uvicorn"\n'
+        'target = "app:app"\nargs = ["--workers=8"]\n'
+    )
+    # Refused as the folder is read, before any plan or command exists.
     with pytest.raises(UsageError, match="--workers, which the lab's fairness policy sets"):
-        server_command(server, POLICY)
+        builtin_catalog().with_folders([mine])
 
 
 def test_the_ceiling_server_starts_with_its_own_command() -> None:
