@@ -10,7 +10,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -20,7 +19,7 @@ from lab import __version__
 from lab.cli.bundle import register as register_bundle
 from lab.cli.figures import register as register_figures
 from lab.cli.interrupts import install as install_interrupts
-from lab.cli.options import add_run_options
+from lab.cli.options import add_engine_options, add_run_options
 from lab.cli.results import register as register_results
 from lab.errors import (
     EXIT_INTERRUPTED,
@@ -134,7 +133,6 @@ def cmd_plan(args: argparse.Namespace, out: Console, _err: Console) -> int:
 
 def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.cli.options import config_from_args, given_settings
-    from lab.engine.client import connect
     from lab.model.config import config_from_dict
     from lab.model.fields import FLAGS
 
@@ -151,12 +149,11 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         config = config_from_dict(read_run_document(resume.run_dir).parameters)
     else:
         config = config_from_args(args)
-    return _run_and_report(config, connect(), out, err, resume=resume)
+    return _run_and_report(config, out, err, resume=resume)
 
 
 def _run_and_report(
     config: RunConfig,
-    client: Any,
     out: Console,
     err: Console,
     resume: RunStore | None = None,
@@ -168,19 +165,26 @@ def _run_and_report(
     from lab.cli.progress import ConsoleReporter
     from lab.cli.table import render_summary
     from lab.engine.adapter import DockerEngine
+    from lab.engine.engines import connect_engines
     from lab.engine.runner import run
     from lab.model.plan import blueprint
     from lab.report.write import write_reports
 
-    engine = DockerEngine(client)
-    # The engine's CPU count, not this process's: the engine may be another machine.
-    plan = blueprint(config, int(engine.facts().get("cpus") or _host_cpus()))
+    engines = connect_engines(config.engines)
+    engine = DockerEngine(engines.local, engines)
+    # Each engine's CPU count, not this process's: an engine may be another machine.
+    plan = blueprint(config, engines.topology.cpus("app"), engines.topology)
     for note in plan.notes:
         err.print(f"note: {note}", highlight=False, markup=False)
-    where = _keep_off_app_cpus(plan.placement)
+    for url, roles in engines.topology.engines().items() if engines.topology.split else ():
+        err.print(f"engine: {', '.join(roles)} on {url}", highlight=False, markup=False)
+    where = _keep_off_app_cpus(plan.placement, engines.topology.roles["app"].url)
     if where:
         err.print(f"controller: {where}", highlight=False, markup=False)
-    outcome = run(engine, plan, ROOT, ConsoleReporter(err), resume, rerun_of)
+    try:
+        outcome = run(engine, plan, ROOT, ConsoleReporter(err), resume, rerun_of)
+    finally:
+        engines.close()
     render_summary(outcome.summary, out)
     render_findings(list(outcome.summary.findings or ()), out)
     data = load_run(outcome.run_dir)
@@ -207,12 +211,14 @@ def _run_and_report(
     return 0
 
 
-def _keep_off_app_cpus(placement: Placement) -> str | None:
+def _keep_off_app_cpus(placement: Placement, app_url: str) -> str | None:
     """Pin this process (and every thread it starts later) to the helpers' CPUs, so that
     what the controller does between and during windows never runs on the app's CPU.
 
     Returns where it runs, or None when this machine has none of the helpers' CPUs (a
     remote engine's placement names the other machine's CPUs)."""
+    if not app_url.startswith("unix://"):
+        return None  # the app runs on another machine
     app = set(placement.app.cpu_ids)
     helpers = (set(placement.wrk.cpu_ids) | set(placement.redis.cpu_ids)) - app
     target = helpers & os.sched_getaffinity(0)
@@ -223,14 +229,13 @@ def _keep_off_app_cpus(placement: Placement) -> str | None:
 
 
 def cmd_rerun(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from lab.engine.client import connect
     from lab.model.config import config_from_dict
 
     original = RunStore(Path(args.run_dir))
     parameters = dict(read_run_document(original.run_dir).parameters)
     if args.out:
         parameters["out"] = args.out
-    return _run_and_report(config_from_dict(parameters), connect(), out, err, rerun_of=original)
+    return _run_and_report(config_from_dict(parameters), out, err, rerun_of=original)
 
 
 def cmd_compose(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -255,15 +260,22 @@ def cmd_compose(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def cmd_clean(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    from lab.cli.options import engine_targets
     from lab.engine.clean import remove_managed
-    from lab.engine.client import connect
+    from lab.engine.engines import connect_engines
 
-    removed = remove_managed(connect(), images=args.images)
-    out.print(
-        f"removed {removed.containers} containers, {removed.networks} networks, "
-        f"{removed.images} images (label lab.managed=true)",
-        highlight=False,
-    )
+    engines = connect_engines(engine_targets(args))
+    try:
+        for name, client in engines.distinct():
+            removed = remove_managed(client, images=args.images)
+            where = f" on {name}" if engines.topology.split else ""
+            out.print(
+                f"removed {removed.containers} containers, {removed.networks} networks, "
+                f"{removed.images} images (label lab.managed=true){where}",
+                highlight=False,
+            )
+    finally:
+        engines.close()
     return 0
 
 
@@ -312,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
         "clean", help="remove every container and network labelled lab.managed=true"
     )
     clean.add_argument("--images", action="store_true", help="remove the lab's images too")
+    add_engine_options(clean)  # every engine a run placed roles on, and the local one
     clean.set_defaults(func=cmd_clean)
     return parser
 

@@ -8,7 +8,9 @@ bad value is our UsageError (named flag, a hint, exit 2) rather than argparse's 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from lab.errors import UsageError
 from lab.model.catalog import SCENARIOS
 from lab.model.config import (
     DEFAULT_PRESET,
@@ -19,6 +21,7 @@ from lab.model.config import (
 )
 from lab.model.cpurequest import CpuRequest
 from lab.model.openload import MODES
+from lab.model.topology import EngineTarget, merge_targets, parse_engine_flag, parse_lab_toml
 
 
 def _shown(value: object) -> str:
@@ -68,6 +71,7 @@ FIELD_OF_DEST = {
     "rates": "rates",
     "slo": "slo_ms",
     "inject_stall": "inject_stall",
+    "engine": "engines",
 }
 
 
@@ -220,6 +224,24 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         help="pause the app container for PAUSE in the middle of every PERIOD of each "
         "measured window, e.g. 500ms/5s: shows what each mode makes of a stall",
     )
+    add_engine_options(group)
+
+
+def add_engine_options(group: argparse._ActionsContainer) -> None:
+    """--engine and --config: where each role runs (`run`, `plan` and `clean` take them)."""
+    group.add_argument(
+        "--engine",
+        metavar="ROLE=URL",
+        action="append",
+        help="run ROLE (app, load or redis) on the Docker engine at URL: unix:///…/docker.sock,"
+        " tcp://HOST:2376 (TLS from DOCKER_CERT_PATH) or ssh://USER@HOST; repeatable; roles"
+        " not named run on the local engine",
+    )
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a lab.toml whose [engines] table places roles as --engine does (flags win)",
+    )
 
 
 def given_settings(ns: argparse.Namespace) -> dict[str, object]:
@@ -237,4 +259,24 @@ def given_settings(ns: argparse.Namespace) -> dict[str, object]:
 def config_from_args(ns: argparse.Namespace) -> RunConfig:
     """The validated RunConfig for parsed flags; raises UsageError on a bad value."""
     preset = getattr(ns, "preset", None)
-    return build_config(DEFAULT_PRESET if preset is None else str(preset), given_settings(ns))
+    settings = given_settings(ns)
+    targets = engine_targets(ns)
+    if targets:
+        settings["engines"] = targets
+    return build_config(DEFAULT_PRESET if preset is None else str(preset), settings)
+
+
+def engine_targets(ns: argparse.Namespace) -> tuple[EngineTarget, ...]:
+    """The engines --config's file and the --engine flags name, the flags winning."""
+    path = getattr(ns, "config", None)
+    from_file: tuple[EngineTarget, ...] = ()
+    if path is not None:
+        try:
+            text = Path(path).read_text()
+        except OSError as exc:
+            raise UsageError(
+                f"--config {path}: {exc.strerror or exc}", "give the path of a lab.toml"
+            ) from exc
+        from_file = parse_lab_toml(text, path)
+    flags = tuple(parse_engine_flag(text) for text in getattr(ns, "engine", None) or ())
+    return merge_targets(from_file, flags)

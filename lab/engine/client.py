@@ -19,18 +19,61 @@ from lab.engine.port import ENGINE_HINT, EngineGone, EngineRefused, EngineReques
 from lab.errors import EngineUnavailable
 
 
+def local_url() -> str:
+    """The local engine's URL: DOCKER_HOST's, else the local socket."""
+    return os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+
+
 def connect(timeout: int = 300) -> Any:
     """A docker-py client for the engine of DOCKER_HOST (or the local socket), known to answer."""
-    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     try:
         client = docker.from_env(timeout=timeout)
         client.ping()
     except (docker.errors.DockerException, requests.RequestException) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise EngineUnavailable(
-            f"no Docker engine answers at {where}: {reason[:160]}", ENGINE_HINT
+            f"no Docker engine answers at {local_url()}: {_first_line(exc)}", ENGINE_HINT
         ) from exc
     return client
+
+
+def connect_url(url: str, role: str, timeout: int = 300) -> Any:
+    """A client for the engine at `url` (unix://, tcp:// or ssh://), known to answer.
+
+    tcp:// takes its TLS files from DOCKER_CERT_PATH (with DOCKER_TLS_VERIFY), as the docker
+    command does; ssh:// goes through the system's ssh client, so its keys and config apply.
+    """
+    try:
+        if url.startswith("tcp://") and os.environ.get("DOCKER_CERT_PATH"):
+            client = docker.from_env(
+                timeout=timeout, environment={**os.environ, "DOCKER_HOST": url}
+            )
+        else:
+            client = docker.DockerClient(
+                base_url=url, timeout=timeout, use_ssh_client=url.startswith("ssh://")
+            )
+        client.ping()
+    except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
+        raise EngineUnavailable(
+            f"--engine {role}={url}: no Docker engine answers there: {_first_line(exc)}",
+            f"start Docker on that host, or fix the URL (lab.toml or --engine {role}=…)",
+        ) from exc
+    return client
+
+
+def answers(client: Any) -> bool:
+    """Whether the engine answers a ping now (a few seconds at most)."""
+    waits, client.api.timeout = client.api.timeout, 5  # a hung engine must not hold the run
+    try:
+        return bool(client.api.ping())
+    except (docker.errors.DockerException, requests.RequestException, OSError):
+        return False
+    finally:
+        client.api.timeout = waits
+
+
+def _first_line(exc: BaseException) -> str:
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return reason[:160]
 
 
 def engine_facts(client: Any) -> dict[str, Any]:

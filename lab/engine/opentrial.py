@@ -165,9 +165,9 @@ def _ready_app(
     verification: dict[str, Any] = {
         "applied": stack.applied_limits(container),
         "isolation": stack.isolation_facts(container),
-        "network_path": config.network_path,
+        "network_path": plan.network_path,
     }
-    load = stack.load_for(container, SWEEP_BASE + index, config.network_path)
+    load = stack.load_for(container, SWEEP_BASE + index, plan.network_path)
     wait_ready(stack, container, load, config.ready_timeout_s, clock)
     scenario = SCENARIOS[sweep.scenario]
     if scenario.uses_redis:

@@ -108,6 +108,15 @@ class LoadClient:
 
 
 @dataclass(frozen=True, slots=True)
+class HostNetwork:
+    """Every role on its host's network (roles on different engines share no Docker
+    network): the addresses the app and Redis listen at."""
+
+    app: str
+    redis: str
+
+
+@dataclass(frozen=True, slots=True)
 class ImageFacts:
     id: str
     labels: dict[str, str]
@@ -223,16 +232,32 @@ class Engine(Protocol):
         """The images of `specs` (default: all of the lab's), built where inputs changed."""
         ...
 
+    def distribute(self, built: Sequence[Built], say: Callable[[str], None]) -> None:
+        """Every role's engine holds the images it starts, under the same IDs; refused
+        (UsageError) when an engine holds one of the tags under another ID."""
+        ...
+
     def image(self, ref: str) -> ImageFacts:
         """The image's ID and labels; ImageMissing when the engine has none by `ref`."""
         ...
 
     def facts(self) -> dict[str, Any]:
-        """What a result needs to say about the engine (version, kernel, CPUs...)."""
+        """What a result needs to say about the engine (version, kernel, CPUs...); with
+        roles on several engines, the app's, and each engine's under `engines`."""
+        ...
+
+    def unanswering(self) -> list[str]:
+        """The run's engines that do not answer now, each named by its roles and URL."""
         ...
 
     def run_stack(
-        self, run_id: str, redis_image: str, load_image: str, redis: CpuSlot, wrk: CpuSlot
+        self,
+        run_id: str,
+        redis_image: str,
+        load_image: str,
+        redis: CpuSlot,
+        wrk: CpuSlot,
+        host_network: HostNetwork | None = None,
     ) -> AbstractContextManager[Stack]:
         """The run's stack, opened on entry and removed, whatever happened, on exit."""
         ...

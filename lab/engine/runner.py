@@ -29,6 +29,7 @@ from lab.engine.port import (
     EngineGone,
     EngineRequestFailed,
     GroundLost,
+    HostNetwork,
     ImageMissing,
     Stack,
     StackError,
@@ -152,6 +153,8 @@ def run(
         built = recorded_images(engine, rerun_of)
     else:
         built = engine.build_images(root, root / ".lab", reporter.message, run_images(plan))
+    # Roles on other engines start the same bytes: copied there, never rebuilt.
+    engine.distribute(built, reporter.message)
     # Containers start from the image ID: exactly the bytes recorded, whatever the tags say.
     images = {item.name: item.image_id for item in built}
     started = clock.monotonic()
@@ -177,10 +180,15 @@ def run(
     ending = COMPLETE
     stopped_by: str | None = None
     placement = plan.placement
+    host_network = (
+        HostNetwork(plan.address("app"), plan.address("redis"))
+        if plan.network_path == "host"
+        else None
+    )
     try:
         # Leaving the `with` removes the run's containers and network, whatever happened.
         with engine.run_stack(
-            run_id, images["redis"], images["wrk"], placement.redis, placement.wrk
+            run_id, images["redis"], images["wrk"], placement.redis, placement.wrk, host_network
         ) as stack:
             if any(stack.cleared):
                 containers, networks = stack.cleared
@@ -232,7 +240,8 @@ def run(
         ResultsUnwritable,
         KeyboardInterrupt,
     ) as exc:
-        ending = stopped(exc, len(records), len(plan.trials), store.run_dir)
+        lost = engine.unanswering() if isinstance(exc, EngineRequestFailed) else []
+        ending = stopped(exc, len(records), len(plan.trials), store.run_dir, lost)
     except BaseException as exc:  # a bug: run.json says so, and it keeps its traceback
         reporter.end()
         bug = Ending("failed", f"{type(exc).__name__}: {exc}")
@@ -311,8 +320,11 @@ def _close_out(
     return summary, ending
 
 
-def stopped(exc: BaseException, done: int, planned: int, run_dir: Path) -> Ending:
-    """How a run that did not complete ended, from what stopped it."""
+def stopped(
+    exc: BaseException, done: int, planned: int, run_dir: Path, lost: Sequence[str] = ()
+) -> Ending:
+    """How a run that did not complete ended, from what stopped it; `lost` names the
+    engines that no longer answered, when the run has several."""
     after = f"after {done} of {planned} trials"
     resume = f"`python -m lab run --resume {run_dir}` runs the rest"
     if isinstance(exc, KeyboardInterrupt):
@@ -326,7 +338,8 @@ def stopped(exc: BaseException, done: int, planned: int, run_dir: Path) -> Endin
         )
     if isinstance(exc, EngineRequestFailed):
         what = "stopped answering" if isinstance(exc, EngineGone) else "did not answer"
-        reason = f"the Docker engine {what} during the run: {exc}"
+        which = f" {' and '.join(lost)}" if lost else ""
+        reason = f"the Docker engine{which} {what} during the run: {exc}"
         return Ending(
             "aborted",
             reason,
@@ -525,7 +538,7 @@ def _summary(
         run_id=run_id,
         notes=tuple(plan.notes),
         ceiling_rps=ceiling_rps(run_doc),
-        network_path=plan.config.network_path,
+        network_path=plan.network_path,
     )
     if config.target_ci_pct is not None:
         summary = precision.with_precision(

@@ -5,6 +5,10 @@ Everything is created with `lab.managed=true` and the run's id, and leaving the 
 happened before. Probes and wrk run by `exec` in one long-lived load container inside
 the network, so no request ever comes from the host and a trial does not pay for
 starting a client container. Every public method raises the port's exceptions only.
+
+With a `HostNetwork` (roles on different engines, or --network-path host), there is no
+run network: each container runs on its host's network, the app and Redis listen at
+their hosts' addresses only, and each role's containers go to that role's engine.
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ import requests
 from lab.engine.clean import finished_despite_ctrl_c, remove_labelled
 from lab.engine.client import engine_errors
 from lab.engine.hostprobe import HostWatch
-from lab.engine.port import ExecOutput, HostUnavailable, LoadClient, StackError
+from lab.engine.port import ExecOutput, HostNetwork, HostUnavailable, LoadClient, StackError
 from lab.images.containers import (
     APP_ALIAS,
     APP_PORT,
     DNS_OPTIONS,
     REDIS_ALIAS,
+    REDIS_PORT,
     AppSettings,
     app_environment,
     container_name,
@@ -63,8 +68,13 @@ class RunStack:
         load_image: str,
         redis: CpuSlot,
         wrk: CpuSlot,
+        clients: Mapping[str, Any] | None = None,
+        host_network: HostNetwork | None = None,
     ) -> None:
         self.client = client
+        # Each role's engine (app, load, redis); the local one for every role by default.
+        self.clients = {"app": client, "load": client, "redis": client, **(clients or {})}
+        self.host_network = host_network
         self.run_id = run_id
         self.network: Any = None
         self.redis: Any = None
@@ -105,14 +115,16 @@ class RunStack:
 
         On the run's network unless `options` say otherwise; `alias` is the name it
         answers to there (each trial's fresh app container is `app`). It gets the
-        limits of `confined_as` (default: its own role).
+        limits of `confined_as` (default: its own role). It goes to its role's engine.
         """
-        if "network_mode" not in options:
+        if "network_mode" not in options and self.host_network is not None:
+            options["network_mode"] = "host"
+        elif "network_mode" not in options:
             endpoint = self.client.api.create_endpoint_config(aliases=[alias] if alias else None)
             options.update(
                 network=self.network.name, networking_config={self.network.name: endpoint}
             )
-        return self.client.containers.create(
+        return self._client_of(role).containers.create(
             image,
             name=container_name(self.run_id, name),
             labels=run_labels(self.run_id, role),
@@ -121,31 +133,76 @@ class RunStack:
             **options,
         )
 
+    def _client_of(self, role: str) -> Any:
+        """The engine a container of `role` runs on: wrk's is the load generator's, and
+        everything else (apps, the ceiling server, the calibration) goes with the app."""
+        return self.clients[{"wrk": "load", "redis": "redis"}.get(role, "app")]
+
+    def _engines(self) -> list[Any]:
+        """Each of the run's engines once."""
+        return list({id(client): client for client in self.clients.values()}.values())
+
     @engine_errors()
     def open(self) -> None:
         # A session of this run that lost its engine left its containers and network
         # (the engine was not there to remove them); they hold the names used below.
-        self.cleared = remove_labelled(self.client, self._labels)
-        self.network = self.client.networks.create(
-            container_name(self.run_id, "net"),
-            driver="bridge",
-            internal=True,
-            labels=run_labels(self.run_id, "network"),
-        )
-        self.redis = self._create(
-            "redis", "redis", self._redis_image, self._redis_slot, alias=REDIS_ALIAS
-        )
-        self.redis.start()
+        cleared = [remove_labelled(client, self._labels) for client in self._engines()]
+        self.cleared = (sum(c for c, _ in cleared), sum(n for _, n in cleared))
+        if self.host_network is None:
+            self.network = self.client.networks.create(
+                container_name(self.run_id, "net"),
+                driver="bridge",
+                internal=True,
+                labels=run_labels(self.run_id, "network"),
+            )
         self.load = self._create(
             "wrk", "wrk", self._load_image, self._wrk_slot, command=["sleep", "infinity"]
         )
         self.load.start()
+        redis_command: dict[str, Any] = {}
+        if self.host_network is not None:
+            # On a host's network a port the lab would use may be taken already; the app
+            # would then fail to start and be blamed, or Redis's commands reach another.
+            self._refuse_taken(self.host_network.app, APP_PORT, "app")
+            self._refuse_taken(self.host_network.redis, REDIS_PORT, "redis")
+            redis_command["command"] = [
+                "redis-server", "/etc/lab/redis.conf",
+                "--bind", self.host_network.redis, "--port", str(REDIS_PORT),
+            ]  # fmt: skip
+        self.redis = self._create(
+            "redis",
+            "redis",
+            self._redis_image,
+            self._redis_slot,
+            alias=REDIS_ALIAS,
+            **redis_command,
+        )
+        self.redis.start()
         self._wait_for_redis()
+
+    def _refuse_taken(self, address: str, port: int, role: str) -> None:
+        """StackError when something answers at address:port, seen from the load container."""
+        check = (
+            "import socket, sys; s = socket.socket(); s.settimeout(2);"
+            f" sys.exit(0 if s.connect_ex(({address!r}, {port})) == 0 else 1)"
+        )
+        output = self._exec(self.load, ["python3", "-c", check])
+        if output.exit_code == 0:
+            raise StackError(
+                f"something already listens at {address}:{port}, where the run's {role} would:"
+                f" stop it, or place {role} on another host (--engine {role}=…)"
+            )
+
+    @property
+    def _redis_cli(self) -> list[str]:
+        if self.host_network is None:
+            return ["redis-cli"]
+        return ["redis-cli", "-h", self.host_network.redis, "-p", str(REDIS_PORT)]
 
     def _wait_for_redis(self, timeout_s: float = 20.0) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            code, output = self.redis.exec_run(["redis-cli", "PING"])
+            code, output = self.redis.exec_run([*self._redis_cli, "PING"])
             if code == 0 and b"PONG" in output:
                 return
             time.sleep(0.2)
@@ -158,18 +215,22 @@ class RunStack:
 
     @property
     def network_name(self) -> str:
-        return str(self.network.name)
+        return "host" if self.network is None else str(self.network.name)
 
     @engine_errors()
     def network_internal(self) -> bool:
+        if self.network is None:
+            return False  # the hosts' network: isolation is the hosts' own (README)
         self.network.reload()
         return bool(self.network.attrs.get("Internal"))
 
     @engine_errors()
     def start_app(self, trial_index: int, settings: AppSettings, slot: CpuSlot) -> Any:
-        command: dict[str, Any] = {}
+        options: dict[str, Any] = {}
         if settings.command is not None:  # else the image's own (the ceiling server's)
-            command["command"] = list(settings.command)
+            options["command"] = list(settings.command)
+        if self.host_network is None:  # on a host's network, the host resolves
+            options["dns_opt"] = DNS_OPTIONS
         container = self._create(
             "app",
             f"app-{trial_index}",
@@ -177,8 +238,7 @@ class RunStack:
             slot,
             alias=APP_ALIAS,  # every trial's fresh container answers at the same URL
             environment=app_environment(settings),
-            dns_opt=DNS_OPTIONS,
-            **command,
+            **options,
         )
         container.start()
         return container
@@ -189,6 +249,8 @@ class RunStack:
         inside the app container's network namespace, so no bridge lies between them."""
         if network_path == "bridge":
             return LoadClient(self.load, f"http://{APP_ALIAS}:{APP_PORT}", owned=False)
+        if self.host_network is not None:
+            return LoadClient(self.load, f"http://{self.host_network.app}:{APP_PORT}", owned=False)
         container = self._create(
             "wrk",
             f"wrk-{trial_index}",
@@ -255,7 +317,7 @@ class RunStack:
     @engine_errors()
     def redis_command(self, *args: str) -> str:
         try:
-            code, output = self.redis.exec_run(["redis-cli", *args])
+            code, output = self.redis.exec_run([*self._redis_cli, *args])
         except docker.errors.APIError as exc:
             raise StackError(f"redis is not running: {exc.explanation or exc}") from exc
         text = str(output.decode(errors="replace")).strip()
@@ -308,7 +370,8 @@ class RunStack:
     @engine_errors()
     def ground_fault(self, load: Any = None) -> str | None:
         try:
-            self.network.reload()
+            if self.network is not None:
+                self.network.reload()
         except docker.errors.NotFound:
             return f"the run's network {self.network.name} was removed"
         owned = [("trial's load", load)] if load is not None else []
@@ -348,6 +411,8 @@ class RunStack:
     def watch_host(
         self, containers: Mapping[str, Any], cpu_ids: Mapping[str, tuple[int, ...]]
     ) -> HostWatch:
+        if any(not _on_this_machine(client) for client in self.clients.values()):
+            raise HostUnavailable("a role's engine is on another host: its /proc is not here")
         processes = {}
         for role, container in containers.items():
             container.reload()
@@ -434,4 +499,23 @@ class RunStack:
         the network behind. The interrupt is raised once it is done (a second Ctrl-C ends
         the process at once: lab.cli.interrupts).
         """
-        return finished_despite_ctrl_c(lambda: remove_labelled(self.client, self._labels))
+        return finished_despite_ctrl_c(self._remove_everywhere)
+
+    def _remove_everywhere(self) -> tuple[int, int]:
+        """This run's containers and network off every engine that answers; an engine
+        that does not is skipped (its error raised once the others are clean)."""
+        removed, failure = [], None
+        for client in self._engines():
+            try:
+                removed.append(remove_labelled(client, self._labels))
+            except (docker.errors.APIError, requests.RequestException) as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        return sum(c for c, _ in removed), sum(n for _, n in removed)
+
+
+def _on_this_machine(client: Any) -> bool:
+    """Whether the engine is reached through a local socket, so its containers' process
+    IDs are this machine's."""
+    return str(client.api.base_url).startswith("http+docker://local")

@@ -15,6 +15,7 @@ EngineRequestFailed) and is not recorded, so `--resume` runs it again.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from lab.engine.port import (
@@ -28,7 +29,7 @@ from lab.engine.port import (
     StackError,
 )
 from lab.engine.stall import StallInjector
-from lab.images.containers import AppSettings
+from lab.images.containers import APP_PORT, AppSettings, redis_url
 from lab.measure.cpu import CpuUse, cpu_use
 from lab.measure.hostcpu import HostSample, host_evidence
 from lab.measure.verify import VERIFIERS
@@ -64,8 +65,16 @@ def app_settings(plan: Blueprint, name: str, images: Mapping[str, str]) -> AppSe
     """How to start the app a trial names: its image's ID and its server's command
     under the run's fairness policy."""
     app = plan.app(name)
-    return AppSettings(
+    settings = AppSettings(
         images[app.image], server_command(app.server, plan.policy), plan.config.app_env
+    )
+    if plan.network_path != "host":
+        return settings
+    # On the hosts' network: Redis at its host's address, the server at the app's.
+    return replace(
+        settings,
+        redis_url=redis_url(plan.address("redis")),
+        listen=f"{plan.address('app')}:{APP_PORT}" if settings.command is None else None,
     )
 
 
@@ -101,9 +110,9 @@ def run_trial(
         verification = {
             "applied": stack.applied_limits(container),
             "isolation": stack.isolation_facts(container),
-            "network_path": config.network_path,
+            "network_path": plan.network_path,
         }
-        load = stack.load_for(container, trial.index, config.network_path)
+        load = stack.load_for(container, trial.index, plan.network_path)
         wait_ready(stack, container, load, config.ready_timeout_s, clock)
         if scenario.uses_redis:
             stack.reset_counter()

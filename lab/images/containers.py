@@ -16,7 +16,8 @@ from lab.model.placement import CpuSlot
 APP_PORT = 8000
 APP_ALIAS = "app"
 REDIS_ALIAS = "redis"
-REDIS_URL = f"redis://{REDIS_ALIAS}:6379/0"
+REDIS_PORT = 6379
+REDIS_URL = f"redis://{REDIS_ALIAS}:{REDIS_PORT}/0"
 # On an internal network, a lookup of a vanished name would wait out the resolver's
 # default (10 s per attempt); one 1 s try lets /hit fail fast when Redis is gone.
 DNS_OPTIONS = ["timeout:1", "attempts:1"]
@@ -30,11 +31,21 @@ class AppSettings:
     image: str
     command: tuple[str, ...] | None
     extra_env: tuple[tuple[str, str], ...] = ()
+    redis_url: str = REDIS_URL
+    # ADDRESS:PORT on a host's network, for the ceiling server (nginx reads LISTEN); the
+    # apps' servers get their address in their command. None: port 8000 on every address.
+    listen: str | None = None
 
 
 def app_environment(settings: AppSettings) -> dict[str, str]:
     """The app container's environment: where Redis is, then --app-env."""
-    return {"REDIS_URL": REDIS_URL, **dict(settings.extra_env)}
+    listen = {"LISTEN": settings.listen} if settings.listen else {}
+    return {"REDIS_URL": settings.redis_url, **listen, **dict(settings.extra_env)}
+
+
+def redis_url(address: str) -> str:
+    """Redis's URL for an app that reaches it over the hosts' network."""
+    return f"redis://{address}:{REDIS_PORT}/0"
 
 
 def container_name(run_id: str, name: str) -> str:

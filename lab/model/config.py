@@ -41,10 +41,11 @@ from lab.model.openload import (
     parse_rates,
     parse_stall,
 )
+from lab.model.topology import EngineTarget, as_engines
 
 DEFAULT_PRESET = "default"
 
-NETWORK_PATHS = ("bridge", "shared")
+NETWORK_PATHS = ("bridge", "shared", "host")
 # The lab sets these itself from its own flags; --app-env must not contradict them.
 AA_SUFFIXES = ("a", "b")
 
@@ -70,7 +71,9 @@ class RunConfig:
     ready_timeout_s: float = 30.0
     app_env: tuple[tuple[str, str], ...] = ()
     ceiling: bool = True  # measure the harness ceiling (a static server) first
-    network_path: str = "bridge"  # or "shared": wrk in the app's network namespace
+    # "shared": wrk in the app's network namespace; "host": every role on its host's
+    # network (what roles on different engines use)
+    network_path: str = "bridge"
     aa: str | None = None  # A/A: one app as two identical variants
     # --target-ci: add rounds until every headline interval is within this +-% of it,
     # bounded by max_repetitions rounds and max_time_s of run time (lab.analysis.precision).
@@ -85,6 +88,8 @@ class RunConfig:
     inject_stall: StallSpec | None = None
     # The user's app folders given to --apps, as absolute paths; their apps are in `apps`.
     app_folders: tuple[str, ...] = ()
+    # --engine / lab.toml: the roles that run on an engine of their own (model.topology).
+    engines: tuple[EngineTarget, ...] = ()
 
     def catalog(self) -> Catalog:
         """The lab's own apps and this run's folders (read from disk on each call)."""
@@ -119,6 +124,7 @@ class RunConfig:
             "rates": [rate.label for rate in self.rates],
             "slo_ms": self.slo_ms,
             "inject_stall": self.inject_stall.label if self.inject_stall else None,
+            "engines": {target.role: target.to_dict() for target in self.engines},
         }
 
 
@@ -156,6 +162,7 @@ _DEFAULT: Mapping[str, object] = MappingProxyType(
         "rates": DEFAULT_RATES,
         "slo_ms": DEFAULT_SLO_MS,
         "inject_stall": None,
+        "engines": (),
     }
 )
 # --target-ci's pilot: Stein's procedure takes its spread from the planned rounds, and two
@@ -351,6 +358,7 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         slo_ms=slo_ms,
         inject_stall=inject_stall,
         app_folders=app_folders,
+        engines=as_engines(values.get("engines", ())),
     )
 
 
@@ -464,6 +472,8 @@ def config_from_dict(data: Mapping[str, object]) -> RunConfig:
             overrides[key] = parse_cpus(",".join(f"{k}={v}" for k, v in value.items()))
         elif key == "app_env" and isinstance(value, Mapping):
             overrides[key] = tuple((str(k), str(v)) for k, v in value.items())
+        elif key == "engines" and isinstance(value, Mapping):
+            overrides[key] = as_engines(value)
         elif key == "app_folders" and isinstance(value, list):
             overrides[key] = tuple(str(v) for v in value)
         elif key == "apps" and data.get("aa"):

@@ -17,6 +17,7 @@ from lab.errors import UsageError
 from lab.model.appfolder import AppSpec, ServerSpec
 
 APP_PORT = 8000
+ANY_ADDRESS = "0.0.0.0"  # on the run's own network; on a host network, the app's address
 KEEPALIVE_S = 75  # gunicorn's and aiohttp's keep-alive idle timeout in the article's setup
 BACKLOG = 2048  # gunicorn's and uvicorn's default; granian's is lower
 # granian has no idle timeout of its own: it drops an idle keep-alive connection when its
@@ -34,6 +35,7 @@ class Policy:
     access_log: bool
     keepalive_s: int = KEEPALIVE_S
     backlog: int = BACKLOG
+    host: str = ANY_ADDRESS  # the address the server listens at
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -41,7 +43,7 @@ class Policy:
             "access_log": self.access_log,
             "keepalive_s": self.keepalive_s,
             "backlog": self.backlog,
-            "bind": f"0.0.0.0:{APP_PORT}",
+            "bind": f"{self.host}:{APP_PORT}",
         }
 
 
@@ -118,7 +120,7 @@ def server_command(server: ServerSpec, policy: Policy) -> tuple[str, ...] | None
     workers = str(policy.workers)
     if server.name == "gunicorn":
         return (
-            "gunicorn", "--config", GUNICORN_CONFIG, "--bind", f"0.0.0.0:{APP_PORT}",
+            "gunicorn", "--config", GUNICORN_CONFIG, "--bind", f"{policy.host}:{APP_PORT}",
             "--workers", workers, "--worker-class", server.worker_class or "sync",
             "--keep-alive", str(policy.keepalive_s), "--backlog", str(policy.backlog),
             *(("--access-logfile", "-") if policy.access_log else ()),
@@ -126,7 +128,7 @@ def server_command(server: ServerSpec, policy: Policy) -> tuple[str, ...] | None
         )  # fmt: skip
     if server.name == "uvicorn":
         return (
-            "uvicorn", server.target, "--host", "0.0.0.0", "--port", str(APP_PORT),
+            "uvicorn", server.target, "--host", policy.host, "--port", str(APP_PORT),
             "--workers", workers, "--loop", server.loop or "auto", "--http", server.http or "auto",
             "--timeout-keep-alive", str(policy.keepalive_s), "--backlog", str(policy.backlog),
             "--access-log" if policy.access_log else "--no-access-log", "--log-level", "info",
@@ -134,7 +136,7 @@ def server_command(server: ServerSpec, policy: Policy) -> tuple[str, ...] | None
         )  # fmt: skip
     if server.name == "granian":
         return (
-            "granian", "--interface", server.interface or "asgi", "--host", "0.0.0.0",
+            "granian", "--interface", server.interface or "asgi", "--host", policy.host,
             "--port", str(APP_PORT), "--workers", workers, "--loop", server.loop or "auto",
             "--backlog", str(policy.backlog),
             "--access-log" if policy.access_log else "--no-access-log", "--log-level", "info",

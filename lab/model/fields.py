@@ -52,6 +52,7 @@ FLAGS: Mapping[str, str] = MappingProxyType(
         "rates": "--rates",
         "slo_ms": "--slo",
         "inject_stall": "--inject-stall",
+        "engines": "--engine",
     }
 )
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lab.errors import UsageError
 from lab.model.config import RunConfig
 from lab.model.cpurequest import CpuRequest
+from lab.model.topology import CPU_ROLE, Topology
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +49,24 @@ class Placement:
     wrk: CpuSlot
     redis: CpuSlot
     notes: tuple[str, ...]
+    # With roles on several engines: the roles (app, load, redis) grouped by host. CPU
+    # numbers compare only within a group. Empty: all on one engine.
+    hosts: tuple[tuple[str, ...], ...] = ()
 
     @property
     def slots(self) -> tuple[CpuSlot, CpuSlot, CpuSlot]:
         return (self.app, self.wrk, self.redis)
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        placed: dict[str, object] = {
             "app": self.app.to_dict(),
             "wrk": self.wrk.to_dict(),
             "redis": self.redis.to_dict(),
             "notes": list(self.notes),
         }
+        if self.hosts:
+            placed["hosts"] = [[CPU_ROLE[role] for role in group] for group in self.hosts]
+        return placed
 
 
 def format_cpuset(cpu_ids: Iterable[int]) -> str:
@@ -97,46 +104,83 @@ def _cpu_words(cpu_ids: Sequence[int]) -> str:
 
 def place(request: CpuRequest, host_cpus: int) -> Placement:
     """Give app, wrk and redis their CPUs on a host whose usable CPUs are 0..host_cpus-1."""
+    slots, notes = _place_on_host(request, ("app", "wrk", "redis"), host_cpus)
+    return Placement(app=slots["app"], wrk=slots["wrk"], redis=slots["redis"], notes=notes)
+
+
+def place_on(request: CpuRequest, topology: Topology) -> Placement:
+    """Each role's CPUs on its own engine's host, decided per host from that host's CPU
+    count: roles on one host never overlap (but Redis may share wrk's CPUs, as above);
+    roles on different hosts share nothing, so each gets its host's highest CPUs."""
+    groups = topology.hosts()
+    if len(groups) == 1:
+        placement = place(request, topology.cpus("app"))
+        return placement if not topology.split else replace(placement, hosts=groups)
+    slots: dict[str, CpuSlot] = {}
+    notes: list[str] = []
+    for group in groups:
+        roles = tuple(CPU_ROLE[role] for role in group)
+        placed, group_notes = _place_on_host(request, roles, topology.cpus(group[0]))
+        slots.update(placed)
+        notes += group_notes
+    apart = " and ".join("+".join(CPU_ROLE[role] for role in group) for group in groups)
+    notes.append(f"roles on {len(groups)} hosts ({apart}): CPUs are placed per host")
+    return Placement(
+        app=slots["app"],
+        wrk=slots["wrk"],
+        redis=slots["redis"],
+        notes=tuple(notes),
+        hosts=groups,
+    )
+
+
+def _place_on_host(
+    request: CpuRequest, roles: Sequence[str], host_cpus: int
+) -> tuple[dict[str, CpuSlot], tuple[str, ...]]:
+    """`roles` (in the order app, wrk, redis) on one host, highest CPUs first."""
     if host_cpus < 1:
         raise ValueError(f"host_cpus must be at least 1, got {host_cpus}")
-    n_app = _whole_cpus(request.app)
-    n_wrk = _whole_cpus(request.wrk)
-    n_redis = _whole_cpus(request.redis)
-
-    if n_app + n_wrk > host_cpus:
+    asked = {"app": request.app, "wrk": request.wrk, "redis": request.redis}
+    n = {role: _whole_cpus(asked[role]) for role in roles}
+    front = [role for role in roles if role != "redis"]
+    needed = sum(n[role] for role in front)
+    if needed > host_cpus:
+        given = " and ".join(f"{role}={asked[role]:g}" for role in front)
+        together = " or ".join(f"{role}=…" for role in front)
         raise UsageError(
-            f"--cpus: app={request.app:g} and wrk={request.wrk:g} need {n_app + n_wrk} CPUs "
-            f"but the host has {host_cpus}",
-            f"lower --cpus app=… or wrk=… so that they need at most {host_cpus} CPUs together",
+            f"--cpus: {given} need {needed} CPUs but the host has {host_cpus}",
+            f"lower --cpus {together} so that they need at most {host_cpus} CPUs together",
         )
-    app_ids = tuple(range(host_cpus - n_app, host_cpus))
-    wrk_ids = tuple(range(host_cpus - n_app - n_wrk, host_cpus - n_app))
-    free = host_cpus - n_app - n_wrk  # CPUs 0..free-1 are unclaimed
-
+    ids: dict[str, tuple[int, ...]] = {}
+    top = host_cpus
+    for role in front:  # the app highest, wrk below it
+        ids[role] = tuple(range(top - n[role], top))
+        top -= n[role]
+    free = top  # CPUs 0..free-1 are unclaimed
     notes: list[str] = []
-    if n_redis <= free:
-        redis_ids = tuple(range(free - n_redis, free))
-    elif n_redis <= host_cpus - n_app:
-        # The lowest non-app CPUs: every free one first, then as few of wrk's as needed.
-        redis_ids = tuple(range(n_redis))
-        shared = [cpu for cpu in redis_ids if cpu in wrk_ids]
-        notes.append(
-            f"redis shares {_cpu_words(shared)} with wrk: the host has {host_cpus} CPUs, "
-            f"a disjoint placement needs {n_app + n_wrk + n_redis}"
-        )
-    else:
-        room = host_cpus - n_app
-        raise UsageError(
-            f"--cpus: redis={request.redis:g} needs {n_redis} CPUs but only {room} of the "
-            f"host's {host_cpus} are not the app's",
-            f"lower --cpus redis=… to at most {room}",
-        )
-    return Placement(
-        app=_slot("app", request.app, app_ids),
-        wrk=_slot("wrk", request.wrk, wrk_ids),
-        redis=_slot("redis", request.redis, redis_ids),
-        notes=tuple(notes),
-    )
+    if "redis" in roles:
+        n_redis = n["redis"]
+        # Redis may take wrk's CPUs, when wrk is on this host, but never the app's.
+        room = host_cpus - n.get("app", 0) if "wrk" in roles else free
+        if n_redis <= free:
+            ids["redis"] = tuple(range(free - n_redis, free))
+        elif n_redis <= room:
+            # The lowest non-app CPUs: every free one first, then as few of wrk's as needed.
+            ids["redis"] = tuple(range(n_redis))
+            shared = [cpu for cpu in ids["redis"] if cpu in ids["wrk"]]
+            notes.append(
+                f"redis shares {_cpu_words(shared)} with wrk: the host has {host_cpus} CPUs, "
+                f"a disjoint placement needs {needed + n_redis}"
+            )
+        else:
+            owner = "not the app's" if "app" in roles else "free"
+            raise UsageError(
+                f"--cpus: redis={request.redis:g} needs {n_redis} CPUs but only {room} of the "
+                f"host's {host_cpus} are {owner}",
+                f"lower --cpus redis=… to at most {room}",
+            )
+    slots = {role: _slot(role, asked[role], ids[role]) for role in roles}
+    return slots, tuple(notes)
 
 
 def wrk_threads(config: RunConfig, placement: Placement) -> int:

@@ -12,19 +12,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
+from lab.errors import UsageError
 from lab.model.appfolder import AppSpec
 from lab.model.catalog import Catalog, builtin_catalog
 from lab.model.config import PILOT_MIN, RunConfig
-from lab.model.fairness import Policy, server_command, unhonoured
+from lab.model.fairness import ANY_ADDRESS, Policy, server_command, unhonoured
 from lab.model.openload import CEILING_START_RPS as CEILING_START
 from lab.model.openload import Sweep, ceiling_seconds, make_sweeps, sweep_seconds
 from lab.model.placement import (
     Placement,
     gunicorn_workers,
     place,
+    place_on,
     round_connection_levels,
     wrk_threads,
 )
+from lab.model.topology import CPU_ROLE, LOOPBACK, Topology
 from lab.text import format_duration
 
 # A fresh app container per trial: create and start it, wait for readiness, verify the
@@ -211,9 +214,14 @@ def _open_lines(config: RunConfig, plan: Sequence[Trial]) -> list[str]:
 
 
 def render_plan(
-    config: RunConfig, placement: Placement, plan: Sequence[Trial], notes: Sequence[str]
+    config: RunConfig,
+    placement: Placement,
+    plan: Sequence[Trial],
+    notes: Sequence[str],
+    network_path: str | None = None,
 ) -> str:
     """The text `python -m lab plan` prints: parameters, placement, order and wall time."""
+    network_path = network_path or config.network_path
     levels = sorted({trial.connections for trial in plan}) or list(config.connections)
     access_log = "on" if config.access_log else "off"
     lines = [
@@ -236,11 +244,21 @@ def render_plan(
         "",
         "placement",
     ]
+    if config.engines:
+        lines[-2:-1] = [
+            "",
+            "engines (the others: the local engine)",
+            *(f"  {t.role:<17} {t.url}" for t in config.engines),
+            "",
+        ]
+    host_of = {CPU_ROLE[role]: n for n, group in enumerate(placement.hosts) for role in group}
     for slot in placement.slots:
         others = [
             other.role
             for other in placement.slots
-            if other is not slot and set(other.cpu_ids) & set(slot.cpu_ids)
+            if other is not slot
+            and host_of.get(other.role) == host_of.get(slot.role)
+            and set(other.cpu_ids) & set(slot.cpu_ids)
         ]
         lines.append(
             _slot_line(
@@ -273,7 +291,7 @@ def render_plan(
     lines += [
         "",
         f"harness ceiling   {'measured first (nginx, same placement)' if ceiling else 'skipped'}",
-        f"network path      {config.network_path}",
+        f"network path      {network_path}",
         "",
         f"estimated wall time: {format_duration(seconds)}"
         f" ({counted} x {per_trial:g} s + {RUN_OVERHEAD_S:g} s setup"
@@ -308,6 +326,21 @@ class Blueprint:
     sweeps: tuple[Sweep, ...] = ()
     # Where the run's apps come from: the lab's apps/ and the user's folders.
     catalog: Catalog = field(default_factory=builtin_catalog)
+    # Each role's engine, as the engines described themselves; None: `lab plan`, which
+    # asks no engine (all roles on one, with this machine's CPUs).
+    topology: Topology | None = None
+
+    @property
+    def network_path(self) -> str:
+        """How wrk reaches the app: roles on different engines share no Docker network,
+        so they talk over the hosts' network."""
+        if self.topology is not None and self.topology.split:
+            return "host"
+        return self.config.network_path
+
+    def address(self, role: str) -> str:
+        """Where the other roles reach `role` (app, load, redis) on the host network."""
+        return self.topology.address(role) if self.topology else LOOPBACK
 
     def app(self, name: str) -> AppSpec:
         return self.catalog.app(name)
@@ -315,7 +348,8 @@ class Blueprint:
     @property
     def policy(self) -> Policy:
         """What every app's server gets alike (model.fairness)."""
-        return Policy(workers=self.workers, access_log=self.config.access_log)
+        host = self.address("app") if self.network_path == "host" else ANY_ADDRESS
+        return Policy(workers=self.workers, access_log=self.config.access_log, host=host)
 
     @property
     def estimate_s(self) -> float:
@@ -331,6 +365,11 @@ class Blueprint:
         }
         if self.sweeps:
             effective["sweeps"] = [sweep.to_dict() for sweep in self.sweeps]
+        effective["network_path"] = self.network_path
+        if self.topology is not None and self.topology.split:
+            effective["topology"] = self.topology.to_dict()
+        if self.topology is not None and self.network_path == "host":
+            effective["addresses"] = {role: self.address(role) for role in ("app", "redis")}
         effective["fairness"] = self.policy.to_dict()
         effective["apps"] = {name: self._app_facts(name) for name in self.config.apps}
         return effective
@@ -346,12 +385,22 @@ class Blueprint:
         }
 
     def render(self) -> str:
-        return render_plan(self.config, self.placement, self.trials, self.notes)
+        return render_plan(self.config, self.placement, self.trials, self.notes, self.network_path)
 
 
-def blueprint(config: RunConfig, host_cpus: int) -> Blueprint:
-    """Placement, wrk threads, gunicorn workers, rounded connections and the trial order."""
+def blueprint(config: RunConfig, host_cpus: int, topology: Topology | None = None) -> Blueprint:
+    """Placement, wrk threads, gunicorn workers, rounded connections and the trial order.
+
+    With a `topology`, each role is placed on its own engine's host (`host_cpus` is then
+    unused); without, all on one engine with `host_cpus` CPUs.
+    """
     notes: list[str] = []
+    if topology is not None and topology.split and config.network_path == "shared":
+        raise UsageError(
+            "--network-path shared: wrk cannot share the app's network namespace when the"
+            " app and the load generator run on different engines",
+            "drop --network-path (roles on different engines talk over the hosts' network)",
+        )
     if config.aa and config.repetitions < AA_MIN_REPETITIONS:
         # One trial a variant cannot show whether two identical variants differ.
         notes.append(
@@ -376,7 +425,9 @@ def blueprint(config: RunConfig, host_cpus: int) -> Blueprint:
         f"{app} does not serve {scenario} (its app.toml): those trials are left out"
         for app, scenario in sorted(unserved)
     ]
-    placement = place(config.cpus, host_cpus)
+    placement = (
+        place(config.cpus, host_cpus) if topology is None else place_on(config.cpus, topology)
+    )
     threads = wrk_threads(config, placement)
     connections, rounding = round_connection_levels(config.connections, threads)
     planned = make_plan(config, connections, unserved=unserved)
@@ -397,4 +448,5 @@ def blueprint(config: RunConfig, host_cpus: int) -> Blueprint:
         if config.mode == "open"
         else (),
         catalog=catalog,
+        topology=topology,
     )

@@ -22,6 +22,7 @@ from lab.engine.port import (
     Container,
     EngineGone,
     ExecOutput,
+    HostNetwork,
     HostUnavailable,
     ImageFacts,
     ImageMissing,
@@ -179,6 +180,7 @@ class FakeStack:
         self.engine = engine
         self.run_id = run_id
         self.network_name = f"lab-{run_id}-net"
+        self.host_network: HostNetwork | None = None
         self.containers: list[FakeContainer] = []
         self.redis = self._container("redis", "redis", images[0], slot=slots[0])
         self.load = self._container("wrk", "wrk", images[1], slot=slots[1])
@@ -223,6 +225,8 @@ class FakeStack:
         self.engine.call("load_for", app.name, trial_index, network_path)
         if network_path == "bridge":
             return LoadClient(self.load, "http://app:8000", owned=False)
+        if self.host_network is not None:
+            return LoadClient(self.load, f"http://{self.host_network.app}:8000", owned=False)
         mine = self._container("wrk", f"wrk-{trial_index}", self.load.image, slot=self.load.slot)
         return LoadClient(mine, "http://127.0.0.1:8000", owned=True)
 
@@ -345,6 +349,7 @@ class FakeEngine:
         built: list[Built] | None = None,
         ground: str | None = None,
         left_over: tuple[int, int] = (0, 0),
+        lost: tuple[str, ...] = (),
     ) -> None:
         self.outcomes = dict(outcomes or {})
         self.fail_at = dict(fail_at or {})
@@ -359,6 +364,8 @@ class FakeEngine:
         self.ground = ground
         # What an earlier session of the run left on the engine, for the stack to clear.
         self.left_over = left_over
+        # The engines `unanswering` names once the engine is gone (a run on several).
+        self.lost = lost
 
     def call(self, method: str, *args: Any) -> None:
         """Record a call; raise what `fail_at` says, or what a lost engine would."""
@@ -401,10 +408,23 @@ class FakeEngine:
         self.call("facts")
         return {"version": "20.10.24", "api_version": "1.41", "kernel": "6.1", "cpus": 2}
 
+    def distribute(self, built: Sequence[Built], say: Callable[[str], None]) -> None:  # noqa: ARG002
+        self.call("distribute", tuple(item.name for item in built))
+
+    def unanswering(self) -> list[str]:
+        return list(self.lost) if self.gone is not None else []
+
     def run_stack(
-        self, run_id: str, redis_image: str, load_image: str, redis: CpuSlot, wrk: CpuSlot
+        self,
+        run_id: str,
+        redis_image: str,
+        load_image: str,
+        redis: CpuSlot,
+        wrk: CpuSlot,
+        host_network: HostNetwork | None = None,
     ) -> FakeStack:
         stack = FakeStack(self, run_id, (redis_image, load_image), (redis, wrk))
+        stack.host_network = host_network
         self.stacks.append(stack)
         return stack
 
