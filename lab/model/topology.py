@@ -53,12 +53,13 @@ def _check(role: str, url: str, address: str | None, source: str) -> EngineTarge
             " ssh://USER@HOST",
         )
     if address is not None:
+        # IPv4 only: every server, Redis and wrk take the address as HOST:PORT text.
         try:
-            ipaddress.ip_address(address)
+            ipaddress.IPv4Address(address)
         except ValueError as exc:
             raise UsageError(
-                f"{source}: address {address!r} of {role} is not an IP address",
-                "give the address the other roles reach this role's host at, e.g. 10.0.0.5",
+                f"{source}: address {address!r} of {role} is not an IPv4 address",
+                "give the IPv4 address the other roles reach this role's host at, e.g. 10.0.0.5",
             ) from exc
     return EngineTarget(role, url, address)
 
@@ -86,7 +87,9 @@ def parse_lab_toml(text: str, source: str) -> tuple[EngineTarget, ...]:
         )
     engines = data.get("engines", {})
     if not isinstance(engines, dict):
-        raise UsageError(f"{source}: engines is not a table", 'e.g. [engines]\napp = "ssh://…"')
+        raise UsageError(
+            f"{source}: engines is not a table", 'e.g. [engines] then app = "ssh://…" below it'
+        )
     targets = []
     for role, value in engines.items():
         if isinstance(value, str):
