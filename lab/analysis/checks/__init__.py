@@ -28,6 +28,7 @@ from lab.analysis.checks.stability import (
     check_stability,
     repetitions_needed,
 )
+from lab.analysis.checks.topology import check_topology
 from lab.analysis.checks.trials import check_errors, check_failed, check_window, headline_ok
 from lab.model.plan import Cell
 from lab.results.findings import Finding
@@ -87,6 +88,7 @@ def run_checks(
         lambda: check_independence(records),
         lambda: check_placement(run.placement),
         lambda: check_fairness(run.effective),
+        lambda: check_topology(run.effective),
     ]
     order = _cell_order(summary, records)
     ranked = [(rank, finding) for rank, check in enumerate(checks) for finding in check()]

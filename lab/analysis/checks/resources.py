@@ -234,11 +234,17 @@ def check_placement(placement: Mapping[str, Any] | None) -> list[Finding]:
     ids = {role: _cpu_ids(placement.get(role)) for role in CPU_ROLES}
     if any(cpu_ids is None for cpu_ids in ids.values()):
         return []
-    sets = {role: set(cpu_ids or ()) for role, cpu_ids in ids.items()}
+    # Roles on different hosts (placement's `hosts`) share no CPU whatever their numbers:
+    # each CPU is counted as (host, number).
+    host_of = {role: n for n, group in enumerate(placement.get("hosts") or ()) for role in group}
+    sets = {
+        role: {(host_of.get(role, 0), cpu) for cpu in cpu_ids or ()}
+        for role, cpu_ids in ids.items()
+    }
     needed = sum(len(cpu_ids) for cpu_ids in sets.values())
     findings = []
     for helper in ("wrk", "redis"):
-        shared = sorted(sets["app"] & sets[helper])
+        shared = sorted(cpu for _, cpu in sets["app"] & sets[helper])
         if shared:
             findings.append(
                 run_finding(
@@ -249,7 +255,7 @@ def check_placement(placement: Mapping[str, Any] | None) -> list[Finding]:
                     f"Place the roles on disjoint CPUs (a host with {needed} CPUs) and re-run.",
                 )
             )
-    shared = sorted(sets["redis"] & sets["wrk"])
+    shared = sorted(cpu for _, cpu in sets["redis"] & sets["wrk"])
     if shared:
         findings.append(
             run_finding(
