@@ -139,8 +139,9 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
     resume = None
     if args.resume:
         given = list(given_settings(args)) + (["preset"] if args.preset else [])
+        given += ["config"] if args.config else []
         if given:
-            flag = FLAGS.get(given[0], "--preset")
+            flag = FLAGS.get(given[0], "--" + given[0])
             raise UsageError(
                 f"{flag}: --resume runs with the parameters recorded in the run",
                 f"drop {flag}, or start a new run without --resume",

@@ -21,7 +21,7 @@ def check_topology(effective: Mapping[str, Any] | None) -> list[Finding]:
     hosts: dict[str, list[str]] = {}
     for role, place in topology.items():
         if isinstance(place, Mapping):
-            hosts.setdefault(str(place.get("host")), []).append(ROLE_WORDS.get(role, role))
+            hosts.setdefault(str(place.get("host")), []).append(ROLE_WORDS.get(role) or role)
     if len(hosts) == 1:
         (host,) = hosts
         return [
