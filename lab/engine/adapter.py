@@ -72,8 +72,9 @@ class DockerEngine:
         return facts
 
     def unanswering(self) -> list[str]:
-        """The run's engines that do not answer now, by roles and URL."""
-        if self.engines is None:
+        """The run's engines that do not answer now, by roles and URL. A run on one engine
+        names none: "the Docker engine" already says which."""
+        if self.engines is None or not self.engines.topology.split:
             return []
         return self.engines.unanswering()
 

@@ -11,6 +11,7 @@ import requests
 
 from lab.engine.adapter import DockerEngine
 from lab.engine.client import engine_errors
+from lab.engine.engines import Engines
 from lab.engine.port import (
     EngineGone,
     EngineRefused,
@@ -18,6 +19,7 @@ from lab.engine.port import (
     ImageMissing,
     StackError,
 )
+from lab.model.topology import ROLES, EngineFacts, Placed, Topology
 
 
 @pytest.mark.parametrize(
@@ -73,3 +75,40 @@ def test_the_adapter_reads_an_image_or_says_it_is_missing() -> None:
     assert (facts.id, facts.labels) == (image.id, {"lab.image": "aio"})
     with pytest.raises(ImageMissing, match="lab/base"):
         engine.image("lab/base:bookworm")
+
+
+class Pinged:
+    """A docker-py client whose ping answers or fails as told."""
+
+    def __init__(self, up: bool) -> None:
+        self.up = up
+        self.api = self
+        self.timeout = 60
+
+    def ping(self) -> bool:
+        if not self.up:
+            raise requests.ConnectionError("Connection refused")
+        return True
+
+
+def engines_of(clients: dict[str, Pinged], ids: dict[str, str]) -> Engines:
+    roles = {
+        role: Placed(f"unix:///{ids[role]}.sock", "127.0.0.1", EngineFacts(ids[role], "h", 2))
+        for role in ROLES
+    }
+    return Engines(clients["app"], dict(clients), Topology(roles))
+
+
+def test_a_run_on_one_engine_names_no_engine_when_it_is_gone() -> None:
+    gone = Pinged(up=False)
+    engines = engines_of({role: gone for role in ROLES}, {role: "e1" for role in ROLES})
+    assert engines.unanswering() == ["app+load+redis (unix:///e1.sock)"]
+    assert DockerEngine(gone, engines).unanswering() == []  # "the Docker engine" says which
+
+
+def test_a_run_on_several_engines_names_the_ones_gone() -> None:
+    up, gone = Pinged(up=True), Pinged(up=False)
+    engines = engines_of(
+        {"app": up, "load": gone, "redis": up}, {"app": "e1", "load": "e2", "redis": "e1"}
+    )
+    assert DockerEngine(up, engines).unanswering() == ["load (unix:///e2.sock)"]
