@@ -7,6 +7,7 @@ nothing so labelled (nor anything testcontainers made) may remain.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import re
@@ -31,6 +32,15 @@ from lab.model.fairness import Policy, server_command
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_LABELS = managed(role="test")
+
+
+@pytest.fixture(autouse=True)
+def _collect_what_the_test_dropped() -> Iterator[None]:
+    """Anything a test left unclosed (say, the socket of a refused connection, which
+    docker-py leaves to the collector) fails that test, not whichever one runs when the
+    collector happens to find it."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -167,10 +168,25 @@ def _wait_until_answering(
         time.sleep(0.1)
 
 
+def _listening(url: str) -> bool:
+    """Whether something accepts connections on the daemon's socket. Asked with a socket
+    of our own, closed either way: docker-py leaves the socket of a refused connection to
+    the collector, whose ResourceWarning then fails whichever test runs at the time."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(5)
+        try:
+            probe.connect(url.removeprefix("unix://"))
+        except OSError:
+            return False
+    return True
+
+
 def _answers(url: str) -> bool:
+    if not _listening(url):
+        return False
     try:
         # A given API version (this machine's dockerd speaks 1.41): a client left to ask for
-        # it connects as it is made, and a refused connection there leaks its socket.
+        # it connects as it is made.
         with contextlib.closing(docker.APIClient(base_url=url, timeout=5, version="1.41")) as api:
             return api.ping() is True
     except (docker.errors.DockerException, requests.RequestException):
@@ -188,8 +204,10 @@ def _log_tail(daemon: ExtraDaemon) -> str:
 def _remove_containers(daemon: ExtraDaemon) -> None:
     """Force-remove every container: a dockerd stopped with running containers waits for
     them, and one killed leaves their shims and mounts behind."""
+    if not _listening(daemon.url):
+        return  # killed, or never started: stopping it below is all there is to do
     try:
-        # The API version given, as in _answers: a dead daemon's refusal must not leak.
+        # The API version given, as in _answers: no request before the first one here.
         client = docker.DockerClient(base_url=daemon.url, timeout=20, version="1.41")
         with contextlib.closing(client):
             for container in client.containers.list(all=True):

@@ -23,12 +23,9 @@ from lab.images.labels import MANAGED_FILTER, ROLE, RUN_ID
 from tests.integration.daemons import ExtraDaemon, can_run_extra_daemons, extra_daemons
 from tests.integration.runs import QUICK, quick_run, run_folder, start_lab, wait_for
 
-pytestmark = [
-    pytest.mark.skipif(can_run_extra_daemons() is not None, reason=f"{can_run_extra_daemons()}"),
-    # docker-py leaves the socket of a refused unix-socket connection for the collector
-    # (a daemon not listening yet, or the one this module kills); not the lab's leak.
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = pytest.mark.skipif(
+    can_run_extra_daemons() is not None, reason=f"{can_run_extra_daemons()}"
+)
 
 
 @pytest.fixture
