@@ -17,6 +17,8 @@ from lab.engine.port import HostUnavailable
 from lab.measure.hostcpu import (
     ContainerCpu,
     HostSample,
+    Throttling,
+    parse_cpu_stat_throttling,
     parse_cpu_stat_usage,
     parse_proc_stat,
     parse_usage_percpu,
@@ -27,7 +29,8 @@ PROC = Path("/proc")
 
 
 class _Cgroup:
-    """Where one container's CPU time is kept: cgroup v1's cpuacct, or v2's cpu.stat."""
+    """Where one container's CPU time is kept: cgroup v1's cpuacct, or v2's cpu.stat;
+    and its throttling: v1's cpu controller's cpu.stat, or the same v2 cpu.stat."""
 
     def __init__(
         self, container_id: str, pid: int, cpu_ids: tuple[int, ...], proc: Path, root: Path
@@ -49,10 +52,14 @@ class _Cgroup:
         lines = text.splitlines()
         self.v1_percpu: Path | None = None
         self.v2_stat: Path | None = None
+        self.v1_cpu_stat: Path | None = None
         for line in lines:
             _, controllers, path = line.split(":", 2)
             if "cpuacct" in controllers.split(","):
-                self.v1_percpu = self._v1_dir(root, controllers, path) / "cpuacct.usage_percpu"
+                directory = self._v1_dir(root, "cpuacct", controllers, path)
+                self.v1_percpu = directory / "cpuacct.usage_percpu"
+            if "cpu" in controllers.split(","):
+                self.v1_cpu_stat = self._v1_dir(root, "cpu", controllers, path) / "cpu.stat"
             elif controllers == "" and self.v1_percpu is None:
                 self.v2_stat = root / path.lstrip("/") / "cpu.stat"
         if self.v1_percpu is None and self.v2_stat is None:
@@ -60,23 +67,36 @@ class _Cgroup:
         self.read()  # refuse now, not in the window, when the file is not there
 
     @staticmethod
-    def _v1_dir(root: Path, controllers: str, path: str) -> Path:
-        # v1 mounts the controller as "cpuacct" or joined as "cpu,cpuacct" (with a link).
-        for name in ("cpuacct", controllers, "cpu,cpuacct"):
+    def _v1_dir(root: Path, controller: str, controllers: str, path: str) -> Path:
+        # v1 mounts a controller alone ("cpuacct") or joined as "cpu,cpuacct" (with links).
+        for name in (controller, controllers, "cpu,cpuacct"):
             mount = root / name
             if mount.is_dir():
                 return mount / path.lstrip("/")
-        raise HostUnavailable(f"no cpuacct hierarchy under {root}")
+        raise HostUnavailable(f"no {controller} hierarchy under {root}")
 
     def read(self) -> ContainerCpu:
         try:
             if self.v1_percpu is not None:
                 per_cpu = parse_usage_percpu(self.v1_percpu.read_text())
-                return ContainerCpu(self.cpu_ids, sum(per_cpu.values()), per_cpu)
+                total_s = sum(per_cpu.values())
+                return ContainerCpu(self.cpu_ids, total_s, per_cpu, self._throttling())
             assert self.v2_stat is not None
-            return ContainerCpu(self.cpu_ids, parse_cpu_stat_usage(self.v2_stat.read_text()))
+            total_s = parse_cpu_stat_usage(self.v2_stat.read_text())
+            return ContainerCpu(self.cpu_ids, total_s, throttling=self._throttling())
         except (OSError, ValueError) as exc:
             raise HostUnavailable(f"a container's CPU accounting is unreadable: {exc}") from exc
+
+    def _throttling(self) -> Throttling | None:
+        """None when the cgroup keeps no CFS counters (v2 without the cpu controller):
+        the trial then takes its CPU use from the engine's stats instead."""
+        stat = self.v1_cpu_stat or self.v2_stat
+        if stat is None:
+            return None
+        try:
+            return parse_cpu_stat_throttling(stat.read_text())
+        except (OSError, ValueError):
+            return None
 
 
 class HostWatch:

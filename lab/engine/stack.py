@@ -423,7 +423,6 @@ class RunStack:
         return HostWatch(processes, cpu_ids)
 
     @engine_errors()
-    @engine_errors()
     def pause(self, container: Any) -> None:
         container.pause()
 

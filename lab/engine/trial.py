@@ -2,8 +2,8 @@
 
 The order of a trial:
   start the app → wait until it answers → reset the counter → verify the answers →
-  warm up (not recorded) → the app drained, then the counter → stats and host before →
-  wrk → host and stats after → the app drained, then the counter →
+  warm up (not recorded) → the app drained, then the counter → CPU counters and host
+  before → wrk → host and CPU counters after → the app drained, then the counter →
   is the app still alive? → the record (failed ones keep the app's log) → remove the app.
 
 A failure is the app's only when the run's own ground is still whole: before a failed
@@ -30,7 +30,7 @@ from lab.engine.port import (
 )
 from lab.engine.stall import StallInjector
 from lab.images.containers import APP_PORT, AppSettings, redis_url
-from lab.measure.cpu import CpuUse, cpu_use
+from lab.measure.cpu import CpuUse, cpu_use, measure_cpu_between
 from lab.measure.hostcpu import HostSample, host_evidence
 from lab.measure.verify import VERIFIERS
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
@@ -137,9 +137,13 @@ def run_trial(
             counter_before, in_flight = stack.settled_counter(container, drain_s)
             if in_flight:
                 raise TrialFailed(_still_open(in_flight, drain_s, "the warmup"))
-        before = stack.snapshot(roles)
         cpu_ids = {slot.role: slot.cpu_ids for slot in plan.placement.slots}
         host = _HostWindow(stack, roles, cpu_ids)
+        # The engine's stats API answers on its collector's next tick, a second away, and
+        # serves only the first of several requests at once: two seconds a trial. The
+        # cgroup files hold the same counters now, so stats are asked only without them.
+        before = None if host.counts_cpu else stack.snapshot(roles)
+        verification["cpu_source"] = "cgroup" if host.counts_cpu else "engine stats"
         command = load_for(config.duration_s)
         host.sample()
         if config.inject_stall is not None:
@@ -149,7 +153,7 @@ def run_trial(
         else:
             measured = stack.exec_load(command, on=load.container)
         host.sample()
-        after = stack.snapshot(roles)
+        after = None if before is None else stack.snapshot(roles)
         counter_after, in_flight = (
             stack.settled_counter(container, drain_s) if scenario.uses_redis else (None, 0)
         )
@@ -159,7 +163,11 @@ def run_trial(
             failure = _still_open(in_flight, drain_s, "the load")
         load_s = _load_seconds(measured.stdout)
         cpu = {
-            slot.role: _cpu(before[slot.role], after[slot.role], slot.cpus, load_s)
+            slot.role: (
+                host.cpu(slot.role, slot.cpus, load_s)
+                if before is None or after is None
+                else _cpu(before[slot.role], after[slot.role], slot.cpus, load_s)
+            )
             for slot in plan.placement.slots
         }
         record = record_from_wrk(
@@ -222,10 +230,17 @@ class _HostWindow:
         self.samples: list[HostSample] = []
         self.unavailable: str | None = None
         self.watch: HostWatch | None = None
+        # Whether the samples can also say each role's CPU use (their throttling included).
+        self.counts_cpu = False
         try:
             self.watch = stack.watch_host(roles, cpu_ids)
+            now = self.watch.sample()
         except HostUnavailable as exc:
-            self.unavailable = str(exc)
+            self.watch, self.unavailable = None, str(exc)
+            return
+        self.counts_cpu = set(now.containers) == set(roles) and all(
+            reading.throttling is not None for reading in now.containers.values()
+        )
 
     def sample(self) -> None:
         if self.watch is None:
@@ -234,6 +249,15 @@ class _HostWindow:
             self.samples.append(self.watch.sample())
         except HostUnavailable as exc:
             self.watch, self.unavailable = None, str(exc)
+
+    def cpu(self, role: str, allotment: float, load_s: float | None) -> CpuUse | None:
+        """The role's CPU use between the two samples; None without both."""
+        if len(self.samples) != 2:
+            return None
+        first, last = self.samples
+        return measure_cpu_between(
+            first.containers[role], last.containers[role], last.at_s - first.at_s, allotment, load_s
+        ).use
 
     def fields(self) -> dict[str, Any]:
         """The record's `host` or `host_unavailable`."""

@@ -1,7 +1,10 @@
-"""CPU use of a container over the measured window, from two Docker stats snapshots.
+"""CPU use of a container over the measured window, from two readings of its counters.
 
-Docker's counters are cumulative, so the difference between a snapshot taken just
-before the window and one taken just after is what the window cost. Knowing whether
+The counters are cumulative, so the difference between a reading taken just before the
+window and one taken just after is what the window cost. They are read from the
+container's cgroup files when the engine runs on this host (measure_cpu_between), else
+from two of the engine's stats snapshots (measure_cpu), which carry the same counters
+but come about a second after they are asked for. Knowing whether
 the load generator or Redis ran out of CPU is what tells a server's limit from the
 lab's, so throttling is kept beside the share.
 """
@@ -13,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from lab.measure.hostcpu import ContainerCpu
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NS_PER_S = 1_000_000_000
@@ -127,28 +132,76 @@ def measure_cpu(
             use=None,
             reason=f"non-positive window: 'read' advanced by {window_ns / _NS_PER_S} s",
         )
-    deltas = {
-        "cpu_stats.cpu_usage.total_usage": last.usage_ns - first.usage_ns,
-        "cpu_stats.throttling_data.periods": last.periods - first.periods,
-        "cpu_stats.throttling_data.throttled_periods": last.throttled - first.throttled,
-        "cpu_stats.throttling_data.throttled_time": last.throttled_ns - first.throttled_ns,
-    }
+    return _use_over(
+        {
+            "cpu_stats.cpu_usage.total_usage": (first.usage_ns, last.usage_ns),
+            "cpu_stats.throttling_data.periods": (first.periods, last.periods),
+            "cpu_stats.throttling_data.throttled_periods": (first.throttled, last.throttled),
+            "cpu_stats.throttling_data.throttled_time": (first.throttled_ns, last.throttled_ns),
+        },
+        window_s=window_ns / _NS_PER_S,
+        units_per_s=_NS_PER_S,
+        allotted_cpus=allotted_cpus,
+        load_s=load_s,
+    )
+
+
+def measure_cpu_between(
+    before: ContainerCpu,
+    after: ContainerCpu,
+    window_s: float,
+    allotted_cpus: float,
+    load_s: float | None = None,
+) -> CpuMeasurement:
+    """Like measure_cpu, from two readings of the container's own cgroup files taken
+    `window_s` apart: the counters the engine's stats API reports, without its delay."""
+    if not allotted_cpus > 0:
+        raise ValueError(f"allotted_cpus must be positive, got {allotted_cpus!r}")
+    if before.throttling is None or after.throttling is None:
+        return CpuMeasurement(use=None, reason="the cgroup keeps no throttling counters")
+    if not window_s > 0:
+        return CpuMeasurement(use=None, reason=f"non-positive window: {window_s} s")
+    first, last = before.throttling, after.throttling
+    return _use_over(
+        {
+            "usage": (before.total_s, after.total_s),
+            "nr_periods": (first.periods, last.periods),
+            "nr_throttled": (first.throttled_periods, last.throttled_periods),
+            "throttled time": (first.throttled_s, last.throttled_s),
+        },
+        window_s=window_s,
+        units_per_s=1,
+        allotted_cpus=allotted_cpus,
+        load_s=load_s,
+    )
+
+
+def _use_over(
+    counters: Mapping[str, tuple[float, float]],
+    window_s: float,
+    units_per_s: float,
+    allotted_cpus: float,
+    load_s: float | None,
+) -> CpuMeasurement:
+    """The use from four cumulative counters, each as (before, after) under its name:
+    usage, periods, throttled periods and throttled time, in that order; the two times
+    are in units `units_per_s` to the second, and a counter that fell is named in its own."""
+    deltas = {key: last - first for key, (first, last) in counters.items()}
     for key, delta in deltas.items():
         if delta < 0:
             # A cumulative counter only falls when the container restarted in between.
             return CpuMeasurement(use=None, reason=f"{key} went backwards by {-delta}")
-
-    window_s = window_ns / _NS_PER_S
+    usage, periods, throttled, throttled_time = deltas.values()
     basis_s = min(load_s, window_s) if load_s and load_s > 0 else window_s
-    used_s = (last.usage_ns - first.usage_ns) / _NS_PER_S
+    used_s = usage / units_per_s
     use = CpuUse(
         cpus=float(allotted_cpus),
         used_s=used_s,
         window_s=window_s,
         share=used_s / (basis_s * allotted_cpus),
-        periods=last.periods - first.periods,
-        throttled_periods=last.throttled - first.throttled,
-        throttled_s=(last.throttled_ns - first.throttled_ns) / _NS_PER_S,
+        periods=int(periods),
+        throttled_periods=int(throttled),
+        throttled_s=throttled_time / units_per_s,
         basis_s=basis_s,
     )
     return CpuMeasurement(use=use, reason=None)

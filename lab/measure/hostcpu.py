@@ -46,12 +46,23 @@ class CpuTimes:
 
 
 @dataclass(frozen=True, slots=True)
+class Throttling:
+    """A cgroup's cumulative CFS bandwidth counters, from its cpu.stat."""
+
+    periods: int
+    throttled_periods: int
+    throttled_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class ContainerCpu:
-    """A container's cumulative CPU time: per CPU when the cgroup says (v1), else in total."""
+    """A container's cumulative CPU time: per CPU when the cgroup says (v1), else in total;
+    with its throttling counters when the cgroup keeps them."""
 
     cpu_ids: tuple[int, ...]  # the CPUs it is pinned to
     total_s: float
     per_cpu_s: Mapping[int, float] | None = None
+    throttling: Throttling | None = None
 
     def on(self, cpu: int) -> float:
         """Its time on `cpu`; without a per-CPU breakdown, its total spread over its CPUs."""
@@ -277,3 +288,26 @@ def parse_cpu_stat_usage(text: str) -> float:
             except ValueError as exc:
                 raise ValueError(f"cpu.stat: usage_usec is not an integer: {value!r}") from exc
     raise ValueError("cpu.stat: no usage_usec line")
+
+
+def parse_cpu_stat_throttling(text: str) -> Throttling:
+    """The CFS counters of a cpu.stat: v1 counts throttled time in `throttled_time`
+    (nanoseconds), v2 in `throttled_usec`; the same files the engine's stats API reads."""
+    values: dict[str, int] = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        if key in ("nr_periods", "nr_throttled", "throttled_time", "throttled_usec"):
+            try:
+                values[key] = int(value)
+            except ValueError as exc:
+                raise ValueError(f"cpu.stat: {key} is not an integer: {value!r}") from exc
+    if "throttled_time" in values:
+        throttled_s = values["throttled_time"] / _NS_PER_S
+    elif "throttled_usec" in values:
+        throttled_s = values["throttled_usec"] / 1_000_000
+    else:
+        raise ValueError("cpu.stat: no throttled_time or throttled_usec line")
+    for key in ("nr_periods", "nr_throttled"):
+        if key not in values:
+            raise ValueError(f"cpu.stat: no {key} line")
+    return Throttling(values["nr_periods"], values["nr_throttled"], throttled_s)

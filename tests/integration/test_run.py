@@ -49,6 +49,9 @@ def test_a_short_run_writes_every_file_and_leaves_nothing(
         assert trial["verification"]["applied"]["cpuset"] == run["placement"]["app"]["cpuset"]
         assert '"schema":"lab.wrk/1"' in trial["wrk"]["stdout"]
         assert trial["cpu"]["app"]["share"] > 0.1
+        # Read from the cgroup files around wrk: one window for all three roles.
+        assert trial["verification"]["cpu_source"] == "cgroup"
+        assert len({trial["cpu"][role]["window_s"] for role in ("app", "wrk", "redis")}) == 1
         if trial["scenario"] == "hit":
             assert trial["invariant"]["holds"] is True
             assert trial["invariant"]["delta"] >= trial["ok_responses"]
@@ -65,3 +68,27 @@ def test_a_short_run_writes_every_file_and_leaves_nothing(
     selector = {"label": f"lab.run-id={run['run_id']}"}
     assert docker_client.containers.list(all=True, filters=selector) == []
     assert docker_client.networks.list(filters=selector) == []
+
+
+def test_a_cpu_quota_shows_as_throttling_read_from_the_cgroup(
+    images: dict[str, str],  # noqa: ARG001 (built first)
+    tmp_path: Path,
+) -> None:
+    done = lab(
+        "run",
+        *("--preset", "quick", "--apps", "aio", "--scenarios", "hello", "--repetitions", "1"),
+        *("--duration", "2", "--warmup", "0", "--no-ceiling", "--connections", "32"),
+        *("--cpus", "app=0.5", "--out", str(tmp_path)),
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (run_dir,) = tmp_path.iterdir()
+    (trial,) = [json.loads(p.read_text()) for p in (run_dir / "trials").glob("*.json")]
+    app = trial["cpu"]["app"]
+    assert trial["verification"]["cpu_source"] == "cgroup"
+    # Half a CPU under full load: each 100 ms CFS period of the two seconds throttled, for
+    # about the half it may not run (seen: 21 of 21, 1.0 s), and the whole half CPU used.
+    assert app["cpus"] == 0.5
+    assert 15 <= app["periods"] <= 30, app
+    assert app["throttled_periods"] >= 0.8 * app["periods"], app
+    assert app["throttled_s"] > 0.5, app
+    assert app["share"] > 0.8, app

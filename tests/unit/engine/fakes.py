@@ -32,7 +32,7 @@ from lab.images.build import Built
 from lab.images.containers import AppSettings
 from lab.images.specs import BASE_IMAGE, ImageSpec, image_specs
 from lab.measure.histogram import from_values
-from lab.measure.hostcpu import ContainerCpu, CpuTimes, HostSample
+from lab.measure.hostcpu import ContainerCpu, CpuTimes, HostSample, Throttling
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
 from lab.model.catalog import builtin_catalog
 from lab.model.placement import CpuSlot
@@ -106,6 +106,7 @@ class Outcome:
     # What else took each CPU during the window: {cpu: {"foreign"|"softirq"|"steal": share}}.
     disturbed: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     host_unavailable: str | None = None  # why the host cannot be read, if it cannot
+    throttling_kept: bool = True  # whether the cgroups keep CFS counters (v2 may not)
     in_flight: int = 0  # connections it still holds open once the drain wait ran out
     # The open-loop generator's stdout at each rate (req/s); default: 1 ms answers, always.
     openload: Callable[[float], str] = openload_line
@@ -140,7 +141,8 @@ def right_answer(path: str, counter: int) -> dict[str, Any]:
 
 
 class FakeWatch:
-    """Two samples 1 s apart: each role busy half of each of its CPUs, plus `disturbed`."""
+    """Samples 1 s apart: each role busy half of each of its CPUs, plus `disturbed`; each
+    role throttled in one period of ten, 10 ms at a time."""
 
     def __init__(self, cpu_ids: Mapping[str, tuple[int, ...]], outcome: Outcome) -> None:
         self.cpu_ids = cpu_ids
@@ -166,8 +168,14 @@ class FakeWatch:
                 steal=t * extra.get("steal", 0.0),
             )
 
+        throttling = Throttling(int(10 * t), int(t), 0.01 * t)
         containers = {
-            role: ContainerCpu(ids, 0.5 * t * len(ids), {cpu: 0.5 * t for cpu in ids})
+            role: ContainerCpu(
+                ids,
+                0.5 * t * len(ids),
+                {cpu: 0.5 * t for cpu in ids},
+                throttling if self.outcome.throttling_kept else None,
+            )
             for role, ids in self.cpu_ids.items()
         }
         return HostSample(t, {cpu: times(cpu) for cpu in cpus}, containers, 0.001 * t)

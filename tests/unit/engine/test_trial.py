@@ -63,10 +63,8 @@ def test_a_hello_trial_runs_in_order_and_leaves_no_app(stack: FakeStack) -> None
         "is_running",
         "probe",
         "probe",
-        "snapshot",
         "watch_host",
         "exec_load",
-        "snapshot",
         "is_running",
         "log_tail",
         "remove",
@@ -110,6 +108,42 @@ def test_a_host_that_cannot_be_read_says_why_and_the_trial_goes_on(engine: FakeE
     assert record.host is None
     assert record.host_unavailable == "the engine runs on another host"
     assert record.to_dict()["host"] == {"unavailable": "the engine runs on another host"}
+
+
+def test_cpu_use_comes_from_the_cgroup_samples_around_wrk_without_engine_stats(
+    stack: FakeStack,
+) -> None:
+    record = trial_of(stack)
+    assert stack.engine.counts["snapshot"] == 0
+    assert record.verification is not None
+    assert record.verification["cpu_source"] == "cgroup"
+    assert record.cpu is not None
+    app = record.cpu["app"]
+    # The fake's samples are 1 s apart, each role busy half of each of its CPUs.
+    assert app is not None
+    assert app.window_s == pytest.approx(1.0)
+    assert app.used_s == pytest.approx(0.5 * len(plan_of().placement.app.cpu_ids))
+    assert (app.periods, app.throttled_periods, app.throttled_s) == (10, 1, pytest.approx(0.01))
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [Outcome(host_unavailable="the engine runs on another host"), Outcome(throttling_kept=False)],
+    ids=["host-unreadable", "no-cfs-counters"],
+)
+def test_without_cgroup_counters_cpu_use_comes_from_engine_stats_around_wrk(
+    engine: FakeEngine, outcome: Outcome
+) -> None:
+    engine.outcomes[1] = outcome
+    with opened(engine) as stack:
+        record = trial_of(stack)
+    order = [call[0] for call in engine.calls if call[0] in ("snapshot", "exec_load")]
+    assert order[-3:] == ["snapshot", "exec_load", "snapshot"]
+    assert order.count("snapshot") == 2
+    assert record.verification is not None
+    assert record.verification["cpu_source"] == "engine stats"
+    assert record.cpu is not None and record.cpu["app"] is not None
+    assert record.cpu["app"].window_s == pytest.approx(1.0)  # the fake's stats are 1 s apart
 
 
 def test_the_counter_is_read_once_the_app_drained_within_a_bound_tied_to_the_timeout(

@@ -9,9 +9,11 @@ from lab.measure.cpu import (
     CpuUse,
     cpu_use,
     measure_cpu,
+    measure_cpu_between,
     parse_docker_timestamp,
     parse_docker_timestamp_ns,
 )
+from lab.measure.hostcpu import ContainerCpu, Throttling
 from tests.unit.fixtures import docker_stats
 
 BEFORE = docker_stats(
@@ -253,3 +255,41 @@ def test_a_load_longer_than_the_window_does_not_stretch_it() -> None:
     assert use is not None
     assert use.basis_s == 5.0
     assert use.share == 0.75
+
+
+def reading(total_s: float, throttling: Throttling | None) -> ContainerCpu:
+    return ContainerCpu((0, 1), total_s, None, throttling)
+
+
+def test_cgroup_readings_give_the_same_use_as_the_engine_stats_of_the_same_counters() -> None:
+    first = reading(10.0, Throttling(1000, 10, 2.0))
+    last = reading(17.5, Throttling(1050, 13, 2.25))
+    assert measure_cpu_between(first, last, 5.0, allotted_cpus=2).use == cpu_use(
+        BEFORE, AFTER, allotted_cpus=2
+    )
+    within = measure_cpu_between(first, last, 5.0, allotted_cpus=2, load_s=4.0).use
+    assert within is not None
+    assert (within.basis_s, within.share) == (4.0, pytest.approx(7.5 / 8))
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "window_s", "reason"),
+    [
+        (reading(1.0, None), reading(2.0, None), 1.0, "keeps no throttling counters"),
+        (reading(1.0, Throttling(1, 0, 0)), reading(2.0, Throttling(2, 0, 0)), 0.0, "window"),
+        (reading(3.0, Throttling(1, 0, 0)), reading(2.0, Throttling(2, 0, 0)), 1.0, "usage went"),
+        (
+            reading(1.0, Throttling(1, 5, 0)),
+            reading(2.0, Throttling(2, 4, 0)),
+            1.0,
+            "nr_throttled went backwards by 1",
+        ),
+    ],
+    ids=["no-cfs-counters", "no-window", "usage-backwards", "throttled-backwards"],
+)
+def test_unusable_cgroup_readings_give_none_and_say_why(
+    first: ContainerCpu, last: ContainerCpu, window_s: float, reason: str
+) -> None:
+    measured = measure_cpu_between(first, last, window_s, allotted_cpus=1)
+    assert measured.use is None
+    assert reason in (measured.reason or "")

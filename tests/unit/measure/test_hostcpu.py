@@ -11,7 +11,9 @@ from lab.measure.hostcpu import (
     CpuTimes,
     HostEvidence,
     HostSample,
+    Throttling,
     host_evidence,
+    parse_cpu_stat_throttling,
     parse_cpu_stat_usage,
     parse_proc_stat,
     parse_usage_percpu,
@@ -52,6 +54,19 @@ def test_cgroup_files_read_in_seconds() -> None:
     assert parse_cpu_stat_usage("usage_usec 2500000\nuser_usec 1\n") == 2.5
     with pytest.raises(ValueError, match="usage_usec"):
         parse_cpu_stat_usage("user_usec 1\n")
+
+
+def test_cfs_counters_read_from_either_cgroup_version() -> None:
+    v1 = "nr_periods 120\nnr_throttled 7\nthrottled_time 35000000\n"
+    v2 = "usage_usec 9\nnr_periods 120\nnr_throttled 7\nthrottled_usec 35000\n"
+    assert parse_cpu_stat_throttling(v1) == Throttling(120, 7, 0.035)
+    assert parse_cpu_stat_throttling(v2) == Throttling(120, 7, 0.035)
+    with pytest.raises(ValueError, match="throttled_usec"):
+        parse_cpu_stat_throttling("usage_usec 9\nuser_usec 1\n")  # v2 without the cpu controller
+    with pytest.raises(ValueError, match="nr_throttled"):
+        parse_cpu_stat_throttling("nr_periods 1\nthrottled_usec 0\n")
+    with pytest.raises(ValueError, match="not an integer"):
+        parse_cpu_stat_throttling("nr_periods x\n")
 
 
 def sample(at: float, cpus: dict[int, CpuTimes], app_s: float, controller_s: float = 0.0):
