@@ -132,7 +132,7 @@ def _preset(base: Mapping[str, object], **changes: object) -> Mapping[str, objec
     return MappingProxyType({**base, **changes})
 
 
-# `default` is what `make bench` runs: 20 trials that fit in about 5 minutes on 2 cores
+# `default` is what `make bench` runs: 20 trials that fit in about 4 minutes on 2 cores
 # (see plan.estimate_seconds). Every preset names every field so help text can show it.
 _DEFAULT: Mapping[str, object] = MappingProxyType(
     {

@@ -31,9 +31,10 @@ from lab.model.topology import CPU_ROLE, LOOPBACK, Topology
 from lab.text import format_duration
 
 # A fresh app container per trial: create and start it, wait for readiness, verify the
-# response, take stats snapshots (each about 1 s), stop and remove it. Measured: a
-# default run of 20 trials of 8 + 2 s took 277 s on 2 cores, about 3.6 s over per trial.
-TRIAL_OVERHEAD_S = 4.0
+# response, let /hit's counter settle, stop and remove it. Measured: a default run of 20
+# trials of 8 + 2 s on 2 cores, 1.4 s over per trial (hello 0.9 s, hit 1.8 s); engines on
+# other hosts add two engine stats samples, about a second each.
+TRIAL_OVERHEAD_S = 2.0
 AA_MIN_REPETITIONS = 3
 # Once per run: the network, Redis and its readiness, the calibration (3 x 2 s).
 RUN_OVERHEAD_S = 15.0
