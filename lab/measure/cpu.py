@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -133,12 +133,9 @@ def measure_cpu(
             reason=f"non-positive window: 'read' advanced by {window_ns / _NS_PER_S} s",
         )
     return _use_over(
-        {
-            "cpu_stats.cpu_usage.total_usage": (first.usage_ns, last.usage_ns),
-            "cpu_stats.throttling_data.periods": (first.periods, last.periods),
-            "cpu_stats.throttling_data.throttled_periods": (first.throttled, last.throttled),
-            "cpu_stats.throttling_data.throttled_time": (first.throttled_ns, last.throttled_ns),
-        },
+        first.counters,
+        last.counters,
+        _STATS_NAMES,
         window_s=window_ns / _NS_PER_S,
         units_per_s=_NS_PER_S,
         allotted_cpus=allotted_cpus,
@@ -161,14 +158,10 @@ def measure_cpu_between(
         return CpuMeasurement(use=None, reason="the cgroup keeps no throttling counters")
     if not window_s > 0:
         return CpuMeasurement(use=None, reason=f"non-positive window: {window_s} s")
-    first, last = before.throttling, after.throttling
     return _use_over(
-        {
-            "usage": (before.total_s, after.total_s),
-            "nr_periods": (first.periods, last.periods),
-            "nr_throttled": (first.throttled_periods, last.throttled_periods),
-            "throttled time": (first.throttled_s, last.throttled_s),
-        },
+        _Counters(before.total_s, *astuple(before.throttling)),
+        _Counters(after.total_s, *astuple(after.throttling)),
+        _CGROUP_NAMES,
         window_s=window_s,
         units_per_s=1,
         allotted_cpus=allotted_cpus,
@@ -176,32 +169,61 @@ def measure_cpu_between(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Counters:
+    """One reading's cumulative counters, the two times in their source's own unit."""
+
+    usage: float
+    periods: int
+    throttled_periods: int
+    throttled_time: float
+
+
+# Where the engine's stats keep each counter, and what the cgroup files call them: a
+# counter that fell is named as its source names it.
+_STATS_KEYS = {
+    "usage": ("cpu_stats", "cpu_usage", "total_usage"),
+    "periods": ("cpu_stats", "throttling_data", "periods"),
+    "throttled_periods": ("cpu_stats", "throttling_data", "throttled_periods"),
+    "throttled_time": ("cpu_stats", "throttling_data", "throttled_time"),
+}
+_STATS_NAMES = {field: ".".join(keys) for field, keys in _STATS_KEYS.items()}
+_CGROUP_NAMES = {
+    "usage": "usage",
+    "periods": "nr_periods",
+    "throttled_periods": "nr_throttled",
+    "throttled_time": "throttled time",
+}
+
+
 def _use_over(
-    counters: Mapping[str, tuple[float, float]],
+    first: _Counters,
+    last: _Counters,
+    names: Mapping[str, str],
     window_s: float,
     units_per_s: float,
     allotted_cpus: float,
     load_s: float | None,
 ) -> CpuMeasurement:
-    """The use from four cumulative counters, each as (before, after) under its name:
-    usage, periods, throttled periods and throttled time, in that order; the two times
-    are in units `units_per_s` to the second, and a counter that fell is named in its own."""
-    deltas = {key: last - first for key, (first, last) in counters.items()}
-    for key, delta in deltas.items():
+    """The use between two readings; `units_per_s` turns their times into seconds."""
+    spent = _Counters(*(b - a for a, b in zip(astuple(first), astuple(last), strict=True)))
+    for field in fields(_Counters):
+        delta = getattr(spent, field.name)
         if delta < 0:
             # A cumulative counter only falls when the container restarted in between.
-            return CpuMeasurement(use=None, reason=f"{key} went backwards by {-delta}")
-    usage, periods, throttled, throttled_time = deltas.values()
+            return CpuMeasurement(
+                use=None, reason=f"{names[field.name]} went backwards by {-delta}"
+            )
     basis_s = min(load_s, window_s) if load_s and load_s > 0 else window_s
-    used_s = usage / units_per_s
+    used_s = spent.usage / units_per_s
     use = CpuUse(
         cpus=float(allotted_cpus),
         used_s=used_s,
         window_s=window_s,
         share=used_s / (basis_s * allotted_cpus),
-        periods=int(periods),
-        throttled_periods=int(throttled),
-        throttled_s=throttled_time / units_per_s,
+        periods=spent.periods,
+        throttled_periods=spent.throttled_periods,
+        throttled_s=spent.throttled_time / units_per_s,
         basis_s=basis_s,
     )
     return CpuMeasurement(use=use, reason=None)
@@ -241,10 +263,7 @@ class _Unusable(Exception):
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
     read_ns: int
-    usage_ns: int
-    periods: int
-    throttled: int
-    throttled_ns: int
+    counters: _Counters
 
     @classmethod
     def read(cls, stats: Mapping[str, Any], which: str) -> _Snapshot:
@@ -255,13 +274,8 @@ class _Snapshot:
             read_ns = parse_docker_timestamp_ns(text)
         except ValueError as exc:
             raise _Unusable(f"{which} snapshot: {exc}") from exc
-        return cls(
-            read_ns=read_ns,
-            usage_ns=_counter(stats, ("cpu_stats", "cpu_usage", "total_usage"), which),
-            periods=_counter(stats, ("cpu_stats", "throttling_data", "periods"), which),
-            throttled=_counter(stats, ("cpu_stats", "throttling_data", "throttled_periods"), which),
-            throttled_ns=_counter(stats, ("cpu_stats", "throttling_data", "throttled_time"), which),
-        )
+        counts = {field: _counter(stats, keys, which) for field, keys in _STATS_KEYS.items()}
+        return cls(read_ns, _Counters(**counts))
 
 
 def _counter(stats: Mapping[str, Any], keys: tuple[str, ...], which: str) -> int:
