@@ -55,12 +55,13 @@ class _Cgroup:
         self.v1_cpu_stat: Path | None = None
         for line in lines:
             _, controllers, path = line.split(":", 2)
-            if "cpuacct" in controllers.split(","):
+            names = controllers.split(",")
+            if "cpuacct" in names:
                 directory = self._v1_dir(root, "cpuacct", controllers, path)
                 self.v1_percpu = directory / "cpuacct.usage_percpu"
-            if "cpu" in controllers.split(","):
+            if "cpu" in names:
                 self.v1_cpu_stat = self._v1_dir(root, "cpu", controllers, path) / "cpu.stat"
-            elif controllers == "" and self.v1_percpu is None:
+            if controllers == "" and self.v1_percpu is None:
                 self.v2_stat = root / path.lstrip("/") / "cpu.stat"
         if self.v1_percpu is None and self.v2_stat is None:
             raise HostUnavailable(f"/proc/{pid}/cgroup names no CPU accounting controller")
@@ -88,8 +89,7 @@ class _Cgroup:
             raise HostUnavailable(f"a container's CPU accounting is unreadable: {exc}") from exc
 
     def _throttling(self) -> Throttling | None:
-        """None when the cgroup keeps no CFS counters (v2 without the cpu controller):
-        the trial then takes its CPU use from the engine's stats instead."""
+        """None when the cgroup keeps no CFS counters (v2 without the cpu controller)."""
         stat = self.v1_cpu_stat or self.v2_stat
         if stat is None:
             return None
@@ -103,6 +103,8 @@ class HostWatch:
     """Samples of the host for a fixed set of the run's containers (one trial's).
 
     `processes` maps each role to its container's ID and main process ID on the host.
+    `keeps_throttling`: every container's cgroup keeps CFS counters, so the samples say
+    each one's whole CPU use (lab.measure.cpu.measure_cpu_between).
     """
 
     def __init__(
@@ -118,7 +120,10 @@ class HostWatch:
             role: _Cgroup(container_id, pid, cpu_ids[role], proc, root)
             for role, (container_id, pid) in processes.items()
         }
-        self.sample()
+        first = self.sample()  # refuse now, not in the window, when /proc/stat is unreadable
+        self.keeps_throttling = all(
+            reading.throttling is not None for reading in first.containers.values()
+        )
 
     def sample(self) -> HostSample:
         """The host now; HostUnavailable if a file went away (a container died)."""

@@ -71,6 +71,10 @@ class HostUnavailable(Exception):
 class HostWatch(Protocol):
     """Readings of the engine's host for one trial's containers."""
 
+    # Whether every container's cgroup keeps its CFS counters, so that two samples say its
+    # whole CPU use (cgroup v2 keeps them only under the cpu controller).
+    keeps_throttling: bool
+
     def sample(self) -> HostSample:
         """The host now; HostUnavailable when it cannot be read any more."""
         ...

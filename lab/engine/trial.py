@@ -138,22 +138,17 @@ def run_trial(
             if in_flight:
                 raise TrialFailed(_still_open(in_flight, drain_s, "the warmup"))
         cpu_ids = {slot.role: slot.cpu_ids for slot in plan.placement.slots}
-        host = _HostWindow(stack, roles, cpu_ids)
-        # The engine's stats API answers on its collector's next tick, a second away, and
-        # serves only the first of several requests at once: two seconds a trial. The
-        # cgroup files hold the same counters now, so stats are asked only without them.
-        before = None if host.counts_cpu else stack.snapshot(roles)
-        verification["cpu_source"] = "cgroup" if host.counts_cpu else "engine stats"
+        window = _Window(stack, roles, cpu_ids)
+        verification["cpu_source"] = window.cpu_source
         command = load_for(config.duration_s)
-        host.sample()
+        window.begin()
         if config.inject_stall is not None:
             with StallInjector(stack, container, config.inject_stall, config.duration_s) as stall:
                 measured = stack.exec_load(command, on=load.container)
             verification["injected_stalls"] = {"stalls": stall.stalls, "error": stall.error}
         else:
             measured = stack.exec_load(command, on=load.container)
-        host.sample()
-        after = None if before is None else stack.snapshot(roles)
+        window.end()
         counter_after, in_flight = (
             stack.settled_counter(container, drain_s) if scenario.uses_redis else (None, 0)
         )
@@ -162,20 +157,13 @@ def run_trial(
         if alive and in_flight:
             failure = _still_open(in_flight, drain_s, "the load")
         load_s = _load_seconds(measured.stdout)
-        cpu = {
-            slot.role: (
-                host.cpu(slot.role, slot.cpus, load_s)
-                if before is None or after is None
-                else _cpu(before[slot.role], after[slot.role], slot.cpus, load_s)
-            )
-            for slot in plan.placement.slots
-        }
+        cpu = {slot.role: window.cpu(slot.role, slot.cpus, load_s) for slot in plan.placement.slots}
         record = record_from_wrk(
             **common,
             finished_at=clock.now(),
             wrk=WrkInvocation(tuple(command), measured.stdout, measured.stderr, measured.exit_code),
             cpu=cpu,
-            **host.fields(),
+            **window.fields(),
             counter_before=counter_before,
             counter_after=counter_after,
             verification=verification,
@@ -213,11 +201,16 @@ def unless_ground_lost(stack: Stack, load: LoadClient | None) -> None:
         raise GroundLost(fault)
 
 
-class _HostWindow:
-    """The host's evidence over the measured window, or why there is none.
+class _Window:
+    """The measured window as the host and the engine saw it: each role's CPU use, and the
+    host's evidence of what else ran, or why there is none.
 
-    `sample()` is called right before and right after wrk, so the window is wrk's own
-    (plus the engine's exec set-up, a few milliseconds).
+    The host is sampled right before and right after wrk (its /proc/stat and the containers'
+    cgroups), so the window is wrk's own plus the exec's set-up, a few milliseconds. The
+    samples give the CPU use too, unless the host cannot be read or a cgroup keeps no CFS
+    counters; then two engine stats snapshots around the host samples give it. Those are
+    asked only then: the engine answers on its stats collector's next pass, and on one
+    engine only the first of simultaneous requests at once, which cost two seconds a trial.
     """
 
     def __init__(
@@ -226,23 +219,31 @@ class _HostWindow:
         roles: Mapping[str, Container],
         cpu_ids: Mapping[str, tuple[int, ...]],
     ) -> None:
+        self.stack = stack
+        self.roles = roles
         self.cpu_ids = cpu_ids
         self.samples: list[HostSample] = []
+        self.snapshots: list[Mapping[str, Mapping[str, Any] | None]] = []
         self.unavailable: str | None = None
         self.watch: HostWatch | None = None
-        # Whether the samples can also say each role's CPU use (their throttling included).
-        self.counts_cpu = False
         try:
             self.watch = stack.watch_host(roles, cpu_ids)
-            now = self.watch.sample()
         except HostUnavailable as exc:
-            self.watch, self.unavailable = None, str(exc)
-            return
-        self.counts_cpu = set(now.containers) == set(roles) and all(
-            reading.throttling is not None for reading in now.containers.values()
-        )
+            self.unavailable = str(exc)
+        self.counts_cpu = self.watch is not None and self.watch.keeps_throttling
+        self.cpu_source = "cgroup" if self.counts_cpu else "engine stats"
 
-    def sample(self) -> None:
+    def begin(self) -> None:
+        if not self.counts_cpu:
+            self.snapshots.append(self.stack.snapshot(self.roles))
+        self._sample()
+
+    def end(self) -> None:
+        self._sample()
+        if not self.counts_cpu:
+            self.snapshots.append(self.stack.snapshot(self.roles))
+
+    def _sample(self) -> None:
         if self.watch is None:
             return
         try:
@@ -251,13 +252,17 @@ class _HostWindow:
             self.watch, self.unavailable = None, str(exc)
 
     def cpu(self, role: str, allotment: float, load_s: float | None) -> CpuUse | None:
-        """The role's CPU use between the two samples; None without both."""
-        if len(self.samples) != 2:
+        """The role's CPU use over the window; None when its readings cannot tell."""
+        if self.counts_cpu:
+            if len(self.samples) != 2:
+                return None
+            first, last = (sample.containers[role] for sample in self.samples)
+            window_s = self.samples[1].at_s - self.samples[0].at_s
+            return measure_cpu_between(first, last, window_s, allotment, load_s).use
+        before, after = (snapshot[role] for snapshot in self.snapshots)
+        if before is None or after is None:
             return None
-        first, last = self.samples
-        return measure_cpu_between(
-            first.containers[role], last.containers[role], last.at_s - first.at_s, allotment, load_s
-        ).use
+        return cpu_use(before, after, allotment, load_s)
 
     def fields(self) -> dict[str, Any]:
         """The record's `host` or `host_unavailable`."""
@@ -273,12 +278,6 @@ def _still_open(in_flight: int, drain_s: float, what: str) -> str:
     """Why a trial failed when the app did not drain in time after `what` stopped."""
     connections = plural(in_flight, "connection")
     return f"the app still had {connections} open {drain_s:g} s after {what} stopped"
-
-
-def _cpu(before: Any, after: Any, allotment: float, load_s: float | None) -> CpuUse | None:
-    if before is None or after is None:
-        return None
-    return cpu_use(before, after, allotment, load_s)
 
 
 def _load_seconds(stdout: str) -> float | None:

@@ -148,6 +148,7 @@ class FakeWatch:
         self.cpu_ids = cpu_ids
         self.outcome = outcome
         self.taken = 0
+        self.keeps_throttling = outcome.throttling_kept
 
     def sample(self) -> HostSample:
         t = float(self.taken)

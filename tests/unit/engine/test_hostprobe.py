@@ -39,9 +39,11 @@ def test_v1_with_cpu_and_cpuacct_joined(tmp_path: Path) -> None:
         f"12:cpu,cpuacct:/docker/{CONTAINER}\n0::/\n",
         {f"{where}/cpuacct.usage_percpu": "1500000000 0\n", f"{where}/cpu.stat": V1_CPU_STAT},
     )
-    app = watch(proc, root).sample().containers["app"]
+    probe = watch(proc, root)
+    app = probe.sample().containers["app"]
     assert app.total_s == pytest.approx(1.5)
     assert app.throttling == Throttling(120, 7, pytest.approx(0.035))
+    assert probe.keeps_throttling
 
 
 def test_v1_with_cpu_and_cpuacct_mounted_apart(tmp_path: Path) -> None:
@@ -70,9 +72,11 @@ def test_v2_reads_usage_and_throttling_from_one_cpu_stat(tmp_path: Path) -> None
 def test_v2_without_the_cpu_controller_has_usage_but_no_throttling(tmp_path: Path) -> None:
     scope = f"system.slice/docker-{CONTAINER}.scope"
     proc, root = host(tmp_path, f"0::/{scope}\n", {f"{scope}/cpu.stat": "usage_usec 7\n"})
-    app = watch(proc, root).sample().containers["app"]
+    probe = watch(proc, root)
+    app = probe.sample().containers["app"]
     assert app.total_s == pytest.approx(7e-6)
     assert app.throttling is None
+    assert not probe.keeps_throttling
 
 
 def test_another_pid_namespace_is_refused_with_the_reason(tmp_path: Path) -> None:
