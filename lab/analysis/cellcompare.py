@@ -15,7 +15,7 @@ from dataclasses import replace
 from lab.analysis.stats import median
 from lab.analysis.summary import stated
 from lab.analysis.verdicts import ALPHA, judge_cells
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.comparisondoc import CellComparison
 
 MIN_TRIALS = 3

@@ -23,7 +23,7 @@ from typing import Any
 
 from lab.analysis.stats import median
 from lab.measure.hostcpu import KINDS
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.records import TrialRecord
 
 THRESHOLD = 0.05

@@ -21,6 +21,7 @@ from lab.model.config import (
 )
 from lab.model.cpurequest import CpuRequest
 from lab.model.openload import MODES
+from lab.model.order import ORDERS
 from lab.model.topology import EngineTarget, merge_targets, parse_engine_flag, parse_lab_toml
 
 
@@ -72,6 +73,7 @@ FIELD_OF_DEST = {
     "slo": "slo_ms",
     "inject_stall": "inject_stall",
     "engine": "engines",
+    "order": "order",
 }
 
 
@@ -140,6 +142,13 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "--seed",
         metavar="N",
         help=f"seed of the random trial order {_default('seed')}",
+    )
+    group.add_argument(
+        "--order",
+        metavar="{" + ",".join(ORDERS) + "}",
+        help="blocked: each level's apps adjacent, every second round mirrored, so a drifting"
+        " host moves the apps of a ratio alike; shuffled: each round shuffled on its own"
+        f" {_default('order')}",
     )
     group.add_argument(
         "--out",

@@ -41,6 +41,7 @@ from lab.model.openload import (
     parse_rates,
     parse_stall,
 )
+from lab.model.order import BLOCKED, ORDERS, SHUFFLED
 from lab.model.topology import EngineTarget, as_engines
 
 DEFAULT_PRESET = "default"
@@ -90,6 +91,8 @@ class RunConfig:
     app_folders: tuple[str, ...] = ()
     # --engine / lab.toml: the roles that run on an engine of their own (model.topology).
     engines: tuple[EngineTarget, ...] = ()
+    # The order of cells within a round (lab.model.order).
+    order: str = BLOCKED
 
     def catalog(self) -> Catalog:
         """The lab's own apps and this run's folders (read from disk on each call)."""
@@ -125,6 +128,7 @@ class RunConfig:
             "slo_ms": self.slo_ms,
             "inject_stall": self.inject_stall.label if self.inject_stall else None,
             "engines": {target.role: target.to_dict() for target in self.engines},
+            "order": self.order,
         }
 
 
@@ -132,17 +136,21 @@ def _preset(base: Mapping[str, object], **changes: object) -> Mapping[str, objec
     return MappingProxyType({**base, **changes})
 
 
-# `default` is what `make bench` runs: 20 trials that fit in about 4 minutes on 2 cores
-# (see plan.estimate_seconds). Every preset names every field so help text can show it.
+# `default` is what `make bench` runs: 8 rounds of 5 s trials, about 4.5 minutes on 2
+# cores (see plan.estimate_seconds). Measured on this host at equal wall time (README,
+# "Precision per minute"), 9 rounds of 4 s gave ratio intervals half as wide as 5 rounds
+# of 8 s, and 13 of 2 s no better than 9 of 4 s; 5 s keeps the slowest cell's window
+# above the 10,000 responses a p99.9 needs. Every preset names every field so help text
+# can show it.
 _DEFAULT: Mapping[str, object] = MappingProxyType(
     {
         "apps": ("flask", "aio"),
         "scenarios": ("hello", "hit"),
         "connections": (200,),
         "threads": None,
-        "duration_s": 8.0,
-        "warmup_s": 2.0,
-        "repetitions": 5,
+        "duration_s": 5.0,
+        "warmup_s": 1.0,
+        "repetitions": 8,
         "cpus": CpuRequest(),
         "workers": None,
         "access_log": False,
@@ -163,6 +171,7 @@ _DEFAULT: Mapping[str, object] = MappingProxyType(
         "slo_ms": DEFAULT_SLO_MS,
         "inject_stall": None,
         "engines": (),
+        "order": BLOCKED,
     }
 )
 # --target-ci's pilot: Stein's procedure takes its spread from the planned rounds, and two
@@ -321,6 +330,12 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
             f"give --network-path one of: {', '.join(NETWORK_PATHS)}",
         )
 
+    order = values["order"]
+    if order not in ORDERS:
+        raise UsageError(
+            f"--order: unknown order {order!r}", f"give --order one of: {', '.join(ORDERS)}"
+        )
+
     target_ci_pct, max_repetitions, max_time_s = _precision(values, repetitions)
     mode, rates, slo_ms, inject_stall = _open_mode(values, overrides)
 
@@ -359,6 +374,7 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         inject_stall=inject_stall,
         app_folders=app_folders,
         engines=as_engines(values.get("engines", ())),
+        order=str(order),
     )
 
 
@@ -462,7 +478,8 @@ def config_from_dict(data: Mapping[str, object]) -> RunConfig:
     preset = data.get("preset")
     if not isinstance(preset, str):
         raise UsageError("run.json: parameters have no preset", "the file is damaged")
-    overrides: dict[str, object] = {}
+    # Runs made before the blocked order recorded none: theirs was the shuffled one.
+    overrides: dict[str, object] = {"order": SHUFFLED}
     for key, value in data.items():
         if key == "preset":
             continue

@@ -53,6 +53,7 @@ FLAGS: Mapping[str, str] = MappingProxyType(
         "slo_ms": "--slo",
         "inject_stall": "--inject-stall",
         "engines": "--engine",
+        "order": "--order",
     }
 )
 

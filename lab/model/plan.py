@@ -1,24 +1,24 @@
 """The trial plan: which app, scenario and connection level runs when, and how long it takes.
 
-Trials are interleaved in seeded random rounds so slow drift on the host (thermal
-throttling, a noisy neighbour, a cache warming up) spreads over every app instead of
-landing on whichever ran last.
+Trials are interleaved in seeded rounds, every cell once a round, so slow drift on the
+host (thermal throttling, a noisy neighbour, a cache warming up) lands on every app
+instead of on whichever ran last; lab.model.order says in what order within a round.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
 
 from lab.errors import UsageError
 from lab.model.appfolder import AppSpec
 from lab.model.catalog import Catalog, builtin_catalog
+from lab.model.cell import Cell
 from lab.model.config import PILOT_MIN, RunConfig
 from lab.model.fairness import ANY_ADDRESS, Policy, server_command, unhonoured
 from lab.model.openload import CEILING_START_RPS as CEILING_START
 from lab.model.openload import Sweep, ceiling_seconds, make_sweeps, sweep_seconds
+from lab.model.order import BLOCKED, rounds_of
 from lab.model.placement import (
     Placement,
     gunicorn_workers,
@@ -31,24 +31,15 @@ from lab.model.topology import CPU_ROLE, LOOPBACK, Topology
 from lab.text import format_duration
 
 # A fresh app container per trial: create and start it, wait for readiness, verify the
-# response, let /hit's counter settle, stop and remove it. Measured: a default run of 20
-# trials of 8 + 2 s on 2 cores, 1.4 s over per trial (hello 0.9 s, hit 1.8 s); engines on
-# other hosts add two engine stats samples, about a second each.
-TRIAL_OVERHEAD_S = 2.0
+# response, let /hit's counter settle, stop and remove it. Measured on 2 cores on
+# 2026-12-07: 1.4-1.7 s over per trial (the mean gap between trial starts less the load,
+# in six runs of 2, 4 and 8 s trials); engines on other hosts add two engine stats
+# samples, about a second each.
+TRIAL_OVERHEAD_S = 1.6
 AA_MIN_REPETITIONS = 3
+ORDER_NOTES = {BLOCKED: " (each level's apps adjacent, every second round mirrored)"}
 # Once per run: the network, Redis and its readiness, the calibration (3 x 2 s).
 RUN_OVERHEAD_S = 15.0
-
-
-class Cell(NamedTuple):
-    """One point of the matrix; its repetitions are the samples of one distribution.
-
-    A tuple, so that summary cells, findings and comparisons key their dicts by it.
-    """
-
-    app: str
-    scenario: str
-    connections: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,28 +64,14 @@ class Trial:
         }
 
 
-def _fix_seam(order: list[Cell], previous: Cell | None) -> None:
-    """Keep a round from starting where the last one ended: with another app if possible,
-    else at least with another cell, so no app's trials bunch up across the seam."""
-    if previous is None or len(order) < 2:
-        return
-    same_app = [cell.app == previous.app for cell in order]
-    same_cell = [cell == previous for cell in order]
-    for clashes in (same_app, same_cell):
-        if clashes[0]:
-            swap = next((i for i in range(1, len(order)) if not clashes[i]), None)
-            if swap is not None:
-                order[0], order[swap] = order[swap], order[0]
-                return
-
-
 def make_plan(
     config: RunConfig,
     connections: tuple[int, ...],
     rounds: int | None = None,
     unserved: frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[Trial, ...]:
-    """Every cell once per round, `rounds` (default `config.repetitions`) rounds, shuffled.
+    """Every cell once per round, `rounds` (default `config.repetitions`) rounds, in the
+    configuration's order (lab.model.order).
 
     `connections` are the levels as they will run (already rounded to the wrk threads).
     The same seed always gives the same order, and more rounds only add to the end: the
@@ -108,18 +85,13 @@ def make_plan(
         if (app, scenario) not in unserved
         for level in connections
     ]
-    rng = random.Random(config.seed)
+    count = config.repetitions if rounds is None else rounds
     trials: list[Trial] = []
-    previous: Cell | None = None
-    for repetition in range(1, (config.repetitions if rounds is None else rounds) + 1):
-        order = list(cells)
-        rng.shuffle(order)
-        _fix_seam(order, previous)
+    for repetition, order in enumerate(rounds_of(cells, count, config.seed, config.order), 1):
         for cell in order:
             trials.append(
                 Trial(len(trials) + 1, cell.app, cell.scenario, cell.connections, repetition)
             )
-        previous = order[-1] if order else previous
     return tuple(trials)
 
 
@@ -235,6 +207,7 @@ def render_plan(
         f"  duration          {_seconds(config.duration_s)}",
         f"  warmup            {_seconds(config.warmup_s)}",
         f"  repetitions       {config.repetitions}",
+        f"  order             {config.order}" + ORDER_NOTES.get(config.order, ""),
         f"  wrk threads       {wrk_threads(config, placement)}"
         + (" (one per wrk CPU)" if config.threads is None else ""),
         f"  wrk timeout       {_seconds(config.timeout_s)}",

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.jsonfields import JsonObject
 
 Severity = Literal["error", "warning", "info"]

@@ -16,8 +16,8 @@ from typing import Any, Literal
 from lab.measure.cpu import CpuUse
 from lab.measure.hostcpu import HostEvidence
 from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
+from lab.model.cell import Cell
 from lab.model.cpurequest import CPU_ROLES
-from lab.model.plan import Cell
 from lab.results.jsonfields import NUMBER, JsonObject, optional, required, version
 from lab.results.schema import TRIAL_SCHEMA_VERSION
 

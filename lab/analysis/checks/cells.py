@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.records import TrialRecord
 
 

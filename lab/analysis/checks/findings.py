@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from lab.analysis.checks.cells import cell_label, cell_ref
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.findings import SEVERITIES, Finding, Severity
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from lab.analysis.checks.findings import cell_finding, run_finding
 from lab.analysis.disturbance import RULE, Disturbance, disturbances
 from lab.measure.hostcpu import KIND_WORDS, KINDS
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.findings import Finding
 from lab.results.records import TrialRecord
 from lab.text import percent

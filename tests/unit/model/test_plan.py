@@ -5,13 +5,13 @@ from collections import Counter
 
 import pytest
 
+from lab.model.cell import Cell
 from lab.model.config import RunConfig, build_config
 from lab.model.cpurequest import CpuRequest
 from lab.model.placement import place
 from lab.model.plan import (
     RUN_OVERHEAD_S,
     TRIAL_OVERHEAD_S,
-    Cell,
     Trial,
     blueprint,
     estimate_seconds,
@@ -51,8 +51,8 @@ def test_each_round_holds_one_repetition_of_every_cell() -> None:
         assert len({trial.cell for trial in round_}) == 4
 
 
-def test_default_plan_has_20_trials() -> None:
-    assert len(plan_for(build_config("default", {}))) == 20
+def test_default_plan_has_32_trials() -> None:
+    assert len(plan_for(build_config("default", {}))) == 32
 
 
 def test_same_seed_same_order() -> None:
@@ -82,33 +82,45 @@ def app_runs_are_split(plan: tuple[Trial, ...]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("repetitions", [2, 3, 5])
+@pytest.mark.parametrize("order_name", ["blocked", "shuffled"])
+@pytest.mark.parametrize("repetitions", [3, 5])
 @pytest.mark.parametrize("scenarios", [("hello",), ("hello", "hit")])
 def test_no_app_runs_all_its_repetitions_in_a_row(
-    repetitions: int, scenarios: tuple[str, ...]
+    repetitions: int, scenarios: tuple[str, ...], order_name: str
 ) -> None:
     for seed in range(200):
         config = build_config(
-            "default", {"seed": seed, "repetitions": repetitions, "scenarios": scenarios}
+            "default",
+            {"seed": seed, "repetitions": repetitions, "scenarios": scenarios, "order": order_name},
         )
         plan = plan_for(config)
         assert app_runs_are_split(plan), (seed, order(plan))
 
 
-def test_a_round_never_starts_with_the_app_the_last_one_ended_with() -> None:
+def test_a_shuffled_round_never_starts_with_the_app_the_last_one_ended_with() -> None:
     for seed in range(200):
-        config = build_config("default", {"seed": seed})
+        config = build_config("default", {"seed": seed, "order": "shuffled"})
         plan = plan_for(config)
         for end in range(4, len(plan), 4):
             assert plan[end - 1].app != plan[end].app, seed
 
 
-def test_one_app_still_avoids_repeating_a_cell_across_rounds() -> None:
+def test_one_app_shuffled_still_avoids_repeating_a_cell_across_rounds() -> None:
     for seed in range(200):
-        config = build_config("default", {"seed": seed, "apps": ("flask",)})
+        config = build_config("default", {"seed": seed, "apps": ("flask",), "order": "shuffled"})
         plan = plan_for(config)
         for end in range(2, len(plan), 2):
             assert plan[end - 1].cell != plan[end].cell, seed
+
+
+def test_the_default_order_is_blocked_and_mirrors_every_second_round() -> None:
+    config = build_config("default", {})
+    assert config.order == "blocked"
+    plan = plan_for(config)
+    first, second = order(plan)[:4], order(plan)[4:8]
+    assert second == first[::-1]
+    # Each scenario's two apps run back to back.
+    assert first[0].scenario == first[1].scenario and first[2].scenario == first[3].scenario
 
 
 def test_a_single_cell_plan_is_just_its_repetitions() -> None:
@@ -137,7 +149,9 @@ def test_estimate_adds_warmup_duration_and_overheads() -> None:
     # 8 trials and one ceiling trial at the one connection level.
     assert estimate_seconds(plan, config, 2.0, 5.0) == 5.0 + 9 * (3.0 + 1.0 + 2.0)
     assert estimate_seconds(plan, config) == RUN_OVERHEAD_S + 9 * (4.0 + TRIAL_OVERHEAD_S)
-    no_ceiling = build_config("default", {"duration_s": 3.0, "repetitions": 2, "ceiling": False})
+    no_ceiling = build_config(
+        "default", {"duration_s": 3.0, "warmup_s": 2.0, "repetitions": 2, "ceiling": False}
+    )
     assert estimate_seconds(plan_for(no_ceiling), no_ceiling, 2.0, 5.0) == 5.0 + 8 * 7.0
 
 
@@ -191,7 +205,7 @@ def test_render_plan_lists_parameters_placement_trials_and_estimate() -> None:
         assert expected in [line.split() for line in lines]
     estimate = format_duration(estimate_seconds(plan, config))
     assert f"estimated wall time: {estimate}" in text
-    assert "estimated wall time: 4 min 27 s" in text
+    assert "estimated wall time: 4 min 26 s" in text
 
 
 def test_render_plan_shows_a_quota() -> None:
@@ -201,7 +215,7 @@ def test_render_plan_shows_a_quota() -> None:
     app_line = next(line for line in text.splitlines() if line.split()[:1] == ["app"])
     assert "quota 0.5" in app_line
     assert "notes" not in text.split()
-    assert "estimated wall time: 40 s" in text
+    assert "estimated wall time: 38 s" in text
 
 
 def test_an_aa_run_has_enough_repetitions_to_tell_a_difference() -> None:
