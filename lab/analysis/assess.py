@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from lab.analysis.checks import aa_finding, aa_resolution, headline_ok, run_checks
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.findings import Finding
 from lab.results.records import TrialRecord
 from lab.results.rundoc import RunDocument
@@ -31,6 +31,7 @@ def aa_findings(run: RunDocument, summary: Summary) -> list[Finding]:
     if not app:
         return []
     cells = {cell.key: cell for cell in summary.cells}
+    ratios = {(r.scenario, r.connections, r.numerator, r.denominator): r for r in summary.ratios}
     findings = []
     for (name, scenario, connections), cell in cells.items():
         if name != f"{app}:a":
@@ -38,7 +39,8 @@ def aa_findings(run: RunDocument, summary: Summary) -> list[Finding]:
         other = cells.get(Cell(f"{app}:b", scenario, connections))
         if other is None or len(cell.rps) < 2 or len(other.rps) < 2:
             continue
-        result = aa_resolution(cell.rps, other.rps)
+        blocked = ratios.get((scenario, connections, f"{app}:b", f"{app}:a"))
+        result = aa_resolution(cell.rps, other.rps, blocked)
         findings.append(aa_finding(Cell(app, scenario, connections), result))
     return findings
 

@@ -3,23 +3,24 @@
 The obvious rule, "add rounds until the interval is narrow enough", breaks the interval:
 it stops when the trials happen to agree, so the final interval is too narrow. Simulated
 (lab.analysis.simulation), the Welch interval of such a run covers 91-93% where it says
-95%. Stein's procedure (1945) keeps its level exactly for normal log req/s:
+95%. Stein's procedure (1945) keeps its level for normal log req/s, here on the blocked
+fit the summary reports (lab.analysis.blocked), so that drift stays out of it too:
 
-1. the planned rounds are the pilot (at least PILOT_MIN): from them, each headline's
-   per-round log difference d (log B - log A of the same round: the ratio's trials
-   paired by round, which also cancels drift the round shares) gives a spread s0 on
-   n0 - 1 degrees of freedom;
-2. the run needs N = max(n0, ceil((t(0.975, n0 - 1) * s0 / h)^2)) rounds, h the
-   half-width in logs the target asks for; the lab adds rounds until every headline has
-   its N or a bound (--max-repetitions, --max-time) stops it;
-3. the interval is mean(d over all rounds) +- t(0.975, n0 - 1) * s0 / sqrt(rounds): its
-   width was fixed by the pilot, so a lucky agreement later cannot shrink it. It covers
-   95% whatever the rounds turn out to be, and is within the target whenever N was
-   reached.
+1. the planned rounds are the pilot (at least PILOT_MIN): their blocked fit of each
+   headline's per-round log ratios gives a spread s0 on df0 degrees of freedom (n0 - 1
+   paired, n0 - 2 with the drift slope, which the pilot decides for the whole run);
+2. the run needs N = max(n0, ceil((t(0.975, df0) * s0 / h)^2)) rounds, h the half-width
+   in logs the target asks for; the lab adds rounds until every headline has its N or
+   a bound (--max-repetitions, --max-time) stops it;
+3. the interval is the blocked fit of all rounds +- t(0.975, df0) * s0 * sqrt(c), c the
+   fit's variance factor (1 / rounds when paired): its width was fixed by the pilot, so
+   a lucky agreement later cannot shrink it. The drift simulation (lab.analysis.driftsim)
+   measures its coverage under each drift model.
 
 A run of one app has no ratio; its headlines are the cells' geometric means, with d the
-log req/s itself. A round with a failed trial in either cell of a ratio gives no pair.
-Pure: what to do next is `decide`, which the runner follows.
+log req/s itself (nothing to pair, no drift removed). A round with a failed trial in
+either cell of a ratio gives no pair. Pure: what to do next is `decide`, which the
+runner follows.
 """
 
 from __future__ import annotations
@@ -31,13 +32,22 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import stats  # type: ignore[import-untyped]
 
+from lab.analysis.blocked import (
+    BlockedArrays,
+    RoundPair,
+    blocked_arrays,
+    observations,
+    round_pairs,
+    sloped,
+)
 from lab.analysis.intervals import DEFAULT_LEVEL, Array, Interval
 from lab.analysis.summary import stated
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.records import TrialRecord
 from lab.results.summarydoc import Precision, Summary
 
-STEIN = "Stein two-stage, t on per-round log ratios"
+STEIN = "Stein two-stage, paired by round"
+STEIN_SLOPED = "Stein two-stage, paired by round, drift slope removed"
 STEIN_CELL = "Stein two-stage, t on log req/s"
 
 # Why a run stopped adding rounds.
@@ -88,17 +98,14 @@ def headlines(summary: Summary, baseline: str | None) -> list[Headline]:
     return [Headline(f"{k.scenario} @{k.connections} {k.app}", k, None) for k in cells]
 
 
-def log_series(records: Sequence[TrialRecord], headline: Headline) -> dict[int, float]:
-    """d per round (repetition) where every trial it needs is ok with req/s above 0."""
-    by_round: dict[Cell, dict[int, float]] = {}
-    for record in records:
-        if record.status == "ok" and record.rps is not None and record.rps > 0:
-            by_round.setdefault(record.cell, {})[record.repetition] = math.log(record.rps)
-    top = by_round.get(headline.numerator, {})
+def headline_pairs(records: Sequence[TrialRecord], headline: Headline) -> list[RoundPair]:
+    """A headline's pairs, one per round whose trials it needs are ok with req/s above 0;
+    a cell's own headline pairs each round's log req/s with nothing (a gap of 0)."""
+    observed = observations(records)
     if headline.denominator is None:
-        return dict(sorted(top.items()))
-    bottom = by_round.get(headline.denominator, {})
-    return {r: top[r] - bottom[r] for r in sorted(top) if r in bottom}
+        mine = {o.round: math.log(o.rps) for o in observed if o.cell == headline.numerator}
+        return [RoundPair(n, mine[n], 0.0) for n in sorted(mine)]
+    return round_pairs(observed, headline.numerator, headline.denominator)
 
 
 def half_width_log(target_pct: float) -> float:
@@ -109,40 +116,58 @@ def half_width_log(target_pct: float) -> float:
     return math.asinh(target_pct / 100)
 
 
-def pilot_t(pilot: int) -> float:
-    """t(0.975) on the pilot's pilot - 1 degrees of freedom."""
-    return float(stats.t.ppf(1 - (1 - DEFAULT_LEVEL) / 2, pilot - 1))
+def pilot_t(df: int | Array) -> Array:
+    """t(0.975) on the pilot's degrees of freedom."""
+    return np.asarray(stats.t.ppf(1 - (1 - DEFAULT_LEVEL) / 2, df), dtype=np.float64)
 
 
-def rounds_needed(spreads: Array, pilot: int, target_pct: float) -> Array:
-    """Stein's N for each pilot spread: the fewest rounds whose interval meets the target."""
-    exact = (pilot_t(pilot) * spreads / half_width_log(target_pct)) ** 2
+def rounds_needed(
+    spreads: Array, pilot: int, target_pct: float, df: int | Array | None = None
+) -> Array:
+    """Stein's N for each pilot spread (on `df`, default pilot - 1, degrees of freedom):
+    the fewest rounds whose interval meets the target, taking the variance factor as
+    1 / N (the mirrored order keeps a slope's extra term near 0)."""
+    t = pilot_t(pilot - 1 if df is None else df)
+    exact = (t * spreads / half_width_log(target_pct)) ** 2
     # A hair of float error must not ask for one more round than the target needs.
     return np.maximum(pilot, np.ceil(exact - 1e-9)).astype(np.int64)
 
 
-def stein_half_width(spreads: Array, pilot: int, pairs: Array) -> Array:
-    """The interval's half-width in logs: the pilot's t and spread over all the pairs."""
-    return pilot_t(pilot) * spreads / np.sqrt(pairs)
+def stein_half_width(spreads: Array, df: int | Array, factor: Array) -> Array:
+    """The interval's half-width in logs: the pilot's t and spread, the final fit's factor."""
+    return np.asarray(pilot_t(df) * spreads * np.sqrt(factor), dtype=np.float64)
 
 
 def progress(
     records: Sequence[TrialRecord], headline: Headline, pilot_rounds: int, target_pct: float
 ) -> Progress:
-    series = log_series(records, headline)
-    pilot = np.array([d for r, d in series.items() if r <= pilot_rounds])
-    everything = np.array(list(series.values()))
+    pairs = headline_pairs(records, headline)
+    pilot = [pair for pair in pairs if pair.round <= pilot_rounds]
     if len(pilot) < 2:
-        return Progress(headline, len(pilot), None, len(everything), None)
-    spread = np.array(pilot.std(ddof=1))
-    needed = int(rounds_needed(spread, len(pilot), target_pct))
-    centre = float(everything.mean())
-    half = float(stein_half_width(spread, len(pilot), np.array(len(everything))))
-    method = STEIN_CELL if headline.denominator is None else STEIN
+        return Progress(headline, len(pilot), None, len(pairs), None)
+    # The pilot decides the model for the whole run: a slope fitted later but not in the
+    # pilot would narrow the residuals the pilot's spread stands for.
+    ratio = headline.denominator is not None
+    with_slope = ratio and bool(sloped(len(pilot), np.array([p.gap_s for p in pilot])))
+    first = _fit(pilot, with_slope)
+    spread, df = np.asarray(first.spread), int(first.df)
+    needed = int(rounds_needed(spread, len(pilot), target_pct, df))
+    whole = _fit(pairs, with_slope)
+    centre = float(whole.centre)
+    half = float(stein_half_width(spread, df, whole.factor))
+    method = STEIN_CELL if not ratio else STEIN_SLOPED if with_slope else STEIN
     interval = Interval(
         math.exp(centre), math.exp(centre - half), math.exp(centre + half), DEFAULT_LEVEL, method
     )
-    return Progress(headline, len(pilot), needed, len(everything), interval)
+    return Progress(headline, len(pilot), needed, len(pairs), interval)
+
+
+def _fit(pairs: Sequence[RoundPair], with_slope: bool) -> BlockedArrays:
+    return blocked_arrays(
+        np.array([pair.log_ratio for pair in pairs]),
+        np.array([pair.gap_s for pair in pairs]),
+        slope_model=with_slope,
+    )
 
 
 @dataclass(frozen=True, slots=True)

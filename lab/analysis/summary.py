@@ -7,10 +7,13 @@ across trials of each trial's percentile (percentiles do not average); `max` is 
 largest of the trials' maxima.
 
 A cell's centre is its median with the distribution-free order-statistic interval, at
-the level it achieves (75% at 3 trials, 93.75% at 5). An app ratio is of geometric
-means, with the Welch t-interval on log req/s: throughput noise is multiplicative, and
-that interval holds its 95% at any trial count (lab.analysis.intervals; the simulation
-in lab.analysis.simulation measures both). Every level assumes independent trials.
+the level it achieves (75% at 3 trials, 93.75% at 5); it is the host's speed during the
+run as much as the app's, and its level assumes independent trials. An app ratio is
+blocked by round (lab.analysis.blocked): the rounds pair the two apps' trials, so the
+host's drift, which moves every app alike, leaves the ratio; the Welch interval of the
+same trials taken as independent is kept beside it, to show what the blocking gained.
+A ratio whose apps share fewer than 2 rounds falls back to that Welch interval. The
+host's drift, round by round, is lab.analysis.drift's.
 """
 
 from __future__ import annotations
@@ -18,14 +21,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from lab.analysis.blocked import Observation, blocked_fit, observations, round_pairs
 from lab.analysis.disturbance import Disturbance, disturbances
+from lab.analysis.drift import host_drift
 from lab.analysis.intervals import Interval, median_interval, ratio_interval
 from lab.analysis.stats import cv, geometric_mean, median
+from lab.model.cell import Cell
 from lab.model.cpurequest import CPU_ROLES
-from lab.model.plan import Cell
 from lab.results.intervaldoc import StatedInterval
 from lab.results.records import TrialRecord
 from lab.results.summarydoc import (
+    BLOCKED,
     ERROR_KINDS,
     LATENCY_PERCENTILES,
     CpuShare,
@@ -56,12 +62,18 @@ def build_summary(
     cells = {key: _cell(key, groups[key], disturbed) for key in keys}
 
     baseline = app_order[0] if app_order else None
+    observed = observations(in_trial_order)
     ratios = [
-        _ratio(cells[key], cells[key._replace(app=baseline)])
+        _ratio(cells[key], cells[key._replace(app=baseline)], observed)
         for key in keys
         if baseline is not None and key.app != baseline and key._replace(app=baseline) in cells
     ]
-    return Summary(apps=tuple(apps), cells=tuple(cells.values()), ratios=tuple(ratios))
+    return Summary(
+        apps=tuple(apps),
+        cells=tuple(cells.values()),
+        ratios=tuple(ratios),
+        drift=host_drift(observed),
+    )
 
 
 def _ordered(seen: Iterable[str], order: Sequence[str]) -> list[str]:
@@ -120,7 +132,9 @@ def _cpu_role(records: Sequence[TrialRecord], role: str) -> CpuShare | None:
     )
 
 
-def _ratio(numerator: SummaryCell, denominator: SummaryCell) -> Ratio:
+def _ratio(
+    numerator: SummaryCell, denominator: SummaryCell, observed: Sequence[Observation]
+) -> Ratio:
     entry = Ratio(
         scenario=numerator.scenario,
         connections=numerator.connections,
@@ -133,8 +147,19 @@ def _ratio(numerator: SummaryCell, denominator: SummaryCell) -> Ratio:
         return entry
     if len(top) < 2 or len(bottom) < 2:
         return replace(entry, ratio=geometric_mean(top) / geometric_mean(bottom))
-    interval = ratio_interval(top, bottom)
-    return replace(entry, ratio=interval.estimate, ci=stated(interval))
+    unblocked = ratio_interval(top, bottom)
+    fit = blocked_fit(round_pairs(observed, numerator.key, denominator.key))
+    if fit is None:
+        return replace(entry, ratio=unblocked.estimate, ci=stated(unblocked))
+    return replace(
+        entry,
+        ratio=fit.interval.estimate,
+        ci=stated(fit.interval),
+        estimator=BLOCKED,
+        pairs=fit.pairs,
+        ci_unblocked=stated(unblocked),
+        slope_per_min=fit.slope_per_min,
+    )
 
 
 def stated(interval: Interval) -> StatedInterval:

@@ -15,9 +15,10 @@ RUN_KIND: Final = "lab.run"
 RUN_SCHEMA_VERSION: Final = 1
 # <run>/trials/<n>.json
 TRIAL_SCHEMA_VERSION: Final = 1
-# <run>/summary.json; 2 states each interval's achieved level (1 claimed 95% for all)
-SUMMARY_SCHEMA_VERSION: Final = 2
-SUMMARY_SCHEMA_VERSIONS: Final = (1, 2)
+# <run>/summary.json; 2 states each interval's achieved level (1 claimed 95% for all);
+# 3 blocks the ratios by round and records the host's drift
+SUMMARY_SCHEMA_VERSION: Final = 3
+SUMMARY_SCHEMA_VERSIONS: Final = (1, 2, 3)
 # <run>/ceiling.json
 CEILING_SCHEMA_VERSION: Final = 1
 # manifest.json inside a `lab bundle save` file

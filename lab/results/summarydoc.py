@@ -8,8 +8,10 @@ Older files lack the keys added since (run_id, notes, ceiling_rps, network_path,
 findings, a cell's headline_ok); they read as None, or ABSENT where null is a value.
 Version 1 wrote each interval as a "ci95" pair; version 2 writes an object stating the
 level the interval achieves and its method, a cell's geometric mean (the ratios are of
-geometric means), and the precision a run asked for with --target-ci. A version 1 file
-is written back as version 1.
+geometric means), and the precision a run asked for with --target-ci. Version 3 blocks
+each ratio by round: its estimator, the rounds it paired, the interval the trials would
+give as if independent beside it, the drift slope it removed, and the host's drift the
+run measured. A file is written back in its own version.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab.model.plan import Cell
+from lab.model.cell import Cell
+from lab.results.driftdoc import HostDrift
 from lab.results.findings import Finding
 from lab.results.intervaldoc import StatedInterval, stated_interval
 from lab.results.jsonfields import (
@@ -185,7 +188,8 @@ def _indices(data: Mapping[str, Any], key: str, where: str) -> tuple[int, ...] |
     return tuple(values)
 
 
-# What a version 2 ratio divides; version 1 divided medians.
+# What a ratio divides: version 3's, by round where it can; 2's, geometric means; 1's, medians.
+BLOCKED = "per-round log ratios (blocked by round)"
 GEOMETRIC_MEANS = "geometric means"
 MEDIANS = "medians"
 
@@ -202,6 +206,11 @@ class Ratio:
     ci: StatedInterval | None = None
     estimator: str = GEOMETRIC_MEANS
     target_reached: bool | None = None
+    # Version 3, blocked: the rounds paired, the Welch interval of the same trials taken
+    # as independent (what blocking gained), and the drift slope removed (per minute).
+    pairs: int | None = None
+    ci_unblocked: StatedInterval | None = None
+    slope_per_min: float | None = None
 
     @property
     def level(self) -> tuple[str, int]:
@@ -228,6 +237,12 @@ class Ratio:
         ratio |= {"estimator": self.estimator, "ci": None if self.ci is None else self.ci.to_dict()}
         if self.target_reached is not None:
             ratio["target_reached"] = self.target_reached
+        if schema_version >= 3 and self.pairs is not None:
+            ratio |= {
+                "pairs": self.pairs,
+                "ci_unblocked": None if self.ci_unblocked is None else self.ci_unblocked.to_dict(),
+                "slope_per_min": self.slope_per_min,
+            }
         return ratio
 
     @classmethod
@@ -244,6 +259,9 @@ class Ratio:
             else stated_interval(data, "ci", where),
             estimator=MEDIANS if legacy else required(data, "estimator", str, where),
             target_reached=optional(data, "target_reached", bool, where),
+            pairs=optional(data, "pairs", int, where),
+            ci_unblocked=stated_interval(data, "ci_unblocked", where),
+            slope_per_min=optional(data, "slope_per_min", NUMBER, where),
         )
 
 
@@ -300,6 +318,7 @@ class Summary:
     network_path: str | None = None
     findings: tuple[Finding, ...] | None = None
     precision: Precision | None = None
+    drift: HostDrift | None = None  # version 3
     schema_version: int = SUMMARY_SCHEMA_VERSION
 
     @property
@@ -329,6 +348,8 @@ class Summary:
             data["findings"] = [finding.to_dict() for finding in self.findings]
         if self.precision is not None:
             data["precision"] = self.precision.to_dict()
+        if self.drift is not None and self.schema_version >= 3:
+            data["drift"] = self.drift.to_dict()
         return data
 
     @classmethod
@@ -336,6 +357,7 @@ class Summary:
         """Inverse of to_dict; raises ValueError naming the first bad key and where it is."""
         schema_version = one_of_versions(data, SUMMARY_SCHEMA_VERSIONS)
         precision = optional(data, "precision", dict)
+        drift = optional(data, "drift", dict)
         required(data, "apps", list)
         required(data, "cells", list)
         return cls(
@@ -356,5 +378,6 @@ class Summary:
             if data.get("findings") is None
             else tuple(Finding.from_dict(item) for item in objects(data, "findings")),
             precision=None if precision is None else Precision.from_dict(precision),
+            drift=None if drift is None else HostDrift.from_dict(drift),
             schema_version=schema_version,
         )

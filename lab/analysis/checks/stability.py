@@ -8,8 +8,10 @@ CV. It ignores that CV itself was estimated from few trials, so treat it as a mi
 Outliers: Grubbs' test on log req/s (lab.analysis.outliers), which flags at most 5% of
 clean cells at any trial count; flagged trials are reported, never dropped.
 
-The A/A resolution is the smallest change compare's own test (Welch's t on log req/s,
-two-sided, 5%) detects with 80% power at the pair's CV (lab.analysis.resolution).
+The A/A resolution is the smallest change the run's own test detects with 80% power
+(lab.analysis.resolution): the blocked t-test of the b/a ratio the summary reports, at
+its per-round spread, or, where the variants share too few rounds, Welch's t on log
+req/s at the pair's CV.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from scipy import stats  # type: ignore[import-untyped]
 
+from lab.analysis.blocked import SLOPED
 from lab.analysis.checks.cells import ok_trials_by_cell
 from lab.analysis.checks.findings import cell_finding
 from lab.analysis.disturbance import RULE as DISTURBANCE_RULE
@@ -27,13 +30,13 @@ from lab.analysis.disturbance import disturbances
 from lab.analysis.intervals import ratio_interval
 from lab.analysis.outliers import RULE as OUTLIER_RULE
 from lab.analysis.outliers import find_outlier
+from lab.analysis.resolution import BLOCKED_RULE, blocked_resolution, resolution
 from lab.analysis.resolution import RULE as AA_RULE
-from lab.analysis.resolution import resolution
 from lab.analysis.stats import cv, median
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.findings import Finding
 from lab.results.records import TrialRecord
-from lab.results.summarydoc import Summary
+from lab.results.summarydoc import Ratio, Summary
 from lab.text import (
     TIMES,
     format_level,
@@ -150,15 +153,18 @@ def check_outliers(records: Sequence[TrialRecord]) -> list[Finding]:
     return findings
 
 
-def aa_resolution(cell_a_rps: Sequence[float], cell_b_rps: Sequence[float]) -> dict[str, Any]:
+def aa_resolution(
+    cell_a_rps: Sequence[float], cell_b_rps: Sequence[float], blocked: Ratio | None = None
+) -> dict[str, Any]:
     """What an A/A pair (two identically configured variants) says about this machine.
 
-    `resolution` is the smallest relative change compare's test detects with 80% power
-    at the pair's CV (root mean square of the two CVs) and these trial counts. `ratio`
-    is B/A of geometric means with its 95% Welch interval on log req/s, the interval
-    compare reports; `differ` is True when it excludes 1, which for identical variants
-    means a bias (order, placement) larger than the noise, or the 5% of pairs that
-    differ by chance.
+    With the summary's `blocked` ratio b/a, `ratio` is its estimate and interval and
+    `resolution` the smallest change its blocked t-test detects with 80% power at its
+    standard error; without one, the ratio of geometric means with Welch's interval on
+    log req/s and the resolution of Welch's test at the pair's CV (root mean square of
+    the two CVs). `differ` is True when the interval excludes 1, which for identical
+    variants means a bias (order, placement) larger than the noise, or the 5% of pairs
+    that differ by chance.
     """
     for name, values in (("cell_a_rps", cell_a_rps), ("cell_b_rps", cell_b_rps)):
         if len(values) < 2:
@@ -169,19 +175,32 @@ def aa_resolution(cell_a_rps: Sequence[float], cell_b_rps: Sequence[float]) -> d
     assert cv_a is not None and cv_b is not None  # positive values have a positive mean
     pooled = math.sqrt((cv_a**2 + cv_b**2) / 2)
     n_a, n_b = len(cell_a_rps), len(cell_b_rps)
-    interval = ratio_interval(cell_b_rps, cell_a_rps)
-    return {
+    found: dict[str, Any] = {
         "n": [n_a, n_b],
         "rps_median": [median(cell_a_rps), median(cell_b_rps)],
         "cv": [cv_a, cv_b],
         "cv_pooled": pooled,
-        "ratio": interval.estimate,
-        "ci": [interval.low, interval.high],
-        "level": interval.level,
-        "ci_half_width": (interval.high - interval.low) / 2,
-        "resolution": resolution(pooled, n_a, n_b),
-        "differ": not interval.contains(1.0),
-        "rule": AA_RULE,
+    }
+    if blocked is not None and blocked.pairs and blocked.ci is not None and blocked.ratio:
+        df = blocked.pairs - (2 if blocked.ci.method == SLOPED else 1)
+        low, high, estimate = blocked.ci.low, blocked.ci.high, blocked.ratio
+        standard_error = (math.log(high) - math.log(low)) / 2 / t_975(df)
+        found |= {
+            "pairs": blocked.pairs,
+            "resolution": blocked_resolution(standard_error, df),
+            "rule": BLOCKED_RULE,
+        }
+        level = blocked.ci.level
+    else:
+        interval = ratio_interval(cell_b_rps, cell_a_rps)
+        low, high, estimate, level = interval.low, interval.high, interval.estimate, interval.level
+        found |= {"resolution": resolution(pooled, n_a, n_b), "rule": AA_RULE}
+    return found | {
+        "ratio": estimate,
+        "ci": [low, high],
+        "level": level,
+        "ci_half_width": (high - low) / 2,
+        "differ": not low <= 1.0 <= high,
     }
 
 
@@ -191,10 +210,13 @@ def aa_finding(key: Cell, result: Mapping[str, Any]) -> Finding:
     interval = format_ratio_interval(result["ci"], result["ratio"])
     level = format_level(result["level"])
     ratio = f"{app}:b / {app}:a = {format_ratio(result['ratio'])}{TIMES} ({level} CI {interval})"
-    noise = (
-        f"at CV {result['cv_pooled']:.1%} over {plural(sum(result['n']), 'trial')}, the"
-        f" smallest change compare detects 4 times in 5 is {result['resolution']:.1%}"
-    )
+    if "pairs" in result:
+        over = f"paired over {plural(result['pairs'], 'round')}"
+        noise = f"{over}, the smallest change this run's test detects 4 times in 5 is"
+    else:
+        over = f"at CV {result['cv_pooled']:.1%} over {plural(sum(result['n']), 'trial')}"
+        noise = f"{over}, the smallest change compare detects 4 times in 5 is"
+    noise += f" {result['resolution']:.1%}"
     if result["differ"]:
         return cell_finding(
             "warning",

@@ -18,14 +18,14 @@ from lab.analysis.precision import (
     STEIN_CELL,
     decide,
     half_width_log,
+    headline_pairs,
     headlines,
-    log_series,
     progress,
     rounds_needed,
     with_precision,
 )
 from lab.analysis.summary import build_summary
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.report.rows import precision_line
 from lab.results.records import TrialRecord
 from lab.results.summarydoc import Precision, Summary
@@ -62,7 +62,9 @@ def test_a_round_with_a_failed_trial_gives_no_pair() -> None:
     records = rounds([2000, 2100, 1900])
     records[3] = replace(failed_trial(4, app="aio"), repetition=2)
     [ratio] = headlines(summary_of(records), "flask")
-    assert log_series(records, ratio) == pytest.approx({1: math.log(2.0), 3: math.log(1.9)})
+    pairs = headline_pairs(records, ratio)
+    assert [pair.round for pair in pairs] == [1, 3]
+    assert [pair.log_ratio for pair in pairs] == pytest.approx([math.log(2.0), math.log(1.9)])
 
 
 def test_steins_n_for_a_known_spread() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from lab.analysis.runs import find_runs, load_run
 from lab.errors import EXIT_USAGE, UsageError
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.reader import is_run_folder
 from tests.unit.fixtures import failed_trial, trial
 from tests.unit.runs import FIXTURE, copy_fixture, write_run
@@ -57,8 +57,8 @@ def test_a_newer_schema_version_is_refused(tmp_path: Path) -> None:
 
 def test_a_newer_summary_schema_is_refused(tmp_path: Path) -> None:
     run_dir = copy_fixture(tmp_path / "run")
-    _edit(run_dir / "summary.json", lambda summary: summary.update(schema_version=3))
-    assert _problem(run_dir) == f"{run_dir}/summary.json: schema_version 3, this lab reads 1, 2"
+    _edit(run_dir / "summary.json", lambda summary: summary.update(schema_version=4))
+    assert _problem(run_dir) == f"{run_dir}/summary.json: schema_version 4, this lab reads 1, 2, 3"
 
 
 def test_a_missing_run_json_is_named(tmp_path: Path) -> None:
@@ -155,7 +155,7 @@ def test_an_interrupted_run_gets_its_summary_recomputed(tmp_path: Path) -> None:
     data = load_run(run_dir)
     original = json.loads((FIXTURE / "summary.json").read_text())
     assert data.summary_recomputed
-    # Recomputed by today's statistics (schema 2): the same trials, medians and spreads,
+    # Recomputed by today's statistics (schema 3): the same trials, medians and spreads,
     # with today's intervals in place of the bootstrap's, and the largest of the trials'
     # latency maxima in place of their median.
     kept = ("app", "scenario", "connections", "trials", "failed", "rps", "rps_median", "cv")
@@ -172,7 +172,10 @@ def test_an_interrupted_run_gets_its_summary_recomputed(tmp_path: Path) -> None:
         ]
         assert cell["latency_us"]["max"] == max(maxima) >= before["latency_us"]["max"]
     assert all(c["rps_ci"]["method"] == "order statistics (binomial)" for c in recomputed)
-    assert [r["estimator"] for r in data.summary.to_dict()["ratios"]] == ["geometric means"] * 2
+    # Its trials pair by round: the ratios are blocked.
+    ratios = data.summary.to_dict()["ratios"]
+    assert [r["estimator"] for r in ratios] == ["per-round log ratios (blocked by round)"] * 2
+    assert [r["pairs"] for r in ratios] == [5, 4]  # one hit trial failed: its round pairs none
 
 
 def test_no_summary_and_no_trials_is_damaged(tmp_path: Path) -> None:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
+from lab.analysis.blocked import PAIRED
 from lab.analysis.intervals import median_interval, ratio_interval
 from lab.analysis.stats import cv
 from lab.analysis.summary import build_summary
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.records import record_from_wrk
 from lab.results.summarydoc import CpuShare, Summary, SummaryCell
 from tests.unit.fixtures import cpu, failed_trial, invocation, trial, wrk_payload, wrk_stdout
@@ -235,13 +237,13 @@ def test_summary_is_json_and_versioned() -> None:
 
     summary = build_summary(records, APPS, SCENARIOS).to_dict()
 
-    assert summary["schema_version"] == 2
+    assert summary["schema_version"] == 3
     assert json.loads(json.dumps(summary)) == summary
 
 
 def test_no_records_give_an_empty_summary() -> None:
     assert build_summary([], APPS, SCENARIOS).to_dict() == {
-        "schema_version": 2,
+        "schema_version": 3,
         "apps": [],
         "cells": [],
         "ratios": [],
@@ -256,3 +258,29 @@ def test_same_app_at_another_level_has_its_own_cell() -> None:
 
     assert _cell(summary, "flask", connections=64).rps == (500.0,)
     assert _cell(summary, "flask", connections=200).rps == (900.0,)
+
+
+def test_a_ratio_whose_apps_share_rounds_is_blocked_by_round() -> None:
+    # The host slows 10% a round, alike for both apps: the ratio stays 5 in every round.
+    records = []
+    for r, speed in enumerate([1.0, 0.9, 0.81, 0.73], start=1):
+        records.append(
+            replace(trial(2 * r - 1, app="flask", rps=round(1000 * speed)), repetition=r)
+        )
+        records.append(replace(trial(2 * r, app="aio", rps=round(5000 * speed)), repetition=r))
+
+    summary = build_summary(records, APPS, SCENARIOS)
+    [ratio] = summary.ratios
+
+    assert ratio.estimator == "per-round log ratios (blocked by round)"
+    assert ratio.pairs == 4
+    assert ratio.ratio == pytest.approx(5.0, rel=1e-3)
+    assert ratio.ci is not None and ratio.ci.method == PAIRED
+    assert ratio.ci.high / ratio.ci.low < 1.01
+    # The same trials taken as independent: the drift widens Welch's interval.
+    assert ratio.ci_unblocked is not None and ratio.ci_unblocked.high / ratio.ci_unblocked.low > 1.3
+    assert summary.drift is not None and summary.drift.change == pytest.approx(0.73 - 1, abs=0.01)
+    written = summary.to_dict()
+    assert written["schema_version"] == 3
+    assert written["ratios"][0]["pairs"] == 4
+    assert written["drift"]["rounds"] == pytest.approx(list(summary.drift.rounds))

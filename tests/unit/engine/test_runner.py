@@ -448,7 +448,7 @@ def test_target_ci_adds_rounds_until_steins_rule_is_met(tmp_path: Path) -> None:
         "widest": "hello @64 aio/flask",
     }
     ratio = summary["ratios"][0]
-    assert ratio["ci"]["method"] == "Stein two-stage, t on per-round log ratios"
+    assert ratio["ci"]["method"] == "Stein two-stage, paired by round"
     assert ratio["ci"]["level"] == 0.95 and ratio["target_reached"] is True
     assert all(cell["target_reached"] for cell in summary["cells"])
     assert read(outcome.run_dir / "run.json")["trials"] == {"planned": 20, "ok": 20, "failed": 0}
