@@ -48,7 +48,15 @@ def autocorrelation(
     None when there are fewer than MIN_PAIRS consecutive pairs, or no spread at all.
     """
     logs = [np.log(np.asarray(cell, dtype=np.float64)) for cell in cells if len(cell) >= 3]
-    deviations = [x - x.mean() for x in logs]
+    return series_autocorrelation(logs, permutations, seed)
+
+
+def series_autocorrelation(
+    series: Sequence[Array], permutations: int = PERMUTATIONS, seed: int = SEED
+) -> Autocorrelation | None:
+    """The pooled lag-1 autocorrelation of series (each one centred on its own mean):
+    log req/s of cells, or a blocked fit's residuals round by round."""
+    deviations = [x - x.mean() for x in series if len(x) >= 3]
     pairs = sum(len(x) - 1 for x in deviations)
     bottom = sum(float(np.sum(x * x)) for x in deviations)
     if pairs < MIN_PAIRS or bottom <= 0:
@@ -68,8 +76,14 @@ def autocorrelated_runs(
     rng: np.random.Generator, runs: Array, permutations: int = 500, alpha: float = 0.05
 ) -> Array:
     """For simulation: which runs (shape (runs, cells, n) of req/s) the test flags at alpha."""
-    logs = np.log(runs)
-    x = logs - logs.mean(axis=-1, keepdims=True)
+    return autocorrelated_series(rng, np.log(runs), permutations, alpha)
+
+
+def autocorrelated_series(
+    rng: np.random.Generator, series: Array, permutations: int = 500, alpha: float = 0.05
+) -> Array:
+    """For simulation: which runs (shape (runs, series, n)) the pooled test flags at alpha."""
+    x = series - series.mean(axis=-1, keepdims=True)
     bottom = np.sum(x * x, axis=(-2, -1))
     observed = np.sum(x[..., :-1] * x[..., 1:], axis=(-2, -1)) / bottom
     tiled = np.broadcast_to(x[:, None], (x.shape[0], permutations, *x.shape[1:]))

@@ -14,6 +14,7 @@ from lab.analysis.checks.fairness import check_fairness
 from lab.analysis.checks.findings import by_severity, finding_line, findings_lines
 from lab.analysis.checks.host import check_host
 from lab.analysis.checks.independence import check_independence
+from lab.analysis.checks.ratios import check_ratio_precision
 from lab.analysis.checks.resources import (
     check_bottleneck,
     check_ceiling,
@@ -30,7 +31,7 @@ from lab.analysis.checks.stability import (
 )
 from lab.analysis.checks.topology import check_topology
 from lab.analysis.checks.trials import check_errors, check_failed, check_window, headline_ok
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.findings import Finding
 from lab.results.records import TrialRecord
 from lab.results.rundoc import RunDocument
@@ -50,6 +51,7 @@ __all__ = [
     "check_independence",
     "check_outliers",
     "check_placement",
+    "check_ratio_precision",
     "check_stability",
     "check_throttling",
     "check_window",
@@ -85,7 +87,8 @@ def run_checks(
         lambda: check_host(records),
         lambda: check_stability(summary),
         lambda: check_outliers(records),
-        lambda: check_independence(records),
+        lambda: check_ratio_precision(records, summary),
+        lambda: check_independence(records, summary),
         lambda: check_placement(run.placement),
         lambda: check_fairness(run.effective),
         lambda: check_topology(run.effective),

@@ -821,25 +821,51 @@ def test_the_real_run_against_a_ceiling() -> None:
 # --- independence -----------------------------------------------------------------------
 
 
-def test_trials_that_drift_together_get_a_warning() -> None:
-    # Every cell slows down round after round: consecutive trials move together.
-    drift = [10_000.0, 9_800.0, 9_500.0, 9_300.0, 9_000.0, 8_800.0]
-    records = [
-        trial(i + offset, cell, rps=rps * scale)
-        for offset, cell, scale in ((0, AIO, 1.0), (10, FLASK, 0.4))
-        for i, rps in enumerate(drift, start=1)
-    ]
-    [finding] = check_independence(records)
-    assert (finding.severity, finding.code) == ("warning", "trials-autocorrelated")
-    assert "over 10 pairs" in finding.message
-    assert "assumes independent trials" in finding.message
+def drifting(
+    scales: dict[str, float], own: dict[str, list[float]] | None = None
+) -> list[TrialRecord]:
+    """Rounds of aio and flask on hello, the host slowing round after round; `own`
+    multiplies an app's trials by factors of its own, round by round (six rounds, or as
+    many as it gives)."""
+    rounds = len(next(iter((own or {}).values()), [0.0] * 6))
+    host = [10_000.0 * 0.97**r for r in range(rounds)]
+    records = []
+    for r, speed in enumerate(host, start=1):
+        for n, (app, scale) in enumerate(scales.items()):
+            factor = (own or {}).get(app, [1.0] * len(host))[r - 1]
+            cell = {**AIO, "app": app}
+            record = trial(2 * r - 1 + n, cell, rps=round(speed * scale * factor))
+            records.append(replace(record, repetition=r))
+    return records
+
+
+def test_trials_that_drift_together_get_a_warning_that_says_what_blocking_removed() -> None:
+    records = drifting({"flask": 0.4, "aio": 1.0})
+    summary = summary_of(records)
+    findings = check_independence(records, summary)
+    assert [(f.severity, f.code) for f in findings] == [("warning", "trials-autocorrelated")]
+    message = findings[0].message
+    assert "over 10 pairs" in message  # 2 cells x 5 consecutive pairs
+    assert "from the first round to the last" in message
+    assert "blocked by round, which removes a drift every app shares" in message
+    assert "assumes independent trials" in message
+
+
+def test_a_drift_the_apps_do_not_share_is_named_apart() -> None:
+    # aio slows on its own over the rounds: its ratio to flask drifts, which blocking
+    # cannot remove.
+    own = {"aio": [1.10, 1.08, 1.06, 1.04, 0.97, 0.95, 0.93, 0.90]}
+    records = drifting({"flask": 0.4, "aio": 1.0}, own)
+    codes_found = [f.code for f in check_independence(records, summary_of(records))]
+    assert "ratios-autocorrelated" in codes_found
 
 
 def test_trials_that_alternate_are_not_called_autocorrelated() -> None:
     values = [10_000.0, 9_000.0, 10_100.0, 9_100.0, 9_900.0, 9_050.0]
     records = [trial(i, rps=rps) for i, rps in enumerate(values, start=1)]
-    assert check_independence(records) == []
+    assert check_independence(records, summary_of(records)) == []
 
 
 def test_independence_needs_enough_pairs() -> None:
-    assert check_independence(clean_records()[:3]) == []
+    records = clean_records()[:3]
+    assert check_independence(records, summary_of(records)) == []
