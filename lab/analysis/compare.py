@@ -7,6 +7,11 @@ Differences in how the runs were made (images, CPUs, placement, engine, paramete
 listed, since they often explain a change better than the code does; so is each run's
 calibration, for ratios normalised by how fast each machine ran a fixed workload. The
 comparison as text is lab.analysis.comparetext's; as JSON, `comparison_document`'s.
+
+Two runs are two times: the host's drift between them is not blocked as a run blocks
+it between its apps. Where the runs' own evidence shows the host moving (each run's
+drift round by round, an A/A pair's interval, calibrations that differ), the comparison
+says so (`host_moved`) and points to measuring both versions in one run.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from typing import Any
 from lab.analysis.cellcompare import compare_cells
 from lab.analysis.verdicts import ALPHA
 from lab.errors import EXIT_OK, EXIT_TRIAL_FAILED, EXIT_USAGE
+from lab.model.cell import Cell
 from lab.model.cpurequest import CPU_ROLES
-from lab.model.plan import Cell
 from lab.results.comparisondoc import (
     CalibrationNote,
     CellComparison,
@@ -105,6 +110,8 @@ class Comparison:
     # Why the runs cannot be judged; None when they can.
     problem: str | None
     calibration: Calibration | None = None
+    # The runs' own evidence that the host moved, and what to do; empty when none.
+    host_moved: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> str:
@@ -138,6 +145,7 @@ def compare_runs(a: RunData, b: RunData, threshold_pct: float = 5.0) -> Comparis
         )
     elif any(cell.reason for cell in compared):
         problem = "; ".join(f"{cell.name}: {cell.reason}" for cell in compared if cell.reason)
+    calibration = _calibration(a, b)
     return Comparison(
         run_a=a.run_id,
         run_b=b.run_id,
@@ -147,7 +155,43 @@ def compare_runs(a: RunData, b: RunData, threshold_pct: float = 5.0) -> Comparis
         only_in_b=tuple(cell_name(key) for key in cells_b if key not in cells_a),
         differences=tuple(provenance_differences(a, b)),
         problem=problem,
-        calibration=_calibration(a, b),
+        calibration=calibration,
+        host_moved=host_moved(a, b, calibration),
+    )
+
+
+# A run whose fastest round was more than this above its slowest drifted visibly.
+MOVED = 0.10
+
+
+def host_moved(a: RunData, b: RunData, calibration: Calibration | None) -> tuple[str, ...]:
+    """The runs' own evidence that the host moved, and what that means for this
+    comparison; empty when neither run shows it."""
+    evidence = []
+    for name, run in (("A", a), ("B", b)):
+        drift = run.summary.drift
+        if drift is not None and drift.spread > MOVED:
+            evidence.append(
+                f"within run {name} the host's speed moved {drift.spread:.0%} from its slowest"
+                " round to its fastest"
+            )
+        if run.parameters.get("aa"):
+            widths = [r.half_width_pct for r in run.summary.ratios if r.half_width_pct]
+            if widths:
+                evidence.append(
+                    f"run {name}'s A/A pair tells identical variants apart only to"
+                    f" ±{max(widths):.0f}% (the widest of its b/a intervals)"
+                )
+    if calibration is not None and abs(calibration.factor - 1) > 0.05:
+        evidence.append(f"B's calibration ran {calibration.factor:.2f}{TIMES} as fast as A's")
+    if not evidence:
+        return ()
+    return (
+        *evidence,
+        "the runs were measured at different times, so the host's drift between them is not"
+        " blocked as a run blocks it between its apps: a change of that size may be the"
+        " host's. Measure both versions in one run (`python -m lab run --apps OLD,NEW`),"
+        " where every round pairs them.",
     )
 
 
@@ -197,6 +241,7 @@ def comparison_document(comparison: Comparison) -> ComparisonDocument:
         only_in_a=c.only_in_a,
         only_in_b=c.only_in_b,
         provenance_differences=c.differences,
+        host_moved=c.host_moved or None,
         calibration=None
         if cal is None
         else CalibrationNote(

@@ -46,6 +46,9 @@ def comparison_lines(comparison: Comparison) -> list[str]:
         lines += [f"  {d.what}: {_show(d.a)} -> {_show(d.b)}" for d in c.differences]
     else:
         lines += ["", "the runs were made the same way (images, CPUs, placement, engine, flags)"]
+    if c.host_moved:
+        lines += ["", "the host moved:"]
+        lines += [f"  {note}" for note in c.host_moved]
     lines += ["", _verdict_line(c)]
     return lines
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from lab.model.plan import Cell
+from lab.model.cell import Cell
 from lab.results.intervaldoc import StatedInterval, stated_interval
 from lab.results.jsonfields import (
     NUMBER,
@@ -208,6 +208,8 @@ class ComparisonDocument:
     calibration: CalibrationNote | None
     # The family-wise error rate the verdicts keep; None in comparisons printed before.
     alpha: float | None = None
+    # The runs' own evidence that the host moved between them; None when none (or before).
+    host_moved: tuple[str, ...] | None = None
 
     def to_dict(self) -> JsonObject:
         return {
@@ -223,7 +225,7 @@ class ComparisonDocument:
             "only_in_b": list(self.only_in_b),
             "provenance_differences": [d.to_dict() for d in self.provenance_differences],
             "calibration": None if self.calibration is None else self.calibration.to_dict(),
-        }
+        } | ({} if self.host_moved is None else {"host_moved": list(self.host_moved)})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ComparisonDocument:
@@ -248,4 +250,5 @@ class ComparisonDocument:
             ),
             calibration=None if calibration is None else CalibrationNote.from_dict(calibration),
             alpha=optional(data, "alpha", NUMBER),
+            host_moved=strings(data, "host_moved"),
         )

@@ -1,9 +1,10 @@
 """The typed formats read and write every file exactly as the lab wrote it.
 
 The golden files (tests/fixtures/golden/, see its README) were written by the code as it
-was before run.json, summary.json and the comparison became dataclasses, and (the "-v2"
-files and the comparison outputs) when the intervals began to state their levels; the
-fixture run is a real run written by an earlier version still. Each test compares the
+was before run.json, summary.json and the comparison became dataclasses, (the "-v2"
+files) when the intervals began to state their levels, and (the "-v3" files and the
+comparison outputs) when the ratios were blocked by round; the fixture run is a real run
+written by an earlier version still. Each test compares the
 text the store writes, byte for byte, so key order, null versus missing keys and float
 formatting count. A schema 1 summary is still read, and written back as schema 1.
 """
@@ -42,6 +43,8 @@ SUMMARY_FILES = [
     GOLDEN / "summary-annotated.json",
     GOLDEN / "summary-recomputed-v2.json",
     GOLDEN / "summary-annotated-v2.json",
+    GOLDEN / "summary-recomputed-v3.json",
+    GOLDEN / "summary-annotated-v3.json",
 ]
 
 
@@ -68,8 +71,9 @@ def test_summary_json_reads_and_writes_back_byte_for_byte(path: Path, tmp_path: 
     assert (tmp_path / "summary.json").read_text() == text
 
 
-def test_comparison_json_reads_and_writes_back_byte_for_byte() -> None:
-    text = (GOLDEN / "comparison.json").read_text()
+@pytest.mark.parametrize("name", ["comparison.json", "comparison-v2.json"])
+def test_comparison_json_reads_and_writes_back_byte_for_byte(name: str) -> None:
+    text = (GOLDEN / name).read_text()
     assert written(ComparisonDocument.from_dict(json.loads(text)).to_dict()) == text
 
 
@@ -92,7 +96,7 @@ def test_the_summary_recomputed_from_the_real_trials_is_the_one_written() -> Non
         for key in ("rps", "rps_median", "cv", "errors", "cpu"):
             assert new[key] == old[key], key
     completed = replace(produced, run_id=run["run_id"], notes=tuple(run["effective"]["notes"]))
-    assert written(completed.to_dict()) == (GOLDEN / "summary-recomputed-v2.json").read_text()
+    assert written(completed.to_dict()) == (GOLDEN / "summary-recomputed-v3.json").read_text()
 
 
 def _golden_run() -> RunDocument:
@@ -119,7 +123,7 @@ def test_the_runs_summary_with_its_findings_is_the_one_written_before() -> None:
         network_path="bridge",
     )
     annotated = annotate(summary, assess(document, records, summary))
-    assert written(annotated.to_dict()) == (GOLDEN / "summary-annotated-v2.json").read_text()
+    assert written(annotated.to_dict()) == (GOLDEN / "summary-annotated-v3.json").read_text()
 
 
 def _started() -> RunDocument:
