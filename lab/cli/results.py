@@ -66,6 +66,7 @@ def cmd_report(args: argparse.Namespace, out: Console, _err: Console) -> int:
 
 def cmd_show(args: argparse.Namespace, out: Console, _err: Console) -> int:
     from lab.cli.opentable import render_open
+    from lab.report.driftrows import drift_lines
 
     data = load_run(args.run_dir)
     if args.json:
@@ -75,6 +76,8 @@ def cmd_show(args: argparse.Namespace, out: Console, _err: Console) -> int:
     if data.summary_recomputed:
         _line(out, "summary.json is missing: this summary is recomputed from the trials")
     render_summary(data.summary, out)
+    for line in drift_lines(data.summary, data.records):
+        _line(out, line)
     for record in data.failed_records:
         where = f"{record.app} {record.scenario} @{record.connections}"
         _line(out, f"failed trial {record.index} ({where}): {record.reason}")

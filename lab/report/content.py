@@ -16,6 +16,7 @@ from lab.analysis.disturbance import host_summary
 from lab.images.labels import BASE_ORIGIN, BASE_SOURCE, BASE_SUITE, LOCK_HASH
 from lab.measure.hostcpu import KINDS
 from lab.model.cpurequest import CPU_ROLES
+from lab.report.driftrows import drift_lines
 from lab.report.opencontent import OpenContent, open_content, open_run_findings
 from lab.report.ranking import Ranking, legend, ranked, ranked_headline, rankings
 from lab.report.rows import ROW_LABELS, precision_line, ratio_caveat
@@ -71,6 +72,7 @@ class ReportContent:
     # With more apps than columns fit: a ranking per block, shown instead of `blocks`.
     rankings: tuple[Ranking, ...] = ()
     ranking_legend: str = ""
+    drift: tuple[str, ...] = ()  # every cell round by round, and the host's speed
 
 
 FAILED_COLUMNS = ("trial", "app", "scenario", "connections", "repetition", "reason")
@@ -81,7 +83,7 @@ IMAGE_COLUMNS = ("image", "tag", "ID", "lock hash")
 def headline(summary: Summary) -> list[str]:
     """One sentence per ratio: "aio serves 4.5x flask's requests on hello (95% CI 3.7-6.5x)".
 
-    The ratio is of geometric means, and the CI's level is the one it achieves.
+    The ratio is blocked by round where it can be, and the CI's level is the one it achieves.
 
     (The sentences use a multiplication sign and an en dash.) A run of one app has no
     ratio: its sentences give each cell's median instead.
@@ -109,7 +111,8 @@ def headline(summary: Summary) -> list[str]:
             continue
         line = f"{top} serves {format_ratio(ratio)}{TIMES} {bottom}'s requests on {place}"
         if ci is not None:
-            line += f" ({format_level(ci.level)} CI {format_ratio_interval(ci.pair, ratio)}{TIMES})"
+            line += f" ({format_level(ci.level)} CI {format_ratio_interval(ci.pair, ratio)}{TIMES}"
+            line += ", paired by round)" if entry.pairs else ")"
             if ci.low <= 1 <= ci.high:
                 line += f": the interval includes 1{TIMES}, no clear difference"
         lines.append(line + ratio_caveat(summary, entry))
@@ -196,6 +199,7 @@ def build_content(data: RunData) -> ReportContent:
         + (f" and {len(data.sweeps)} open-loop sweeps" if data.sweeps else "")
         + f" in {data.path.name}/",
         open=open_content(data),
+        drift=tuple(drift_lines(summary, data.records)),
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from lab import __version__
 from lab.report import charts, opencharts
 from lab.report.content import FAILED_COLUMNS, IMAGE_COLUMNS, ReportContent, ResultBlock, Section
+from lab.report.driftchart import drift_chart
 from lab.report.opencontent import OPEN_COLUMNS
 from lab.report.ranking import Ranking
 from lab.results.reader import RunData
@@ -284,6 +285,20 @@ def _charts(data: RunData) -> str:
             " level it achieves with the cell's trials (see the table: 93.7% at 5 trials);"
             " dots: each ok trial; crosses: failed trials, left out of the statistics.",
             charts.rps_chart(summary, records),
+        ),
+        *(
+            (
+                (
+                    "chart-drift",
+                    "Every trial against time.",
+                    "Each app's ok trials at the middle of their measured windows, alternate"
+                    " rounds shaded. Apps falling and rising together is the host drifting;"
+                    " the ratios pair each round's trials, so that drift leaves them.",
+                    drift_chart(summary, records),
+                ),
+            )
+            if summary.drift is not None
+            else ()
         ),
         (
             "chart-latency",

@@ -29,6 +29,8 @@ def render_markdown(content: ReportContent) -> str:
         rows = [(label, *values) for label, values in zip(block.labels, block.rows, strict=True)]
         lines += _table(("", *content.apps), rows, right_align_from=1)
         lines.append("")
+    if content.drift:
+        lines += ["## The host's drift", "", "```", *content.drift, "```", ""]
     if content.open is not None:
         lines += ["## Open loop: latency against offered load", "", content.open.method, ""]
         lines += [f"- {knee}" for knee in content.open.knees]
@@ -39,7 +41,7 @@ def render_markdown(content: ReportContent) -> str:
         "## Charts",
         "",
         "Markdown cannot hold them: open report.html beside this file for req/s with every"
-        " trial, latency percentiles and CPU use per container.",
+        " trial, every trial against time, latency percentiles and CPU use per container.",
         "",
         "## Failed trials",
         "",

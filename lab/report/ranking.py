@@ -3,7 +3,7 @@
 Beyond a few apps, columns side by side stop fitting a terminal or a page. A ranking
 keeps one row per app, fastest first by median req/s, with the ratio to the fastest
 (of medians, descriptive) and to the baseline (the run's first app: the summary's own
-ratio, geometric means with its interval), so the same rows render everywhere.
+ratio, blocked by round, with its interval), so the same rows render everywhere.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def legend(summary: Summary) -> str:
     baseline = summary.apps[0] if summary.apps else "the first app"
     return (
         "req/s: median of the trials; CI: its order-statistic interval; p99: median of the trials'"
-        f" p99; /best: req/s over the fastest's; vs {baseline}: ratio of geometric means"
+        f" p99; /best: req/s over the fastest's; vs {baseline}: ratio paired by round"
         f" to the baseline, {baseline} (the first of --apps), with its interval; trials: ok"
         " (of run, when some failed), and (Nd): N the host disturbed (see the findings)"
     )

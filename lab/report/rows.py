@@ -163,6 +163,17 @@ def precision_line(precision: Precision) -> str:
     return f"precision: target ±{p.target_pct:g}% not reached, {why} {rounds}{widest}"
 
 
+def blocked_note(entry: Ratio) -> str:
+    """ ", paired over 5 rounds; 3.4-6.1 as independent trials": what blocking gained."""
+    if not entry.pairs or entry.ratio is None:
+        return ""
+    note = f", paired over {entry.pairs} rounds"
+    if entry.ci_unblocked is not None:
+        unblocked = format_ratio_interval(entry.ci_unblocked.pair, entry.ratio)
+        note += f"; {unblocked} as independent trials"
+    return note
+
+
 def ratio_lines(summary: Summary) -> list[str]:
     lines = []
     for entry in summary.ratios:
@@ -175,7 +186,8 @@ def ratio_lines(summary: Summary) -> list[str]:
         else:
             interval = format_ratio_interval(ci.pair, ratio)
             lines.append(
-                head + f"{format_ratio(ratio)}{TIMES} ({format_level(ci.level)} CI {interval})"
+                head + f"{format_ratio(ratio)}{TIMES} ({format_level(ci.level)} CI {interval}"
+                f"{blocked_note(entry)})"
             )
         lines[-1] += ratio_caveat(summary, entry)
     if summary.precision is not None:
