@@ -1,28 +1,25 @@
-"""App ratios blocked by round: B/A from the trials each round pairs, the host's drift removed.
+"""App ratios blocked by round: B/A from the trials each round pairs, the host's drift paired away.
 
-A run is a randomized block design: every round holds every cell once (lab.model.order).
-These hosts drift, by 30-40% within minutes, and every app drifts alike; so the ratio of
-two apps measured a round apart moves far less than either app. For one ratio B/A, each
+A run is a randomized block design: every round holds every cell once, and the blocked
+order (lab.model.order) runs a level's apps back to back and mirrors every second round.
+These hosts drift, by 30-40% within minutes, and mostly every app alike; so the ratio of
+two apps measured seconds apart moves far less than either app. For one ratio B/A, each
 round whose two trials are ok gives a pair:
 
-    d = log(req/s of B) - log(req/s of A),   g = B's time - A's time (seconds)
+    d = log(req/s of B) - log(req/s of A),   gap = B's time - A's time (seconds)
 
-where a trial's time is the middle of its measured window. Two models of the pairs:
+(a trial's time is the middle of its measured window), and the estimate is exp(mean d)
+with a paired t interval on rounds - 1 degrees of freedom.
 
-- `SLOPED` (the lab's choice from `SLOPE_MIN_PAIRS` pairs on): d = log(ratio) + slope * g
-  + e, fitted by least squares; the estimate is log(ratio) at g = 0, the two apps at the
-  same moment, with a t interval on n - 2 degrees of freedom. The slope is the host's
-  drift rate between the two trials, estimated from the run's own rounds; what drift
-  is left is what is not linear over a block's few seconds.
-- `PAIRED`: d = log(ratio) + e, a paired t interval on n - 1 degrees of freedom; below
-  `SLOPE_MIN_PAIRS` pairs, where a degree of freedom costs more than a slope saves, and
-  where the gaps do not vary (a slope could not be told from the ratio).
+Chosen by evidence (lab.analysis.driftsim, `python -m lab figures`): a model that also
+fits the drift's slope over the gap (d = log ratio + slope * gap) was narrower only
+under a steady linear decline; under every other drift, the apps' mirrored order had
+already cancelled the trend and the slope's degree of freedom cost more than it saved.
 
-Either way the interval's level assumes that what is left, e, is independent from round
-to round. A drift shared by the apps leaves e alone; noise of a cell's own that carries
+The interval's level assumes that what is left of d from round to round is
+independent. A drift shared by the apps leaves it so; noise of a cell's own that carries
 from round to round does not, and the residuals' autocorrelation is the evidence
-(lab.analysis.checks.independence). The seeded simulation of lab.analysis.driftsim
-measures coverage and width under each drift model (`python -m lab figures`).
+(lab.analysis.checks.independence).
 """
 
 from __future__ import annotations
@@ -40,11 +37,16 @@ from lab.analysis.intervals import DEFAULT_LEVEL, Array, Interval
 from lab.model.cell import Cell
 from lab.results.records import TrialRecord
 
-SLOPED = "paired by round, drift slope removed (t on rounds - 2 df)"
 PAIRED = "paired by round (t on rounds - 1 df)"
-# Decided by the simulation (lab.analysis.driftsim): below this many pairs the slope's
-# degree of freedom widens the interval more than the drift it removes narrows it.
-SLOPE_MIN_PAIRS = 6
+
+
+class Observation(NamedTuple):
+    """What the blocked design needs of an ok trial: its cell, round, time and req/s."""
+
+    cell: Cell
+    round: int
+    time_s: float  # the middle of its measured window, seconds since the epoch
+    rps: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,28 +60,20 @@ class RoundPair:
 
 @dataclass(frozen=True, slots=True)
 class BlockedFit:
-    """A ratio's blocked estimate: its interval, and what the fit saw.
+    """A ratio's blocked estimate: its interval, and what the pairs showed.
 
-    `slope_per_min` is the drift the sloped model removed, as a fraction of B/A per
-    minute of gap (None for the paired model); `residuals` are e per pair, in round
-    order; `spread` their standard deviation on `df` degrees of freedom (logs).
+    `residuals` are each pair's log ratio less their mean, in round order; `spread` their
+    standard deviation on `pairs - 1` degrees of freedom (logs).
     """
 
     interval: Interval
     pairs: int
-    df: int
     spread: float
-    slope_per_min: float | None
     residuals: tuple[float, ...]
 
-
-class Observation(NamedTuple):
-    """What the blocked design needs of an ok trial: its cell, round, time and req/s."""
-
-    cell: Cell
-    round: int
-    time_s: float  # the middle of its measured window, seconds since the epoch
-    rps: float
+    @property
+    def df(self) -> int:
+        return self.pairs - 1
 
 
 def trial_time_s(record: TrialRecord) -> float:
@@ -118,95 +112,52 @@ def round_pairs(
     ]
 
 
-def sloped(pairs: int, gaps: Array, asked: bool | Array | None = None) -> Array:
-    """Which fits use the sloped model (per row): enough pairs, or `asked` for it (for
-    every row, or per row), and gaps that vary; a slope needs 3 pairs, to leave a degree
-    of freedom."""
-    enough = pairs >= SLOPE_MIN_PAIRS if asked is None else np.asarray(asked) & (pairs >= 3)
-    spread = np.ptp(gaps, axis=-1) if gaps.shape[-1] else np.zeros(gaps.shape[:-1])
-    return np.asarray(enough & (spread > 1e-9), dtype=bool)
-
-
 @dataclass(frozen=True, slots=True)
 class BlockedArrays:
     """The blocked estimate over the leading axes: pairs along the last axis."""
 
     centre: Array  # log(ratio)
     half_width: Array  # of the interval, in logs
-    spread: Array  # residual standard deviation
-    slope: Array  # per second of gap; 0 where the paired model is used
-    df: Array
-    factor: Array  # the centre's variance over the residuals': 1 / n when paired
+    spread: Array  # the pairs' standard deviation
     residuals: Array
-    with_slope: Array  # bool: which rows the sloped model fitted
 
 
-def blocked_arrays(
-    log_ratios: Array,
-    gaps: Array,
-    level: float = DEFAULT_LEVEL,
-    slope_model: bool | Array | None = None,
-) -> BlockedArrays:
-    """The blocked fit of each row of pairs (log ratios, gaps in seconds); 2 pairs at least.
+def blocked_arrays(log_ratios: Array, level: float = DEFAULT_LEVEL) -> BlockedArrays:
+    """The paired t interval of each row of per-round log ratios; 2 pairs at least.
 
-    The model is the rule's (`sloped`) unless `slope_model` says which: --target-ci keeps
-    the model its pilot rounds had. The simulation calls this on thousands of simulated
-    runs at once, the summary on one.
+    The simulation calls this on thousands of simulated runs at once, the summary on one.
     """
     n = log_ratios.shape[-1]
     if n < 2:
         raise ValueError(f"a blocked interval needs 2 rounds with both trials ok, got {n}")
-    use_slope = sloped(n, gaps, slope_model)
-    d_mean = log_ratios.mean(axis=-1)
-    g_mean = gaps.mean(axis=-1)
-    g_dev = gaps - g_mean[..., None]
-    sxx = np.sum(g_dev * g_dev, axis=-1)
-    safe_sxx = np.where(use_slope, sxx, 1.0)
-    slope = np.where(use_slope, np.sum(g_dev * log_ratios, axis=-1) / safe_sxx, 0.0)
-    centre = d_mean - slope * g_mean
-    residuals = log_ratios - centre[..., None] - slope[..., None] * gaps
-    df = np.where(use_slope, n - 2, n - 1)
-    spread = np.sqrt(np.sum(residuals * residuals, axis=-1) / df)
-    # The variance of the intercept: s^2 (1/n + mean(g)^2 / Sxx); s^2 / n when unsloped.
-    factor = np.where(use_slope, 1 / n + g_mean * g_mean / safe_sxx, 1 / n)
-    t = stats.t.ppf(1 - (1 - level) / 2, df)
+    centre = log_ratios.mean(axis=-1)
+    residuals = log_ratios - centre[..., None]
+    spread = np.sqrt(np.sum(residuals * residuals, axis=-1) / (n - 1))
+    t = stats.t.ppf(1 - (1 - level) / 2, n - 1)
     return BlockedArrays(
         centre=np.asarray(centre, dtype=np.float64),
-        half_width=np.asarray(t * spread * np.sqrt(factor), dtype=np.float64),
+        half_width=np.asarray(t * spread / math.sqrt(n), dtype=np.float64),
         spread=np.asarray(spread, dtype=np.float64),
-        slope=np.asarray(slope, dtype=np.float64),
-        df=np.asarray(df, dtype=np.float64),
-        factor=np.asarray(factor, dtype=np.float64),
         residuals=np.asarray(residuals, dtype=np.float64),
-        with_slope=use_slope,
     )
 
 
-def blocked_fit(
-    pairs: Sequence[RoundPair], level: float = DEFAULT_LEVEL, slope_model: bool | None = None
-) -> BlockedFit | None:
+def blocked_fit(pairs: Sequence[RoundPair], level: float = DEFAULT_LEVEL) -> BlockedFit | None:
     """B/A with its blocked interval; None with fewer than 2 pairs (no spread to go on)."""
     if len(pairs) < 2:
         return None
-    fit = blocked_arrays(
-        np.array([pair.log_ratio for pair in pairs]),
-        np.array([pair.gap_s for pair in pairs]),
-        level,
-        slope_model,
-    )
-    centre, half, with_slope = float(fit.centre), float(fit.half_width), bool(fit.with_slope)
+    fit = blocked_arrays(np.array([pair.log_ratio for pair in pairs]), level)
+    centre, half = float(fit.centre), float(fit.half_width)
     return BlockedFit(
         interval=Interval(
             math.exp(centre),
             math.exp(centre - half),
             math.exp(centre + half),
             level,
-            SLOPED if with_slope else PAIRED,
+            PAIRED,
             level,
         ),
         pairs=len(pairs),
-        df=int(fit.df),
         spread=float(fit.spread),
-        slope_per_min=math.expm1(float(fit.slope) * 60) if with_slope else None,
         residuals=tuple(float(value) for value in fit.residuals),
     )

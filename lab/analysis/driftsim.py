@@ -29,7 +29,7 @@ import numpy.typing as npt
 from scipy import stats  # type: ignore[import-untyped]
 
 from lab.analysis import precision
-from lab.analysis.blocked import BlockedArrays, blocked_arrays, sloped
+from lab.analysis.blocked import BlockedArrays, blocked_arrays
 from lab.analysis.driftmodels import DriftModel, no_drift
 from lab.analysis.independence import autocorrelated_series
 from lab.analysis.intervals import Array, IntArray, welch_log_arrays
@@ -155,10 +155,24 @@ def _welch(values: Array, top: int, bottom: int) -> tuple[Array, Array]:
     return np.log(welch.estimate), (np.log(welch.high) - np.log(welch.low)) / 2
 
 
-def _fit(values: Array, times: Array, top: int, bottom: int) -> BlockedArrays:
-    return blocked_arrays(
-        values[:, :, top] - values[:, :, bottom], times[:, :, top] - times[:, :, bottom]
-    )
+def _fit(values: Array, top: int, bottom: int) -> BlockedArrays:
+    return blocked_arrays(values[:, :, top] - values[:, :, bottom])
+
+
+def sloped_arrays(log_ratios: Array, gaps: Array) -> tuple[Array, Array]:
+    """The alternative the lab did not choose: d = log ratio + slope * gap by least
+    squares, the log ratio at gap 0 with its t interval on rounds - 2 df (centre, half)."""
+    n = log_ratios.shape[-1]
+    g_mean, d_mean = gaps.mean(axis=-1), log_ratios.mean(axis=-1)
+    g_dev = gaps - g_mean[..., None]
+    sxx = np.sum(g_dev * g_dev, axis=-1)
+    slope = np.sum(g_dev * log_ratios, axis=-1) / sxx
+    centre = d_mean - slope * g_mean
+    residuals = log_ratios - centre[..., None] - slope[..., None] * gaps
+    spread = np.sqrt(np.sum(residuals * residuals, axis=-1) / (n - 2))
+    factor = 1 / n + g_mean * g_mean / sxx
+    half = stats.t.ppf(0.975, n - 2) * spread * np.sqrt(factor)
+    return np.asarray(centre, dtype=np.float64), np.asarray(half, dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +200,10 @@ def drift_figures(
     after = simulate(rng, design, model, runs, BLOCKED)
     covered, halves, calm, residuals = [], [], [], []
     for top, bottom in ratios:
-        fit = _fit(after.drifted, after.time_s, top, bottom)
+        fit = _fit(after.drifted, top, bottom)
         covered.append(np.abs(fit.centre - after.target(top, bottom)) <= fit.half_width)
         halves.append(fit.half_width)
-        calm.append(_fit(after.still, after.time_s, top, bottom).half_width)
+        calm.append(_fit(after.still, top, bottom).half_width)
         residuals.append(fit.residuals)
     flagged = autocorrelated_series(rng, np.stack(residuals, axis=1)) > 0
     silent = np.concatenate([hit[~flagged] for hit in covered])
@@ -218,26 +232,22 @@ def stein_coverage(
     pilot: int,
     target_pct: float,
 ) -> tuple[float, float, float]:
-    """--target-ci under `model`: coverage of Stein's interval on the blocked fit, the share
-    of runs within the target, and the mean rounds run; `design.rounds` is the bound."""
+    """--target-ci under `model`: coverage of Stein's interval on the per-round log
+    ratios, the share of runs within the target, and the mean rounds run;
+    `design.rounds` is the bound."""
     simulated = simulate(rng, design, model, runs, BLOCKED)
     covered, reached, rounds = [], [], []
     h = precision.half_width_log(target_pct)
     for top, bottom in _ratios(design):
         d = simulated.drifted[:, :, top] - simulated.drifted[:, :, bottom]
-        g = simulated.time_s[:, :, top] - simulated.time_s[:, :, bottom]
-        with_slope = sloped(pilot, g[:, :pilot])
-        first = blocked_arrays(d[:, :pilot], g[:, :pilot], slope_model=with_slope)
-        needed = precision.rounds_needed(first.spread, pilot, target_pct, first.df)
-        taken = np.minimum(needed, design.rounds)
-        for count in np.unique(taken):
-            rows = taken == count
-            # The model stays the pilot's: a fit of all rounds must not add a slope.
-            whole = blocked_arrays(d[rows, :count], g[rows, :count], slope_model=with_slope[rows])
-            half = precision.stein_half_width(first.spread[rows], first.df[rows], whole.factor)
-            covered.append(np.abs(whole.centre) <= half)
-            reached.append(half <= h + 1e-12)
-            rounds.append(np.full(int(rows.sum()), count))
+        spreads = d[:, :pilot].std(axis=-1, ddof=1)
+        taken = np.minimum(precision.rounds_needed(spreads, pilot, target_pct), design.rounds)
+        used = np.arange(design.rounds) < taken[:, None]
+        centre = np.sum(d * used, axis=-1) / taken
+        half = precision.stein_half_width(spreads, pilot, taken)
+        covered.append(np.abs(centre - simulated.target(top, bottom)) <= half)
+        reached.append(half <= h + 1e-12)
+        rounds.append(taken)
     return (
         float(np.mean(np.concatenate(covered))),
         float(np.mean(np.concatenate(reached))),
@@ -245,8 +255,38 @@ def stein_coverage(
     )
 
 
-# The shared drifts whose interval must stay within 1.5x of the no-drift width.
-BOUNDED_WIDTH = ("shared decline 40%", "shared step 30%", "shared AR(1) 0.9/min")
+@dataclass(frozen=True, slots=True)
+class SlopeFigures:
+    """The paired interval beside the sloped alternative, one model: coverage, mean
+    half-width (logs)."""
+
+    design: str
+    model: str
+    paired: tuple[float, float]
+    sloped: tuple[float, float]
+
+
+def slope_figures(
+    rng: np.random.Generator, design: Design, model: DriftModel, runs: int
+) -> SlopeFigures:
+    """Why the lab pairs by round without a drift slope: both, on the same runs."""
+    simulated = simulate(rng, design, model, runs, BLOCKED)
+    found: dict[str, tuple[list[BoolArray], list[Array]]] = {"paired": ([], []), "sloped": ([], [])}
+    for top, bottom in _ratios(design):
+        target = simulated.target(top, bottom)
+        fit = _fit(simulated.drifted, top, bottom)
+        centre, half = sloped_arrays(
+            simulated.drifted[:, :, top] - simulated.drifted[:, :, bottom],
+            simulated.time_s[:, :, top] - simulated.time_s[:, :, bottom],
+        )
+        for name, (c, h) in (("paired", (fit.centre, fit.half_width)), ("sloped", (centre, half))):
+            found[name][0].append(np.abs(c - target) <= h)
+            found[name][1].append(h)
+    summed = {
+        name: (float(np.mean(np.concatenate(hits))), float(np.mean(np.concatenate(halves))))
+        for name, (hits, halves) in found.items()
+    }
+    return SlopeFigures(design.name, model.name, summed["paired"], summed["sloped"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,17 +311,15 @@ def resolution_figures(
     moved = simulate(rng, design, model, runs, BLOCKED)
     found = []
     for level, (top, bottom) in enumerate(_ratios(design)):
-        fit = _fit(same.drifted, same.time_s, top, bottom)
-        printed = np.empty(runs)
-        for df in np.unique(fit.df):
-            rows = fit.df == df
-            t = float(stats.t.ppf(0.975, df))
-            per_unit = math.log1p(blocked_resolution(1.0, int(df)))
-            printed[rows] = np.expm1(per_unit * fit.half_width[rows] / t)
+        fit = _fit(same.drifted, top, bottom)
+        # Every run has the design's rounds, so one t and one resolution per unit serve.
+        df = design.rounds - 1
+        per_unit = math.log1p(blocked_resolution(1.0, df))
+        printed = np.expm1(per_unit * fit.half_width / float(stats.t.ppf(0.975, df)))
         stated = float(np.median(printed))
         shifted = moved.drifted.copy()
         shifted[:, :, top] += math.log1p(stated)
-        detected = _fit(shifted, moved.time_s, top, bottom)
+        detected = _fit(shifted, top, bottom)
         found.append(
             ResolutionFigures(
                 design.name,

@@ -6,16 +6,16 @@ it stops when the trials happen to agree, so the final interval is too narrow. S
 95%. Stein's procedure (1945) keeps its level for normal log req/s, here on the blocked
 fit the summary reports (lab.analysis.blocked), so that drift stays out of it too:
 
-1. the planned rounds are the pilot (at least PILOT_MIN): their blocked fit of each
-   headline's per-round log ratios gives a spread s0 on df0 degrees of freedom (n0 - 1
-   paired, n0 - 2 with the drift slope, which the pilot decides for the whole run);
-2. the run needs N = max(n0, ceil((t(0.975, df0) * s0 / h)^2)) rounds, h the half-width
-   in logs the target asks for; the lab adds rounds until every headline has its N or
-   a bound (--max-repetitions, --max-time) stops it;
-3. the interval is the blocked fit of all rounds +- t(0.975, df0) * s0 * sqrt(c), c the
-   fit's variance factor (1 / rounds when paired): its width was fixed by the pilot, so
-   a lucky agreement later cannot shrink it. The drift simulation (lab.analysis.driftsim)
-   measures its coverage under each drift model.
+1. the planned rounds are the pilot (at least PILOT_MIN): each headline's per-round log
+   ratios d (its two apps' trials paired by round, as the summary pairs them) give a
+   spread s0 on n0 - 1 degrees of freedom;
+2. the run needs N = max(n0, ceil((t(0.975, n0 - 1) * s0 / h)^2)) rounds, h the
+   half-width in logs the target asks for; the lab adds rounds until every headline has
+   its N or a bound (--max-repetitions, --max-time) stops it;
+3. the interval is mean(d over all rounds) +- t(0.975, n0 - 1) * s0 / sqrt(rounds): its
+   width was fixed by the pilot, so a lucky agreement later cannot shrink it. It covers
+   95% whatever the rounds turn out to be, for independent rounds; the drift simulation
+   (lab.analysis.driftsim) measures it when the host drifts.
 
 A run of one app has no ratio; its headlines are the cells' geometric means, with d the
 log req/s itself (nothing to pair, no drift removed). A round with a failed trial in
@@ -32,14 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import stats  # type: ignore[import-untyped]
 
-from lab.analysis.blocked import (
-    BlockedArrays,
-    RoundPair,
-    blocked_arrays,
-    observations,
-    round_pairs,
-    sloped,
-)
+from lab.analysis.blocked import RoundPair, observations, round_pairs
 from lab.analysis.intervals import DEFAULT_LEVEL, Array, Interval
 from lab.analysis.summary import stated
 from lab.model.cell import Cell
@@ -47,7 +40,6 @@ from lab.results.records import TrialRecord
 from lab.results.summarydoc import Precision, Summary
 
 STEIN = "Stein two-stage, paired by round"
-STEIN_SLOPED = "Stein two-stage, paired by round, drift slope removed"
 STEIN_CELL = "Stein two-stage, t on log req/s"
 
 # Why a run stopped adding rounds.
@@ -116,58 +108,40 @@ def half_width_log(target_pct: float) -> float:
     return math.asinh(target_pct / 100)
 
 
-def pilot_t(df: int | Array) -> Array:
-    """t(0.975) on the pilot's degrees of freedom."""
-    return np.asarray(stats.t.ppf(1 - (1 - DEFAULT_LEVEL) / 2, df), dtype=np.float64)
+def pilot_t(pilot: int) -> float:
+    """t(0.975) on the pilot's pilot - 1 degrees of freedom."""
+    return float(stats.t.ppf(1 - (1 - DEFAULT_LEVEL) / 2, pilot - 1))
 
 
-def rounds_needed(
-    spreads: Array, pilot: int, target_pct: float, df: int | Array | None = None
-) -> Array:
-    """Stein's N for each pilot spread (on `df`, default pilot - 1, degrees of freedom):
-    the fewest rounds whose interval meets the target, taking the variance factor as
-    1 / N (the mirrored order keeps a slope's extra term near 0)."""
-    t = pilot_t(pilot - 1 if df is None else df)
-    exact = (t * spreads / half_width_log(target_pct)) ** 2
+def rounds_needed(spreads: Array, pilot: int, target_pct: float) -> Array:
+    """Stein's N for each pilot spread: the fewest rounds whose interval meets the target."""
+    exact = (pilot_t(pilot) * spreads / half_width_log(target_pct)) ** 2
     # A hair of float error must not ask for one more round than the target needs.
     return np.maximum(pilot, np.ceil(exact - 1e-9)).astype(np.int64)
 
 
-def stein_half_width(spreads: Array, df: int | Array, factor: Array) -> Array:
-    """The interval's half-width in logs: the pilot's t and spread, the final fit's factor."""
-    return np.asarray(pilot_t(df) * spreads * np.sqrt(factor), dtype=np.float64)
+def stein_half_width(spreads: Array, pilot: int, pairs: Array) -> Array:
+    """The interval's half-width in logs: the pilot's t and spread over all the pairs."""
+    return np.asarray(pilot_t(pilot) * spreads / np.sqrt(pairs), dtype=np.float64)
 
 
 def progress(
     records: Sequence[TrialRecord], headline: Headline, pilot_rounds: int, target_pct: float
 ) -> Progress:
     pairs = headline_pairs(records, headline)
-    pilot = [pair for pair in pairs if pair.round <= pilot_rounds]
+    pilot = np.array([pair.log_ratio for pair in pairs if pair.round <= pilot_rounds])
+    everything = np.array([pair.log_ratio for pair in pairs])
     if len(pilot) < 2:
-        return Progress(headline, len(pilot), None, len(pairs), None)
-    # The pilot decides the model for the whole run: a slope fitted later but not in the
-    # pilot would narrow the residuals the pilot's spread stands for.
-    ratio = headline.denominator is not None
-    with_slope = ratio and bool(sloped(len(pilot), np.array([p.gap_s for p in pilot])))
-    first = _fit(pilot, with_slope)
-    spread, df = np.asarray(first.spread), int(first.df)
-    needed = int(rounds_needed(spread, len(pilot), target_pct, df))
-    whole = _fit(pairs, with_slope)
-    centre = float(whole.centre)
-    half = float(stein_half_width(spread, df, whole.factor))
-    method = STEIN_CELL if not ratio else STEIN_SLOPED if with_slope else STEIN
+        return Progress(headline, len(pilot), None, len(everything), None)
+    spread = np.array(pilot.std(ddof=1))
+    needed = int(rounds_needed(spread, len(pilot), target_pct))
+    centre = float(everything.mean())
+    half = float(stein_half_width(spread, len(pilot), np.array(len(everything))))
+    method = STEIN_CELL if headline.denominator is None else STEIN
     interval = Interval(
         math.exp(centre), math.exp(centre - half), math.exp(centre + half), DEFAULT_LEVEL, method
     )
-    return Progress(headline, len(pilot), needed, len(pairs), interval)
-
-
-def _fit(pairs: Sequence[RoundPair], with_slope: bool) -> BlockedArrays:
-    return blocked_arrays(
-        np.array([pair.log_ratio for pair in pairs]),
-        np.array([pair.gap_s for pair in pairs]),
-        slope_model=with_slope,
-    )
+    return Progress(headline, len(pilot), needed, len(everything), interval)
 
 
 @dataclass(frozen=True, slots=True)

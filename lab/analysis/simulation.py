@@ -295,7 +295,7 @@ def stein(a: Array, b: Array, pilot: int, target_pct: float) -> tuple[Array, Arr
     rounds = np.minimum(needed, a.shape[-1])
     taken = np.arange(a.shape[-1]) < rounds[:, None]
     centre = np.sum(differences * taken, axis=-1) / rounds
-    return centre, precision.stein_half_width(spreads, pilot - 1, 1 / rounds), rounds
+    return centre, precision.stein_half_width(spreads, pilot, rounds), rounds
 
 
 def precision_figures(

@@ -158,7 +158,6 @@ def _ratio(
         estimator=BLOCKED,
         pairs=fit.pairs,
         ci_unblocked=stated(unblocked),
-        slope_per_min=fit.slope_per_min,
     )
 
 

@@ -19,8 +19,10 @@ from lab.analysis.driftfigures import (
     drift_table,
     every_drift_setting,
     every_resolution_setting,
+    every_slope_setting,
     every_stein_setting,
     resolution_table,
+    slope_table,
     stein_table,
 )
 from lab.analysis.simulation import (
@@ -56,6 +58,7 @@ def cmd_figures(args: argparse.Namespace, out: Console, _err: Console) -> int:
     drift_rows = every_drift_setting(rng, args.runs)
     resolution_rows = every_resolution_setting(rng, args.runs)
     stein_rows = every_stein_setting(rng, args.runs)
+    slope_rows = every_slope_setting(rng, args.runs)
     out.print(
         f"seed {args.seed}, {args.cells} cells per setting, {args.resamples} resamples",
         highlight=False,
@@ -70,6 +73,8 @@ def cmd_figures(args: argparse.Namespace, out: Console, _err: Console) -> int:
         *resolution_table(resolution_rows),
         "",
         *stein_table(stein_rows),
+        "",
+        *slope_table(slope_rows),
     ]
     for line in lines:
         out.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -10,8 +10,8 @@ Version 1 wrote each interval as a "ci95" pair; version 2 writes an object stati
 level the interval achieves and its method, a cell's geometric mean (the ratios are of
 geometric means), and the precision a run asked for with --target-ci. Version 3 blocks
 each ratio by round: its estimator, the rounds it paired, the interval the trials would
-give as if independent beside it, the drift slope it removed, and the host's drift the
-run measured. A file is written back in its own version.
+give as if independent beside it, and the host's drift the run measured. A file is
+written back in its own version.
 """
 
 from __future__ import annotations
@@ -206,11 +206,10 @@ class Ratio:
     ci: StatedInterval | None = None
     estimator: str = GEOMETRIC_MEANS
     target_reached: bool | None = None
-    # Version 3, blocked: the rounds paired, the Welch interval of the same trials taken
-    # as independent (what blocking gained), and the drift slope removed (per minute).
+    # Version 3, blocked: the rounds paired, and the Welch interval of the same trials
+    # taken as independent (what blocking gained).
     pairs: int | None = None
     ci_unblocked: StatedInterval | None = None
-    slope_per_min: float | None = None
 
     @property
     def level(self) -> tuple[str, int]:
@@ -241,7 +240,6 @@ class Ratio:
             ratio |= {
                 "pairs": self.pairs,
                 "ci_unblocked": None if self.ci_unblocked is None else self.ci_unblocked.to_dict(),
-                "slope_per_min": self.slope_per_min,
             }
         return ratio
 
@@ -261,7 +259,6 @@ class Ratio:
             target_reached=optional(data, "target_reached", bool, where),
             pairs=optional(data, "pairs", int, where),
             ci_unblocked=stated_interval(data, "ci_unblocked", where),
-            slope_per_min=optional(data, "slope_per_min", NUMBER, where),
         )
 
 

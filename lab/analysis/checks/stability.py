@@ -22,7 +22,6 @@ from typing import Any
 
 from scipy import stats  # type: ignore[import-untyped]
 
-from lab.analysis.blocked import SLOPED
 from lab.analysis.checks.cells import ok_trials_by_cell
 from lab.analysis.checks.findings import cell_finding
 from lab.analysis.disturbance import RULE as DISTURBANCE_RULE
@@ -182,7 +181,7 @@ def aa_resolution(
         "cv_pooled": pooled,
     }
     if blocked is not None and blocked.pairs and blocked.ci is not None and blocked.ratio:
-        df = blocked.pairs - (2 if blocked.ci.method == SLOPED else 1)
+        df = blocked.pairs - 1
         low, high, estimate = blocked.ci.low, blocked.ci.high, blocked.ratio
         standard_error = (math.log(high) - math.log(low)) / 2 / t_975(df)
         found |= {

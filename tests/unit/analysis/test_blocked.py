@@ -1,4 +1,4 @@
-"""The blocked ratio: pairs by round, the paired and the sloped model, on hand-made trials."""
+"""The blocked ratio: trials paired by round, on hand-made trials."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from scipy import stats
 
 from lab.analysis.blocked import (
     PAIRED,
-    SLOPE_MIN_PAIRS,
-    SLOPED,
     Observation,
     RoundPair,
     blocked_arrays,
@@ -71,7 +69,7 @@ def test_few_pairs_get_a_paired_t_interval() -> None:
     logs = np.log(ratios)
     half = stats.t.ppf(0.975, 4) * logs.std(ddof=1) / math.sqrt(5)
     assert fit.interval.method == PAIRED
-    assert (fit.pairs, fit.df, fit.slope_per_min) == (5, 4, None)
+    assert (fit.pairs, fit.df) == (5, 4)
     assert fit.interval.estimate == pytest.approx(math.exp(logs.mean()))
     assert (fit.interval.low, fit.interval.high) == pytest.approx(
         (math.exp(logs.mean() - half), math.exp(logs.mean() + half))
@@ -80,44 +78,37 @@ def test_few_pairs_get_a_paired_t_interval() -> None:
     assert (round(fit.interval.low, 2), round(fit.interval.high, 2)) == (4.19, 4.99)
 
 
-def test_enough_pairs_remove_a_linear_drift_between_the_two_trials() -> None:
-    # The host slows 1% a second; B ran 12 s after A in odd rounds and before it in even
-    # ones (the mirrored order), so its per-round ratio swings +-12% about the truth, 2.
-    gaps = [12.0 if n % 2 else -12.0 for n in range(1, 9)]
-    ratios = [2.0 * math.exp(-0.01 * gap) for gap in gaps]
-    fit = blocked_fit(pairs_of(ratios, gaps))
-    assert fit is not None and fit.interval.method == SLOPED
-    assert fit.df == 8 - 2
-    assert fit.interval.estimate == pytest.approx(2.0)
-    assert fit.interval.high - fit.interval.low == pytest.approx(0.0, abs=1e-9)
-    assert fit.slope_per_min == pytest.approx(math.expm1(-0.6))
-    # The paired model sees the same swing as noise.
-    paired = blocked_fit(pairs_of(ratios, gaps), slope_model=False)
-    assert paired is not None and paired.interval.method == PAIRED
-    assert paired.interval.high / paired.interval.low > 1.1
+def test_a_pair_keeps_the_time_between_its_trials() -> None:
+    records = [
+        replace(trial(1, app="flask"), finished_at="2026-12-07T12:00:10+00:00", repetition=1),
+        replace(trial(2, app="aio"), finished_at="2026-12-07T12:00:22+00:00", repetition=1),
+    ]
+    [pair] = round_pairs(observations(records), AIO, FLASK)
+    assert pair.gap_s == pytest.approx(12.0)
 
 
-def test_the_slope_needs_gaps_that_vary_and_enough_pairs() -> None:
-    same_gap = blocked_fit(pairs_of([2.0, 2.1, 1.9, 2.0, 2.05, 1.95], [5.0] * 6))
-    assert same_gap is not None and same_gap.interval.method == PAIRED
-    few = blocked_fit(pairs_of([2.0, 2.1, 1.9], [5.0, -5.0, 5.0]))
-    assert few is not None and few.interval.method == PAIRED
-    assert SLOPE_MIN_PAIRS > 3
+def test_a_drift_shared_by_the_apps_leaves_the_paired_ratio() -> None:
+    # The host slows 10% a round, alike for both apps: every round's ratio is 3.
+    pairs = pairs_of([3.0] * 6)
+    fit = blocked_fit(pairs)
+    assert fit is not None
+    assert fit.interval.estimate == pytest.approx(3.0)
+    assert fit.interval.high - fit.interval.low == pytest.approx(0.0, abs=1e-12)
+    assert fit.residuals == pytest.approx((0.0,) * 6)
 
 
 def test_one_pair_has_no_interval() -> None:
     assert blocked_fit(pairs_of([2.0])) is None
     with pytest.raises(ValueError, match="2 rounds"):
-        blocked_arrays(np.array([0.1]), np.array([0.0]))
+        blocked_arrays(np.array([0.1]))
 
 
 def test_the_array_form_fits_each_row_as_the_single_fit_does() -> None:
     rng = np.random.default_rng(3)
     logs = rng.normal(0.7, 0.05, (4, 8))
-    gaps = rng.choice([-12.0, 12.0], (4, 8))
-    fits = blocked_arrays(logs, gaps)
+    fits = blocked_arrays(logs)
     for row in range(4):
-        single = blocked_fit(pairs_of(list(np.exp(logs[row])), list(gaps[row])))
+        single = blocked_fit(pairs_of(list(np.exp(logs[row]))))
         assert single is not None
         assert math.log(single.interval.estimate) == pytest.approx(fits.centre[row])
         assert math.log(single.interval.high) - math.log(single.interval.estimate) == (

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from lab.analysis.driftfigures import FITTED_NOISE, QUIET_NOISE, preset_design
+from lab.analysis.driftfigures import BOUNDED_WIDTH, QUIET_NOISE, preset_design
 from lab.analysis.driftmodels import DriftModel, decline, drift_models, step
-from lab.analysis.driftsim import BOUNDED_WIDTH, drift_figures, simulate
+from lab.analysis.driftsim import drift_figures, simulate, slope_figures
 from lab.model.order import BLOCKED
 
 RUNS = 3000
@@ -57,3 +57,14 @@ def test_a_step_falls_part_way_through_one_window() -> None:
     # Each run's trials sit before the step (0), after it (log 0.7), or one in between.
     inside = (drift < -1e-12) & (drift > math.log(0.7) + 1e-12)
     assert np.all(inside.sum(axis=(1, 2)) <= 1)
+
+
+@pytest.mark.parametrize("name", SHARED)
+def test_a_drift_slope_would_narrow_the_interval_only_under_a_steady_decline(name: str) -> None:
+    # The evidence behind pairing without a slope (lab.analysis.blocked's docstring).
+    figures = slope_figures(rng(11), DEFAULT, MODELS[name], RUNS)
+    paired, sloped = figures.paired[1], figures.sloped[1]
+    if name == "shared decline 40%":
+        assert sloped < paired
+    else:
+        assert paired <= sloped * 1.005
