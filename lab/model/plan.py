@@ -36,7 +36,10 @@ from lab.text import format_duration
 # in six runs of 2, 4 and 8 s trials); engines on other hosts add two engine stats
 # samples, about a second each.
 TRIAL_OVERHEAD_S = 1.6
-AA_MIN_REPETITIONS = 3
+# Two mirrored pairs of rounds: the fewest that show a spread with every variant at the
+# same mean position (three left one round unpaired, and 2 of 10 b/a intervals of five
+# quick A/A runs excluded 1 on 2026-12-07).
+AA_MIN_REPETITIONS = 4
 ORDER_NOTES = {BLOCKED: " (each level's apps adjacent, every second round mirrored)"}
 # Once per run: the network, Redis and its readiness, the calibration (3 x 2 s).
 RUN_OVERHEAD_S = 15.0
@@ -379,7 +382,8 @@ def blueprint(config: RunConfig, host_cpus: int, topology: Topology | None = Non
         # One trial a variant cannot show whether two identical variants differ.
         notes.append(
             f"--aa: repetitions raised from {config.repetitions} to {AA_MIN_REPETITIONS}, "
-            "the fewest that can tell whether the two variants differ"
+            "two mirrored pairs of rounds, the fewest that can tell whether the two variants"
+            " differ with each at the same mean position"
         )
         config = replace(config, repetitions=AA_MIN_REPETITIONS)
     if config.target_ci_pct is not None and config.repetitions < PILOT_MIN:

@@ -54,9 +54,16 @@ def check_ratio_precision(records: Sequence[TrialRecord], summary: Summary) -> l
         shaken = sorted(
             {r.repetition for r in records if r.index in disturbed and r.cell in (top, bottom)}
         )
+        drift = summary.drift
+        paired_away = (
+            "the drift every app shares was paired away"
+            if drift is None
+            else f"the host's drift, {drift.spread:.0%} from its slowest round to its fastest,"
+            " moved every app alike and was paired away"
+        )
         why = [
-            f"its rounds' ratios spread by ±{math.expm1(fit.spread):.0%} (sd) after the"
-            " drift every app shares was paired away"
+            f"its rounds' ratios spread by ±{math.expm1(fit.spread):.0%} (sd), the trials' own"
+            f" noise: {paired_away}"
         ]
         if shaken:
             why.append(

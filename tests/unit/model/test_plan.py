@@ -220,10 +220,17 @@ def test_render_plan_shows_a_quota() -> None:
 
 def test_an_aa_run_has_enough_repetitions_to_tell_a_difference() -> None:
     plan = blueprint(build_config("quick", {"aa": "aio"}), host_cpus=2)
-    assert plan.config.repetitions == 3
+    assert plan.config.repetitions == 4
     assert plan.config.apps == ("aio:a", "aio:b")
-    assert len(plan.trials) == 2 * 2 * 3
-    assert plan.notes[0].startswith("--aa: repetitions raised from 1 to 3")
+    assert len(plan.trials) == 2 * 2 * 4
+    assert plan.notes[0].startswith("--aa: repetitions raised from 1 to 4, two mirrored pairs")
+    # Each variant at the same mean position in every level: a drift lands on both alike.
+    for scenario in ("hello", "hit"):
+        positions = {
+            app: sum(t.index for t in plan.trials if (t.app, t.scenario) == (app, scenario))
+            for app in plan.config.apps
+        }
+        assert len(set(positions.values())) == 1, positions
 
 
 def test_target_ci_raises_the_pilot_and_plans_the_rounds_it_may_add() -> None:
