@@ -101,12 +101,15 @@ def combined(*parts: Shared) -> Shared:
 # models: phi is the autocorrelation of the host's speed one minute apart.
 AR_SD = 0.10
 WALK_PER_MINUTE = 0.05
-# Fitted to this host (lab.analysis.hostfit on docs/traces/, see the README): the host's
-# speed sd and correlation time, its trend, and how much of it each app felt.
+# Fitted to this host on a noisy hour: `python -m lab figures --fit
+# docs/traces/2026-12-07-8s-12-rounds.csv` prints the host's speed sd and correlation time,
+# its trend, and how much of it each app felt (flask, then aio); a test checks these
+# against the trace.
+FITTED_TRACE = "docs/traces/2026-12-07-8s-12-rounds.csv"
 FITTED_SD = 0.158
 FITTED_CORRELATION_S = 78.0
 FITTED_TREND_PER_MINUTE = -0.046
-FITTED_ELASTICITY = (0.8, 1.2)
+FITTED_ELASTICITY = (0.79, 1.21)
 
 
 def ar_minute(phi: float, sd: float = AR_SD) -> Shared:
@@ -132,7 +135,7 @@ def drift_models() -> tuple[DriftModel, ...]:
         DriftModel("shared decline 40%", decline(0.4)),
         DriftModel("shared step 30%", step(0.3)),
         DriftModel("fitted host, shared", fitted),
-        DriftModel("fitted host, felt 0.8/1.2", fitted, elasticity=FITTED_ELASTICITY),
+        DriftModel("fitted host, felt 0.79/1.21", fitted, elasticity=FITTED_ELASTICITY),
         DriftModel("cell's own AR(1) 0.3", cell_phi=0.3),
         DriftModel("cell's own AR(1) 0.5", cell_phi=0.5),
         DriftModel("decline+AR0.9+own 0.3", combined(decline(0.4), ar_minute(0.9)), cell_phi=0.3),

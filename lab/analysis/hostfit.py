@@ -9,7 +9,9 @@ From a run's ok trials (lab.analysis.blocked's observations):
 - each level's own trial noise: the spread of the blocked fit's residuals of its
   ratio, over sqrt(2) (a pair holds two trials' noise);
 - the blocked residuals' pooled lag-1 autocorrelation: what of a cell's own noise
-  carries from round to round, which blocking cannot remove.
+  carries from round to round, which blocking cannot remove;
+- how much of the host's drift each app felt: the slope of its cells' log req/s on the
+  round's speed (1 for all: a drift shared alike).
 
 `trace_rows` and `observations_from_rows` write and read the few columns a fit needs,
 the form in which the traces behind the simulation's models are kept (docs/traces/).
@@ -43,6 +45,7 @@ class HostFit:
     trend_per_minute: float
     level_noise: tuple[tuple[str, float], ...]  # (level, sd of a trial's own log noise)
     residual_lag1: float | None  # of the blocked residuals, pooled over the levels
+    elasticity: tuple[tuple[str, float], ...] = ()  # (app, slope on the host's speed)
 
     @property
     def correlation_s(self) -> float:
@@ -77,6 +80,15 @@ def fit_host(observed: Sequence[Observation]) -> HostFit:
         raise ValueError("a host fit needs a level with two apps")
     lag1 = series_autocorrelation(residuals)
     centred = speeds - speeds.mean()
+    felt = {}
+    for app in sorted({o.cell.app for o in observed}):
+        cells = sorted({o.cell for o in observed if o.cell.app == app})
+        slopes = []
+        for cell in cells:
+            mine = [(speeds[o.round - 1], math.log(o.rps)) for o in observed if o.cell == cell]
+            x, y = np.array(mine).T
+            slopes.append(float(np.polyfit(x, y, 1)[0]))
+        felt[app] = float(np.mean(slopes))
     return HostFit(
         rounds=len(speeds),
         trial_s=float(np.mean(np.diff(times))),
@@ -86,6 +98,7 @@ def fit_host(observed: Sequence[Observation]) -> HostFit:
         trend_per_minute=drift.per_minute,
         level_noise=tuple(noise),
         residual_lag1=None if lag1 is None else lag1.r,
+        elasticity=tuple(felt.items()),
     )
 
 

@@ -10,11 +10,13 @@ minutes at the defaults): it measures the methods, it does not estimate them.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from rich.console import Console
 
+from lab.analysis.blocked import Observation, observations
 from lab.analysis.driftfigures import (
     drift_table,
     every_drift_setting,
@@ -25,12 +27,15 @@ from lab.analysis.driftfigures import (
     slope_table,
     stein_table,
 )
+from lab.analysis.hostfit import fit_host, observations_from_rows, trace_rows
+from lab.analysis.runs import load_run
 from lab.analysis.simulation import (
     every_precision_setting,
     every_setting,
     precision_table,
     table,
 )
+from lab.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -48,10 +53,57 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     figures.add_argument(
         "--runs", type=int, default=4000, help="simulated runs per drift setting (default: 4000)"
     )
+    figures.add_argument(
+        "--fit",
+        type=Path,
+        metavar="RUN_DIR|TRACE.csv",
+        help="instead: fit a host's drift and noise from a run folder or a trace (docs/traces/)",
+    )
+    figures.add_argument(
+        "--trace",
+        type=Path,
+        metavar="RUN_DIR",
+        help="instead: print a run folder's trials as a trace (CSV) for --fit",
+    )
     figures.set_defaults(func=cmd_figures)
 
 
+def _observed(path: Path) -> list[Observation]:
+    if path.is_dir():
+        return observations(load_run(path).records)
+    try:
+        return observations_from_rows(path.read_text().splitlines())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--fit {path}: {exc}", "give a run folder or a trace CSV") from exc
+
+
+def cmd_fit(path: Path, out: Console) -> int:
+    try:
+        fit = fit_host(_observed(path))
+    except ValueError as exc:
+        raise UsageError(f"--fit {path}: {exc}", "give a run of 3 rounds or more") from exc
+    lines = [
+        f"rounds {fit.rounds}, a trial every {fit.trial_s:.1f} s,"
+        f" a round every {fit.round_s:.1f} s",
+        f"host drift: sd {fit.drift_sd:.3f} (log), lag-1 {fit.drift_lag1:.2f} round to round"
+        f" (correlation time {fit.correlation_s:.0f} s), trend {fit.trend_per_minute:+.1%}/min",
+        *(f"own noise {level}: sd {noise:.3f} (log)" for level, noise in fit.level_noise),
+        *(f"felt by {app}: {felt:.2f} of the host's drift" for app, felt in fit.elasticity),
+        "blocked residuals' lag-1 autocorrelation: "
+        + ("n/a" if fit.residual_lag1 is None else f"{fit.residual_lag1:.2f}"),
+    ]
+    for line in lines:
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    return 0
+
+
 def cmd_figures(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    if args.fit is not None:
+        return cmd_fit(args.fit, out)
+    if args.trace is not None:
+        for line in trace_rows(observations(load_run(args.trace).records)):
+            out.print(line, highlight=False, markup=False, soft_wrap=True)
+        return 0
     rng = np.random.default_rng(args.seed)
     rows = every_setting(rng, args.cells, args.resamples)
     precision_rows = every_precision_setting(rng, args.cells)

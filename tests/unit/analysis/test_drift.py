@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from lab.analysis.blocked import Observation
 from lab.analysis.drift import host_drift
+from lab.analysis.driftfigures import FITTED_NOISE
+from lab.analysis.driftmodels import (
+    FITTED_CORRELATION_S,
+    FITTED_ELASTICITY,
+    FITTED_SD,
+    FITTED_TRACE,
+    FITTED_TREND_PER_MINUTE,
+)
 from lab.analysis.hostfit import fit_host, observations_from_rows, trace_rows
 from lab.model.cell import Cell
 
@@ -85,3 +94,15 @@ def test_a_damaged_trace_names_its_line() -> None:
         observations_from_rows(["round,app,scenario,connections,time_s,rps", "1,aio,hello,x,0,1"])
     with pytest.raises(ValueError, match="header"):
         observations_from_rows(["nope"])
+
+
+def test_the_simulations_fitted_host_is_the_committed_traces() -> None:
+    trace = Path(__file__).resolve().parents[3] / FITTED_TRACE
+    fit = fit_host(observations_from_rows(trace.read_text().splitlines()))
+    assert fit.drift_sd == pytest.approx(FITTED_SD, abs=0.0005)
+    assert fit.correlation_s == pytest.approx(FITTED_CORRELATION_S, abs=0.5)
+    assert fit.trend_per_minute == pytest.approx(FITTED_TREND_PER_MINUTE, abs=0.0005)
+    felt = dict(fit.elasticity)
+    # The simulation's app 0 is the baseline, flask; app 1 is aio.
+    assert (felt["flask"], felt["aio"]) == pytest.approx(FITTED_ELASTICITY, abs=0.005)
+    assert tuple(noise for _, noise in fit.level_noise) == pytest.approx(FITTED_NOISE, abs=0.0005)
