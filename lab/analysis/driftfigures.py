@@ -54,12 +54,13 @@ def _pct(log_half_width: float) -> str:
 
 
 # Trial noise (sd of a trial's own log req/s) per level, hello then hit: a quiet host
-# (CVs of 1-4% seen here on quiet days) and this host fitted on a noisy hour.
+# (CVs of 1-4% seen here on quiet days) and this host on a noisy hour (the own noise
+# that `lab figures --fit` prints for driftmodels.FITTED_TRACE).
 QUIET_NOISE = (0.02, 0.05)
+FITTED_NOISE = (0.123, 0.133)
 LEVELS = ("hello", "hit")
-# The shared drifts whose interval must stay within 1.5x of the no-drift width (issue 26).
+# The shared drifts whose interval must stay within 1.5x of the no-drift width.
 BOUNDED_WIDTH = ("shared decline 40%", "shared step 30%", "shared AR(1) 0.9/min")
-FITTED_NOISE = (0.128, 0.131)
 # Measured per trial on 2 cores: a fresh app container, readiness, verification, counters.
 OVERHEAD_S = 1.7
 # The design of the lab's default preset before the blocked order (5 rounds of 8 + 2 s).
