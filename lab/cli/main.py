@@ -124,10 +124,11 @@ def _host_cpus() -> int:
 
 def cmd_plan(args: argparse.Namespace, out: Console, _err: Console) -> int:
     from lab.cli.options import config_from_args
+    from lab.cli.plantext import render_blueprint
     from lab.model.plan import blueprint
 
     plan = blueprint(config_from_args(args), _host_cpus())
-    out.print(plan.render(), highlight=False, markup=False, end="", soft_wrap=True)
+    out.print(render_blueprint(plan), highlight=False, markup=False, end="", soft_wrap=True)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from lab.cli.plantext import render_blueprint
 from lab.errors import UsageError
 from lab.model.config import build_config, config_from_dict
 from lab.model.openload import RateSpec, StallSpec, make_sweeps, parse_rates, parse_stall
@@ -77,7 +78,7 @@ def test_sweeps_visit_every_cell_each_round_and_do_not_repeat_the_app_at_the_sea
 
 def test_the_plan_shows_the_open_part_and_its_time() -> None:
     plan = blueprint(build_config("quick", {"mode": "open"}), host_cpus=2)
-    text = plan.render()
+    text = render_blueprint(plan)
     assert "open loop (after the closed-loop trials)" in text
     assert "25%, 50%, 75%, 100%" in text
     assert len(plan.sweeps) == 4

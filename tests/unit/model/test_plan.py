@@ -5,10 +5,9 @@ from collections import Counter
 
 import pytest
 
+from lab.cli.plantext import render_blueprint
 from lab.model.cell import Cell
 from lab.model.config import RunConfig, build_config
-from lab.model.cpurequest import CpuRequest
-from lab.model.placement import place
 from lab.model.plan import (
     RUN_OVERHEAD_S,
     TRIAL_OVERHEAD_S,
@@ -16,7 +15,6 @@ from lab.model.plan import (
     blueprint,
     estimate_seconds,
     make_plan,
-    render_plan,
 )
 from lab.text import format_duration
 
@@ -176,48 +174,6 @@ def test_format_duration() -> None:
     assert format_duration(59.6) == "1 min 0 s"
 
 
-def test_render_plan_lists_parameters_placement_trials_and_estimate() -> None:
-    config = build_config("default", {"connections": (100,), "threads": 8})
-    placement = place(config.cpus, 2)
-    plan = make_plan(config, (104,))
-    note = "--connections 100 rounded to 104 (a multiple of 8 wrk threads)"
-    text = render_plan(config, placement, plan, [note, *placement.notes])
-    lines = text.splitlines()
-
-    assert "flask, aio" in text
-    assert "hello, hit" in text
-    assert any(line.split()[:3] == ["app", "cpuset", "1"] for line in lines)
-    assert any(line.split()[:3] == ["wrk", "cpuset", "0"] for line in lines)
-    assert any(line.split()[:3] == ["redis", "cpuset", "0"] for line in lines)
-    assert text.count(placement.notes[0]) == 1  # given twice, printed once
-    assert note in text
-    assert any(line.split() == ["wrk", "threads", "8"] for line in lines)
-    for trial in plan:
-        expected = [
-            str(trial.index),
-            trial.app,
-            trial.scenario,
-            "104",
-            "connections",
-            "repetition",
-            str(trial.repetition),
-        ]
-        assert expected in [line.split() for line in lines]
-    estimate = format_duration(estimate_seconds(plan, config))
-    assert f"estimated wall time: {estimate}" in text
-    assert "estimated wall time: 4 min 26 s" in text
-
-
-def test_render_plan_shows_a_quota() -> None:
-    config = build_config("quick", {"cpus": CpuRequest(app=0.5)})
-    placement = place(config.cpus, 4)
-    text = render_plan(config, placement, plan_for(config), [])
-    app_line = next(line for line in text.splitlines() if line.split()[:1] == ["app"])
-    assert "quota 0.5" in app_line
-    assert "notes" not in text.split()
-    assert "estimated wall time: 38 s" in text
-
-
 def test_an_aa_run_has_enough_repetitions_to_tell_a_difference() -> None:
     plan = blueprint(build_config("quick", {"aa": "aio"}), host_cpus=2)
     assert plan.config.repetitions == 4
@@ -243,7 +199,7 @@ def test_target_ci_raises_the_pilot_and_plans_the_rounds_it_may_add() -> None:
     # Added rounds continue the seeded order: the same as a plan of 6 rounds.
     longer = blueprint(build_config("quick", {"repetitions": "6"}), host_cpus=2)
     assert (*plan.trials, *plan.extra_trials) == longer.trials
-    text = plan.render()
+    text = render_blueprint(plan)
     assert "every app ratio's 95% CI within ±10%" in text
     assert "at most 6 rounds" in text
     assert "with --target-ci: up to" in text

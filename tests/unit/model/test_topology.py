@@ -10,6 +10,7 @@ import pytest
 
 from lab.cli.main import build_parser
 from lab.cli.options import engine_targets
+from lab.cli.plantext import render_blueprint
 from lab.errors import UsageError
 from lab.model.appfolder import ServerSpec
 from lab.model.catalog import builtin_catalog
@@ -324,7 +325,7 @@ def test_a_split_topology_runs_on_the_hosts_network_at_the_apps_address() -> Non
     assert effective["addresses"] == {"app": "10.0.0.5", "redis": "10.0.0.7"}
     command = effective["apps"]["flask"]["command"]  # type: ignore[index]
     assert command[command.index("--bind") + 1] == "10.0.0.5:8000"
-    assert "network path      host" in plan.render()
+    assert "network path      host" in render_blueprint(plan)
 
 
 def test_one_engine_keeps_the_configs_network_path_and_binds_every_address() -> None:
@@ -336,7 +337,7 @@ def test_one_engine_keeps_the_configs_network_path_and_binds_every_address() -> 
     assert effective["fairness"]["bind"] == "0.0.0.0:8000"  # type: ignore[index]
     assert "topology" not in effective
     assert "addresses" not in effective
-    assert "network path      bridge" in plan.render()
+    assert "network path      bridge" in render_blueprint(plan)
 
 
 def test_the_host_path_on_one_engine_binds_the_loopback_address() -> None:
@@ -373,16 +374,16 @@ def test_the_shared_path_with_a_split_topology_is_refused() -> None:
 
 def test_the_plan_lists_the_engines_roles_run_on() -> None:
     config = build_config("quick", {"engines": ("app=ssh://bench@10.0.0.5",)})
-    text = blueprint(config, host_cpus=2).render()
+    text = render_blueprint(blueprint(config, host_cpus=2))
     assert "engines (the others: the local engine)" in text
     assert "  app               ssh://bench@10.0.0.5" in text
-    assert "engines" not in blueprint(build_config("quick", {}), host_cpus=2).render()
+    assert "engines" not in render_blueprint(blueprint(build_config("quick", {}), host_cpus=2))
 
 
 def test_a_split_plan_marks_sharing_only_within_one_host() -> None:
     plan = blueprint(build_config("quick", {}), host_cpus=2, topology=topology())
     # All three hold CPU 1, each on its own host: nobody shares.
-    assert "shares with" not in plan.render()
+    assert "shares with" not in render_blueprint(plan)
 
 
 def test_the_engines_setting_reads_back_from_run_json() -> None:
