@@ -35,16 +35,16 @@ def drift_table(rows: Sequence[DriftFigures]) -> list[str]:
         " shuffled, Welch on log req/s) -> after (blocked order, paired by round); flagged:"
         " runs the lab's ratios-autocorrelated finding flags, and the coverage of the others",
         "",
-        f"{'design':<12}{'model':<27}{'coverage':<17}{'half-width':<19}{'vs no drift':<16}"
+        f"{'design':<19}{'model':<29}{'coverage':<17}{'half-width':<19}{'vs no drift':<16}"
         "flagged (coverage unflagged)",
     ]
     for f in rows:
         b, a = f.before, f.after
         flagged = "" if a.flagged is None else f"{a.flagged:>5.1%} ({a.silent_coverage:.1%})"
         lines.append(
-            f"{f.design:<12}{f.model:<27}{b.coverage:>6.1%} -> {a.coverage:<6.1%}  "
+            f"{f.design:<19}{f.model:<29}{b.coverage:>6.1%} -> {a.coverage:<6.1%}  "
             f"±{_pct(b.half_width):>5} -> ±{_pct(a.half_width):<6}  "
-            f"{b.vs_still:>4.2f}x -> {a.vs_still:<5.2f}x  {flagged}"
+            f"{b.vs_still:>4.2f}x -> {a.vs_still:.2f}x{'':<4}{flagged}"
         )
     return lines
 
@@ -101,11 +101,11 @@ def resolution_table(rows: Sequence[ResolutionFigures]) -> list[str]:
         "A/A runs: the resolution a run prints (median over runs), the blocked test's power"
         " when B really moved by it (80% promised), and how often b/a's interval holds 1",
         "",
-        f"{'design':<20}{'model':<27}{'level':<7}{'resolution':>11}{'power':>8}{'holds 1':>9}",
+        f"{'design':<20}{'model':<29}{'level':<7}{'resolution':>11}{'power':>8}{'holds 1':>9}",
     ]
     for f in rows:
         lines.append(
-            f"{f.design:<20}{f.model:<27}{LEVELS[f.level]:<7}{f.stated:>11.1%}"
+            f"{f.design:<20}{f.model:<29}{LEVELS[f.level]:<7}{f.stated:>11.1%}"
             f"{f.power:>8.1%}{f.coverage:>9.1%}"
         )
     return lines
@@ -116,10 +116,10 @@ def stein_table(rows: Sequence[tuple[str, str, tuple[float, float, float]]]) -> 
         "--target-ci under drift (Stein's two-stage on the blocked fit): coverage of a 95%"
         " interval, share of runs within the target, mean rounds",
         "",
-        f"{'design':<24}{'model':<27}{'coverage':>9}{'reached':>9}{'rounds':>8}",
+        f"{'design':<24}{'model':<29}{'coverage':>9}{'reached':>9}{'rounds':>8}",
     ]
     for design, model, (coverage, reached, rounds) in rows:
-        lines.append(f"{design:<24}{model:<27}{coverage:>9.1%}{reached:>9.1%}{rounds:>8.1f}")
+        lines.append(f"{design:<24}{model:<29}{coverage:>9.1%}{reached:>9.1%}{rounds:>8.1f}")
     return lines
 
 
@@ -175,10 +175,10 @@ def slope_table(rows: Sequence[SlopeFigures]) -> list[str]:
         "why the blocked ratio pairs by round without a drift slope: coverage and mean"
         " half-width of the paired interval beside a fit of the drift's slope over the gap",
         "",
-        f"{'design':<24}{'model':<27}{'paired':<18}{'with a slope'}",
+        f"{'design':<24}{'model':<29}{'paired':<18}{'with a slope'}",
     ]
     for f in rows:
         paired = f"{f.paired[0]:.1%} ±{_pct(f.paired[1])}"
         sloped = f"{f.sloped[0]:.1%} ±{_pct(f.sloped[1])}"
-        lines.append(f"{f.design:<24}{f.model:<27}{paired:<18}{sloped}")
+        lines.append(f"{f.design:<24}{f.model:<29}{paired:<18}{sloped}")
     return lines
