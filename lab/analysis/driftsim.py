@@ -4,14 +4,18 @@ A simulated run has the lab's own design: apps x levels, every cell once a round
 of warmup + duration + per-trial overhead seconds, in the order lab.model.order gives
 (the very code a run uses). A trial's log req/s is its cell's true value, plus the
 host's drift averaged over its measured window (shared by every app), plus noise of its
-own; `DriftModel` says what the drift is, and whether each cell's own noise carries from
-round to round. Every true ratio is 1.
+own; `DriftModel` (lab.analysis.driftmodels) says what the drift is, how much of it each
+app feels, and whether each cell's own noise carries from round to round. Every app's
+true value is the same: a ratio's truth is 1, or, when the apps feel the host unalike,
+what that makes of the run's own mean host speed (`SimulatedRuns.target`).
 
 For each model this measures, before (each round shuffled on its own, Welch's interval
 on log req/s, as if trials were independent) and after (the blocked order and
 lab.analysis.blocked's interval), the coverage of the stated 95% and the mean width,
-also relative to the width the same draws give with no drift at all. `precision`
-measures --target-ci (Stein's two-stage on the blocked fit) the same way.
+also relative to the width the same draws give with no drift at all, and how often the
+lab's ratios-autocorrelated finding would flag the run. `resolution_figures` measures the
+A/A resolution's power, `stein_coverage` --target-ci, and `slope_figures` the drift-slope
+model the lab did not choose, the same way.
 
 Pure: randomness comes from the numpy Generator passed in. `python -m lab figures`
 prints the tables.
@@ -22,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -68,7 +72,7 @@ class Design:
         return self.rounds * self.cells * self.trial_s
 
 
-@cache
+@lru_cache(maxsize=50_000)
 def slots(design: Design, order: str, seed: int) -> IntArray:
     """slot[round, cell]: the position in the run of each cell's trial of each round."""
     levels = len(design.level_noise)
