@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from lab.report.rows import level_title
 from lab.results.records import TrialRecord
 from lab.results.summarydoc import Summary
 from lab.text import DASH, format_rate
 
 MARKS = "▁▂▃▄▅▆▇█"
+ARROW = "\N{RIGHTWARDS ARROW}"
 # The scale: a cell's req/s from this fraction below its mean to as far above.
 SCALE = 0.25
 
@@ -31,10 +31,7 @@ def drift_lines(summary: Summary, records: Sequence[TrialRecord]) -> list[str]:
         f" {MARKS[0]} is {SCALE:.0%} below the cell's mean, {MARKS[-1]} {SCALE:.0%} above;"
         f" {DASH} a round without an ok trial)"
     ]
-    labels = {
-        cell.key: f"{level_title(cell.scenario, cell.connections)} {cell.app}"
-        for cell in summary.cells
-    }
+    labels = {cell.key: f"{cell.scenario} @{cell.connections} {cell.app}" for cell in summary.cells}
     width = max((len(label) for label in labels.values()), default=4)
     for key, label in labels.items():
         by_round = {
@@ -50,7 +47,7 @@ def drift_lines(summary: Summary, records: Sequence[TrialRecord]) -> list[str]:
         )
         first, last = by_round[min(by_round)], by_round[max(by_round)]
         lines.append(
-            f"  {label:<{width}}  {marks}  {format_rate(first)} {DASH}> {format_rate(last)}"
+            f"  {label:<{width}}  {marks}  {format_rate(first)} {ARROW} {format_rate(last)}"
         )
     host = "".join(_mark(speed) for speed in drift.rounds)
     lines.append(
