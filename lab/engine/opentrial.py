@@ -35,7 +35,7 @@ from lab.model.openload import (
     ceiling_rates,
 )
 from lab.model.plan import Blueprint
-from lab.results.openrecords import GeneratorRun, OpenPoint, OpenSweep, measured_point
+from lab.results.openrecords import OpenPoint, OpenSweep, measured_point
 
 GENERATOR = "openload"
 # Sweep n's containers are numbered SWEEP_BASE + n (app-10003), the generator ceiling's
@@ -213,8 +213,7 @@ def _point(
         stalls = stall.stalls
     else:
         output = stack.exec_load(command, on=load.container)
-    run = GeneratorRun(tuple(command), output.exit_code, output.stdout, output.stderr)
-    return measured_point(position, spec.label, rate, run, started, clock.now(), stalls)
+    return measured_point(position, spec.label, rate, output, started, clock.now(), stalls)
 
 
 def measure_generator_ceiling(
@@ -252,9 +251,7 @@ def measure_generator_ceiling(
             output = stack.exec_load(command, on=load.container)
             step: dict[str, Any] = {
                 "rate_rps": rate,
-                "generator": GeneratorRun(
-                    tuple(command), output.exit_code, output.stdout, output.stderr
-                ).to_dict(),
+                "generator": output.to_dict(),
             }
             try:
                 result = parse_open_output(output.stdout)

@@ -22,6 +22,7 @@ from lab.images.containers import AppSettings
 from lab.images.specs import ImageSpec
 from lab.measure.hostcpu import HostSample
 from lab.model.placement import CpuSlot
+from lab.results.execrecord import ExecRecord
 
 ENGINE_HINT = (
     "start Docker, or run `make engine` (installs and starts one on Debian/Ubuntu as root)"
@@ -95,14 +96,6 @@ class Container(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class ExecOutput:
-    command: tuple[str, ...]
-    exit_code: int | None
-    stdout: str
-    stderr: str
-
-
-@dataclass(frozen=True, slots=True)
 class LoadClient:
     """Where probes and wrk run for one trial, and the URL the app answers them at."""
 
@@ -154,7 +147,7 @@ class Stack(Protocol):
 
     def load_for(self, app: Container, trial_index: int, network_path: str) -> LoadClient: ...
 
-    def exec_load(self, command: list[str], on: Container | None = None) -> ExecOutput:
+    def exec_load(self, command: list[str], on: Container | None = None) -> ExecRecord:
         """Run a command in a load container (the run's own unless `on` says otherwise)."""
         ...
 

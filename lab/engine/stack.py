@@ -27,7 +27,7 @@ import requests
 from lab.engine.clean import finished_despite_ctrl_c, remove_labelled
 from lab.engine.client import engine_errors
 from lab.engine.hostprobe import HostWatch
-from lab.engine.port import ExecOutput, HostNetwork, HostUnavailable, LoadClient, StackError
+from lab.engine.port import HostNetwork, HostUnavailable, LoadClient, StackError
 from lab.images.containers import (
     APP_ALIAS,
     APP_PORT,
@@ -44,6 +44,7 @@ from lab.images.containers import (
 from lab.images.labels import MANAGED_FILTER, RUN_ID
 from lab.measure.sockets import connections_in_flight
 from lab.model.placement import CpuSlot
+from lab.results.execrecord import ExecRecord
 
 COUNTER_KEY = "lab:hits"
 PROBE = ["python3", "/opt/lab/probe.py"]
@@ -268,16 +269,16 @@ class RunStack:
         container.start()
         return LoadClient(container, f"http://127.0.0.1:{APP_PORT}", owned=True)
 
-    def exec_load(self, command: list[str], on: Any = None) -> ExecOutput:
+    def exec_load(self, command: list[str], on: Any = None) -> ExecRecord:
         """Run a command in a load container; each ends by itself (wrk -d, probe timeouts)."""
         return self._exec(on or self.load, command)
 
     @engine_errors()
-    def _exec(self, container: Any, command: list[str]) -> ExecOutput:
+    def _exec(self, container: Any, command: list[str]) -> ExecRecord:
         """Run a command that ends by itself in one of the run's containers."""
         result = container.exec_run(command, demux=True)
         stdout, stderr = result.output if result.output else (b"", b"")
-        return ExecOutput(
+        return ExecRecord(
             tuple(command),
             result.exit_code,
             (stdout or b"").decode(errors="replace"),

@@ -37,7 +37,7 @@ from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
 from lab.model.catalog import SCENARIOS
 from lab.model.fairness import server_command
 from lab.model.plan import Blueprint, Trial
-from lab.results.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
+from lab.results.records import TrialRecord, failed_record, record_from_wrk
 from lab.text import plural
 
 REPORTER = "/opt/lab/report.lua"
@@ -161,7 +161,7 @@ def run_trial(
         record = record_from_wrk(
             **common,
             finished_at=clock.now(),
-            wrk=WrkInvocation(tuple(command), measured.stdout, measured.stderr, measured.exit_code),
+            wrk=measured,
             cpu=cpu,
             **window.fields(),
             counter_before=counter_before,

@@ -22,39 +22,12 @@ from lab.measure.openjson import (
     invalid_because,
     parse_open_output,
 )
+from lab.results.execrecord import ExecRecord
 from lab.results.jsonfields import NUMBER, JsonObject, objects, optional, required
 from lab.results.jsonfields import version as check_version
 from lab.results.schema import OPEN_SWEEP_KIND, OPEN_SWEEP_SCHEMA_VERSION
 
 POINT_STATUSES = ("ok", "invalid", "failed")
-
-
-@dataclass(frozen=True, slots=True)
-class GeneratorRun:
-    """The generator's invocation and raw output, as it ran."""
-
-    command: tuple[str, ...]
-    exit_code: int | None
-    stdout: str
-    stderr: str
-
-    def to_dict(self) -> JsonObject:
-        return {
-            "command": list(self.command),
-            "exit_code": self.exit_code,
-            "stdout": self.stdout,
-            "stderr": self.stderr,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str) -> GeneratorRun:
-        command = required(data, "command", list, where)
-        return cls(
-            command=tuple(str(part) for part in command),
-            exit_code=optional(data, "exit_code", int, where),
-            stdout=required(data, "stdout", str, where),
-            stderr=required(data, "stderr", str, where),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +41,7 @@ class OpenPoint:
     reason: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
-    generator: GeneratorRun | None = None
+    generator: ExecRecord | None = None
     # When each injected pause began (seconds from the window's start) and how long the
     # app really stayed paused.
     stalls: tuple[tuple[float, float], ...] | None = None
@@ -129,7 +102,7 @@ class OpenPoint:
             reason=optional(data, "reason", str, where),
             started_at=optional(data, "started_at", str, where),
             finished_at=optional(data, "finished_at", str, where),
-            generator=GeneratorRun.from_dict(generator, f"{where}.generator")
+            generator=ExecRecord.from_dict(generator, f"{where}.generator")
             if generator is not None
             else None,
             stalls=tuple((float(at), float(paused)) for at, paused in stalls)
@@ -142,7 +115,7 @@ def measured_point(
     position: int,
     rate_label: str,
     rate_rps: float,
-    generator: GeneratorRun,
+    generator: ExecRecord,
     started_at: str,
     finished_at: str,
     stalls: Sequence[tuple[float, float]] | None,

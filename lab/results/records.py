@@ -18,42 +18,13 @@ from lab.measure.hostcpu import HostEvidence
 from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
 from lab.model.cell import Cell
 from lab.model.cpurequest import CPU_ROLES
+from lab.results.execrecord import WRK_ORDER, ExecRecord
 from lab.results.jsonfields import NUMBER, JsonObject, optional, required, version
 from lab.results.schema import TRIAL_SCHEMA_VERSION
 
 HIT_INVARIANT_RULE = "ok <= delta <= ok + other + connections"
 
 Status = Literal["ok", "failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class WrkInvocation:
-    """How wrk was run and what it printed, verbatim. `exit_code` is None if it was killed."""
-
-    command: tuple[str, ...]
-    stdout: str
-    stderr: str
-    exit_code: int | None
-
-    def to_dict(self) -> JsonObject:
-        return {
-            "command": list(self.command),
-            "stdout": self.stdout,
-            "stderr": self.stderr,
-            "exit_code": self.exit_code,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> WrkInvocation:
-        command = required(data, "command", list, "wrk")
-        if not all(isinstance(part, str) for part in command):
-            raise ValueError(f"key 'wrk.command' holds something that is not a string: {command!r}")
-        return cls(
-            command=tuple(command),
-            stdout=required(data, "stdout", str, "wrk"),
-            stderr=required(data, "stderr", str, "wrk"),
-            exit_code=required(data, "exit_code", int, "wrk", null=True),
-        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,7 +51,7 @@ class TrialRecord:
     invariant: JsonObject | None
     verification: JsonObject | None
     # None only when the trial failed before wrk ran.
-    wrk: WrkInvocation | None
+    wrk: ExecRecord | None
     app_log: str | None
     # What else used the placement's CPUs during the window, or why the host could not be
     # read (at most one of the two); both None in records from before the evidence.
@@ -142,7 +113,7 @@ class TrialRecord:
             "cpu": {role: _cpu_to_dict(self.cpu[role]) for role in CPU_ROLES},
             "invariant": copy.deepcopy(self.invariant),
             "verification": copy.deepcopy(self.verification),
-            "wrk": None if self.wrk is None else self.wrk.to_dict(),
+            "wrk": None if self.wrk is None else self.wrk.to_dict(WRK_ORDER),
             "app_log": self.app_log,
             "host": self._host_dict(),
         }
@@ -180,7 +151,7 @@ class TrialRecord:
             },
             invariant=required(data, "invariant", dict, null=True),
             verification=required(data, "verification", dict, null=True),
-            wrk=None if wrk is None else WrkInvocation.from_dict(wrk),
+            wrk=None if wrk is None else ExecRecord.from_dict(wrk, "wrk"),
             app_log=required(data, "app_log", str, null=True),
             **_host_fields(optional(data, "host", dict)),
         )
@@ -223,7 +194,7 @@ def record_from_wrk(
     duration_s: float,
     started_at: str,
     finished_at: str,
-    wrk: WrkInvocation,
+    wrk: ExecRecord,
     cpu: Mapping[str, CpuUse | None] | None = None,
     host: HostEvidence | None = None,
     host_unavailable: str | None = None,
@@ -327,7 +298,7 @@ def failed_record(
     started_at: str,
     finished_at: str,
     reason: str,
-    wrk: WrkInvocation | None = None,
+    wrk: ExecRecord | None = None,
     cpu: Mapping[str, CpuUse | None] | None = None,
     host: HostEvidence | None = None,
     host_unavailable: str | None = None,

@@ -12,8 +12,9 @@ import pytest
 from lab.errors import EXIT_USAGE, UsageError
 from lab.measure.cpu import CpuUse
 from lab.measure.hostcpu import KINDS, CpuEvidence, HostEvidence
+from lab.results.execrecord import ExecRecord
 from lab.results.findings import Finding
-from lab.results.records import TrialRecord, WrkInvocation, failed_record, record_from_wrk
+from lab.results.records import TrialRecord, failed_record, record_from_wrk
 
 # What wrk 4.2 prints for a 5 s run, followed by the line our Lua done() hook adds.
 WRK_HUMAN_TEXT = """\
@@ -65,8 +66,8 @@ def wrk_stdout(payload: dict[str, Any] | None = None, human: str = WRK_HUMAN_TEX
     return f"{human}{line}\n"
 
 
-def invocation(stdout: str, exit_code: int | None = 0, stderr: str = "") -> WrkInvocation:
-    return WrkInvocation(command=WRK_COMMAND, stdout=stdout, stderr=stderr, exit_code=exit_code)
+def invocation(stdout: str, exit_code: int | None = 0, stderr: str = "") -> ExecRecord:
+    return ExecRecord(command=WRK_COMMAND, stdout=stdout, stderr=stderr, exit_code=exit_code)
 
 
 def docker_stats(

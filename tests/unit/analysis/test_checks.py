@@ -40,8 +40,9 @@ from lab.analysis.resolution import resolution
 from lab.analysis.summary import build_summary
 from lab.measure.cpu import CpuUse
 from lab.measure.wrkjson import Latency, WrkErrors
+from lab.results.execrecord import ExecRecord
 from lab.results.findings import Finding
-from lab.results.records import TrialRecord, WrkInvocation, failed_record
+from lab.results.records import TrialRecord, failed_record
 from lab.results.rundoc import RunDocument
 from lab.results.summarydoc import Summary, SummaryCell
 from tests.unit.fixtures import evidence
@@ -130,7 +131,7 @@ def trial(
         },
         invariant=None,
         verification=None,
-        wrk=WrkInvocation(command=("wrk",), stdout="{}", stderr="", exit_code=0),
+        wrk=ExecRecord(command=("wrk",), stdout="{}", stderr="", exit_code=0),
         app_log=None,
     )
 

@@ -21,7 +21,6 @@ from typing import Any
 from lab.engine.port import (
     Container,
     EngineGone,
-    ExecOutput,
     HostNetwork,
     HostUnavailable,
     ImageFacts,
@@ -36,6 +35,7 @@ from lab.measure.hostcpu import ContainerCpu, CpuTimes, HostSample, Throttling
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
 from lab.model.catalog import builtin_catalog
 from lab.model.placement import CpuSlot
+from lab.results.execrecord import ExecRecord
 from tests.unit.fixtures import docker_stats, wrk_payload, wrk_stdout
 
 CALIBRATION_OUTPUT = '{"rounds_per_s": 1500.0}\n'
@@ -242,18 +242,18 @@ class FakeStack:
     def _app(self) -> FakeContainer:
         return next(c for c in reversed(self.containers) if c.role == "app")
 
-    def exec_load(self, command: list[str], on: Container | None = None) -> ExecOutput:
+    def exec_load(self, command: list[str], on: Container | None = None) -> ExecRecord:
         self.engine.call("exec_load", (on or self.load).name, *command)
         app = self._app()
         app.loaded = True
         outcome = app.outcome
         if command[0] == "openload":
             rate = float(command[command.index("-R") + 1])
-            return ExecOutput(tuple(command), 0, outcome.openload(rate), "")
+            return ExecRecord(tuple(command), 0, outcome.openload(rate), "")
         if command[-1].endswith("/hit"):
             with contextlib.suppress(WrkOutputError):
                 self.counter += parse_wrk_output(outcome.wrk).ok_responses
-        return ExecOutput(tuple(command), outcome.wrk_exit, outcome.wrk, "")
+        return ExecRecord(tuple(command), outcome.wrk_exit, outcome.wrk, "")
 
     def probe(self, *args: str, on: Container | None = None) -> dict[str, Any]:
         self.engine.call("probe", (on or self.load).name, *args)

@@ -30,6 +30,7 @@ from lab.analysis.summary import build_summary
 from lab.cli.results import register
 from lab.results.comparisondoc import ComparisonDocument
 from lab.results.intervaldoc import LEGACY_LEVEL, LEGACY_METHOD
+from lab.results.openrecords import OpenSweep
 from lab.results.reader import read_run_document, read_trials
 from lab.results.rundoc import RerunOf, RunDocument, TrialCounts
 from lab.results.store import RunStore, write_json_atomic
@@ -228,3 +229,13 @@ def same_but_last_digits(text: str, golden: str) -> bool:
         return False
     pairs = zip(_FLOAT.findall(text), _FLOAT.findall(golden), strict=True)
     return all(math.isclose(float(x), float(y), rel_tol=1e-12) for x, y in pairs)
+
+
+def test_an_open_sweep_written_before_points_kept_host_evidence_reads_back_unchanged(
+    tmp_path: Path,
+) -> None:
+    text = (GOLDEN / "open-sweep-v1.json").read_text()
+    sweep = OpenSweep.from_dict(json.loads(text))
+    assert written(sweep.to_dict()) == text
+    RunStore(tmp_path).write_sweep(sweep)
+    assert (tmp_path / "open" / f"{sweep.index:04d}.json").read_text() == text
