@@ -51,8 +51,9 @@ from lab.images.specs import BASE_IMAGE, ImageSpec, image_specs
 from lab.measure import calibrate
 from lab.model.catalog import CEILING
 from lab.model.plan import RUN_OVERHEAD_S, Blueprint, Trial
+from lab.results.legacy import lost_engine_record
 from lab.results.reader import read_run_document, read_trials
-from lab.results.records import TrialRecord, lost_engine_record
+from lab.results.records import TrialRecord
 from lab.results.rundoc import RerunOf, RunDocument, TrialCounts
 from lab.results.store import RunStore
 from lab.results.summarydoc import Summary

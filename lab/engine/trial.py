@@ -37,7 +37,8 @@ from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
 from lab.model.catalog import SCENARIOS
 from lab.model.fairness import server_command
 from lab.model.plan import Blueprint, Trial
-from lab.results.records import TrialRecord, failed_record, record_from_wrk
+from lab.results.judging import record_from_wrk
+from lab.results.records import TrialRecord, failed_record
 from lab.text import plural
 
 REPORTER = "/opt/lab/report.lua"

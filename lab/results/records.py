@@ -1,28 +1,25 @@
 """The trial record: everything one trial measured, written as `trials/<n>.json` when it ends.
 
 A record is evidence, so wrk's raw output is always kept beside the parsed numbers, and
-a failed trial keeps whatever it measured and the app's log. Error counters never fail a
-trial, they are data; only unusable wrk output, a broken /hit invariant or a failed
-verification do.
+a failed trial keeps whatever it measured and the app's log. Whether a trial is ok is
+judged in lab.results.judging; how records of earlier versions read, in lab.results.legacy.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from lab.measure.cpu import CpuUse
 from lab.measure.hostcpu import HostEvidence
-from lab.measure.wrkjson import Latency, WrkErrors, WrkOutputError, parse_wrk_output
+from lab.measure.wrkjson import Latency, WrkErrors
 from lab.model.cell import Cell
 from lab.model.cpurequest import CPU_ROLES
 from lab.results.execrecord import WRK_ORDER, ExecRecord
 from lab.results.jsonfields import NUMBER, JsonObject, optional, required, version
 from lab.results.schema import TRIAL_SCHEMA_VERSION
-
-HIT_INVARIANT_RULE = "ok <= delta <= ok + other + connections"
 
 Status = Literal["ok", "failed"]
 
@@ -157,135 +154,6 @@ class TrialRecord:
         )
 
 
-def check_hit_invariant(
-    ok_responses: int,
-    counter_before: int,
-    counter_after: int,
-    connections: int,
-    other: int = 0,
-) -> JsonObject:
-    """Did the /hit counter rise once per successful response?
-
-    Every ok response was counted, hence the lower bound. Above it, the server may have
-    counted requests wrk saw no ok answer to: up to one per connection still waiting when
-    wrk stopped, and `other` — responses that were not ok, and requests lost with their
-    connection (read and write errors) — since the app may have counted them first.
-    """
-    delta = counter_after - counter_before
-    return {
-        "rule": HIT_INVARIANT_RULE,
-        "ok_responses": ok_responses,
-        "other": other,
-        "counter_before": counter_before,
-        "counter_after": counter_after,
-        "delta": delta,
-        "holds": ok_responses <= delta <= ok_responses + other + connections,
-    }
-
-
-def record_from_wrk(
-    *,
-    index: int,
-    app: str,
-    scenario: str,
-    connections: int,
-    repetition: int,
-    threads: int,
-    duration_s: float,
-    started_at: str,
-    finished_at: str,
-    wrk: ExecRecord,
-    cpu: Mapping[str, CpuUse | None] | None = None,
-    host: HostEvidence | None = None,
-    host_unavailable: str | None = None,
-    counter_before: int | None = None,
-    counter_after: int | None = None,
-    verification: Mapping[str, Any] | None = None,
-    failure: str | None = None,
-    app_log: str | None = None,
-) -> TrialRecord:
-    """The record of a trial whose wrk run finished: parses `wrk.stdout` itself.
-
-    The trial is "failed" when wrk's output is unusable or wrk exited non-zero, when the
-    /hit invariant (checked if both counters are given) does not hold, or when
-    `failure` says why the caller found it failed (a wrong answer, an app that died).
-    `app_log` is kept for a failed trial and for one whose wrk counted errors.
-    """
-    if (counter_before is None) != (counter_after is None):
-        raise ValueError("give both counter_before and counter_after, or neither")
-    # Built as a failure first so both outcomes share one typed constructor call.
-    base = failed_record(
-        index=index,
-        app=app,
-        scenario=scenario,
-        connections=connections,
-        repetition=repetition,
-        threads=threads,
-        duration_s=duration_s,
-        started_at=started_at,
-        finished_at=finished_at,
-        reason="wrk output not read yet",
-        wrk=wrk,
-        cpu=cpu,
-        host=host,
-        host_unavailable=host_unavailable,
-        verification=verification,
-        app_log=app_log,
-    )
-    reasons = [] if wrk.exit_code == 0 else [_exit_reason(wrk.exit_code)]
-    try:
-        result = parse_wrk_output(wrk.stdout)
-    except WrkOutputError as exc:
-        reasons.append(f"unusable wrk output: {exc}")
-        reasons.extend(_failure_reasons(failure))
-        return replace(base, reason="; ".join(reasons))
-
-    invariant = None
-    if counter_before is not None and counter_after is not None:
-        other = result.requests - result.ok_responses + result.errors.read + result.errors.write
-        invariant = check_hit_invariant(
-            result.ok_responses, counter_before, counter_after, connections, other
-        )
-        if not invariant["holds"]:
-            reasons.append(_invariant_reason(invariant, connections))
-    reasons.extend(_failure_reasons(failure))
-    failed = bool(reasons)
-    return replace(
-        base,
-        status="failed" if failed else "ok",
-        reason="; ".join(reasons) if failed else None,
-        rps=result.rps,
-        requests=result.requests,
-        ok_responses=result.ok_responses,
-        errors=result.errors,
-        latency_us=result.latency_us,
-        invariant=invariant,
-        # The log explains a failure, and errors in an ok trial (a 503's reason).
-        app_log=app_log if failed or result.errors.total else None,
-    )
-
-
-# How the engine client names a request that got no answer (requests' exception names).
-# Before the lab told its own faults from the app's, a trial that lost the engine was
-# recorded as failed, its reason starting with one of these; `--resume` runs it again.
-LOST_ENGINE_KINDS = (
-    "ConnectionError",
-    "ConnectTimeout",
-    "ReadTimeout",
-    "Timeout",
-    "ChunkedEncodingError",
-    "RequestException",
-)
-
-
-def lost_engine_record(record: TrialRecord) -> bool:
-    """Whether `record` is a failure that was the engine's, not the app's (see above)."""
-    reason = record.reason or ""
-    return record.status == "failed" and any(
-        reason.startswith(f"{kind}: ") for kind in LOST_ENGINE_KINDS
-    )
-
-
 def failed_record(
     *,
     index: int,
@@ -356,24 +224,6 @@ def _all_roles(cpu: Mapping[str, CpuUse | None] | None) -> dict[str, CpuUse | No
 
 def _cpu_to_dict(use: CpuUse | None) -> dict[str, float | int | None] | None:
     return None if use is None else use.to_dict()
-
-
-def _exit_reason(exit_code: int | None) -> str:
-    if exit_code is None:
-        return "wrk did not exit by itself"
-    return f"wrk exited with code {exit_code}"
-
-
-def _invariant_reason(invariant: Mapping[str, Any], connections: int) -> str:
-    ok = invariant["ok_responses"]
-    return (
-        f"/hit invariant failed: the counter rose by {invariant['delta']} for {ok} ok responses,"
-        f" expected {ok} to {ok + invariant.get('other', 0) + connections} ({HIT_INVARIANT_RULE})"
-    )
-
-
-def _failure_reasons(failure: str | None) -> list[str]:
-    return [] if failure is None else [f"verification failed: {failure}"]
 
 
 def _status(text: str) -> Status:

@@ -14,7 +14,8 @@ from lab.measure.cpu import CpuUse
 from lab.measure.hostcpu import KINDS, CpuEvidence, HostEvidence
 from lab.results.execrecord import ExecRecord
 from lab.results.findings import Finding
-from lab.results.records import TrialRecord, failed_record, record_from_wrk
+from lab.results.judging import record_from_wrk
+from lab.results.records import TrialRecord, failed_record
 
 # What wrk 4.2 prints for a 5 s run, followed by the line our Lua done() hook adds.
 WRK_HUMAN_TEXT = """\

@@ -10,7 +10,7 @@ from lab.analysis.intervals import median_interval, ratio_interval
 from lab.analysis.stats import cv
 from lab.analysis.summary import build_summary
 from lab.model.cell import Cell
-from lab.results.records import record_from_wrk
+from lab.results.judging import record_from_wrk
 from lab.results.summarydoc import CpuShare, Summary, SummaryCell
 from tests.unit.fixtures import cpu, failed_trial, invocation, trial, wrk_payload, wrk_stdout
 

@@ -7,14 +7,9 @@ from typing import Any
 import pytest
 
 from lab.measure.wrkjson import WrkErrors
-from lab.results.records import (
-    TRIAL_SCHEMA_VERSION,
-    TrialRecord,
-    check_hit_invariant,
-    failed_record,
-    lost_engine_record,
-    record_from_wrk,
-)
+from lab.results.judging import check_hit_invariant, record_from_wrk
+from lab.results.legacy import lost_engine_record
+from lab.results.records import TRIAL_SCHEMA_VERSION, TrialRecord, failed_record
 from tests.unit.fixtures import (
     WRK_COMMAND,
     cpu,
