@@ -261,11 +261,14 @@ class Engine(Protocol):
 
 
 class Clock(Protocol):
-    """Time as a trial reads it: wall-clock stamps for records, a monotonic one for waits."""
+    """Time as a run reads it: wall-clock stamps for records, a monotonic one for waits,
+    and the sleeps between a wait's looks."""
 
     def now(self) -> str: ...
 
     def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
 
 
 class SystemClock:
@@ -274,3 +277,6 @@ class SystemClock:
 
     def monotonic(self) -> float:
         return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)

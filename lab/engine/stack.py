@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
@@ -27,7 +26,15 @@ import requests
 from lab.engine.clean import finished_despite_ctrl_c, remove_labelled
 from lab.engine.client import engine_errors
 from lab.engine.hostprobe import HostWatch
-from lab.engine.port import HostNetwork, HostUnavailable, LoadClient, StackError
+from lab.engine.polls import settled_counter, settled_fault, wait_until
+from lab.engine.port import (
+    Clock,
+    HostNetwork,
+    HostUnavailable,
+    LoadClient,
+    StackError,
+    SystemClock,
+)
 from lab.images.containers import (
     APP_ALIAS,
     APP_PORT,
@@ -50,17 +57,6 @@ COUNTER_KEY = "lab:hits"
 PROBE = ["python3", "/opt/lab/probe.py"]
 
 
-# How long the /hit counter must hold still, once the app's sockets are closed, to be read
-# as final: far longer than one request's service time in any of the apps.
-COUNTER_QUIET_S = 0.3
-# A killed container's exec returns before the engine stops calling it running: 60-85 ms
-# later here when idle, more under load. A trial that failed because its load container
-# was killed would be blamed on the app if the ground were judged at once, so a ground that
-# looks whole is looked at again for this long (paid only by trials that failed).
-GROUND_SETTLE_S = 1.0
-GROUND_POLL_S = 0.05
-
-
 class RunStack:
     """The run's network and long-lived containers; one app container at a time.
 
@@ -77,8 +73,10 @@ class RunStack:
         wrk: CpuSlot,
         clients: Mapping[str, Any] | None = None,
         host_network: HostNetwork | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.client = client
+        self.clock = clock or SystemClock()
         # Each role's engine (app, load, redis); the local one for every role by default.
         self.clients = {"app": client, "load": client, "redis": client, **(clients or {})}
         self.host_network = host_network
@@ -207,13 +205,12 @@ class RunStack:
         return ["redis-cli", "-h", self.host_network.redis, "-p", str(REDIS_PORT)]
 
     def _wait_for_redis(self, timeout_s: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+        def pong() -> bool:
             code, output = self.redis.exec_run([*self._redis_cli, "PING"])
-            if code == 0 and b"PONG" in output:
-                return
-            time.sleep(0.2)
-        raise StackError(f"redis did not answer PING within {timeout_s:.0f} s")
+            return bool(code == 0 and b"PONG" in output)
+
+        if not wait_until(pong, timeout_s, 0.2, self.clock):
+            raise StackError(f"redis did not answer PING within {timeout_s:.0f} s")
 
     @property
     def _labels(self) -> list[str]:
@@ -345,44 +342,17 @@ class RunStack:
             raise StackError(f"the app's socket table is unreadable: {exc}") from exc
 
     def settled_counter(self, app: Any, timeout_s: float) -> tuple[int, int]:
-        """The counter once the app has no request in flight, and how many still were
-        when `timeout_s` ran out (0 when it drained); see lab.measure.sockets.
-
-        An empty socket table is not the end: uvicorn closes a connection its client left
-        while the handler still runs, and that handler may still increment the counter
-        (seen with Django: 245 counts over the ok responses after a slow warmup). So the
-        counter must then also hold still for COUNTER_QUIET_S; if it is still moving at
-        the deadline, its last value stands and the /hit invariant judges it.
-        """
-        deadline = time.monotonic() + timeout_s
-        while True:
-            in_flight = self.in_flight(app)
-            if in_flight == 0:
-                break
-            if time.monotonic() >= deadline:
-                return self.counter(), in_flight
-            time.sleep(0.05)
-        value = self.counter()
-        while time.monotonic() < deadline:
-            time.sleep(COUNTER_QUIET_S)
-            again = self.counter()
-            if again == value:
-                break
-            value = again
-        return value, 0
+        """The counter once the app has no request in flight (lab.engine.polls), and how
+        many still were when `timeout_s` ran out; see lab.measure.sockets."""
+        return settled_counter(lambda: self.in_flight(app), self.counter, timeout_s, self.clock)
 
     def reset_counter(self) -> None:
         self.redis_command("SET", COUNTER_KEY, "0")
 
     @engine_errors()
     def ground_fault(self, load: Any = None) -> str | None:
-        """The ground's fault, looked for until GROUND_SETTLE_S has passed without one."""
-        deadline = time.monotonic() + GROUND_SETTLE_S
-        while True:
-            fault = self._ground_fault_now(load)
-            if fault is not None or time.monotonic() >= deadline:
-                return fault
-            time.sleep(GROUND_POLL_S)
+        """The ground's fault, looked at again a while when it looks whole (lab.engine.polls)."""
+        return settled_fault(lambda: self._ground_fault_now(load), self.clock)
 
     def _ground_fault_now(self, load: Any = None) -> str | None:
         try:

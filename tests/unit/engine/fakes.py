@@ -439,18 +439,28 @@ class FakeEngine:
 
 
 class FakeClock:
-    """Wall-clock stamps a second apart; a monotonic clock that moves a second a reading."""
+    """Every reading, wall-clock or monotonic, moves the clock `tick_s` (a second by
+    default); a sleep moves it by what is slept, at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, tick_s: float = 1.0) -> None:
         self.ticks = 0
+        self.tick_s = tick_s
+        self.at = 0.0
+        self.slept: list[float] = []
 
     def now(self) -> str:
         self.ticks += 1
+        self.at += self.tick_s
         return f"2026-11-25T02:{self.ticks // 60:02d}:{self.ticks % 60:02d}.000+00:00"
 
     def monotonic(self) -> float:
         self.ticks += 1
-        return float(self.ticks)
+        self.at += self.tick_s
+        return self.at
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.at += seconds
 
 
 @dataclass
