@@ -10,52 +10,33 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from lab.errors import UsageError
-from lab.model.catalog import SCENARIOS, Catalog, builtin_catalog
-from lab.model.cpurequest import CpuRequest, parse_cpus
-from lab.model.fields import (
-    FLAGS,
-    as_bool,
-    as_cpus,
-    as_env,
-    as_float,
-    as_int,
-    as_ints,
-    as_names,
-    as_optional_duration,
-    as_optional_int,
-    as_optional_percent,
-    check_max,
-    check_min,
-    check_names,
-    check_unique,
-)
-from lab.model.limits import MAX_CONNECTIONS, MAX_TRIAL_S, MAX_WORKERS
-from lab.model.openload import (
-    DEFAULT_RATES,
-    DEFAULT_SLO_MS,
-    MODES,
-    RateSpec,
-    StallSpec,
-    parse_rates,
-    parse_stall,
-)
-from lab.model.order import BLOCKED, ORDERS, SHUFFLED
-from lab.model.topology import EngineTarget, as_engines
+from lab.model.catalog import Catalog, builtin_catalog
+from lab.model.cpurequest import CpuRequest
+from lab.model.fields import DEFAULTS, FIELD, FIELDS, FLAGS
+from lab.model.flagvalues import check_min, check_names
+from lab.model.openload import RateSpec, StallSpec
+from lab.model.topology import EngineTarget
 
 DEFAULT_PRESET = "default"
 
-NETWORK_PATHS = ("bridge", "shared", "host")
-# The lab sets these itself from its own flags; --app-env must not contradict them.
+# The two variants of --aa's app.
 AA_SUFFIXES = ("a", "b")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunConfig:
-    """Everything that decides what a run measures; recorded with its results."""
+    """Everything that decides what a run measures; recorded with its results.
 
+    Each field but the preset is declared in lab.model.fields, in this order (run.json's).
+    """
+
+    preset: str
     apps: tuple[str, ...]
+    # The user's app folders given to --apps, as absolute paths; their apps are in `apps`.
+    app_folders: tuple[str, ...]
     scenarios: tuple[str, ...]
     connections: tuple[int, ...]
     threads: int | None  # None: one wrk thread per wrk CPU
@@ -67,113 +48,43 @@ class RunConfig:
     access_log: bool
     seed: int
     out: str
-    preset: str
     timeout_s: float
-    ready_timeout_s: float = 30.0
-    app_env: tuple[tuple[str, str], ...] = ()
-    ceiling: bool = True  # measure the harness ceiling (a static server) first
+    ready_timeout_s: float
+    app_env: tuple[tuple[str, str], ...]
+    ceiling: bool  # measure the harness ceiling (a static server) first
     # "shared": wrk in the app's network namespace; "host": every role on its host's
     # network (what roles on different engines use)
-    network_path: str = "bridge"
-    aa: str | None = None  # A/A: one app as two identical variants
+    network_path: str
+    aa: str | None  # A/A: one app as two identical variants
     # --target-ci: add rounds until every headline interval is within this +-% of it,
     # bounded by max_repetitions rounds and max_time_s of run time (lab.analysis.precision).
-    target_ci_pct: float | None = None
-    max_repetitions: int | None = None
-    max_time_s: float | None = None
+    target_ci_pct: float | None
+    max_repetitions: int | None
+    max_time_s: float | None
     # --mode open: after the closed-loop trials, each app x scenario offered these rates
     # (lab.model.openload); p99 under slo_ms is the promise the knee is judged by.
-    mode: str = "closed"
-    rates: tuple[RateSpec, ...] = ()
-    slo_ms: float = DEFAULT_SLO_MS
-    inject_stall: StallSpec | None = None
-    # The user's app folders given to --apps, as absolute paths; their apps are in `apps`.
-    app_folders: tuple[str, ...] = ()
+    mode: str
+    rates: tuple[RateSpec, ...]
+    slo_ms: float
+    inject_stall: StallSpec | None
     # --engine / lab.toml: the roles that run on an engine of their own (model.topology).
-    engines: tuple[EngineTarget, ...] = ()
+    engines: tuple[EngineTarget, ...]
     # The order of cells within a round (lab.model.order).
-    order: str = BLOCKED
+    order: str
 
     def catalog(self) -> Catalog:
         """The lab's own apps and this run's folders (read from disk on each call)."""
         return builtin_catalog().with_folders(Path(folder) for folder in self.app_folders)
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "preset": self.preset,
-            "apps": list(self.apps),
-            "app_folders": list(self.app_folders),
-            "scenarios": list(self.scenarios),
-            "connections": list(self.connections),
-            "threads": self.threads,
-            "duration_s": self.duration_s,
-            "warmup_s": self.warmup_s,
-            "repetitions": self.repetitions,
-            "cpus": self.cpus.to_dict(),
-            "workers": self.workers,
-            "access_log": self.access_log,
-            "seed": self.seed,
-            "out": self.out,
-            "timeout_s": self.timeout_s,
-            "ready_timeout_s": self.ready_timeout_s,
-            "app_env": dict(self.app_env),
-            "ceiling": self.ceiling,
-            "network_path": self.network_path,
-            "aa": self.aa,
-            "target_ci_pct": self.target_ci_pct,
-            "max_repetitions": self.max_repetitions,
-            "max_time_s": self.max_time_s,
-            "mode": self.mode,
-            "rates": [rate.label for rate in self.rates],
-            "slo_ms": self.slo_ms,
-            "inject_stall": self.inject_stall.label if self.inject_stall else None,
-            "engines": {target.role: target.to_dict() for target in self.engines},
-            "order": self.order,
-        }
+        recorded = {field.name: field.record(getattr(self, field.name)) for field in FIELDS}
+        return {"preset": self.preset, **recorded}
 
 
 def _preset(base: Mapping[str, object], **changes: object) -> Mapping[str, object]:
     return MappingProxyType({**base, **changes})
 
 
-# `default` is what `make bench` runs: 8 rounds of 5 s trials, about 4.5 minutes on 2
-# cores (see plan.estimate_seconds). Measured on this host at equal wall time (README,
-# "Precision per minute"), 9 rounds of 4 s gave ratio intervals half as wide as 5 rounds
-# of 8 s, and 13 of 2 s no better than 9 of 4 s; 5 s keeps the slowest cell's window
-# above the 10,000 responses a p99.9 needs. Every preset names every field so help text
-# can show it.
-_DEFAULT: Mapping[str, object] = MappingProxyType(
-    {
-        "apps": ("flask", "aio"),
-        "scenarios": ("hello", "hit"),
-        "connections": (200,),
-        "threads": None,
-        "duration_s": 5.0,
-        "warmup_s": 1.0,
-        "repetitions": 8,
-        "cpus": CpuRequest(),
-        "workers": None,
-        "access_log": False,
-        "seed": 1,
-        "out": "results",
-        "timeout_s": 5.0,
-        "ready_timeout_s": 30.0,
-        "app_env": (),
-        "app_folders": (),
-        "ceiling": True,
-        "network_path": "bridge",
-        "aa": None,
-        "target_ci_pct": None,
-        "max_repetitions": None,
-        "max_time_s": None,
-        "mode": "closed",
-        "rates": DEFAULT_RATES,
-        "slo_ms": DEFAULT_SLO_MS,
-        "inject_stall": None,
-        "engines": (),
-        "order": BLOCKED,
-    }
-)
 # --target-ci's pilot: Stein's procedure takes its spread from the planned rounds, and two
 # leave one degree of freedom (t = 12.7: hundreds of rounds asked for). See analysis.precision.
 PILOT_MIN = 3
@@ -181,13 +92,14 @@ PILOT_MIN = 3
 # the simulations that prove its level go up to this many.
 DEFAULT_MAX_REPETITIONS = 30
 
+# Every preset names every field (each changes the default one), so help text can show it.
 PRESETS: Mapping[str, Mapping[str, object]] = MappingProxyType(
     {
-        DEFAULT_PRESET: _DEFAULT,
+        DEFAULT_PRESET: DEFAULTS,
         # A smoke run of the whole matrix in under a minute; its numbers mean little.
         # In open mode, four rates rather than six, to stay a smoke run.
         "quick": _preset(
-            _DEFAULT,
+            DEFAULTS,
             connections=(64,),
             duration_s=2.0,
             warmup_s=1.0,
@@ -196,7 +108,7 @@ PRESETS: Mapping[str, Mapping[str, object]] = MappingProxyType(
         ),
         # The original article's parameters, kept to reproduce its numbers.
         "seed": _preset(
-            _DEFAULT,
+            DEFAULTS,
             threads=8,
             duration_s=10.0,
             warmup_s=2.0,
@@ -206,7 +118,7 @@ PRESETS: Mapping[str, Mapping[str, object]] = MappingProxyType(
         ),
         # Rounds until every app ratio is known within +-5% (95%), for at most 30 min.
         "precise": _preset(
-            _DEFAULT, target_ci_pct=5.0, max_repetitions=DEFAULT_MAX_REPETITIONS, max_time_s=1800.0
+            DEFAULTS, target_ci_pct=5.0, max_repetitions=DEFAULT_MAX_REPETITIONS, max_time_s=1800.0
         ),
     }
 )
@@ -229,12 +141,12 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
             f"unknown setting {unknown[0]!r}", f"settings are: {', '.join(sorted(FLAGS))}"
         )
     values = {**PRESETS[preset], **overrides}
+    _refuse_open_loop_flags(values, overrides)
+    read: dict[str, Any] = {field.name: field.value_of(values[field.name]) for field in FIELDS}
 
-    apps, app_folders, catalog = _resolve_apps(
-        as_names("apps", values["apps"]), as_names("app_folders", values.get("app_folders", ()))
-    )
-    check_names("apps", apps, catalog.apps, "app")
-    aa = values["aa"]
+    apps, read["app_folders"], catalog = _resolve_apps(read["apps"], read["app_folders"])
+    check_names(FLAGS["apps"], apps, catalog.apps, "app")
+    aa = read["aa"]
     if aa is not None:
         if not isinstance(aa, str) or aa not in catalog.apps:
             known = ", ".join(catalog.apps)
@@ -244,138 +156,9 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         # Two identically configured variants, interleaved like any two apps.
         # Catalog.app() maps each variant back to its app.
         apps = tuple(f"{aa}:{suffix}" for suffix in AA_SUFFIXES)
-    scenarios = as_names("scenarios", values["scenarios"])
-    check_names("scenarios", scenarios, SCENARIOS, "scenario")
-
-    connections = as_ints("connections", values["connections"])
-    if not connections:
-        raise UsageError("--connections: empty list", "give one or more levels, e.g. 64,200")
-    for level in connections:
-        check_min(
-            "connections", level, 1, strict=False, hint="give each level at least 1 connection"
-        )
-        check_max(
-            "connections",
-            level,
-            MAX_CONNECTIONS,
-            why="one wrk's ports and one gunicorn worker's connections",
-            hint=f"give each level at most {MAX_CONNECTIONS:,}, e.g. --connections 64,200,1000",
-        )
-    check_unique("connections", connections)
-
-    threads = as_optional_int("threads", values["threads"])
-    if threads is not None:
-        check_min("threads", threads, 1, strict=False, hint="give --threads at least 1, or auto")
-    workers = as_optional_int("workers", values["workers"])
-    if workers is not None:
-        check_min("workers", workers, 1, strict=False, hint="give --workers at least 1, or auto")
-        check_max(
-            "workers",
-            workers,
-            MAX_WORKERS,
-            why="the app container's 1 GiB and 512 processes",
-            hint=f"give --workers at most {MAX_WORKERS}, or auto (one per app CPU)",
-        )
-
-    duration_s = as_float("duration_s", values["duration_s"])
-    check_min(
-        "duration_s", duration_s, 0, strict=True, hint="give --duration seconds above 0, e.g. 8"
-    )
-    warmup_s = as_float("warmup_s", values["warmup_s"])
-    check_min("warmup_s", warmup_s, 0, strict=False, hint="give --warmup 0 or more seconds")
-    timeout_s = as_float("timeout_s", values["timeout_s"])
-    check_min("timeout_s", timeout_s, 0, strict=True, hint="give --timeout seconds above 0, e.g. 5")
-    for field, value in (
-        ("duration_s", duration_s),
-        ("warmup_s", warmup_s),
-        ("timeout_s", timeout_s),
-    ):
-        check_max(
-            field,
-            value,
-            MAX_TRIAL_S,
-            why="an hour measures the host's drift; repeat shorter trials instead",
-            hint=f"give {FLAGS[field]} at most {MAX_TRIAL_S} seconds, and more --repetitions",
-        )
-    # wrk reads -d and --timeout as whole seconds; a fraction would silently not run.
-    for field, value in (
-        ("duration_s", duration_s),
-        ("warmup_s", warmup_s),
-        ("timeout_s", timeout_s),
-    ):
-        if value != int(value):
-            raise UsageError(
-                f"{FLAGS[field]} {value:g}: wrk runs whole seconds",
-                f"give {FLAGS[field]} a whole number of seconds, e.g. {max(1, round(value))}",
-            )
-
-    repetitions = as_int("repetitions", values["repetitions"])
-    check_min("repetitions", repetitions, 1, strict=False, hint="give --repetitions at least 1")
-    seed = as_int("seed", values["seed"])
-    check_min("seed", seed, 0, strict=False, hint="give --seed 0 or more")
-
-    ready_timeout_s = as_float("ready_timeout_s", values["ready_timeout_s"])
-    check_min(
-        "ready_timeout_s",
-        ready_timeout_s,
-        0,
-        strict=True,
-        hint="give --ready-timeout seconds above 0, e.g. 30",
-    )
-    app_env = as_env(values["app_env"])
-    network_path = values["network_path"]
-    if network_path not in NETWORK_PATHS:
-        raise UsageError(
-            f"--network-path: unknown path {network_path!r}",
-            f"give --network-path one of: {', '.join(NETWORK_PATHS)}",
-        )
-
-    order = values["order"]
-    if order not in ORDERS:
-        raise UsageError(
-            f"--order: unknown order {order!r}", f"give --order one of: {', '.join(ORDERS)}"
-        )
-
-    target_ci_pct, max_repetitions, max_time_s = _precision(values, repetitions)
-    mode, rates, slo_ms, inject_stall = _open_mode(values, overrides)
-
-    out = values["out"]
-    if not isinstance(out, str) or not out.strip():
-        raise UsageError(
-            f"--out: {out!r} is not a directory name", "give --out a directory, e.g. results"
-        )
-
-    return RunConfig(
-        apps=apps,
-        scenarios=scenarios,
-        connections=connections,
-        threads=threads,
-        duration_s=duration_s,
-        warmup_s=warmup_s,
-        repetitions=repetitions,
-        cpus=as_cpus(values["cpus"]),
-        workers=workers,
-        access_log=as_bool("access_log", values["access_log"]),
-        seed=seed,
-        out=out,
-        preset=preset,
-        timeout_s=timeout_s,
-        ready_timeout_s=ready_timeout_s,
-        app_env=app_env,
-        ceiling=as_bool("ceiling", values["ceiling"]),
-        network_path=str(network_path),
-        aa=aa,
-        target_ci_pct=target_ci_pct,
-        max_repetitions=max_repetitions,
-        max_time_s=max_time_s,
-        mode=mode,
-        rates=rates,
-        slo_ms=slo_ms,
-        inject_stall=inject_stall,
-        app_folders=app_folders,
-        engines=as_engines(values.get("engines", ())),
-        order=str(order),
-    )
+    read["apps"] = apps
+    read["max_repetitions"] = _max_repetitions(read)
+    return RunConfig(preset=preset, **read)
 
 
 def is_folder(entry: str) -> bool:
@@ -407,59 +190,37 @@ def _resolve_apps(
     return tuple(names), tuple(folders), catalog
 
 
-def _open_mode(
-    values: Mapping[str, object], overrides: Mapping[str, object]
-) -> tuple[str, tuple[RateSpec, ...], float, StallSpec | None]:
-    """--mode and what only open mode reads (--rates, --slo); --inject-stall, both modes."""
-    mode = values["mode"]
-    if mode not in MODES:
-        raise UsageError(
-            f"--mode: unknown mode {mode!r}", f"give --mode one of: {', '.join(MODES)}"
-        )
-    if mode == "closed":
-        for field in ("rates", "slo_ms"):
-            if field in overrides:
-                raise UsageError(
-                    f"{FLAGS[field]} applies to open-loop runs, and this one is closed-loop",
-                    f"add --mode open, or drop {FLAGS[field]}",
-                )
-    raw_rates = values["rates"]
-    if isinstance(raw_rates, tuple) and all(isinstance(r, RateSpec) for r in raw_rates):
-        rates: tuple[RateSpec, ...] = raw_rates
-    elif isinstance(raw_rates, str | tuple | list):
-        rates = parse_rates(raw_rates if isinstance(raw_rates, str) else tuple(map(str, raw_rates)))
-    else:
-        raise UsageError(f"--rates: {raw_rates!r} is not a list of rates", "e.g. --rates 10%,50%")
-    slo_ms = as_float("slo_ms", values["slo_ms"])
-    check_min("slo_ms", slo_ms, 0, strict=True, hint="give --slo milliseconds above 0, e.g. 100")
-    stall = values["inject_stall"]
-    inject_stall = parse_stall(stall) if isinstance(stall, str) else stall
-    if inject_stall is not None and not isinstance(inject_stall, StallSpec):
-        raise UsageError(f"--inject-stall: {stall!r} is not PAUSE/PERIOD", "e.g. 500ms/5s")
-    return str(mode), rates, slo_ms, inject_stall
+def _refuse_open_loop_flags(values: Mapping[str, object], overrides: Mapping[str, object]) -> None:
+    """--rates and --slo given to a closed-loop run: said before either value is read."""
+    if FIELD["mode"].value_of(values["mode"]) != "closed":
+        return
+    for field in ("rates", "slo_ms"):
+        if field in overrides:
+            raise UsageError(
+                f"{FLAGS[field]} applies to open-loop runs, and this one is closed-loop",
+                f"add --mode open, or drop {FLAGS[field]}",
+            )
 
 
-def _precision(
-    values: Mapping[str, object], repetitions: int
-) -> tuple[float | None, int | None, float | None]:
-    """--target-ci and its bounds, checked together: the bounds mean nothing without it."""
-    target = as_optional_percent("target_ci_pct", values["target_ci_pct"])
-    max_repetitions = as_optional_int("max_repetitions", values["max_repetitions"])
-    max_time_s = as_optional_duration("max_time_s", values["max_time_s"])
+def _max_repetitions(read: Mapping[str, Any]) -> int | None:
+    """The rounds --target-ci may run to, after checking it and its bounds together: the
+    bounds mean nothing without it."""
+    target, max_repetitions = read["target_ci_pct"], read["max_repetitions"]
+    max_time_s = read["max_time_s"]
     if target is None:
-        for field, value in (("max_repetitions", max_repetitions), ("max_time_s", max_time_s)):
-            if value is not None:
+        for field in ("max_repetitions", "max_time_s"):
+            if read[field] is not None:
                 raise UsageError(
                     f"{FLAGS[field]} bounds --target-ci, which was not given",
                     f"add --target-ci PCT (e.g. --target-ci 5), or drop {FLAGS[field]}",
                 )
-        return None, None, None
+        return None
     if not 0 < target < 100:
         raise UsageError(
             f"--target-ci: {target:g}% is not between 0 and 100",
             "give the interval half-width you want as a percentage, e.g. --target-ci 5",
         )
-    pilot = max(repetitions, PILOT_MIN)
+    pilot = max(read["repetitions"], PILOT_MIN)
     if max_repetitions is None:
         max_repetitions = max(DEFAULT_MAX_REPETITIONS, pilot)
     if max_repetitions < pilot:
@@ -469,8 +230,9 @@ def _precision(
             f" {PILOT_MIN} with --target-ci) always run",
         )
     if max_time_s is not None:
-        check_min("max_time_s", max_time_s, 0, strict=True, hint="give --max-time e.g. 30m")
-    return target, max_repetitions, max_time_s
+        flag = FLAGS["max_time_s"]
+        check_min(flag, max_time_s, 0, strict=True, hint=f"give {flag} e.g. 30m")
+    return int(max_repetitions)
 
 
 def config_from_dict(data: Mapping[str, object]) -> RunConfig:
@@ -478,27 +240,15 @@ def config_from_dict(data: Mapping[str, object]) -> RunConfig:
     preset = data.get("preset")
     if not isinstance(preset, str):
         raise UsageError("run.json: parameters have no preset", "the file is damaged")
-    # Runs made before the blocked order recorded none: theirs was the shuffled one.
-    overrides: dict[str, object] = {"order": SHUFFLED}
+    overrides = {field.name: field.unrecorded for field in FIELDS if field.unrecorded is not None}
     for key, value in data.items():
         if key == "preset":
             continue
         if key not in FLAGS:
             raise UsageError(f"run.json: unknown parameter {key!r}", "the file is damaged")
-        if key == "cpus" and isinstance(value, Mapping):
-            overrides[key] = parse_cpus(",".join(f"{k}={v}" for k, v in value.items()))
-        elif key == "app_env" and isinstance(value, Mapping):
-            overrides[key] = tuple((str(k), str(v)) for k, v in value.items())
-        elif key == "engines" and isinstance(value, Mapping):
-            overrides[key] = as_engines(value)
-        elif key == "app_folders" and isinstance(value, list):
-            overrides[key] = tuple(str(v) for v in value)
-        elif key == "apps" and data.get("aa"):
+        if key == "apps" and data.get("aa"):
             continue  # derived from aa
-        elif key in ("rates", "slo_ms") and data.get("mode", "closed") == "closed":
+        if key in ("rates", "slo_ms") and data.get("mode", "closed") == "closed":
             continue  # recorded for every run, read only in open mode
-        elif isinstance(value, list):
-            overrides[key] = tuple(value)
-        else:
-            overrides[key] = value
+        overrides[key] = value
     return build_config(preset, overrides)

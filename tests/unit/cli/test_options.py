@@ -4,10 +4,11 @@ import argparse
 
 import pytest
 
-from lab.cli.options import add_run_options, config_from_args
+from lab.cli.options import add_run_options, config_from_args, given_settings
 from lab.errors import UsageError
 from lab.model.config import RunConfig, build_config
 from lab.model.cpurequest import CpuRequest
+from lab.model.fields import FIELDS
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -114,6 +115,14 @@ def test_bad_values_are_our_usage_errors(argv: list[str], parts: list[str]) -> N
     for part in parts:
         assert part in excinfo.value.message
     assert excinfo.value.hint
+
+
+def test_each_flag_of_the_field_table_sets_its_own_field() -> None:
+    options = [field for field in FIELDS if field.is_option]
+    assert "app_folders" not in {field.name for field in options}  # --apps names them
+    for field in options:
+        argv = [field.flag] if field.form == "switch" else [field.flag, "x"]
+        assert list(given_settings(make_parser().parse_args(argv))) == [field.name]
 
 
 def test_help_shows_the_default_presets_values() -> None:

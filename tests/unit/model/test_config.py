@@ -8,6 +8,7 @@ import pytest
 from lab.errors import UsageError
 from lab.model.config import PRESETS, RunConfig, build_config, config_from_dict
 from lab.model.cpurequest import CpuRequest
+from lab.model.fields import FLAGS
 from tests.unit.fixtures import usage_error
 
 # --- presets ---
@@ -173,6 +174,11 @@ def test_fractional_seconds_are_refused_since_wrk_runs_whole_seconds(field: str,
         build_config("default", {field: 2.5})
     assert flag in info.value.message and "2.5" in info.value.message
     assert "whole number" in info.value.hint
+
+
+def test_run_config_and_run_json_keep_the_field_tables_order() -> None:
+    assert [field.name for field in dataclasses.fields(RunConfig)] == ["preset", *FLAGS]
+    assert list(build_config("quick", {}).to_dict()) == ["preset", *FLAGS]
 
 
 def test_config_round_trips_through_its_dict() -> None:
