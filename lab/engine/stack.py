@@ -421,6 +421,7 @@ class RunStack:
             if exc.status_code not in (404, 409) and "not paused" not in str(exc):
                 raise
 
+    @engine_errors()
     def is_running(self, container: Any) -> tuple[bool, str]:
         try:
             container.reload()

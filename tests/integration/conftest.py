@@ -1,4 +1,6 @@
-"""Fixtures on a real Docker engine: the lab's images, an internal network, Redis.
+"""Fixtures on a real Docker engine: an internal network, Redis, the apps (the engine's
+client and the lab's images are tests/conftest.py's, shared with the behaviour suite of
+tests/unit/engine).
 
 Every container and network carries `lab.managed=true`; at the end of the session
 nothing so labelled (nor anything testcontainers made) may remain.
@@ -23,9 +25,8 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
-from lab.engine.client import connect
 from lab.images.build import build_all
-from lab.images.labels import MANAGED_FILTER, managed
+from lab.images.labels import managed
 from lab.images.specs import spec_named
 from lab.model.catalog import builtin_catalog
 from lab.model.fairness import Policy, server_command
@@ -41,25 +42,6 @@ def _collect_what_the_test_dropped() -> Iterator[None]:
     collector happens to find it."""
     yield
     gc.collect()
-
-
-@pytest.fixture(scope="session")
-def docker_client() -> Iterator[Any]:
-    client = connect()
-    yield client
-    leftovers = [
-        f"container {c.name}"
-        for label in (MANAGED_FILTER, "org.testcontainers=true")
-        for c in client.containers.list(all=True, filters={"label": label})
-    ] + [f"network {n.name}" for n in client.networks.list(filters={"label": MANAGED_FILTER})]
-    client.close()
-    assert not leftovers, f"left on the engine after the tests: {leftovers}"
-
-
-@pytest.fixture(scope="session")
-def images(docker_client: Any) -> dict[str, str]:
-    """Tags of the lab's images, built when their inputs changed (make test builds first)."""
-    return {b.name: b.tag for b in build_all(docker_client, ROOT, ROOT / ".lab", print)}
 
 
 # A test app that never starts listening (tests/integration/sleepy/), run as a user's folder.

@@ -3,8 +3,10 @@
 `FakeEngine(outcomes={2: Outcome(dies="exited, exit code 137")})` makes trial 2's
 app die during the load; `fail_at={("start_app", 3): KeyboardInterrupt()}` raises at
 the third app start; `ground="..."` is what the stack says is gone when a trial
-fails. An `EngineGone` raised there stays raised: every later call
-fails as a dead engine's would, except the two that never raise (log_tail, snapshot).
+fails (else what of its ground it has removed). An `EngineGone` raised there stays
+raised: every later call fails as a dead engine's would, except the two that never raise
+(log_tail, snapshot). tests/unit/engine/test_stack_behaviour.py holds it to RunStack's
+behaviour.
 """
 
 from __future__ import annotations
@@ -286,7 +288,13 @@ class FakeStack:
 
     def ground_fault(self, load: Container | None = None) -> str | None:
         self.engine.call("ground_fault", None if load is None else load.name)
-        return self.engine.ground
+        if self.engine.ground is not None:
+            return self.engine.ground
+        owned = [("trial's load", own(load))] if load is not None else []
+        for role, container in [("redis", self.redis), ("load", self.load), *owned]:
+            if container.removed:
+                return f"the run's {role} container {container.name} is removed"
+        return None
 
     def snapshot(self, containers: Mapping[str, Container]) -> dict[str, dict[str, Any] | None]:
         if self.engine.gone is not None:
@@ -324,6 +332,8 @@ class FakeStack:
         self.engine.calls.append(("log_tail", handle.name, lines))  # never raises
         if self.engine.gone is not None:
             return f"(no log: {self.engine.gone})"
+        if own(handle).removed:
+            return f"(no log: 404 Client Error: No such container: {handle.id})"
         return own(handle).outcome.log
 
     def remove(self, handle: Container) -> None:
