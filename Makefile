@@ -18,8 +18,8 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 help: ## show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-bench: $(STAMP) engine ## run the benchmark on the default preset (builds what it needs)
-	$(PY) -m lab build
+bench: $(STAMP) engine ## run the benchmark on the default preset (builds only the images it uses)
+	$(PY) -m lab build --for-run
 	$(PY) -m lab run
 
 test: $(STAMP) engine ## every test: unit, then integration on a real engine (builds what it needs)

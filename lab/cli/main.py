@@ -30,7 +30,7 @@ from lab.errors import (
     UsageError,
 )
 from lab.images.labels import BASE_ORIGIN, BASE_SOURCE
-from lab.images.specs import short_id
+from lab.images.specs import ImageSpec, short_id
 from lab.model.config import RunConfig
 from lab.model.placement import Placement
 from lab.paths import ROOT, WORKDIR
@@ -48,18 +48,41 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"lab: error: {message} — see `python -m {self.prog} --help`\n")
 
 
-def cmd_build(_args: argparse.Namespace, out: Console, err: Console) -> int:
+def cmd_build(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.engine.client import connect
     from lab.images.build import build_all
 
+    specs = images_to_build(args)
     client = connect()
-    built = build_all(client, ROOT, WORKDIR, lambda line: err.print(line, highlight=False))
+    built = build_all(client, ROOT, WORKDIR, lambda line: err.print(line, highlight=False), specs)
     for item in built:
         state = "built" if item.rebuilt else "up to date"
         out.print(
             f"{item.name:<10} {item.tag:<32} {short_id(item.image_id)}  {state}", highlight=False
         )
     return 0
+
+
+def images_to_build(args: argparse.Namespace) -> tuple[ImageSpec, ...] | None:
+    """With --for-run, the images `lab run` given the same flags starts; else None: all.
+
+    A first `make bench` then builds what its run needs, not every app of the lab.
+    """
+    from lab.cli.options import config_from_args, given_settings
+    from lab.engine.runner import run_images
+    from lab.model.fields import FLAGS
+    from lab.model.plan import blueprint
+
+    if args.for_run:
+        return run_images(blueprint(config_from_args(args), _host_cpus()))
+    given = [FLAGS.get(field, "--" + field) for field in given_settings(args)]
+    given += [flag for flag in ("--preset", "--engine", "--config") if getattr(args, flag[2:])]
+    if given:
+        raise UsageError(
+            f"{given[0]}: lab build takes a run's flags only with --for-run",
+            f"add --for-run to build only the images that run starts, or drop {given[0]}",
+        )
+    return None
 
 
 def cmd_apps(args: argparse.Namespace, out: Console, _err: Console) -> int:
@@ -285,7 +308,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lab", description="A reproducible benchmark lab for Python web servers.")
     parser.add_argument("--version", action="version", version=f"lab {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    build = sub.add_parser("build", help="build every image whose inputs changed")
+    build = sub.add_parser(
+        "build",
+        help="build every image whose inputs changed (--for-run: only those a run starts)",
+    )
+    build.add_argument(
+        "--for-run",
+        action="store_true",
+        help="only the images `lab run` with the flags below starts (the default preset's"
+        " run when none is given)",
+    )
+    add_run_options(build)
     build.set_defaults(func=cmd_build)
     images = sub.add_parser("images", help="list the lab's images with their provenance")
     images.add_argument("--json", action="store_true", help="print JSON instead of a table")
