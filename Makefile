@@ -13,7 +13,13 @@ PYTEST_ARGS ?=
 
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: help bench test unit check figures images engine lock venv clean-venv
+# The test tiers (docs/tests.md): `unit` is the fast one, the pure core and the fake engine in
+# under a minute; `sim` the seeded simulations; `test` all of them with the native and
+# integration tests; `ci` what CI runs. pytest exits 5 when it selected no test, and make
+# stops on any non-zero exit, so a tier that lost its tests fails instead of passing empty.
+FAST_TIER := -m "not integration and not native and not sim"
+
+.PHONY: help bench test unit sim ci check figures images engine lock venv clean-venv
 
 help: ## show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,13 +28,19 @@ bench: $(STAMP) engine ## run the benchmark on the default preset (builds only t
 	$(PY) -m lab build --for-run
 	$(PY) -m lab run
 
-test: $(STAMP) engine ## every test: unit, then integration on a real engine (builds what it needs)
+test: $(STAMP) engine ## the full suite: unit, sim, native, integration on a real engine (builds all)
 	@bash scripts/ensure-test-tools.sh
 	$(PY) -m lab build
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-unit: $(STAMP) ## the unit tests only: no Docker, no compiler needed, about a minute
-	$(PY) -m pytest -m "not integration and not native" $(PYTEST_ARGS)
+unit: $(STAMP) ## the fast tier: pure core and fake engine, no Docker, no simulations (<60 s)
+	$(PY) -m pytest $(FAST_TIER) $(PYTEST_ARGS) tests/unit
+
+sim: $(STAMP) ## the seeded simulations of the statistics only (no Docker; a minute or two)
+	$(PY) -m pytest -m sim $(PYTEST_ARGS) tests/unit
+
+ci: ## what CI runs (.ci/run): make check, then make test
+	bash .ci/run
 
 check: $(STAMP) ## ruff (lint and format), mypy (strict on lab/), the layer contracts (lint-imports)
 	$(VENV)/bin/ruff check lab tests apps images
@@ -36,7 +48,7 @@ check: $(STAMP) ## ruff (lint and format), mypy (strict on lab/), the layer cont
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-figures: $(STAMP) ## the statistics' simulated coverage and error rates, before and after (~90 s)
+figures: $(STAMP) ## the statistics' simulated coverage and error rates, before and after (minutes)
 	$(PY) -m lab figures
 
 images: $(STAMP) engine ## build the images whose inputs changed

@@ -20,6 +20,9 @@ from lab.analysis.driftsim import (
 )
 from lab.model.order import BLOCKED
 
+# Seconds of seeded simulation each: the fast tier (make unit) leaves them to make test.
+pytestmark = pytest.mark.sim
+
 RUNS = 3000
 DEFAULT = preset_design("default", "quiet", QUIET_NOISE)
 MODELS = {model.name: model for model in drift_models()}

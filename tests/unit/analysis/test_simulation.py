@@ -23,6 +23,9 @@ from lab.analysis.simulation import (
     verdicts_after,
 )
 
+# Seconds of seeded simulation each: the fast tier (make unit) leaves them to make test.
+pytestmark = pytest.mark.sim
+
 CELLS = 10_000
 RUNS = 5000
 TRIALS = (3, 5, 10, 20)

@@ -6,6 +6,9 @@ import pytest
 
 from lab.cli.main import main
 
+# `lab figures` runs every simulation: the fast tier (make unit) leaves it to make test.
+pytestmark = pytest.mark.sim
+
 
 def test_lab_figures_prints_both_tables(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["figures", "--seed", "1", "--cells", "40", "--resamples", "20"]) == 0
