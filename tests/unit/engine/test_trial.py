@@ -1,4 +1,4 @@
-"""One trial through the in-memory engine: its order, its record, and how it fails."""
+"""One trial through the in-memory engine: what it checks, its record, and how it fails."""
 
 from __future__ import annotations
 
@@ -49,30 +49,43 @@ def apps(stack: FakeStack) -> list[Any]:
     return [container for container in stack.containers if container.role == "app"]
 
 
-def test_a_hello_trial_runs_in_order_and_leaves_no_app(stack: FakeStack) -> None:
+def test_a_hello_trial_checks_the_app_before_wrk_and_removes_only_the_app(
+    stack: FakeStack,
+) -> None:
     record = trial_of(stack)
     assert record.status == "ok", record.reason
     assert record.rps == 1000
     assert record.app_log is None
-    order = [call[0] for call in stack.engine.calls if call[0] != "open"]
-    assert order == [
-        "start_app",
-        "applied_limits",
-        "isolation_facts",
-        "load_for",
-        "is_running",
-        "probe",
-        "probe",
-        "watch_host",
-        "exec_load",
-        "is_running",
-        "log_tail",
-        "remove",
-    ]
+    calls = [call for call in stack.engine.calls if call[0] != "open"]
+    app = "lab-r1-app-1"
+    assert calls[0] == ("start_app", 1, IMAGES["aio"])  # a fresh app, from the image's ID
     assert stack.engine.called("start_app") == [(1, IMAGES["aio"])]
-    assert all(app.removed for app in apps(stack))
+    # One load, the measured one: this plan has no warmup.
+    (wrk,) = [n for n, call in enumerate(calls) if call[0] == "exec_load"]
+    assert calls[wrk][1] == stack.load.name  # from the run's own load container
+    before, after = calls[:wrk], calls[wrk + 1 :]
+
+    # Before wrk: the limits and confinement read back from the app, the app seen alive and
+    # answering, its answers verified once, and the host watched over all three roles.
+    assert {("applied_limits", app), ("isolation_facts", app), ("is_running", app)} <= set(before)
+    probes = [call[1:3] for call in before if call[0] == "probe"]
+    assert probes == [(stack.load.name, "wait"), (stack.load.name, "fetch")]
+    assert ("watch_host", "app", "wrk", "redis") in before
+    # A hello trial leaves Redis's counter alone and needs no engine stats nor ground check.
+    assert not {"reset_counter", "settled_counter", "snapshot", "ground_fault"} & {
+        call[0] for call in calls
+    }
+
+    # After wrk: whether the app survived the load, then the app removed, and nothing
+    # touched after that; the run's load container and Redis stay for the next trial.
+    assert ("is_running", app) in after
+    assert after[-1] == ("remove", app)
+    assert stack.engine.called("remove") == [(app,)]
+    assert all(container.removed for container in apps(stack))
+    assert not stack.load.removed and not stack.redis.removed
     assert record.verification is not None
     assert record.verification["applied"]["cpuset"] == plan_of().placement.app.cpuset
+    assert record.verification["isolation"]["cap_drop"] == ["ALL"]
     assert record.verification["problems"] == []
     assert record.cpu is not None and record.cpu["app"] is not None
     assert record.started_at < record.finished_at
