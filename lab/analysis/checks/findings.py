@@ -1,6 +1,7 @@
 """Making findings: one about a cell, one about the whole run, and their reporting order.
 
-The Finding itself is a format of summary.json and lives in lab.results.findings.
+The Finding itself is a format of summary.json and lives in lab.results.findings. The
+terminal and the report both gather a kind's repeats (`grouped`), each showing fewer in full.
 """
 
 from __future__ import annotations
@@ -37,3 +38,30 @@ def finding_line(finding: Finding) -> str:
 
 def findings_lines(findings: Sequence[Finding]) -> list[str]:
     return [finding_line(finding) for finding in findings]
+
+
+def grouped(findings: Sequence[Finding], shown: int) -> list[tuple[Finding, list[Finding]]]:
+    """Findings in order, each with those it gathers: a kind's (severity and code) first
+    `shown` cells stand alone, its later ones go under the last of those. A finding about
+    the whole run always stands alone.
+
+    A code may come at two severities (failed-trials: an error once a cell has no ok trial
+    left): those are two kinds.
+    """
+    kinds: dict[tuple[str, str], list[tuple[Finding, list[Finding]]]] = {}
+    entries: list[tuple[Finding, list[Finding]]] = []
+    for finding in findings:
+        kind = kinds.setdefault((finding.severity, finding.code), [])
+        if finding.cell is not None and len(kind) >= shown:
+            kind[-1][1].append(finding)
+            continue
+        entry: tuple[Finding, list[Finding]] = (finding, [])
+        kind.append(entry)
+        entries.append(entry)
+    return entries
+
+
+def more_cells(finding: Finding, more: Sequence[Finding]) -> str:
+    """ "… and 2 more cells the same (high-cv): hello @200 aio, hit @200 aio"."""
+    cells = ", ".join(cell_label(other.cell_key) for other in more if other.cell_key)
+    return f"\N{HORIZONTAL ELLIPSIS} and {len(more)} more cells the same ({finding.code}): {cells}"

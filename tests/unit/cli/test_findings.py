@@ -38,3 +38,17 @@ def test_render_findings_says_when_there_is_nothing() -> None:
     console = Console(file=io.StringIO(), record=True, width=80)
     render_findings([], console)
     assert console.export_text() == "checks: no findings\n"
+
+
+def test_render_findings_names_a_kinds_cells_past_the_first_two_on_one_line() -> None:
+    cells = [{"app": "aio", "scenario": "hello", "connections": n} for n in (64, 200, 400, 800)]
+    findings = [
+        finding(cell=cell, message=f"hello @{cell['connections']} aio: CV.") for cell in cells
+    ]
+    findings.append(finding("info", "redis-shares-wrk-cpus", cell=None, message="run: shared."))
+    console = Console(file=io.StringIO(), record=True, width=300)
+    render_findings(findings, console)
+    lines = console.export_text().splitlines()
+    assert lines[:2] == findings_lines(findings[:2])
+    assert lines[2] == "  … and 2 more cells the same (high-cv): hello @400 aio, hello @800 aio"
+    assert lines[3:] == findings_lines(findings[4:])
