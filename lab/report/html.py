@@ -13,9 +13,10 @@ from collections.abc import Sequence
 
 from lab import __version__
 from lab.report import charts, opencharts
-from lab.report.content import FAILED_COLUMNS, IMAGE_COLUMNS, ReportContent, ResultBlock, Section
+from lab.report.content import FAILED_COLUMNS, ReportContent, ResultBlock
 from lab.report.driftchart import drift_chart
 from lab.report.opencontent import OPEN_COLUMNS
+from lab.report.provenance import IMAGE_COLUMNS, Section
 from lab.report.ranking import Ranking
 from lab.results.reader import RunData
 
@@ -120,7 +121,6 @@ def render_html(content: ReportContent, data: RunData) -> str:
         f'<p class="subtitle">{escape(content.subtitle)}</p>',
         "</header>",
         _headline(content.headline),
-        _findings(content),
         '<section id="results">',
         "<h2>Results ranked, fastest first</h2>"
         if content.rankings
@@ -134,6 +134,7 @@ def render_html(content: ReportContent, data: RunData) -> str:
         "</div>",
         f'<p class="legend">{escape(content.ranking_legend)}</p>' if content.rankings else "",
         "</section>",
+        _findings(content),
         _charts(data),
         _open(content),
         '<section id="failed">',

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lab.report.content import FAILED_COLUMNS, IMAGE_COLUMNS, ReportContent
+from lab.report.content import FAILED_COLUMNS, ReportContent
 from lab.report.opencontent import OPEN_COLUMNS
+from lab.report.provenance import IMAGE_COLUMNS
 
 
 def render_markdown(content: ReportContent) -> str:
     lines = [f"# {content.title}", "", content.subtitle, ""]
     lines += [f"**{sentence}**  " for sentence in content.headline]
-    lines.append("")
-    if content.findings or content.notes:
-        lines += ["## Warnings and notes", ""]
-        lines += [f"- {severity}: {text}" for severity, text in content.findings]
-        lines += [f"- note: {note}" for note in content.notes]
-        lines.append("")
-    lines += ["## Results", ""]
+    lines += ["", "## Results", ""]
     for ranking in content.rankings:
         lines += [f"### {ranking.title}", ""]
         lines += _table(ranking.labels, ranking.rows, right_align_from=2)
@@ -28,6 +23,11 @@ def render_markdown(content: ReportContent) -> str:
         lines += [f"### {block.title}", ""]
         rows = [(label, *values) for label, values in zip(block.labels, block.rows, strict=True)]
         lines += _table(("", *content.apps), rows, right_align_from=1)
+        lines.append("")
+    if content.findings or content.notes:
+        lines += ["## Warnings and notes", ""]
+        lines += [f"- {severity}: {text}" for severity, text in content.findings]
+        lines += [f"- note: {note}" for note in content.notes]
         lines.append("")
     if content.drift:
         lines += ["## The host's drift", "", "```", *content.drift, "```", ""]

@@ -11,10 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from lab.analysis.assess import assess
 from lab.analysis.runs import load_run
 from lab.analysis.summary import build_summary
-from lab.report.content import build_content, findings, headline
+from lab.report.content import build_content
+from lab.report.findings import findings
+from lab.report.headline import headline
 from lab.report.write import write_reports
+from lab.results.findings import Finding
 from lab.results.summarydoc import Summary
 from tests.unit.fixtures import cpu, evidence, failed_trial, trial
 from tests.unit.runs import FIXTURE, copy_fixture, write_run
@@ -187,8 +191,48 @@ def test_findings_of_the_real_run() -> None:
     # Then the lab's own checks, worst first: the same findings the terminal shows.
     assert found[1][0] == "warning"
     assert found[1][1].startswith("hit @200 flask: 1 of 5 trials failed")
-    assert any(text.startswith("hello @200 aio: CV 19.1%") for _, text in found)
+    # One entry per kind: its first cell in full, then the other cells it touches.
+    [high_cv] = [text for _, text in found if "(high-cv)" in text]
+    assert high_cv.startswith("hello @200 flask: CV 11.8%")
+    assert high_cv.endswith(
+        "… and 3 more cells the same (high-cv): hello @200 aio, hit @200 flask, hit @200 aio"
+    )
+    assert not any(text.startswith("hello @200 aio: CV 19.1%") for _, text in found)
     assert found[-1][0] == "info" and found[-1][1].startswith("run: redis shares CPU 0 with wrk")
+
+
+def test_the_results_come_before_the_findings(written: tuple[Path, Path], page: str) -> None:
+    markdown = written[0].read_text(encoding="utf-8")
+    assert markdown.index("## Results") < markdown.index("## Warnings and notes")
+    assert markdown.index("| req/s (median) |") < markdown.index("- warning:")
+    assert page.index('id="headline"') < page.index('id="results"') < page.index('id="warnings"')
+    assert page.index('id="warnings"') < page.index('id="charts"')
+
+
+def test_the_report_gathers_findings_and_summary_json_keeps_every_one(tmp_path: Path) -> None:
+    run_dir = copy_fixture(tmp_path / "run")
+    before = (run_dir / "summary.json").read_bytes()
+    markdown, _ = write_reports(run_dir)
+    assert (run_dir / "summary.json").read_bytes() == before
+    data = load_run(run_dir)  # the fixture's summary.json predates findings: re-assessed
+    codes = [finding.code for finding in assess(data.run, data.records, data.summary)]
+    assert codes.count("high-cv") == 4
+    entries = [line for line in markdown.read_text().splitlines() if line.startswith("- ")]
+    assert sum("CV " in line and "is above 5%" in line for line in entries) == 1
+    # Worst first: the run's failed trials, the lab's warnings, then its information.
+    severities = [line.split(":")[0] for line in entries]
+    assert severities == sorted(severities, key=["- warning", "- info", "- note"].index)
+
+
+def test_an_error_leads_the_findings_and_keeps_its_own_entry() -> None:
+    data = load_run(FIXTURE)
+    error = Finding("error", "failed-trials", "hit @200 aio: every trial failed.", "Read them.")
+    error = replace(error, cell={"app": "aio", "scenario": "hit", "connections": 200})
+    summary = replace(data.summary, findings=(*(data.summary.findings or ()), error))
+    found = findings(replace(data, summary=summary))
+    assert found[0] == ("error", "hit @200 aio: every trial failed. – Read them.")
+    assert found[1][1].startswith("1 of 20 trials failed")
+    assert [severity for severity, _ in found].count("error") == 1
 
 
 def test_findings_flag_a_busy_load_generator_errors_few_trials_and_a_dirty_tree(
