@@ -10,7 +10,7 @@ import docker.errors
 
 from lab.engine.client import engine_errors, engine_facts
 from lab.engine.engines import Engines
-from lab.engine.port import HostNetwork, ImageFacts, ImageMissing
+from lab.engine.port import BRIDGE, ImageFacts, ImageMissing, NetworkPath
 from lab.engine.stack import RunStack
 from lab.images.build import Built, build_all
 from lab.images.specs import ImageSpec
@@ -85,9 +85,7 @@ class DockerEngine:
         load_image: str,
         redis: CpuSlot,
         wrk: CpuSlot,
-        host_network: HostNetwork | None = None,
+        network: NetworkPath = BRIDGE,
     ) -> RunStack:
         clients = self.engines.clients if self.engines is not None else None
-        return RunStack(
-            self.client, run_id, redis_image, load_image, redis, wrk, clients, host_network
-        )
+        return RunStack(self.client, run_id, redis_image, load_image, redis, wrk, clients, network)

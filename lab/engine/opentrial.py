@@ -167,7 +167,7 @@ def _ready_app(
         "isolation": stack.isolation_facts(container),
         "network_path": plan.network_path,
     }
-    load = stack.load_for(container, SWEEP_BASE + index, plan.network_path)
+    load = stack.load_for(container, SWEEP_BASE + index)
     wait_ready(stack, container, load, config.ready_timeout_s, clock)
     scenario = SCENARIOS[sweep.scenario]
     if scenario.uses_redis:

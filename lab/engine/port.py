@@ -22,6 +22,7 @@ from lab.images.containers import AppSettings
 from lab.images.specs import ImageSpec
 from lab.measure.hostcpu import HostSample
 from lab.model.placement import CpuSlot
+from lab.model.plan import Blueprint
 from lab.results.execrecord import ExecRecord
 
 ENGINE_HINT = (
@@ -105,12 +106,24 @@ class LoadClient:
 
 
 @dataclass(frozen=True, slots=True)
-class HostNetwork:
-    """Every role on its host's network (roles on different engines share no Docker
-    network): the addresses the app and Redis listen at."""
+class NetworkPath:
+    """How wrk reaches the app, decided once for the run (lab.engine.network holds what
+    each means): across the run's own network (`bridge`), from inside the app's network
+    namespace (`shared`), or over the hosts' network (`host`: roles on different engines
+    share no Docker network), the app and Redis then listening at their hosts' addresses."""
 
-    app: str
-    redis: str
+    mode: str = "bridge"
+    app_address: str = ""
+    redis_address: str = ""
+
+    @classmethod
+    def of(cls, plan: Blueprint) -> NetworkPath:
+        if plan.network_path != "host":
+            return cls(plan.network_path)
+        return cls("host", plan.address("app"), plan.address("redis"))
+
+
+BRIDGE = NetworkPath()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +158,9 @@ class Stack(Protocol):
         """A fresh, started app container that answers at the alias `app`."""
         ...
 
-    def load_for(self, app: Container, trial_index: int, network_path: str) -> LoadClient: ...
+    def load_for(self, app: Container, trial_index: int) -> LoadClient:
+        """Where a trial's probes and load run, on the run's network path."""
+        ...
 
     def exec_load(self, command: list[str], on: Container | None = None) -> ExecRecord:
         """Run a command in a load container (the run's own unless `on` says otherwise)."""
@@ -254,7 +269,7 @@ class Engine(Protocol):
         load_image: str,
         redis: CpuSlot,
         wrk: CpuSlot,
-        host_network: HostNetwork | None = None,
+        network: NetworkPath = BRIDGE,
     ) -> AbstractContextManager[Stack]:
         """The run's stack, opened on entry and removed, whatever happened, on exit."""
         ...

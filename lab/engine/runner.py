@@ -29,8 +29,8 @@ from lab.engine.port import (
     EngineGone,
     EngineRequestFailed,
     GroundLost,
-    HostNetwork,
     ImageMissing,
+    NetworkPath,
     Stack,
     StackError,
     SystemClock,
@@ -181,15 +181,15 @@ def run(
     ending = COMPLETE
     stopped_by: str | None = None
     placement = plan.placement
-    host_network = (
-        HostNetwork(plan.address("app"), plan.address("redis"))
-        if plan.network_path == "host"
-        else None
-    )
     try:
         # Leaving the `with` removes the run's containers and network, whatever happened.
         with engine.run_stack(
-            run_id, images["redis"], images["wrk"], placement.redis, placement.wrk, host_network
+            run_id,
+            images["redis"],
+            images["wrk"],
+            placement.redis,
+            placement.wrk,
+            NetworkPath.of(plan),
         ) as stack:
             if any(stack.cleared):
                 containers, networks = stack.cleared

@@ -6,9 +6,9 @@ happened before. Probes and wrk run by `exec` in one long-lived load container i
 the network, so no request ever comes from the host and a trial does not pay for
 starting a client container. Every public method raises the port's exceptions only.
 
-With a `HostNetwork` (roles on different engines, or --network-path host), there is no
-run network: each container runs on its host's network, the app and Redis listen at
-their hosts' addresses only, and each role's containers go to that role's engine.
+How the containers reach one another (the run's network, the app's namespace, the hosts'
+network) is the run's `NetworkPath`, one strategy of lab.engine.network chosen when the
+stack is made; each role's containers go to that role's engine.
 """
 
 from __future__ import annotations
@@ -26,21 +26,21 @@ import requests
 from lab.engine.clean import finished_despite_ctrl_c, remove_labelled
 from lab.engine.client import engine_errors
 from lab.engine.hostprobe import HostWatch
+from lab.engine.network import network_mode
 from lab.engine.polls import settled_counter, settled_fault, wait_until
 from lab.engine.port import (
+    BRIDGE,
     Clock,
-    HostNetwork,
     HostUnavailable,
     LoadClient,
+    NetworkPath,
     StackError,
     SystemClock,
 )
 from lab.images.containers import (
     APP_ALIAS,
     APP_PORT,
-    DNS_OPTIONS,
     REDIS_ALIAS,
-    REDIS_PORT,
     AppSettings,
     app_environment,
     container_name,
@@ -72,16 +72,15 @@ class RunStack:
         redis: CpuSlot,
         wrk: CpuSlot,
         clients: Mapping[str, Any] | None = None,
-        host_network: HostNetwork | None = None,
+        network: NetworkPath = BRIDGE,
         clock: Clock | None = None,
     ) -> None:
         self.client = client
         self.clock = clock or SystemClock()
         # Each role's engine (app, load, redis); the local one for every role by default.
         self.clients = {"app": client, "load": client, "redis": client, **(clients or {})}
-        self.host_network = host_network
+        self.path = network_mode(network)
         self.run_id = run_id
-        self.network: Any = None
         self.redis: Any = None
         self.load: Any = None
         self.cleared = (0, 0)
@@ -118,17 +117,12 @@ class RunStack:
     ) -> Any:
         """A container of this run: named, labelled, confined and pinned to `slot`.
 
-        On the run's network unless `options` say otherwise; `alias` is the name it
+        On the run's network path unless `options` say otherwise; `alias` is the name it
         answers to there (each trial's fresh app container is `app`). It gets the
         limits of `confined_as` (default: its own role). It goes to its role's engine.
         """
-        if "network_mode" not in options and self.host_network is not None:
-            options["network_mode"] = "host"
-        elif "network_mode" not in options:
-            endpoint = self.client.api.create_endpoint_config(aliases=[alias] if alias else None)
-            options.update(
-                network=self.network.name, networking_config={self.network.name: endpoint}
-            )
+        if "network_mode" not in options:
+            options.update(self.path.placed(alias))
         return self._client_of(role).containers.create(
             image,
             name=container_name(self.run_id, name),
@@ -153,34 +147,20 @@ class RunStack:
         # (the engine was not there to remove them); they hold the names used below.
         cleared = [remove_labelled(client, self._labels) for client in self._engines()]
         self.cleared = (sum(c for c, _ in cleared), sum(n for _, n in cleared))
-        if self.host_network is None:
-            self.network = self.client.networks.create(
-                container_name(self.run_id, "net"),
-                driver="bridge",
-                internal=True,
-                labels=run_labels(self.run_id, "network"),
-            )
+        self.path.open(self.client, self.run_id)
         self.load = self._create(
             "wrk", "wrk", self._load_image, self._wrk_slot, command=["sleep", "infinity"]
         )
         self.load.start()
-        redis_command: dict[str, Any] = {}
-        if self.host_network is not None:
-            # On a host's network a port the lab would use may be taken already; the app
-            # would then fail to start and be blamed, or Redis's commands reach another.
-            self._refuse_taken(self.host_network.app, APP_PORT, "app")
-            self._refuse_taken(self.host_network.redis, REDIS_PORT, "redis")
-            redis_command["command"] = [
-                "redis-server", "/etc/lab/redis.conf",
-                "--bind", self.host_network.redis, "--port", str(REDIS_PORT),
-            ]  # fmt: skip
+        for address, port, role in self.path.must_be_free():
+            self._refuse_taken(address, port, role)
         self.redis = self._create(
             "redis",
             "redis",
             self._redis_image,
             self._redis_slot,
             alias=REDIS_ALIAS,
-            **redis_command,
+            **self.path.redis_options(),
         )
         self.redis.start()
         self._wait_for_redis()
@@ -198,15 +178,9 @@ class RunStack:
                 f" stop it, or place {role} on another host (--engine {role}=…)"
             )
 
-    @property
-    def _redis_cli(self) -> list[str]:
-        if self.host_network is None:
-            return ["redis-cli"]
-        return ["redis-cli", "-h", self.host_network.redis, "-p", str(REDIS_PORT)]
-
     def _wait_for_redis(self, timeout_s: float = 20.0) -> None:
         def pong() -> bool:
-            code, output = self.redis.exec_run([*self._redis_cli, "PING"])
+            code, output = self.redis.exec_run([*self.path.redis_cli, "PING"])
             return bool(code == 0 and b"PONG" in output)
 
         if not wait_until(pong, timeout_s, 0.2, self.clock):
@@ -218,23 +192,23 @@ class RunStack:
         return [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"]
 
     @property
+    def network(self) -> Any:
+        """The run's Docker network; None on the hosts' network."""
+        return self.path.network
+
+    @property
     def network_name(self) -> str:
-        return "host" if self.network is None else str(self.network.name)
+        return self.path.name
 
     @engine_errors()
     def network_internal(self) -> bool:
-        if self.network is None:
-            return False  # the hosts' network: isolation is the hosts' own (README)
-        self.network.reload()
-        return bool(self.network.attrs.get("Internal"))
+        return self.path.internal()
 
     @engine_errors()
     def start_app(self, trial_index: int, settings: AppSettings, slot: CpuSlot) -> Any:
         options: dict[str, Any] = {}
         if settings.command is not None:  # else the image's own (the ceiling server's)
             options["command"] = list(settings.command)
-        if self.host_network is None:  # on a host's network, the host resolves
-            options["dns_opt"] = DNS_OPTIONS
         container = self._create(
             "app",
             f"app-{trial_index}",
@@ -243,28 +217,28 @@ class RunStack:
             alias=APP_ALIAS,  # every trial's fresh container answers at the same URL
             environment=app_environment(settings),
             **options,
+            **self.path.app_options(),
         )
         container.start()
         return container
 
     @engine_errors()
-    def load_for(self, app: Any, trial_index: int, network_path: str) -> LoadClient:
-        """The bridge path uses the run's load container; the shared path a fresh one
-        inside the app container's network namespace, so no bridge lies between them."""
-        if network_path == "bridge":
-            return LoadClient(self.load, f"http://{APP_ALIAS}:{APP_PORT}", owned=False)
-        if self.host_network is not None:
-            return LoadClient(self.load, f"http://{self.host_network.app}:{APP_PORT}", owned=False)
-        container = self._create(
-            "wrk",
-            f"wrk-{trial_index}",
-            self._load_image,
-            self._wrk_slot,
-            command=["sleep", "infinity"],
-            network_mode=f"container:{app.id}",
-        )
-        container.start()
-        return LoadClient(container, f"http://127.0.0.1:{APP_PORT}", owned=True)
+    def load_for(self, app: Any, trial_index: int) -> LoadClient:
+        """The run's load container, or (on the shared path) a fresh one of the trial's."""
+
+        def fresh_load(options: dict[str, Any]) -> Any:
+            container = self._create(
+                "wrk",
+                f"wrk-{trial_index}",
+                self._load_image,
+                self._wrk_slot,
+                command=["sleep", "infinity"],
+                **options,
+            )
+            container.start()
+            return container
+
+        return self.path.load_client(self.load, app, fresh_load)
 
     def exec_load(self, command: list[str], on: Any = None) -> ExecRecord:
         """Run a command in a load container; each ends by itself (wrk -d, probe timeouts)."""
@@ -321,7 +295,7 @@ class RunStack:
     @engine_errors()
     def redis_command(self, *args: str) -> str:
         try:
-            code, output = self.redis.exec_run([*self._redis_cli, *args])
+            code, output = self.redis.exec_run([*self.path.redis_cli, *args])
         except docker.errors.APIError as exc:
             raise StackError(f"redis is not running: {exc.explanation or exc}") from exc
         text = str(output.decode(errors="replace")).strip()
@@ -355,11 +329,9 @@ class RunStack:
         return settled_fault(lambda: self._ground_fault_now(load), self.clock)
 
     def _ground_fault_now(self, load: Any = None) -> str | None:
-        try:
-            if self.network is not None:
-                self.network.reload()
-        except docker.errors.NotFound:
-            return f"the run's network {self.network.name} was removed"
+        gone = self.path.fault()
+        if gone is not None:
+            return gone
         owned = [("trial's load", load)] if load is not None else []
         for role, container in [("redis", self.redis), ("load", self.load), *owned]:
             running, state = self.is_running(container)

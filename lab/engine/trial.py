@@ -113,7 +113,7 @@ def run_trial(
             "isolation": stack.isolation_facts(container),
             "network_path": plan.network_path,
         }
-        load = stack.load_for(container, trial.index, plan.network_path)
+        load = stack.load_for(container, trial.index)
         wait_ready(stack, container, load, config.ready_timeout_s, clock)
         if scenario.uses_redis:
             stack.reset_counter()

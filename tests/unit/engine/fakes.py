@@ -21,13 +21,14 @@ from types import TracebackType
 from typing import Any
 
 from lab.engine.port import (
+    BRIDGE,
     Container,
     EngineGone,
-    HostNetwork,
     HostUnavailable,
     ImageFacts,
     ImageMissing,
     LoadClient,
+    NetworkPath,
 )
 from lab.images.build import Built
 from lab.images.containers import AppSettings
@@ -191,7 +192,7 @@ class FakeStack:
         self.engine = engine
         self.run_id = run_id
         self.network_name = f"lab-{run_id}-net"
-        self.host_network: HostNetwork | None = None
+        self.path = BRIDGE
         self.containers: list[FakeContainer] = []
         self.redis = self._container("redis", "redis", images[0], slot=slots[0])
         self.load = self._container("wrk", "wrk", images[1], slot=slots[1])
@@ -232,12 +233,12 @@ class FakeStack:
             "app", f"app-{trial_index}", settings.image, slot=slot, outcome=outcome
         )
 
-    def load_for(self, app: Container, trial_index: int, network_path: str) -> LoadClient:
-        self.engine.call("load_for", app.name, trial_index, network_path)
-        if network_path == "bridge":
+    def load_for(self, app: Container, trial_index: int) -> LoadClient:
+        self.engine.call("load_for", app.name, trial_index)
+        if self.path.mode == "bridge":
             return LoadClient(self.load, "http://app:8000", owned=False)
-        if self.host_network is not None:
-            return LoadClient(self.load, f"http://{self.host_network.app}:8000", owned=False)
+        if self.path.mode == "host":
+            return LoadClient(self.load, f"http://{self.path.app_address}:8000", owned=False)
         mine = self._container("wrk", f"wrk-{trial_index}", self.load.image, slot=self.load.slot)
         return LoadClient(mine, "http://127.0.0.1:8000", owned=True)
 
@@ -440,10 +441,10 @@ class FakeEngine:
         load_image: str,
         redis: CpuSlot,
         wrk: CpuSlot,
-        host_network: HostNetwork | None = None,
+        network: NetworkPath = BRIDGE,
     ) -> FakeStack:
         stack = FakeStack(self, run_id, (redis_image, load_image), (redis, wrk))
-        stack.host_network = host_network
+        stack.path = network
         self.stacks.append(stack)
         return stack
 

@@ -15,11 +15,12 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
 
-from lab.engine.port import Container, EngineGone, Stack
+from lab.engine.port import Container, EngineGone, LoadClient, NetworkPath, Stack
 from lab.engine.stack import RunStack
 from lab.images.containers import AppSettings
 from lab.measure.verify import VERIFIERS
@@ -38,27 +39,37 @@ class Subject:
     server: AppSettings
 
 
-@pytest.fixture(params=["memory", pytest.param("docker", marks=pytest.mark.integration)])
+def on_both(*modes: str) -> list[Any]:
+    """Each network path on the in-memory engine, then on the real one."""
+    real = pytest.mark.integration
+    memory = [pytest.param(("memory", mode), id=f"memory-{mode}") for mode in modes]
+    docker = [pytest.param(("docker", mode), id=f"docker-{mode}", marks=real) for mode in modes]
+    return memory + docker
+
+
+@pytest.fixture(params=on_both("bridge", "shared"))
 def subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
-    if request.param == "memory":
+    engine_kind, mode = request.param
+    path = NetworkPath(mode)
+    if engine_kind == "memory":
         engine = FakeEngine()
-        fake = engine.run_stack("r1", FAKE_IMAGES["redis"], FAKE_IMAGES["wrk"], SLOT, SLOT)
+        fake = engine.run_stack("r1", FAKE_IMAGES["redis"], FAKE_IMAGES["wrk"], SLOT, SLOT, path)
         with fake as stack:
             yield Subject(stack, AppSettings(FAKE_IMAGES["nginx"], None))
         return
     client = request.getfixturevalue("docker_client")
     images = request.getfixturevalue("images")
     run_id = f"behaviour-{uuid.uuid4().hex[:6]}"
-    with RunStack(client, run_id, images["redis"], images["wrk"], SLOT, SLOT) as real:
+    with RunStack(client, run_id, images["redis"], images["wrk"], SLOT, SLOT, None, path) as real:
         yield Subject(real, AppSettings(images["nginx"], None))
 
 
-def ready(stack: Stack, app: Container) -> str:
-    """The app's base URL, once it answers."""
-    load = stack.load_for(app, 1, "bridge")
+def ready(stack: Stack, app: Container) -> LoadClient:
+    """Where the app is loaded from, once it answers there."""
+    load = stack.load_for(app, 1)
     report = stack.probe("wait", load.base_url + "/", "--timeout", "20", on=load.container)
     assert report["ready"], report
-    return load.base_url
+    return load
 
 
 def test_a_started_app_runs_with_its_cpus_until_it_is_removed(subject: Subject) -> None:
@@ -75,8 +86,10 @@ def test_a_started_app_runs_with_its_cpus_until_it_is_removed(subject: Subject) 
 def test_the_app_answers_the_probe_from_the_load_container(subject: Subject) -> None:
     stack = subject.stack
     app = stack.start_app(1, subject.server, SLOT)
-    url = ready(stack, app)
-    report = stack.probe("fetch", url + "/", "--requests", "2")
+    load = ready(stack, app)
+    # On the shared path, wrk's own container in the app's namespace; else the run's.
+    assert load.owned == (load.container.name != stack.load.name)
+    report = stack.probe("fetch", load.base_url + "/", "--requests", "2", on=load.container)
     assert VERIFIERS["hello"](report) == []
 
 

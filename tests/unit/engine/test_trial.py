@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from lab.engine.port import EngineGone, EngineRefused, EngineRequestFailed, GroundLost
+from lab.engine.port import (
+    EngineGone,
+    EngineRefused,
+    EngineRequestFailed,
+    GroundLost,
+    NetworkPath,
+)
 from lab.engine.trial import run_trial
 from lab.model.config import build_config
 from lab.model.plan import Blueprint, Trial, blueprint
@@ -22,10 +28,13 @@ def plan_of(**overrides: Any) -> Blueprint:
     return blueprint(build_config("quick", {**changes, **overrides}), host_cpus=2)
 
 
-def opened(engine: FakeEngine) -> FakeStack:
-    """The run stack of run `r1`, not yet entered."""
-    slots = plan_of().placement
-    return engine.run_stack("r1", IMAGES["redis"], IMAGES["wrk"], slots.redis, slots.wrk)
+def opened(engine: FakeEngine, **overrides: Any) -> FakeStack:
+    """The run stack of run `r1` on the plan's network path, not yet entered."""
+    plan = plan_of(**overrides)
+    slots = plan.placement
+    return engine.run_stack(
+        "r1", IMAGES["redis"], IMAGES["wrk"], slots.redis, slots.wrk, NetworkPath.of(plan)
+    )
 
 
 @pytest.fixture
@@ -253,7 +262,7 @@ def test_an_engine_refusal_on_whole_ground_is_the_apps_failed_record() -> None:
 def test_a_failure_on_broken_ground_is_raised_not_recorded(outcome: Outcome) -> None:
     gone = "the run's redis container lab-r1-redis is exited, exit code 137"
     engine = FakeEngine(outcomes={1: outcome}, ground=gone)
-    with opened(engine) as stack:
+    with opened(engine, network_path="shared") as stack:
         with pytest.raises(GroundLost, match=gone):
             trial_of(stack, network_path="shared")
         assert engine.called("ground_fault") == [("lab-r1-wrk-1",)]  # the trial's own too
@@ -280,15 +289,16 @@ def test_a_lost_engine_ends_the_trial_from_its_clean_up() -> None:
 def test_ctrl_c_in_a_trial_leaves_its_containers_to_the_runs_clean_up() -> None:
     """The stack's close removes every container at once; one by one first is slower."""
     engine = FakeEngine(fail_at={("exec_load", 1): KeyboardInterrupt()})
-    with opened(engine) as stack:
+    with opened(engine, network_path="shared") as stack:
         with pytest.raises(KeyboardInterrupt):
             trial_of(stack, network_path="shared")
         assert engine.called("remove") == []
     assert all(container.removed for container in stack.containers)
 
 
-def test_the_shared_path_loads_from_a_container_of_its_own(stack: FakeStack) -> None:
-    record = trial_of(stack, network_path="shared")
+def test_the_shared_path_loads_from_a_container_of_its_own(engine: FakeEngine) -> None:
+    with opened(engine, network_path="shared") as stack:
+        record = trial_of(stack, network_path="shared")
     assert record.status == "ok", record.reason
     ((where, *_),) = stack.engine.called("exec_load")
     assert where == "lab-r1-wrk-1"
