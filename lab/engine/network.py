@@ -17,7 +17,7 @@ from typing import Any
 
 import docker.errors
 
-from lab.engine.port import LoadClient, NetworkPath
+from lab.engine.port import LoadClient, NetworkPath, StackError
 from lab.images.containers import (
     APP_ALIAS,
     APP_PORT,
@@ -26,9 +26,12 @@ from lab.images.containers import (
     container_name,
     run_labels,
 )
+from lab.results.execrecord import ExecRecord
 
 # Starts a container of the load image with these extra create options.
 FreshLoad = Callable[[dict[str, Any]], Any]
+# Runs a command in the run's load container.
+RunInLoad = Callable[[list[str]], ExecRecord]
 
 
 class RunNetwork:
@@ -66,9 +69,8 @@ class RunNetwork:
     def redis_options(self) -> dict[str, Any]:
         return {}
 
-    def must_be_free(self) -> list[tuple[str, int, str]]:
-        """(address, port, role) nothing may listen at before the run starts."""
-        return []
+    def refuse_taken(self, run_in_load: RunInLoad) -> None:
+        """StackError when something listens where the run's app or Redis would."""
 
     def load_client(self, run_load: Any, app: Any, fresh_load: FreshLoad) -> LoadClient:  # noqa: ARG002
         return LoadClient(run_load, f"http://{APP_ALIAS}:{APP_PORT}", owned=False)
@@ -119,10 +121,19 @@ class HostsNetwork:
         command = ["redis-server", "/etc/lab/redis.conf", "--bind", self.redis]
         return {"command": [*command, "--port", str(REDIS_PORT)]}
 
-    def must_be_free(self) -> list[tuple[str, int, str]]:
+    def refuse_taken(self, run_in_load: RunInLoad) -> None:
         # A port the lab would use may be taken already on a host's network: the app would
         # then fail to start and be blamed, or Redis's commands reach another server.
-        return [(self.app, APP_PORT, "app"), (self.redis, REDIS_PORT, "redis")]
+        for address, port, role in ((self.app, APP_PORT, "app"), (self.redis, REDIS_PORT, "redis")):
+            check = (
+                "import socket, sys; s = socket.socket(); s.settimeout(2);"
+                f" sys.exit(0 if s.connect_ex(({address!r}, {port})) == 0 else 1)"
+            )
+            if run_in_load(["python3", "-c", check]).exit_code == 0:
+                raise StackError(
+                    f"something already listens at {address}:{port}, where the run's {role}"
+                    f" would: stop it, or place {role} on another host (--engine {role}=…)"
+                )
 
     def load_client(self, run_load: Any, app: Any, fresh_load: FreshLoad) -> LoadClient:  # noqa: ARG002
         return LoadClient(run_load, f"http://{self.app}:{APP_PORT}", owned=False)

@@ -16,13 +16,13 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Self
 
 import docker.errors
 import requests
 
+from lab.engine import inspection
 from lab.engine.clean import finished_despite_ctrl_c, remove_labelled
 from lab.engine.client import engine_errors
 from lab.engine.hostprobe import HostWatch
@@ -31,7 +31,6 @@ from lab.engine.polls import settled_counter, settled_fault, wait_until
 from lab.engine.port import (
     BRIDGE,
     Clock,
-    HostUnavailable,
     LoadClient,
     NetworkPath,
     StackError,
@@ -152,8 +151,7 @@ class RunStack:
             "wrk", "wrk", self._load_image, self._wrk_slot, command=["sleep", "infinity"]
         )
         self.load.start()
-        for address, port, role in self.path.must_be_free():
-            self._refuse_taken(address, port, role)
+        self.path.refuse_taken(lambda command: self._exec(self.load, command))
         self.redis = self._create(
             "redis",
             "redis",
@@ -164,19 +162,6 @@ class RunStack:
         )
         self.redis.start()
         self._wait_for_redis()
-
-    def _refuse_taken(self, address: str, port: int, role: str) -> None:
-        """StackError when something answers at address:port, seen from the load container."""
-        check = (
-            "import socket, sys; s = socket.socket(); s.settimeout(2);"
-            f" sys.exit(0 if s.connect_ex(({address!r}, {port})) == 0 else 1)"
-        )
-        output = self._exec(self.load, ["python3", "-c", check])
-        if output.exit_code == 0:
-            raise StackError(
-                f"something already listens at {address}:{port}, where the run's {role} would:"
-                f" stop it, or place {role} on another host (--engine {role}=…)"
-            )
 
     def _wait_for_redis(self, timeout_s: float = 20.0) -> None:
         def pong() -> bool:
@@ -344,41 +329,13 @@ class RunStack:
         return None
 
     def snapshot(self, containers: Mapping[str, Any]) -> dict[str, dict[str, Any] | None]:
-        """One stats sample per role, taken side by side.
-
-        The engine answers a stats request about a second after it is asked (one-shot
-        or not), so sequential samples would be seconds apart.
-        """
-
-        def sample(container: Any) -> dict[str, Any] | None:
-            try:
-                stats: dict[str, Any] = container.stats(stream=False, one_shot=True)
-            except (docker.errors.APIError, requests.RequestException):
-                return None
-            return stats
-
-        pool = ThreadPoolExecutor(max_workers=len(containers))
-        try:
-            futures = {role: pool.submit(sample, c) for role, c in containers.items()}
-            return {role: future.result() for role, future in futures.items()}
-        finally:
-            # Never waits: on Ctrl-C the engine's answers, a second away, are not needed.
-            pool.shutdown(wait=False, cancel_futures=True)
+        return inspection.stats_side_by_side(containers)
 
     @engine_errors()
     def watch_host(
         self, containers: Mapping[str, Any], cpu_ids: Mapping[str, tuple[int, ...]]
     ) -> HostWatch:
-        if any(not _on_this_machine(client) for client in self.clients.values()):
-            raise HostUnavailable("a role's engine is on another host: its /proc is not here")
-        processes = {}
-        for role, container in containers.items():
-            container.reload()
-            pid = container.attrs.get("State", {}).get("Pid") or 0
-            if pid <= 0:
-                raise HostUnavailable(f"the {role} container has no process on the host")
-            processes[role] = (str(container.id), int(pid))
-        return HostWatch(processes, cpu_ids)
+        return inspection.host_watch(self.clients.values(), containers, cpu_ids)
 
     @engine_errors()
     def pause(self, container: Any) -> None:
@@ -395,22 +352,10 @@ class RunStack:
 
     @engine_errors()
     def is_running(self, container: Any) -> tuple[bool, str]:
-        try:
-            container.reload()
-        except docker.errors.NotFound:
-            return False, "removed"
-        state = container.attrs.get("State", {})
-        if state.get("Running"):
-            return True, "running"
-        oom = " (out of memory)" if state.get("OOMKilled") else ""
-        return False, f"{state.get('Status', '?')}, exit code {state.get('ExitCode')}{oom}"
+        return inspection.state_of(container)
 
     def log_tail(self, container: Any, lines: int = 40) -> str:
-        try:
-            log: bytes = container.logs(tail=lines)
-            return log.decode(errors="replace")
-        except (docker.errors.APIError, requests.RequestException) as exc:
-            return f"(no log: {exc})"
+        return inspection.log_tail(container, lines)
 
     @engine_errors()
     def remove(self, container: Any) -> None:
@@ -419,35 +364,11 @@ class RunStack:
 
     @engine_errors()
     def applied_limits(self, container: Any) -> dict[str, Any]:
-        """The CPU limits the engine applied, read back from the container itself."""
-        container.reload()
-        host_config = container.attrs.get("HostConfig", {})
-        nano = host_config.get("NanoCpus") or 0
-        return {
-            "cpuset": host_config.get("CpusetCpus") or "",
-            "cpus_quota": nano / 1e9 if nano else None,
-            "memory_bytes": host_config.get("Memory") or None,
-        }
+        return inspection.applied_limits(container)
 
     @engine_errors()
     def isolation_facts(self, container: Any) -> dict[str, Any]:
-        """What the engine says about a container's confinement, for the record."""
-        container.reload()
-        config = container.attrs.get("Config", {})
-        host = container.attrs.get("HostConfig", {})
-        mounts = container.attrs.get("Mounts", [])
-        return {
-            "user": config.get("User") or "root",
-            "cap_drop": host.get("CapDrop") or [],
-            "security_opt": host.get("SecurityOpt") or [],
-            "read_only_rootfs": bool(host.get("ReadonlyRootfs")),
-            "pids_limit": host.get("PidsLimit"),
-            "memory_bytes": host.get("Memory") or None,
-            "published_ports": {k: v for k, v in (host.get("PortBindings") or {}).items() if v},
-            "privileged": bool(host.get("Privileged")),
-            "docker_socket_mounted": any("docker.sock" in str(m.get("Source")) for m in mounts),
-            "networks": sorted(container.attrs.get("NetworkSettings", {}).get("Networks") or {}),
-        }
+        return inspection.isolation_facts(container)
 
     @engine_errors()
     def close(self) -> tuple[int, int]:
@@ -471,9 +392,3 @@ class RunStack:
         if failure is not None:
             raise failure
         return sum(c for c, _ in removed), sum(n for _, n in removed)
-
-
-def _on_this_machine(client: Any) -> bool:
-    """Whether the engine is reached through a local socket, so its containers' process
-    IDs are this machine's."""
-    return str(client.api.base_url).startswith("http+docker://local")
