@@ -8,6 +8,7 @@ from lab.analysis.summary import build_summary
 from lab.report.driftchart import drift_chart
 from lab.report.driftrows import MARKS, drift_lines
 from lab.results.records import TrialRecord
+from lab.text import DASH
 from tests.unit.fixtures import failed_trial, trial
 
 APPS = ["flask", "aio"]
@@ -38,7 +39,7 @@ def test_the_text_shows_each_cell_round_by_round_and_the_host() -> None:
     assert [MARKS.index(mark) for mark in flask_marks] == sorted(
         (MARKS.index(mark) for mark in flask_marks), reverse=True
     )
-    assert aio.split()[3][2] == "–"
+    assert aio.split()[3][2] == DASH
     assert "1,000 → 729" in flask
     host = next(line for line in lines if line.strip().startswith("host"))
     assert "-27% first round to last" in host
