@@ -48,13 +48,11 @@ def parse_int_list(flag: str, text: str) -> tuple[int, ...]:
     return tuple(values)
 
 
-def parse_float(flag: str, text: str) -> float:
+def parse_float(flag: str, text: str, example: str = "a number of seconds, e.g. 8") -> float:
     try:
         value = float(text.strip())
     except ValueError:
-        raise UsageError(
-            f"{flag}: {text!r} is not a number", f"give {flag} a number of seconds, e.g. 8"
-        ) from None
+        raise UsageError(f"{flag}: {text!r} is not a number", f"give {flag} {example}") from None
     if not math.isfinite(value):
         raise UsageError(f"{flag}: {text!r} is not a finite number", f"give {flag} e.g. 8")
     return value
@@ -77,7 +75,7 @@ def parse_duration(flag: str, text: str) -> float:
 
 def parse_percent(flag: str, text: str) -> float:
     """A percentage, "10" or "10%"."""
-    return parse_float(flag, text.strip().removesuffix("%"))
+    return parse_float(flag, text.strip().removesuffix("%"), "a percentage, e.g. 10")
 
 
 def parse_optional_int(flag: str, text: str) -> int | None:

@@ -69,7 +69,8 @@ def _parameter(key: str, value: Any) -> tuple[str, str]:
     if value is None and key in ("threads", "workers"):
         return key, "auto"
     if key.endswith("_s"):
-        return key[:-2].replace("_", " "), f"{_show(value)} s"
+        # A missing value gets no unit: a bare dash, not a dash in seconds.
+        return key[:-2].replace("_", " "), _show(value) if value is None else f"{_show(value)} s"
     return key.replace("_", " "), _show(value)
 
 

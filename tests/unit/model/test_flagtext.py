@@ -11,6 +11,7 @@ from lab.model.flagtext import (
     parse_int_list,
     parse_name_list,
     parse_optional_int,
+    parse_percent,
 )
 from tests.unit.fixtures import usage_error
 
@@ -63,3 +64,10 @@ def test_parse_float_rejects(text: str) -> None:
     with pytest.raises(UsageError) as excinfo:
         parse_float("--duration", text)
     usage_error(excinfo, "--duration", repr(text))
+
+
+def test_a_percentage_that_is_not_a_number_asks_for_a_percentage() -> None:
+    with pytest.raises(UsageError) as excinfo:
+        parse_percent("--target-ci", "ten")
+    usage_error(excinfo, "--target-ci", "'ten'")
+    assert excinfo.value.hint == "give --target-ci a percentage, e.g. 10"

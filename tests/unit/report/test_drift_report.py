@@ -1,15 +1,20 @@
-"""Every trial against time: the drift chart and its text twin."""
+"""Every trial against time: the drift chart and its text twin; and the report's parameters."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
+from lab.analysis.runs import load_run
 from lab.analysis.summary import build_summary
 from lab.report.driftchart import drift_chart
 from lab.report.driftrows import MARKS, drift_lines
+from lab.report.provenance import sections
 from lab.results.records import TrialRecord
 from lab.text import DASH
 from tests.unit.fixtures import failed_trial, trial
+from tests.unit.runs import copy_fixture
 
 APPS = ["flask", "aio"]
 
@@ -58,3 +63,13 @@ def test_the_chart_draws_every_trial_and_shades_alternate_rounds() -> None:
     assert "minutes since the first trial" in svg
     assert "alternate rounds" in svg
     assert 'id="drift-' in svg
+
+
+def test_a_parameter_without_a_value_has_no_unit(tmp_path: Path) -> None:
+    run_dir = copy_fixture(tmp_path / "run")
+    run = json.loads((run_dir / "run.json").read_text())
+    run["parameters"]["max_time_s"] = None
+    (run_dir / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+    [parameters] = [s for s in sections(load_run(run_dir)) if s.title == "Parameters"]
+    assert ("max time", DASH) in parameters.rows
+    assert ("duration", "8 s") in parameters.rows
