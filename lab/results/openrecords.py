@@ -15,17 +15,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from lab.measure.cpu import CpuUse
 from lab.measure.histogram import percentiles
+from lab.measure.hostcpu import HostEvidence
 from lab.measure.openjson import (
     OpenOutputError,
     OpenResult,
     invalid_because,
     parse_open_output,
 )
+from lab.model.cpurequest import CPU_ROLES
 from lab.results.execrecord import ExecRecord
-from lab.results.jsonfields import NUMBER, JsonObject, objects, optional, required
-from lab.results.jsonfields import version as check_version
-from lab.results.schema import OPEN_SWEEP_KIND, OPEN_SWEEP_SCHEMA_VERSION
+from lab.results.jsonfields import NUMBER, JsonObject, objects, one_of_versions, optional, required
+from lab.results.records import host_from_dict, host_to_dict
+from lab.results.schema import (
+    OPEN_SWEEP_KIND,
+    OPEN_SWEEP_SCHEMA_VERSION,
+    OPEN_SWEEP_SCHEMA_VERSIONS,
+)
 
 POINT_STATUSES = ("ok", "invalid", "failed")
 
@@ -43,8 +50,14 @@ class OpenPoint:
     finished_at: str | None = None
     generator: ExecRecord | None = None
     # When each injected pause began (seconds from the window's start) and how long the
-    # app really stayed paused.
+    # app really stayed paused; and why the engine refused one, if it did.
     stalls: tuple[tuple[float, float], ...] | None = None
+    stall_error: str | None = None
+    # What else used the placement's CPUs during the window, or why the host could not be
+    # read; and each role's CPU use: None in points of sweep schema 1.
+    host: HostEvidence | None = None
+    host_unavailable: str | None = None
+    cpu: Mapping[str, CpuUse | None] | None = field(default=None, hash=False)
 
     @property
     def result(self) -> OpenResult | None:
@@ -83,6 +96,16 @@ class OpenPoint:
             }
         if self.stalls is not None:
             data["stalls"] = [[at, paused] for at, paused in self.stalls]
+        if self.stall_error is not None:
+            data["stall_error"] = self.stall_error
+        host = host_to_dict(self.host, self.host_unavailable)
+        if host is not None:
+            data["host"] = host
+        if self.cpu is not None:
+            uses = {role: self.cpu.get(role) for role in CPU_ROLES}
+            data["cpu"] = {
+                role: None if use is None else use.to_dict() for role, use in uses.items()
+            }
         if self.generator is not None:
             data["generator"] = self.generator.to_dict()
         return data
@@ -94,6 +117,7 @@ class OpenPoint:
             raise ValueError(f"{where}.status: {status!r} is not one of {POINT_STATUSES}")
         generator = optional(data, "generator", dict, where)
         stalls = optional(data, "stalls", list, where)
+        cpu = optional(data, "cpu", dict, where)
         return cls(
             position=required(data, "position", int, where),
             rate_label=required(data, "rate", str, where),
@@ -108,6 +132,14 @@ class OpenPoint:
             stalls=tuple((float(at), float(paused)) for at, paused in stalls)
             if stalls is not None
             else None,
+            stall_error=optional(data, "stall_error", str, where),
+            cpu=None
+            if cpu is None
+            else {
+                role: None if cpu.get(role) is None else CpuUse.from_dict(cpu[role])
+                for role in CPU_ROLES
+            },
+            **host_from_dict(optional(data, "host", dict, where), f"{where}.host", where),
         )
 
 
@@ -118,10 +150,15 @@ def measured_point(
     generator: ExecRecord,
     started_at: str,
     finished_at: str,
-    stalls: Sequence[tuple[float, float]] | None,
+    *,
+    stalls: Sequence[tuple[float, float]] | None = None,
+    stall_error: str | None = None,
+    host: HostEvidence | None = None,
+    host_unavailable: str | None = None,
+    cpu: Mapping[str, CpuUse | None] | None = None,
 ) -> OpenPoint:
-    """A point from the generator's output: ok, invalid (and why), or failed when the
-    generator printed no result."""
+    """A point from the generator's output and the readings around it: ok, invalid (and
+    why), or failed when the generator printed no result."""
     point = OpenPoint(
         position,
         rate_label,
@@ -131,6 +168,10 @@ def measured_point(
         finished_at=finished_at,
         generator=generator,
         stalls=tuple(stalls) if stalls is not None else None,
+        stall_error=stall_error,
+        host=host,
+        host_unavailable=host_unavailable,
+        cpu=None if cpu is None else dict(cpu),
     )
     try:
         result = parse_open_output(generator.stdout)
@@ -163,10 +204,12 @@ class OpenSweep:
     finished_at: str | None = None
     verification: Mapping[str, Any] | None = field(default=None, hash=False)
     app_log: str | None = None
+    # A file read keeps the version it was written in, so it writes back unchanged.
+    schema_version: int = OPEN_SWEEP_SCHEMA_VERSION
 
     def to_dict(self) -> JsonObject:
         data: JsonObject = {
-            "schema_version": OPEN_SWEEP_SCHEMA_VERSION,
+            "schema_version": self.schema_version,
             "kind": OPEN_SWEEP_KIND,
             "index": self.index,
             "app": self.app,
@@ -187,7 +230,7 @@ class OpenSweep:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> OpenSweep:
-        check_version(data, OPEN_SWEEP_SCHEMA_VERSION)
+        schema_version = one_of_versions(data, OPEN_SWEEP_SCHEMA_VERSIONS)
         if data.get("kind") != OPEN_SWEEP_KIND:
             raise ValueError(f"kind: expected {OPEN_SWEEP_KIND!r}, got {data.get('kind')!r}")
         return cls(
@@ -207,4 +250,5 @@ class OpenSweep:
             finished_at=optional(data, "finished_at", str, ""),
             verification=optional(data, "verification", dict, ""),
             app_log=optional(data, "app_log", str),
+            schema_version=schema_version,
         )

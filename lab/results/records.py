@@ -82,11 +82,6 @@ class TrialRecord:
         else:
             raise ValueError(f"trial record: status must be 'ok' or 'failed', got {self.status!r}")
 
-    def _host_dict(self) -> JsonObject | None:
-        if self.host is not None:
-            return self.host.to_dict()
-        return None if self.host_unavailable is None else {"unavailable": self.host_unavailable}
-
     def to_dict(self) -> JsonObject:
         errors = None if self.errors is None else self.errors.to_dict()
         return {
@@ -112,7 +107,7 @@ class TrialRecord:
             "verification": copy.deepcopy(self.verification),
             "wrk": None if self.wrk is None else self.wrk.to_dict(WRK_ORDER),
             "app_log": self.app_log,
-            "host": self._host_dict(),
+            "host": host_to_dict(self.host, self.host_unavailable),
         }
 
     @classmethod
@@ -150,7 +145,7 @@ class TrialRecord:
             verification=required(data, "verification", dict, null=True),
             wrk=None if wrk is None else ExecRecord.from_dict(wrk, "wrk"),
             app_log=required(data, "app_log", str, null=True),
-            **_host_fields(optional(data, "host", dict)),
+            **host_from_dict(optional(data, "host", dict)),
         )
 
 
@@ -202,16 +197,25 @@ def failed_record(
     )
 
 
-def _host_fields(data: Mapping[str, Any] | None) -> dict[str, Any]:
-    """TrialRecord's host fields from the file's `host` object (evidence or a reason)."""
+def host_to_dict(host: HostEvidence | None, unavailable: str | None) -> JsonObject | None:
+    """A window's `host` object: the evidence, or why there is none (null before both)."""
+    if host is not None:
+        return host.to_dict()
+    return None if unavailable is None else {"unavailable": unavailable}
+
+
+def host_from_dict(
+    data: Mapping[str, Any] | None, where: str = "host", what: str = "trial record"
+) -> dict[str, Any]:
+    """The `host` and `host_unavailable` fields from a file's `host` object."""
     if data is None:
         return {}
     if "unavailable" in data:
-        return {"host_unavailable": required(data, "unavailable", str, "host")}
+        return {"host_unavailable": required(data, "unavailable", str, where)}
     try:
         return {"host": HostEvidence.from_dict(data)}
     except ValueError as exc:
-        raise ValueError(f"trial record: {exc}") from exc
+        raise ValueError(f"{what}: {exc}") from exc
 
 
 def _all_roles(cpu: Mapping[str, CpuUse | None] | None) -> dict[str, CpuUse | None]:

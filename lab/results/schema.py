@@ -30,8 +30,11 @@ class UnsupportedVersion(ValueError):
     """A file written by another version of the lab, in a format this one does not read."""
 
 
-# <run>/open/<n>.json: one open-loop sweep and its points
+# <run>/open/<n>.json: one open-loop sweep and its points; 2 gives each point the host's
+# evidence and each role's CPU use over its window (and a refused stall's error)
 OPEN_SWEEP_KIND: Final = "lab.open-sweep"
-OPEN_SWEEP_SCHEMA_VERSION: Final = 1
-# <run>/open-ceiling.json: the open-loop generator's own ceiling
-OPEN_CEILING_SCHEMA_VERSION: Final = 1
+OPEN_SWEEP_SCHEMA_VERSION: Final = 2
+OPEN_SWEEP_SCHEMA_VERSIONS: Final = (1, 2)
+# <run>/open-ceiling.json: the open-loop generator's own ceiling; 2 gives each step the
+# host's evidence over its window (nothing reads the steps back)
+OPEN_CEILING_SCHEMA_VERSION: Final = 2

@@ -250,6 +250,8 @@ class FakeStack:
         app = self._app()
         app.loaded = True
         outcome = app.outcome
+        if command[0] in self.engine.programs:
+            return ExecRecord(tuple(command), 0, self.engine.programs[command[0]](command), "")
         if command[0] == "openload":
             rate = float(command[command.index("-R") + 1])
             return ExecRecord(tuple(command), 0, outcome.openload(rate), "")
@@ -370,8 +372,12 @@ class FakeEngine:
         ground: str | None = None,
         left_over: tuple[int, int] = (0, 0),
         lost: tuple[str, ...] = (),
+        programs: Mapping[str, Callable[[Sequence[str]], str]] | None = None,
     ) -> None:
         self.outcomes = dict(outcomes or {})
+        # What the load image's other programs print, by name: a function of the command
+        # (wrk and openload print what each trial's Outcome says).
+        self.programs = dict(programs or {})
         self.fail_at = dict(fail_at or {})
         self.built = fake_built() if built is None else built
         self.held = {item.image_id: item for item in self.built}

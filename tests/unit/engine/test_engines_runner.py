@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from lab.engine.lifecycle import app_settings
 from lab.engine.port import BRIDGE, EngineGone, NetworkPath
 from lab.engine.runner import run, run_images
-from lab.engine.trial import app_settings
 from lab.errors import EXIT_ENGINE, EngineUnavailable
 from lab.images.containers import REDIS_URL, app_environment
 from lab.model.catalog import CEILING

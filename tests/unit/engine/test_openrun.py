@@ -14,6 +14,7 @@ import pytest
 from lab.analysis.runs import load_run
 from lab.engine.opentrial import SWEEP_BASE
 from lab.engine.stall import StallInjector
+from lab.errors import Interrupted
 from lab.model.config import build_config
 from lab.model.openload import StallSpec, ceiling_rates
 from lab.model.plan import Blueprint, blueprint
@@ -213,3 +214,44 @@ def test_show_prints_the_open_table_and_knees(tmp_path: Path) -> None:
     assert "open loop: latency against offered load" in printed
     assert "aio hit: p99 within 100 ms at every rate offered, up to 100% (1,000 req/s)" in printed
     assert "generator's own open-loop ceiling: 128,000 req/s or more" in printed
+
+
+def test_each_point_keeps_the_hosts_evidence_and_the_cpu_of_its_window(tmp_path: Path) -> None:
+    # Something else took 30% of the app's CPU (CPU 1) while the sweep's app was loaded.
+    disturbed = Outcome(disturbed={1: {"foreign": 0.3}})
+    plan = open_plan(tmp_path, apps="aio", scenarios="hello")
+    run_with(FakeEngine(outcomes={SWEEP_BASE + 1: disturbed}), plan, tmp_path)
+    (written,) = sweeps_of(run_dir_of(tmp_path))
+    assert written["schema_version"] == 2
+    for point in written["points"]:
+        shares = {cpu["cpu"]: cpu["foreign_share"] for cpu in point["host"]["cpus"]}
+        assert shares == {0: 0.0, 1: pytest.approx(0.3)}
+        assert set(point["cpu"]) == {"app", "wrk", "redis"}
+        assert point["cpu"]["app"]["share"] == pytest.approx(0.5)
+    (sweep,) = load_run(run_dir_of(tmp_path)).sweeps
+    assert all(point.host is not None and point.cpu is not None for point in sweep.points)
+    assert sweep.to_dict() == written  # and it reads back as written
+
+
+def test_a_host_that_cannot_be_read_says_why_on_each_point(tmp_path: Path) -> None:
+    remote = Outcome(host_unavailable="a role's engine is on another host")
+    plan = open_plan(tmp_path, apps="aio", scenarios="hello")
+    run_with(FakeEngine(outcomes={SWEEP_BASE + 1: remote}), plan, tmp_path)
+    (written,) = sweeps_of(run_dir_of(tmp_path))
+    assert all(
+        point["host"] == {"unavailable": "a role's engine is on another host"}
+        for point in written["points"]
+    )
+
+
+def test_ctrl_c_in_the_generator_ceiling_leaves_its_app_to_the_runs_clean_up(
+    tmp_path: Path,
+) -> None:
+    # Four closed-loop trials load once each; the fifth load is the ceiling's first rate.
+    engine = FakeEngine(fail_at={("exec_load", 5): KeyboardInterrupt()})
+    with pytest.raises(Interrupted):
+        run_with(engine, open_plan(tmp_path, ceiling=False), tmp_path)
+    removed = [name for (name,) in engine.called("remove")]
+    assert len(removed) == 4
+    assert not any(name.endswith(f"-app-{SWEEP_BASE}") for name in removed)
+    assert all(container.removed for container in engine.stacks[0].containers)

@@ -1,0 +1,51 @@
+"""openload, the open-loop generator (images/openload/openload.c): a constant rate on its
+own schedule, whatever the app's latency; its warmup is part of its run.
+
+Its result is its one JSON line, with the whole latency histogram (lab.measure.openjson).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lab.measure.openjson import OpenResult, parse_open_output
+from lab.results.execrecord import ExecRecord
+
+PROGRAM = "openload"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenLoad:
+    rate: float  # requests per second
+    connections: int
+    threads: int
+    warmup_s: float
+    timeout_s: float
+
+    @property
+    def lead_s(self) -> float:
+        return self.warmup_s
+
+    def command(self, url: str, seconds: float) -> list[str]:
+        return [
+            PROGRAM,
+            "-R",
+            f"{self.rate:.3f}",
+            "-c",
+            str(self.connections),
+            "-t",
+            str(min(self.threads, self.connections)),
+            "-w",
+            f"{self.warmup_s:g}",
+            "-d",
+            f"{seconds:g}",
+            "--timeout",
+            f"{self.timeout_s:g}",
+            url,
+        ]
+
+    def parse(self, run: ExecRecord) -> OpenResult:
+        return parse_open_output(run.stdout)
+
+    def load_seconds(self, result: OpenResult) -> float:
+        return self.warmup_s + result.window_s
