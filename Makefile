@@ -48,7 +48,7 @@ check: $(STAMP) ## ruff (lint and format), mypy (strict on lab/), the layer cont
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-figures: $(STAMP) ## the statistics' simulated coverage and error rates, before and after (minutes)
+figures: $(STAMP) ## the statistics' simulated coverage and error rates, before and after (~2 min)
 	$(PY) -m lab figures
 
 images: $(STAMP) engine ## build the images whose inputs changed
