@@ -4,44 +4,28 @@ Prints the coverage and error rates of lab.analysis.simulation (independent tria
 trials that carry a cell's own slow spells), then of lab.analysis.driftsim (whole runs
 under a drifting host: the blocked ratios, the A/A resolution and --target-ci), before
 and after, for a seed; the same seed prints the same tables. Slow by design (a couple of
-minutes at the defaults): it measures the methods, it does not estimate them.
+minutes at the defaults): it measures the methods, it does not estimate them. Its
+numerical imports wait until the command runs: every other command starts without them.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from rich.console import Console
 
-from lab.analysis.blocked import Observation, observations
-from lab.analysis.driftfigures import (
-    drift_table,
-    every_drift_setting,
-    every_resolution_setting,
-    every_slope_setting,
-    every_stein_setting,
-    resolution_table,
-    slope_table,
-    stein_table,
-)
-from lab.analysis.hostfit import fit_host, observations_from_rows, trace_rows
-from lab.analysis.runs import load_run
-from lab.analysis.simulation import (
-    every_precision_setting,
-    every_setting,
-    precision_table,
-    table,
-)
 from lab.errors import UsageError
+
+if TYPE_CHECKING:
+    from lab.analysis.blocked import Observation
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     figures = sub.add_parser(
         "figures",
-        help="simulate the statistics' coverage and error rates, before and after (about 90 s)",
+        help="simulate the statistics' coverage and error rates, before and after (about 2 min)",
     )
     figures.add_argument("--seed", type=int, default=20261201, help="default: 20261201")
     figures.add_argument(
@@ -69,6 +53,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def _observed(path: Path) -> list[Observation]:
+    from lab.analysis.blocked import observations
+    from lab.analysis.hostfit import observations_from_rows
+    from lab.analysis.runs import load_run
+
     if path.is_dir():
         return observations(load_run(path).records)
     try:
@@ -78,6 +66,8 @@ def _observed(path: Path) -> list[Observation]:
 
 
 def cmd_fit(path: Path, out: Console) -> int:
+    from lab.analysis.hostfit import fit_host
+
     try:
         fit = fit_host(_observed(path))
     except ValueError as exc:
@@ -98,6 +88,28 @@ def cmd_fit(path: Path, out: Console) -> int:
 
 
 def cmd_figures(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    import numpy as np
+
+    from lab.analysis.blocked import observations
+    from lab.analysis.driftfigures import (
+        drift_table,
+        every_drift_setting,
+        every_resolution_setting,
+        every_slope_setting,
+        every_stein_setting,
+        resolution_table,
+        slope_table,
+        stein_table,
+    )
+    from lab.analysis.hostfit import trace_rows
+    from lab.analysis.runs import load_run
+    from lab.analysis.simulation import (
+        every_precision_setting,
+        every_setting,
+        precision_table,
+        table,
+    )
+
     if args.fit is not None:
         return cmd_fit(args.fit, out)
     if args.trace is not None:

@@ -1,7 +1,9 @@
 """The commands that read results: `report`, `show`, `list` and `compare`.
 
 None of them needs an engine. Output goes to `out`, messages to `err`; a damaged run
-folder raises UsageError naming the file, which the CLI prints as one line.
+folder raises UsageError naming the file, which the CLI prints as one line. The analysis
+(and its numerical libraries) is imported when a command runs, so that the CLI starts
+without it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from typing import Any
 
 from rich.console import Console
 
-from lab.analysis.runs import find_runs, load_run
-from lab.cli.table import render_summary
 from lab.errors import UsageError
 from lab.results.reader import RunData
 from lab.results.summarydoc import Summary
@@ -65,7 +65,9 @@ def cmd_report(args: argparse.Namespace, out: Console, _err: Console) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: Console, _err: Console) -> int:
+    from lab.analysis.runs import load_run
     from lab.cli.opentable import render_open
+    from lab.cli.table import render_summary
     from lab.report.driftrows import drift_lines
 
     data = load_run(args.run_dir)
@@ -88,6 +90,8 @@ def cmd_show(args: argparse.Namespace, out: Console, _err: Console) -> int:
 
 
 def cmd_list(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from lab.analysis.runs import find_runs
+
     listings = find_runs(args.out)
     if not listings:
         _line(err, f"no runs in {args.out}")
@@ -124,6 +128,8 @@ def cmd_compare(args: argparse.Namespace, out: Console, err: Console) -> int:
             f"--threshold {args.threshold:g}: must be a percentage of 0 or more",
             "e.g. --threshold 5",
         )
+    from lab.analysis.runs import load_run
+
     run_a, run_b = load_run(args.run_a), load_run(args.run_b)
     comparison = compare_runs(run_a, run_b, args.threshold)
     open_a, open_b = open_summary(run_a), open_summary(run_b)

@@ -93,7 +93,7 @@ def _engine_table(engines: tuple[EngineTarget, ...]) -> dict[str, object]:
 
 # In run.json's order. The defaults are what `make bench` runs: 8 rounds of 5 s trials,
 # about 4.5 minutes on 2 cores (see plan.estimate_seconds). Measured on this host at equal
-# wall time (README, "Precision per minute"), 9 rounds of 4 s gave ratio intervals half as
+# wall time (docs/drift.md, "Precision per minute"), 9 rounds of 4 s gave ratio intervals half as
 # wide as 5 rounds of 8 s, and 13 of 2 s no better than 9 of 4 s; 5 s keeps the slowest
 # cell's window above the 10,000 responses a p99.9 needs.
 FIELDS = (
