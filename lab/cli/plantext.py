@@ -14,11 +14,11 @@ from lab.model.order import BLOCKED
 from lab.model.placement import Placement, gunicorn_workers, wrk_threads
 from lab.model.plan import (
     RUN_OVERHEAD_S,
-    TRIAL_OVERHEAD_S,
     Blueprint,
     Trial,
     estimate_seconds,
     open_seconds,
+    trial_seconds,
 )
 from lab.model.topology import CPU_ROLE
 from lab.text import format_duration
@@ -104,7 +104,7 @@ def render_plan(
         for trial in plan
     ]
     seconds = estimate_seconds(plan, config)
-    per_trial = config.warmup_s + config.duration_s + TRIAL_OVERHEAD_S
+    per_trial = trial_seconds(config)
     ceiling = len(levels) if config.ceiling else 0
     counted = f"({len(plan)} trials + {ceiling} ceiling)" if ceiling else f"{len(plan)} trials"
     lines += [
@@ -144,12 +144,12 @@ def _slot_line(role: str, cpuset: str, cpus: float, quota: bool, shared_with: st
 def _extra_seconds(config: RunConfig, plan: Sequence[Trial]) -> float:
     cells = len({trial.cell for trial in plan})
     extra = (config.max_repetitions or config.repetitions) - config.repetitions
-    return extra * cells * (config.warmup_s + config.duration_s + TRIAL_OVERHEAD_S)
+    return extra * cells * trial_seconds(config)
 
 
 def _precision_lines(config: RunConfig, plan: Sequence[Trial]) -> list[str]:
     cells = len({trial.cell for trial in plan})
-    per_round = cells * (config.warmup_s + config.duration_s + TRIAL_OVERHEAD_S)
+    per_round = cells * trial_seconds(config)
     extra = (config.max_repetitions or config.repetitions) - config.repetitions
     bound = f"at most {config.max_repetitions} rounds"
     if config.max_time_s is not None:

@@ -50,7 +50,7 @@ from lab.images.labels import LOCK_HASH
 from lab.images.specs import BASE_IMAGE, ImageSpec, image_specs
 from lab.measure import calibrate
 from lab.model.catalog import CEILING
-from lab.model.plan import RUN_OVERHEAD_S, Blueprint, Trial
+from lab.model.plan import Blueprint, Trial, trial_seconds
 from lab.results.legacy import lost_engine_record
 from lab.results.reader import read_run_document, read_trials
 from lab.results.records import TrialRecord
@@ -402,7 +402,7 @@ def add_rounds(
     config = plan.config
     assert config.target_ci_pct is not None and config.max_repetitions is not None
     cells = len({trial.cell for trial in plan.trials})
-    round_s = cells * (plan.estimate_s - RUN_OVERHEAD_S) / max(1, len(plan.trials))
+    round_s = cells * trial_seconds(config)
     while True:
         summary = build_summary(records, config.apps, config.scenarios)
         states = [

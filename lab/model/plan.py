@@ -95,6 +95,12 @@ def make_plan(
     return tuple(trials)
 
 
+def trial_seconds(config: RunConfig, overhead_s: float = TRIAL_OVERHEAD_S) -> float:
+    """Wall time of one trial: its warmup and load, and a fresh app container's overhead
+    around them; a ceiling trial and each trial of an added round take as long."""
+    return config.warmup_s + config.duration_s + overhead_s
+
+
 def estimate_seconds(
     plan: Sequence[Trial],
     config: RunConfig,
@@ -103,7 +109,7 @@ def estimate_seconds(
 ) -> float:
     """Wall time of the whole run: each trial's warmup, load and overhead, plus setup
     (and one ceiling trial per connection level when the ceiling is measured)."""
-    per_trial = config.warmup_s + config.duration_s + per_trial_overhead_s
+    per_trial = trial_seconds(config, per_trial_overhead_s)
     ceiling = len({trial.connections for trial in plan}) if config.ceiling else 0
     cells = len({trial.cell[:2] for trial in plan})
     return per_run_overhead_s + (len(plan) + ceiling) * per_trial + open_seconds(config, cells)

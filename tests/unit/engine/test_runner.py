@@ -497,3 +497,14 @@ def test_target_ci_resumes_a_half_done_added_round(tmp_path: Path) -> None:
     assert started[0] == first_added + 1  # the rest of the half-done round, then round 5
     assert sorted(record.index for record in outcome.records) == list(range(1, 21))
     assert read(run_dir / "summary.json")["precision"]["reached"] is True
+
+
+def test_target_ci_times_an_added_round_by_its_trials_alone(tmp_path: Path) -> None:
+    """Open mode's sweeps and the ceilings come once, however many rounds: counted in a
+    round's time, they made it several times its length and --max-time stop early."""
+    rounds = {}
+    for mode in ("closed", "open"):
+        plan = plan_of(tmp_path / mode, target_ci_pct="10", max_time_s="90s", mode=mode)
+        outcome = run_with(FakeEngine(outcomes=noisy(plan, AIO_BY_ROUND)), plan, tmp_path)
+        rounds[mode] = max(record.repetition for record in outcome.records)
+    assert rounds == {"closed": 5, "open": 5}
