@@ -7,19 +7,16 @@ of its ok trials at the highest connection level, the level the generator also u
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from statistics import median
 
 from lab.engine.opentrial import measure_generator_ceiling, open_connections, run_sweep
-from lab.engine.port import Clock, Stack
+from lab.engine.session import RunSession
 from lab.measure.histogram import percentiles
 from lab.model.openload import RateSpec
-from lab.model.plan import Blueprint
 from lab.results.openrecords import OpenPoint, OpenSweep
 from lab.results.reader import read_sweeps
 from lab.results.records import TrialRecord
-from lab.results.rundoc import RunDocument
 from lab.results.store import RunStore
 from lab.text import format_rate
 
@@ -46,33 +43,25 @@ def offered_rates(
     return [(spec, spec.resolve(closed_rps)) for spec in rates]
 
 
-def run_open(
-    stack: Stack,
-    plan: Blueprint,
-    images: Mapping[str, str],
-    store: RunStore,
-    records: Sequence[TrialRecord],
-    run_doc: RunDocument,
-    clock: Clock,
-    say: Callable[[str], None],
-) -> RunDocument:
+def run_open(session: RunSession) -> None:
     """The generator's ceiling (once per run), then every sweep not yet complete on disk."""
-    if run_doc.open_ceiling is None:
+    plan, store, say = session.plan, session.store, session.say
+    if session.run_doc.open_ceiling is None:
         say("generator ceiling: open loop against the static server, doubling the rate")
-        ceiling = measure_generator_ceiling(stack, plan, images, clock, say)
+        ceiling = measure_generator_ceiling(session.on, plan, session.images, session.clock, say)
         store.write_open_ceiling(ceiling)
         held = ceiling["rps"]
         shown = f"{held:,.0f} req/s" if held else "not even the lowest rate held"
         say(f"generator ceiling: {shown}{'' if ceiling['bounded'] else ' (or more)'}")
         summary = {k: v for k, v in ceiling.items() if k != "steps"}
-        run_doc = replace(run_doc, open_ceiling={**summary, "file": "open-ceiling.json"})
-        store.write_run(run_doc)
+        session.learned(open_ceiling={**summary, "file": "open-ceiling.json"})
+        session.write_run()
     done = {sweep.index for sweep in read_sweeps(store.run_dir) if sweep.status != "running"}
     level = open_connections(plan)
     for sweep in plan.sweeps:
         if sweep.index in done:
             continue
-        basis = closed_loop_rps(records, sweep.app, sweep.scenario, level)
+        basis = closed_loop_rps(session.records, sweep.app, sweep.scenario, level)
         rates = offered_rates(plan.config.rates, basis)
         say(
             f"open: sweep {sweep.index}/{len(plan.sweeps)} {sweep.app} {sweep.scenario}"
@@ -83,11 +72,16 @@ def run_open(
             + " req/s"
         )
         record = run_sweep(
-            stack, sweep, rates, plan, images, clock, lambda s: _write(store, s, say)
+            session.on,
+            sweep,
+            rates,
+            plan,
+            session.images,
+            session.clock,
+            lambda s: _write(store, s, say),
         )
         if record.status == "failed":
             say(f"open: sweep {sweep.index} failed: {record.reason}")
-    return run_doc
 
 
 def _write(store: RunStore, sweep: OpenSweep, say: Callable[[str], None]) -> None:

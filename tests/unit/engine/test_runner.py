@@ -266,7 +266,7 @@ def test_ctrl_c_while_the_summary_is_computed_still_writes_run_json(
     def interrupted(*_: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("lab.engine.runner._summary", interrupted)
+    monkeypatch.setattr("lab.engine.endings.run_summary", interrupted)
     with pytest.raises(Interrupted, match="interrupted after 4 of 4 trials"):
         run_with(FakeEngine(), plan_of(tmp_path / "out", ceiling=False), tmp_path)
     run_dir = run_dir_of(tmp_path / "out")

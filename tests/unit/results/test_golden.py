@@ -113,7 +113,7 @@ def _golden_run() -> RunDocument:
 
 
 def test_the_runs_summary_with_its_findings_is_the_one_written_before() -> None:
-    """The runner's summary, made as lab/engine/runner.py's _summary makes it."""
+    """The runner's summary, made as lab/engine/endings.py's run_summary makes it."""
     document = _golden_run()
     records = read_trials(FIXTURE)
     summary = replace(
@@ -142,7 +142,7 @@ def _started() -> RunDocument:
 
 
 def test_a_started_run_is_written_as_the_runners_first_run_json() -> None:
-    """_new_run_doc's dict, as lab/engine/runner.py writes it before the first trial."""
+    """new_run_document's dict, as lab/engine/runner.py writes it before the first trial."""
     real = json.loads((FIXTURE / "run.json").read_text())
     sections = ("parameters", "effective", "placement", "plan", "estimate_s", "provenance")
     first = {"schema_version": 1, "kind": "lab.run", "run_id": real["run_id"]}
