@@ -65,7 +65,7 @@ def _confined(role: str, slot: CpuSlot) -> dict[str, Any]:
     service.update(
         {
             "read_only": True,
-            "tmpfs": [f"/tmp:{options}" for options in limits["tmpfs"].values()],
+            "tmpfs": [f"{path}:{options}" for path, options in limits["tmpfs"].items()],
             "cap_drop": limits["cap_drop"],
             "security_opt": limits["security_opt"],
             "mem_limit": limits["mem_limit"],

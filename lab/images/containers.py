@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lab.images.labels import managed
+from lab.model.fairness import ACCESS_LOG_DIR
 from lab.model.limits import MEMORY, PIDS
 from lab.model.placement import CpuSlot
 
@@ -58,17 +59,22 @@ def run_labels(run_id: str, role: str) -> dict[str, str]:
 
 
 # Each container gets only what it needs: no capabilities, no privilege escalation, a
-# read-only root file system with a small tmpfs, and bounded processes and memory.
+# read-only root file system with a small tmpfs, and bounded processes and memory. An app
+# gets a second tmpfs for its access log (lab.model.fairness): 256 MB, about three million
+# requests' lines, charged to the app's memory like the rest of its writes.
 # Nothing publishes a port and the Docker socket is never mounted.
 # The limits themselves are lab.model.limits', where the configuration checks against them.
 
 
 def hardening(role: str) -> dict[str, Any]:
+    tmpfs = {"/tmp": "rw,nosuid,nodev,size=64m"}
+    if role == "app":
+        tmpfs[ACCESS_LOG_DIR] = "rw,nosuid,nodev,noexec,size=256m"
     return {
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges:true"],
         "read_only": True,
-        "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m"},
+        "tmpfs": tmpfs,
         "mem_limit": MEMORY[role],
         "pids_limit": PIDS[role],
     }

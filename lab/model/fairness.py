@@ -25,6 +25,17 @@ BACKLOG = 2048  # gunicorn's and uvicorn's default; granian's is lower
 # idle connection after 35 s by default, kept one 55 s with 60000 ms).
 GRANIAN_IDLE_MS = 60_000
 GUNICORN_CONFIG = "/app/gunicorn.conf.py"  # apps/gunicorn.conf.py, in every app image
+# With the access log on, every server writes it here, inside the app's container (a
+# tmpfs of its own: lab.images.containers), so that writing it costs the app, on the app's
+# CPUs. On stdout, each line would be carried by the engine (the container's shim, then
+# dockerd) on other CPUs — wrk's and Redis's on 2 cores, where the run's host evidence
+# counted it as foreign load: 10-36% of that CPU, in proportion to req/s.
+ACCESS_LOG_DIR = "/var/log/lab"
+ACCESS_LOG = f"{ACCESS_LOG_DIR}/access.log"
+# uvicorn writes its access log, and only that, to stdout (its other messages go to
+# stderr); granian writes its own messages to stdout too, so with the access log on they
+# are in the file beside it. The server itself is exec'd: its signals are its own.
+STDOUT_TO_ACCESS_LOG = ("sh", "-c", f'exec "$@" >>{ACCESS_LOG}', "sh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,11 +134,12 @@ def server_command(server: ServerSpec, policy: Policy) -> tuple[str, ...] | None
             "gunicorn", "--config", GUNICORN_CONFIG, "--bind", f"{policy.host}:{APP_PORT}",
             "--workers", workers, "--worker-class", server.worker_class or "sync",
             "--keep-alive", str(policy.keepalive_s), "--backlog", str(policy.backlog),
-            *(("--access-logfile", "-") if policy.access_log else ()),
+            *(("--access-logfile", ACCESS_LOG) if policy.access_log else ()),
             *server.args, server.target,
         )  # fmt: skip
     if server.name == "uvicorn":
         return (
+            *_logged(policy),
             "uvicorn", server.target, "--host", policy.host, "--port", str(APP_PORT),
             "--workers", workers, "--loop", server.loop or "auto", "--http", server.http or "auto",
             "--timeout-keep-alive", str(policy.keepalive_s), "--backlog", str(policy.backlog),
@@ -136,6 +148,7 @@ def server_command(server: ServerSpec, policy: Policy) -> tuple[str, ...] | None
         )  # fmt: skip
     if server.name == "granian":
         return (
+            *_logged(policy),
             "granian", "--interface", server.interface or "asgi", "--host", policy.host,
             "--port", str(APP_PORT), "--workers", workers, "--loop", server.loop or "auto",
             "--backlog", str(policy.backlog),
@@ -144,6 +157,11 @@ def server_command(server: ServerSpec, policy: Policy) -> tuple[str, ...] | None
             *server.args, server.target,
         )  # fmt: skip
     return None
+
+
+def _logged(policy: Policy) -> tuple[str, ...]:
+    """What runs a server whose stdout is the access log, when the policy logs requests."""
+    return STDOUT_TO_ACCESS_LOG if policy.access_log else ()
 
 
 def unhonoured(app: AppSpec) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
 from lab.images.build import build_all
+from lab.images.containers import hardening
 from lab.images.labels import managed
 from lab.images.specs import spec_named
 from lab.model.catalog import builtin_catalog
@@ -85,21 +86,33 @@ READY = re.compile(r"Booting worker|Uvicorn running on|Started worker")
 
 
 def start_app(
-    images: dict[str, str], network: Network, image: str, alias: str, **env: str
+    images: dict[str, str],
+    network: Network,
+    image: str,
+    alias: str,
+    access_log: bool = False,
+    **env: str,
 ) -> DockerContainer:
     """The app `image` names (an app of the catalog: its image, started with the command
-    the lab gives it under the default policy), reachable as `alias`."""
+    the lab gives it under the default policy), reachable as `alias`.
+
+    With `access_log`, in its access log's tmpfs as the lab starts it, and not waited for:
+    granian then writes its own messages to that log too (lab.model.fairness)."""
     app = builtin_catalog().apps[image]
+    policy = Policy(workers=1, access_log=access_log)
     # On an internal network a lookup of a vanished name waits out the resolver (10 s by
     # default); one 1 s try lets /hit fail fast when Redis is gone, as the lab runs apps.
     container = DockerContainer(
         images[app.image],
         labels=TEST_LABELS,
         dns_opt=["timeout:1", "attempts:1"],
-        command=list(server_command(app.server, Policy(workers=1, access_log=False)) or ()),
+        command=list(server_command(app.server, policy) or ()),
     ).with_network(network)
+    if access_log:
+        container.tmpfs.update(hardening("app")["tmpfs"])
     container.with_network_aliases(alias).with_envs(**env)
-    container.waiting_for(LogMessageWaitStrategy(READY))
+    if not access_log:
+        container.waiting_for(LogMessageWaitStrategy(READY))
     return container.start()
 
 

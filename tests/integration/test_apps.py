@@ -13,6 +13,7 @@ from testcontainers.core.network import Network
 
 from lab.measure.verify import hit_count, verify_hello, verify_hit
 from lab.model.catalog import builtin_catalog
+from lab.model.fairness import ACCESS_LOG
 from tests.integration.conftest import probe, redis_get, start_app
 
 APPS = sorted(builtin_catalog().apps)
@@ -91,3 +92,26 @@ def test_hit_answers_503_quickly_when_redis_is_down(
     assert "redis unavailable" in response["body"]
     assert "Traceback" not in response["body"]
     assert elapsed < 8, f"503 took {elapsed:.1f}s (probe container start included)"
+
+
+@pytest.mark.parametrize("name", APPS)
+def test_the_access_log_is_written_in_the_apps_container_not_to_the_engine(
+    docker_client: Any, images: dict[str, str], network: Network, name: str
+) -> None:
+    """With --access-log the app pays for its log on its own CPUs: nothing of it crosses
+    the engine's log pipeline, which runs on the other roles' CPUs."""
+    alias = f"logged-{name}"
+    container = start_app(images, network, name, alias, access_log=True)
+    try:
+        url = f"http://{alias}:8000/"
+        ready = probe(docker_client, images, network, "wait", url, "--timeout", "30")
+        assert ready["ready"], ready
+        probe(docker_client, images, network, "fetch", url, "--requests", "3")
+        logged = container.exec(["cat", ACCESS_LOG])
+        stdout, stderr = container.get_logs()
+    finally:
+        container.stop()
+    assert logged.exit_code == 0, logged.output
+    requests = [line for line in logged.output.decode().splitlines() if "GET / " in line]
+    assert len(requests) >= 4, logged.output  # the readiness wait's and the three fetched
+    assert "GET / " not in (stdout + stderr).decode()

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from lab.model.fairness import ACCESS_LOG
 from tests.integration.conftest import lab
 
 
@@ -92,3 +93,23 @@ def test_a_cpu_quota_shows_as_throttling_read_from_the_cgroup(
     assert app["throttled_periods"] >= 0.8 * app["periods"], app
     assert app["throttled_s"] > 0.5, app
     assert app["share"] > 0.8, app
+
+
+def test_the_access_log_is_kept_in_the_apps_container_through_a_whole_trial(
+    images: dict[str, str],  # noqa: ARG001 (built first)
+    tmp_path: Path,
+) -> None:
+    done = lab(
+        "run",
+        *("--preset", "quick", "--apps", "flask,fastapi", "--scenarios", "hello"),
+        *("--repetitions", "1", "--duration", "2", "--warmup", "1", "--no-ceiling"),
+        *("--connections", "32", "--access-log", "--out", str(tmp_path)),
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (run_dir,) = tmp_path.iterdir()
+    run = json.loads((run_dir / "run.json").read_text())
+    commands = {name: app["command"] for name, app in run["effective"]["apps"].items()}
+    assert commands["flask"][commands["flask"].index("--access-logfile") + 1] == ACCESS_LOG
+    assert commands["fastapi"][:4] == ["sh", "-c", f'exec "$@" >>{ACCESS_LOG}', "sh"]
+    trials = [json.loads(p.read_text()) for p in sorted((run_dir / "trials").glob("*.json"))]
+    assert [trial["status"] for trial in trials] == ["ok", "ok"], [t["reason"] for t in trials]

@@ -5,9 +5,17 @@ from pathlib import Path
 import pytest
 
 from lab.errors import UsageError
+from lab.images.containers import hardening
 from lab.model.appfolder import ServerSpec
 from lab.model.catalog import CEILING, builtin_catalog
-from lab.model.fairness import KEEPALIVE_S, Policy, server_command, unhonoured
+from lab.model.fairness import (
+    ACCESS_LOG,
+    ACCESS_LOG_DIR,
+    KEEPALIVE_S,
+    Policy,
+    server_command,
+    unhonoured,
+)
 
 POLICY = Policy(workers=2, access_log=False)
 
@@ -51,6 +59,29 @@ def test_the_access_log_is_off_unless_asked_for_everywhere() -> None:
         assert "--access-log" in loud and "--no-access-log" not in loud.replace(
             "--access-logfile", ""
         )
+
+
+def test_with_the_access_log_on_every_server_writes_it_inside_its_container() -> None:
+    """Not to stdout: the engine would carry each line on the run's other CPUs, which the
+    run's host evidence then counts as a disturbance (wrk's and Redis's CPU on 2 cores)."""
+    for app in builtin_catalog().apps.values():
+        argv = server_command(app.server, Policy(2, access_log=True))
+        if argv is None:
+            continue  # the ceiling server logs nothing
+        if app.server.name == "gunicorn":
+            assert flag(argv, "--access-logfile") == ACCESS_LOG, app.name
+        else:
+            # uvicorn and granian print their access log on stdout: that stdout is the file.
+            assert argv[:4] == ("sh", "-c", f'exec "$@" >>{ACCESS_LOG}', "sh"), app.name
+            assert argv[4] == app.server.name
+    assert ACCESS_LOG_DIR in hardening("app")["tmpfs"]  # the app's own, writable
+    assert ACCESS_LOG_DIR not in hardening("wrk")["tmpfs"]
+
+
+def test_with_the_access_log_off_a_server_runs_as_itself() -> None:
+    for app in builtin_catalog().apps.values():
+        argv = server_command(app.server, POLICY)
+        assert argv is None or argv[0] == app.server.name
 
 
 def test_a_manifest_may_not_set_what_the_policy_sets(tmp_path: Path) -> None:
