@@ -58,6 +58,8 @@ def _pct(log_half_width: float) -> str:
 # that `lab figures --fit` prints for driftmodels.FITTED_TRACE).
 QUIET_NOISE = (0.02, 0.05)
 FITTED_NOISE = (0.123, 0.133)
+# Every table runs on both hosts.
+HOSTS = (("quiet", QUIET_NOISE), ("noisy", FITTED_NOISE))
 LEVELS = ("hello", "hit")
 # The shared drifts whose interval must stay within 1.5x of the no-drift width.
 BOUNDED_WIDTH = ("shared decline 40%", "shared step 30%", "shared AR(1) 0.9/min")
@@ -81,7 +83,7 @@ def preset_design(preset: str, noise_name: str, noise: tuple[float, ...]) -> Des
 def designs() -> tuple[Design, ...]:
     """The default preset's design and the one it replaced, on a quiet and a noisy host."""
     found = []
-    for noise_name, noise in (("quiet", QUIET_NOISE), ("noisy", FITTED_NOISE)):
+    for noise_name, noise in HOSTS:
         rounds, duration, warmup = BEFORE
         found.append(
             Design(f"{noise_name} old 5x8s", 2, noise, rounds, duration, warmup, OVERHEAD_S)
@@ -135,7 +137,7 @@ def every_resolution_setting(rng: np.random.Generator, runs: int) -> list[Resolu
     models = {model.name: model for model in drift_models()}
     return [
         row
-        for noise_name, noise in (("quiet", QUIET_NOISE), ("noisy", FITTED_NOISE))
+        for noise_name, noise in HOSTS
         for name in SOME_MODELS
         for row in resolution_figures(
             rng, preset_design("quick", noise_name, noise), models[name], runs
@@ -149,7 +151,7 @@ def every_stein_setting(
     """--target-ci 10 on the default preset's design, its rounds the pilot."""
     models = {model.name: model for model in drift_models()}
     found = []
-    for noise_name, noise in (("quiet", QUIET_NOISE), ("noisy", FITTED_NOISE)):
+    for noise_name, noise in HOSTS:
         design = preset_design("default", noise_name, noise)
         bounded = replace(design, rounds=STEIN_MAX_ROUNDS)
         for name in SOME_MODELS:
@@ -165,7 +167,7 @@ def every_slope_setting(rng: np.random.Generator, runs: int) -> list[SlopeFigure
     shared = [model for model in drift_models() if not model.cell_phi]
     return [
         slope_figures(rng, preset_design("default", noise_name, noise), model, runs)
-        for noise_name, noise in (("quiet", QUIET_NOISE), ("noisy", FITTED_NOISE))
+        for noise_name, noise in HOSTS
         for model in shared
     ]
 
