@@ -25,7 +25,8 @@ ITERATIONS = 50
 
 
 def host_drift(observations: Sequence[Observation]) -> HostDrift | None:
-    """The host's speed round by round; None with fewer than 2 rounds or cells."""
+    """The host's speed round by round (None for a round without an ok trial); None with
+    fewer than 2 rounds or no cell."""
     cells = sorted({o.cell for o in observations})
     rounds = sorted({o.round for o in observations})
     if len(rounds) < 2 or not cells:
@@ -50,8 +51,11 @@ def host_drift(observations: Sequence[Observation]) -> HostDrift | None:
     residual = np.array([math.log(o.rps) - levels[o.cell] for o in observations])
     trend = _slope(times, residual) * 60
     relative = np.exp(speed)
+    by_number = dict(zip(rounds, (float(value) for value in relative), strict=True))
     return HostDrift(
-        rounds=tuple(float(value) for value in relative),
+        # Every round from the first, so that position n is round n + 1: a round without an
+        # ok trial has no speed.
+        rounds=tuple(by_number.get(number) for number in range(1, max(rounds) + 1)),
         change=float(relative[-1] / relative[0] - 1),
         spread=float(relative.max() / relative.min() - 1),
         per_minute=math.expm1(trend),

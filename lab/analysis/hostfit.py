@@ -59,7 +59,8 @@ def fit_host(observed: Sequence[Observation]) -> HostFit:
     drift = host_drift(observed)
     if drift is None or len(drift.rounds) < 3:
         raise ValueError("a host fit needs 3 rounds at least")
-    speeds = np.log(np.array(drift.rounds))
+    by_round = {n: math.log(speed) for n, speed in drift.by_round().items()}
+    speeds = np.array(list(by_round.values()))
     middles = [
         float(np.mean([o.time_s for o in observed if o.round == number]))
         for number in sorted({o.round for o in observed})
@@ -85,7 +86,7 @@ def fit_host(observed: Sequence[Observation]) -> HostFit:
         cells = sorted({o.cell for o in observed if o.cell.app == app})
         slopes = []
         for cell in cells:
-            mine = [(speeds[o.round - 1], math.log(o.rps)) for o in observed if o.cell == cell]
+            mine = [(by_round[o.round], math.log(o.rps)) for o in observed if o.cell == cell]
             x, y = np.array(mine).T
             slopes.append(float(np.polyfit(x, y, 1)[0]))
         felt[app] = float(np.mean(slopes))

@@ -49,7 +49,7 @@ def drift_lines(summary: Summary, records: Sequence[TrialRecord]) -> list[str]:
         lines.append(
             f"  {label:<{width}}  {marks}  {format_rate(first)} {ARROW} {format_rate(last)}"
         )
-    host = "".join(_mark(speed) for speed in drift.rounds)
+    host = "".join(DASH if speed is None else _mark(speed) for speed in drift.rounds)
     lines.append(
         f"  {'host':<{width}}  {host}  {drift.change:+.0%} first round to last;"
         f" fastest round {drift.spread:.0%} above the slowest"

@@ -15,7 +15,7 @@ not feel alike, and the host's disturbances. A ratio whose 95% interval is wider
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import stats  # type: ignore[import-untyped]
@@ -39,7 +39,7 @@ def check_ratio_precision(records: Sequence[TrialRecord], summary: Summary) -> l
     """A finding for each blocked ratio wider than ±WIDE_PCT%, saying why."""
     observed = observations(records)
     disturbed = disturbances(records)
-    speeds = summary.drift.rounds if summary.drift is not None else ()
+    speeds = summary.drift.by_round() if summary.drift is not None else {}
     findings = []
     for ratio in summary.ratios:
         width = ratio.half_width_pct
@@ -114,15 +114,15 @@ def _remedy(needed: int) -> str:
 
 
 def _moved_with_host(
-    pairs: Sequence[RoundPair], speeds: Sequence[float]
+    pairs: Sequence[RoundPair], speeds: Mapping[int, float]
 ) -> tuple[float, float] | None:
     """The ratio over the faster and the slower half of the rounds, when it correlates
     with the host's speed beyond chance; None otherwise (or too few rounds)."""
-    usable = [p for p in pairs if 0 < p.round <= len(speeds)]
+    usable = [p for p in pairs if p.round in speeds]
     if len(usable) < 6:
         return None
     d = np.array([p.log_ratio for p in usable])
-    h = np.log(np.array([speeds[p.round - 1] for p in usable]))
+    h = np.log(np.array([speeds[p.round] for p in usable]))
     if np.ptp(h) == 0 or np.ptp(d) == 0:
         return None
     observed = abs(float(np.corrcoef(d, h)[0, 1]))

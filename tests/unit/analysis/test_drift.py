@@ -106,3 +106,14 @@ def test_the_simulations_fitted_host_is_the_committed_traces() -> None:
     # The simulation's app 0 is the baseline, flask; app 1 is aio.
     assert (felt["flask"], felt["aio"]) == pytest.approx(FITTED_ELASTICITY, abs=0.005)
     assert tuple(noise for _, noise in fit.level_noise) == pytest.approx(FITTED_NOISE, abs=0.0005)
+
+
+def test_a_round_without_an_ok_trial_keeps_its_place_with_no_speed() -> None:
+    speeds = [1.2, 1.0, 0.9, 0.8]
+    observed = [o for o in run_of(speeds) if o.round != 2]
+    drift = host_drift(observed)
+    assert drift is not None
+    assert drift.rounds[1] is None
+    mean = math.exp(np.mean(np.log([1.2, 0.9, 0.8])))
+    assert drift.by_round() == pytest.approx({1: 1.2 / mean, 3: 0.9 / mean, 4: 0.8 / mean})
+    assert drift.change == pytest.approx(0.8 / 1.2 - 1)
