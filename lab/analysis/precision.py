@@ -34,7 +34,10 @@ from scipy import stats  # type: ignore[import-untyped]
 
 from lab.analysis.blocked import RoundPair, observations, round_pairs
 from lab.analysis.intervals import DEFAULT_LEVEL, Array, Interval
-from lab.analysis.summary import stated
+from lab.analysis.stopping import MAX_REPETITIONS as MAX_REPETITIONS
+from lab.analysis.stopping import MAX_TIME as MAX_TIME
+from lab.analysis.stopping import REACHED, Decision, bounded
+from lab.analysis.summary import build_summary, stated
 from lab.model.cell import Cell
 from lab.results.records import TrialRecord
 from lab.results.summarydoc import Precision, Summary
@@ -42,10 +45,7 @@ from lab.results.summarydoc import Precision, Summary
 STEIN = "Stein two-stage, paired by round"
 STEIN_CELL = "Stein two-stage, t on log req/s"
 
-# Why a run stopped adding rounds.
-REACHED = "target"
-MAX_REPETITIONS = "max-repetitions"
-MAX_TIME = "max-time"
+# Why a run stopped adding rounds: lab.analysis.stopping's reasons, and this one.
 NO_PILOT = "no-pilot"  # a headline had fewer than 2 ok pilot pairs: no spread to plan from
 
 
@@ -144,15 +144,6 @@ def progress(
     return Progress(headline, len(pilot), needed, len(everything), interval)
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What the runner does after a round: another one, or stop and why."""
-
-    more: bool
-    stopped_by: str | None
-    rounds_needed: int | None
-
-
 def decide(
     states: Sequence[Progress],
     rounds_done: int,
@@ -172,11 +163,42 @@ def decide(
     if not needed:
         planless = any(s.needed is None for s in states)
         return Decision(False, NO_PILOT if planless else REACHED, target)
-    if rounds_done >= max_rounds:
-        return Decision(False, MAX_REPETITIONS, target)
-    if max_time_s is not None and elapsed_s + round_s > max_time_s:
-        return Decision(False, MAX_TIME, target)
-    return Decision(True, None, target)
+    bound = bounded(rounds_done, rounds_done + 1, max_rounds, elapsed_s, round_s, max_time_s)
+    return Decision(bound is None, bound, target)
+
+
+@dataclass(frozen=True, slots=True)
+class SteinRule:
+    """--target-ci as the run's rule for adding rounds (lab.analysis.stopping)."""
+
+    apps: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    pilot_rounds: int
+    target_pct: float
+    max_rounds: int
+    max_time_s: float | None
+
+    def states(self, records: Sequence[TrialRecord]) -> list[Progress]:
+        summary = build_summary(records, self.apps, self.scenarios)
+        return [
+            progress(records, headline, self.pilot_rounds, self.target_pct)
+            for headline in headlines(summary, self.apps[0])
+        ]
+
+    def decide(
+        self, records: Sequence[TrialRecord], rounds_done: int, elapsed_s: float, round_s: float
+    ) -> Decision:
+        return decide(
+            self.states(records),
+            rounds_done,
+            self.max_rounds,
+            elapsed_s,
+            round_s,
+            self.max_time_s,
+        )
+
+    def round_line(self, decision: Decision, records: Sequence[TrialRecord]) -> str:
+        return round_line(decision, self.states(records), self.target_pct)
 
 
 def round_line(decision: Decision, states: Sequence[Progress], target_pct: float) -> str:

@@ -1,19 +1,21 @@
 """The closed-loop phases of a run, in order, each on the session's open stack: what the
 engine applied to the run's own containers, the calibration, the harness ceiling, the
-planned trials, and the rounds --target-ci adds. Open mode's phase is lab.engine.openrun.
+planned trials, and the rounds --target-ci or --gate adds. Open mode's phase is lab.engine.openrun.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from lab.analysis import precision
-from lab.analysis.summary import build_summary
+from lab.analysis.gate import GateRule
+from lab.analysis.precision import SteinRule
+from lab.analysis.stopping import REACHED, RoundsRule
 from lab.engine.provenance import CALIBRATION_IMAGE
 from lab.engine.session import RunSession
 from lab.engine.trial import run_trial
 from lab.measure import calibrate
 from lab.model.catalog import CEILING
+from lab.model.config import RunConfig
 from lab.model.plan import Trial, trial_seconds
 from lab.text import plural
 
@@ -93,41 +95,52 @@ def run_planned(session: RunSession) -> None:
     session.run_trials(todo)
 
 
-def add_rounds(session: RunSession) -> str:
-    """--target-ci: rounds after the planned ones while Stein's procedure asks for them.
+def rounds_rule(config: RunConfig) -> RoundsRule | None:
+    """The rule by which the run adds rounds after the planned ones, if it has one."""
+    if config.max_repetitions is None:
+        return None
+    if config.gate_pct is not None:
+        return GateRule.for_run(
+            config.apps,
+            config.gate_pct,
+            config.repetitions,
+            config.max_repetitions,
+            config.max_time_s,
+        )
+    assert config.target_ci_pct is not None
+    return SteinRule(
+        config.apps,
+        config.scenarios,
+        config.repetitions,
+        config.target_ci_pct,
+        config.max_repetitions,
+        config.max_time_s,
+    )
 
-    Returns why it stopped (lab.analysis.precision's REACHED, MAX_REPETITIONS, MAX_TIME).
-    A resumed run skips the added trials already on disk. A round is timed by its trials
-    alone: the ceilings and open mode's sweeps come once, however many rounds there are.
+
+def add_rounds(session: RunSession, rule: RoundsRule) -> str:
+    """Rounds after the planned ones while the run's rule asks for them (--target-ci's
+    or --gate's, lab.analysis.stopping).
+
+    Returns why it stopped (lab.analysis.stopping's REACHED, MAX_REPETITIONS, MAX_TIME, or
+    the rule's own). A resumed run skips the added trials already on disk. A round is timed
+    by its trials alone: the ceilings and open mode's sweeps come once, however many rounds
+    there are.
     """
     plan, records = session.plan, session.records
     config = plan.config
-    assert config.target_ci_pct is not None and config.max_repetitions is not None
+    assert config.max_repetitions is not None
     cells = len({trial.cell for trial in plan.trials})
     round_s = cells * trial_seconds(config)
     while True:
-        summary = build_summary(records, config.apps, config.scenarios)
-        states = [
-            precision.progress(records, headline, config.repetitions, config.target_ci_pct)
-            for headline in precision.headlines(summary, config.apps[0])
-        ]
         done = {record.index for record in records}
         pending = [trial for trial in plan.extra_trials if trial.index not in done]
         # The rounds before the first one with a trial still to run (a resumed run may
         # have part of an added round on disk).
         rounds = pending[0].repetition - 1 if pending else config.max_repetitions
-        decision = precision.decide(
-            states,
-            rounds,
-            config.max_repetitions,
-            session.elapsed_s,
-            round_s,
-            config.max_time_s,
-        )
+        decision = rule.decide(records, rounds, session.elapsed_s, round_s)
         if not decision.more:
-            return decision.stopped_by or precision.REACHED
+            return decision.stopped_by or REACHED
         trials = [trial for trial in pending if trial.repetition == rounds + 1]
-        session.reporter.extend(
-            trials, precision.round_line(decision, states, config.target_ci_pct)
-        )
+        session.reporter.extend(trials, rule.round_line(decision, records))
         session.run_trials(trials)

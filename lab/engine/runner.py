@@ -21,6 +21,7 @@ from lab.engine.phases import (
     calibrate_host,
     describe_ground,
     measure_ceiling,
+    rounds_rule,
     run_planned,
 )
 from lab.engine.port import (
@@ -104,8 +105,9 @@ def run(
             measure_ceiling(session)
             session.write_run()
             run_planned(session)
-            if plan.config.target_ci_pct is not None:
-                stopped_by = add_rounds(session)
+            rule = rounds_rule(plan.config)
+            if rule is not None:
+                stopped_by = add_rounds(session, rule)
             if plan.sweeps:
                 run_open(session)
     except (

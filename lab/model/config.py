@@ -71,6 +71,9 @@ class RunConfig:
     engines: tuple[EngineTarget, ...]
     # The order of cells within a round (lab.model.order).
     order: str
+    # --gate: add rounds until HEAD's (apps[1]) verdict against BASE (apps[0]) is decided
+    # at this threshold in percent, bounded like --target-ci (lab.analysis.gate).
+    gate_pct: float | None
 
     def catalog(self) -> Catalog:
         """The lab's own apps and this run's folders (read from disk on each call)."""
@@ -88,6 +91,8 @@ def _preset(base: Mapping[str, object], **changes: object) -> Mapping[str, objec
 # --target-ci's pilot: Stein's procedure takes its spread from the planned rounds, and two
 # leave one degree of freedom (t = 12.7: hundreds of rounds asked for). See analysis.precision.
 PILOT_MIN = 3
+# --gate's first look: two mirrored pairs of rounds, each app at the same mean position.
+GATE_MIN = 4
 # --target-ci without --max-repetitions: Stein's procedure may ask for many rounds, and
 # the simulations that prove its level go up to this many.
 DEFAULT_MAX_REPETITIONS = 30
@@ -157,6 +162,7 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         # Catalog.app() maps each variant back to its app.
         apps = tuple(f"{aa}:{suffix}" for suffix in AA_SUFFIXES)
     read["apps"] = apps
+    _check_gate(read, apps)
     read["max_repetitions"] = _max_repetitions(read)
     return RunConfig(preset=preset, **read)
 
@@ -203,36 +209,54 @@ def _refuse_open_loop_flags(values: Mapping[str, object], overrides: Mapping[str
 
 
 def _max_repetitions(read: Mapping[str, Any]) -> int | None:
-    """The rounds --target-ci may run to, after checking it and its bounds together: the
-    bounds mean nothing without it."""
-    target, max_repetitions = read["target_ci_pct"], read["max_repetitions"]
-    max_time_s = read["max_time_s"]
-    if target is None:
+    """The rounds --target-ci or --gate may run to, after checking the rule and its bounds
+    together: the bounds mean nothing without a rule that adds rounds."""
+    target, gate = read["target_ci_pct"], read["gate_pct"]
+    max_repetitions, max_time_s = read["max_repetitions"], read["max_time_s"]
+    if target is not None and gate is not None:
+        raise UsageError(
+            "--target-ci and --gate each decide when a run stops adding rounds",
+            "give one: --gate to judge HEAD against BASE, --target-ci for a narrow interval",
+        )
+    rule = FLAGS["target_ci_pct"] if target is not None else FLAGS["gate_pct"]
+    percent = target if target is not None else gate
+    if percent is None:
         for field in ("max_repetitions", "max_time_s"):
             if read[field] is not None:
                 raise UsageError(
-                    f"{FLAGS[field]} bounds --target-ci, which was not given",
-                    f"add --target-ci PCT (e.g. --target-ci 5), or drop {FLAGS[field]}",
+                    f"{FLAGS[field]} bounds --target-ci or --gate, and neither was given",
+                    f"add --target-ci PCT (e.g. --target-ci 5) or --gate PCT, or drop"
+                    f" {FLAGS[field]}",
                 )
         return None
-    if not 0 < target < 100:
+    if not 0 < percent < 100:
+        example = "--target-ci 5" if target is not None else "--gate 5"
         raise UsageError(
-            f"--target-ci: {target:g}% is not between 0 and 100",
-            "give the interval half-width you want as a percentage, e.g. --target-ci 5",
+            f"{rule}: {percent:g}% is not between 0 and 100",
+            f"give the percentage as a number between 0 and 100, e.g. {example}",
         )
-    pilot = max(read["repetitions"], PILOT_MIN)
+    pilot = max(read["repetitions"], PILOT_MIN if target is not None else GATE_MIN)
     if max_repetitions is None:
         max_repetitions = max(DEFAULT_MAX_REPETITIONS, pilot)
     if max_repetitions < pilot:
         raise UsageError(
             f"--max-repetitions {max_repetitions} is below the {pilot} planned rounds",
-            f"give --max-repetitions at least {pilot}: the planned rounds (at least"
-            f" {PILOT_MIN} with --target-ci) always run",
+            f"give --max-repetitions at least {pilot}: the planned rounds always run",
         )
     if max_time_s is not None:
         flag = FLAGS["max_time_s"]
         check_min(flag, max_time_s, 0, strict=True, hint=f"give {flag} e.g. 30m")
     return int(max_repetitions)
+
+
+def _check_gate(read: Mapping[str, Any], apps: tuple[str, ...]) -> None:
+    """--gate judges one app against another: exactly two, BASE first."""
+    if read["gate_pct"] is not None and len(apps) != 2:
+        raise UsageError(
+            f"--gate judges HEAD against BASE, and --apps gives {len(apps)} apps"
+            f" ({', '.join(apps)})",
+            "give two apps, BASE then HEAD: --apps aio,./my-aio (or `lab gate BASE HEAD`)",
+        )
 
 
 def config_from_dict(data: Mapping[str, object]) -> RunConfig:

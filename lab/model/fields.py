@@ -261,7 +261,7 @@ FIELDS = (
         as_optional_int,
         metavar="N",
         shows_default=False,
-        help="with --target-ci: at most N rounds in all (default: 30)",
+        help="with --target-ci or --gate: at most N rounds in all (default: 30)",
     ),
     Field(
         "max_time_s",
@@ -270,8 +270,8 @@ FIELDS = (
         as_optional_duration,
         metavar="DURATION",
         shows_default=False,
-        help="with --target-ci: add no round that would end after DURATION of run time, e.g."
-        " 6m or 1h (default: no limit)",
+        help="with --target-ci or --gate: add no round that would end after DURATION of run"
+        " time, e.g. 6m or 1h (default: no limit)",
     ),
     Field(
         "mode",
@@ -334,6 +334,17 @@ FIELDS = (
         unrecorded=SHUFFLED,
         help="blocked: each level's apps adjacent, every second round mirrored, so a drifting"
         " host moves the apps of a ratio alike; shuffled: each round shuffled on its own",
+    ),
+    Field(
+        "gate_pct",
+        "--gate",
+        None,
+        as_optional_percent,
+        metavar="PCT",
+        shows_default=False,
+        help="with two apps, BASE then HEAD: after the planned rounds, add rounds until every"
+        " level's verdict on HEAD/BASE against +-PCT% is decided (regressed, improved, no"
+        " change), looking every 4 rounds (`lab gate` runs this; docs/gate.md)",
     ),
 )
 

@@ -14,7 +14,7 @@ from lab.errors import UsageError
 from lab.model.appfolder import AppSpec
 from lab.model.catalog import Catalog, builtin_catalog
 from lab.model.cell import Cell
-from lab.model.config import PILOT_MIN, RunConfig
+from lab.model.config import GATE_MIN, PILOT_MIN, RunConfig
 from lab.model.fairness import ANY_ADDRESS, Policy, server_command, unhonoured
 from lab.model.openload import Sweep, ceiling_seconds, make_sweeps, sweep_seconds
 from lab.model.order import rounds_of
@@ -229,6 +229,12 @@ def blueprint(config: RunConfig, host_cpus: int, topology: Topology | None = Non
             " fewest planned rounds that can tell how many more the target needs"
         )
         config = replace(config, repetitions=PILOT_MIN)
+    if config.gate_pct is not None and config.repetitions < GATE_MIN:
+        notes.append(
+            f"--gate: repetitions raised from {config.repetitions} to {GATE_MIN}, two mirrored"
+            " pairs of rounds: the first look at HEAD against BASE"
+        )
+        config = replace(config, repetitions=GATE_MIN)
     catalog = config.catalog()
     unserved = frozenset(
         (app, scenario)
@@ -257,7 +263,7 @@ def blueprint(config: RunConfig, host_cpus: int, topology: Topology | None = Non
         extra_trials=make_plan(config, connections, config.max_repetitions, unserved)[
             len(planned) :
         ]
-        if config.target_ci_pct is not None
+        if config.max_repetitions is not None
         else (),
         sweeps=make_sweeps(config.apps, config.scenarios, config.repetitions, config.seed, unserved)
         if config.mode == "open"

@@ -1,0 +1,228 @@
+"""HEAD against BASE in one run: a verdict per level that a CI job can act on.
+
+Two separate runs cannot tell a regression from the host: these hosts move by 30-40%
+within minutes. A gate runs both versions in one run, blocked by round (each round pairs
+them seconds apart, lab.analysis.blocked), and reads each level's ratio HEAD/BASE of
+req/s against a practical threshold t (5% by default):
+
+- `regressed`: the whole interval lies below 1 - t, HEAD is slower by more than t;
+- `improved`: the whole interval lies above 1 + t;
+- `no change`: the whole interval lies inside (1 - t, 1 + t): an equivalence test, not
+  an absence of evidence;
+- `inconclusive`: the interval straddles 1 - t or 1 + t, or the rounds the host
+  disturbed (lab.analysis.disturbance) decide the verdict: without them it would differ.
+
+While a level is inconclusive the run adds rounds (`GateRule`, a lab.analysis.stopping
+rule), and looks again only at the rounds fixed in advance (lab.analysis.sequential's
+schedule), each look's interval a repeated confidence interval: together they cover the
+true ratio with 95%, so a decisive verdict is wrong at most 5% of the time however many
+looks the run took. lab.analysis.gatesim measures the error rates under these hosts'
+drift. Pure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lab.analysis.blocked import RoundPair, observations, round_pairs
+from lab.analysis.disturbance import disturbances
+from lab.analysis.sequential import looks, per_look_level, repeated_half_width
+from lab.analysis.stopping import MAX_REPETITIONS, REACHED, Decision, bounded
+from lab.model.cell import Cell
+from lab.results.records import TrialRecord
+
+REGRESSED = "regressed"
+IMPROVED = "improved"
+NO_CHANGE = "no change"
+INCONCLUSIVE = "inconclusive"
+VERDICTS = (REGRESSED, IMPROVED, NO_CHANGE, INCONCLUSIVE)
+# Together, every look's interval covers the truth with 1 - GATE_ALPHA.
+GATE_ALPHA = 0.05
+METHOD = "repeated confidence interval (Pocock), paired by round"
+
+
+def classify(low: float, high: float, threshold_pct: float) -> str:
+    """The verdict an interval of HEAD/BASE gives against a threshold in percent."""
+    floor, ceiling = 1 - threshold_pct / 100, 1 + threshold_pct / 100
+    if high < floor:
+        return REGRESSED
+    if low > ceiling:
+        return IMPROVED
+    if floor < low and high < ceiling:
+        return NO_CHANGE
+    return INCONCLUSIVE
+
+
+def classify_logs(centre: np.ndarray, half: np.ndarray, threshold_pct: float) -> np.ndarray:
+    """`classify` over arrays of log centres and half-widths (the simulation's form):
+    0 regressed, 1 improved, 2 no change, 3 inconclusive (VERDICTS' order)."""
+    floor, ceiling = math.log1p(-threshold_pct / 100), math.log1p(threshold_pct / 100)
+    low, high = centre - half, centre + half
+    return np.select(
+        [high < floor, low > ceiling, (low > floor) & (high < ceiling)], [0, 1, 2], default=3
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LevelVerdict:
+    """One level's verdict at a look: HEAD/BASE with its repeated interval, and why."""
+
+    scenario: str
+    connections: int
+    verdict: str
+    ratio: float | None
+    low: float | None
+    high: float | None
+    level: float  # the look's per-look confidence
+    pairs: int
+    look: int  # the rounds this look saw
+    disturbed_rounds: tuple[int, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class GateRule:
+    """--gate: add rounds until every level's verdict is decided, looking only at the
+    schedule's rounds; a lab.analysis.stopping rule."""
+
+    base: str
+    head: str
+    threshold_pct: float
+    schedule: tuple[int, ...]
+    max_time_s: float | None
+
+    @classmethod
+    def for_run(
+        cls,
+        apps: Sequence[str],
+        threshold_pct: float,
+        planned_rounds: int,
+        max_rounds: int,
+        max_time_s: float | None,
+    ) -> GateRule:
+        base, head = apps
+        return cls(base, head, threshold_pct, looks(planned_rounds, max_rounds), max_time_s)
+
+    @property
+    def level_confidence(self) -> float:
+        return per_look_level(self.schedule, GATE_ALPHA)
+
+    def last_look(self, rounds: int) -> int | None:
+        seen = [look for look in self.schedule if look <= rounds]
+        return seen[-1] if seen else None
+
+    def verdicts(self, records: Sequence[TrialRecord], rounds: int) -> list[LevelVerdict]:
+        """Each level's verdict at the last look the run's `rounds` reached."""
+        look = self.last_look(rounds)
+        levels = sorted({r.cell.level for r in records if r.cell.app == self.head})
+        return [self._judge(records, level, look) for level in levels]
+
+    def decide(
+        self, records: Sequence[TrialRecord], rounds_done: int, elapsed_s: float, round_s: float
+    ) -> Decision:
+        later = [look for look in self.schedule if look > rounds_done]
+        if rounds_done in self.schedule:
+            verdicts = self.verdicts(records, rounds_done)
+            if all(v.verdict != INCONCLUSIVE for v in verdicts):
+                return Decision(False, REACHED, rounds_done)
+        if not later:
+            return Decision(False, MAX_REPETITIONS, rounds_done)
+        bound = bounded(
+            rounds_done, later[0], self.schedule[-1], elapsed_s, round_s, self.max_time_s
+        )
+        return Decision(bound is None, bound, later[0])
+
+    def round_line(self, decision: Decision, records: Sequence[TrialRecord]) -> str:
+        done = max((r.repetition for r in records), default=0)
+        undecided = [
+            v for v in self.verdicts(records, done) if v.verdict == INCONCLUSIVE and v.ratio
+        ]
+        shown = "; ".join(
+            f"{v.scenario} @{v.connections} {v.ratio:.3f}x ({v.low:.3f}-{v.high:.3f})"
+            for v in undecided
+        )
+        return (
+            f"gate: adding a round toward the look at {decision.rounds_needed} rounds"
+            f" (inconclusive against ±{self.threshold_pct:g}%: {shown or 'not looked at yet'})"
+        )
+
+    def _judge(
+        self, records: Sequence[TrialRecord], level: tuple[str, int], look: int | None
+    ) -> LevelVerdict:
+        scenario, connections = level
+        head, base = Cell(self.head, *level), Cell(self.base, *level)
+        confidence = self.level_confidence
+        if look is None:
+            return _undecided(level, confidence, 0, 0, "the first look has not been reached")
+        pairs = [p for p in round_pairs(observations(records), head, base) if p.round <= look]
+        if len(pairs) < 2:
+            return _undecided(
+                level, confidence, len(pairs), look, "fewer than 2 rounds with both trials ok"
+            )
+        disturbed = _disturbed_rounds(records, (head, base), look)
+        ratio, low, high = _interval(pairs, confidence)
+        verdict = classify(low, high, self.threshold_pct)
+        reason = f"the interval against ±{self.threshold_pct:g}%"
+        clean = [p for p in pairs if p.round not in disturbed]
+        if disturbed and len(clean) >= 2:
+            without = classify(*_interval(clean, confidence)[1:], self.threshold_pct)
+            if without != verdict:
+                reason = (
+                    f"the host disturbed {_rounds_text(disturbed)}; without them the verdict"
+                    f" would be {without}"
+                )
+                verdict = INCONCLUSIVE
+            else:
+                reason += f"; it holds without the disturbed {_rounds_text(disturbed)}"
+        elif disturbed:
+            reason = f"the host disturbed {_rounds_text(disturbed)}, leaving too few"
+            verdict = INCONCLUSIVE
+        return LevelVerdict(
+            scenario,
+            connections,
+            verdict,
+            ratio,
+            low,
+            high,
+            confidence,
+            len(pairs),
+            look,
+            tuple(sorted(disturbed)),
+            reason,
+        )
+
+
+def _interval(pairs: Sequence[RoundPair], confidence: float) -> tuple[float, float, float]:
+    values = np.array([pair.log_ratio for pair in pairs])
+    centre = float(values.mean())
+    spread = np.array(values.std(ddof=1))
+    half = float(repeated_half_width(spread, np.array(len(values)), confidence))
+    return math.exp(centre), math.exp(centre - half), math.exp(centre + half)
+
+
+def _disturbed_rounds(
+    records: Sequence[TrialRecord], cells: tuple[Cell, Cell], look: int
+) -> set[int]:
+    found = disturbances(records)
+    return {
+        record.repetition
+        for record in records
+        if record.cell in cells and record.repetition <= look and record.index in found
+    }
+
+
+def _rounds_text(rounds: set[int]) -> str:
+    listed = ", ".join(str(n) for n in sorted(rounds))
+    return f"round {listed}" if len(rounds) == 1 else f"rounds {listed}"
+
+
+def _undecided(
+    level: tuple[str, int], confidence: float, pairs: int, look: int, reason: str
+) -> LevelVerdict:
+    return LevelVerdict(
+        level[0], level[1], INCONCLUSIVE, None, None, None, confidence, pairs, look, (), reason
+    )
