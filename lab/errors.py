@@ -11,6 +11,10 @@ EXIT_TRIAL_FAILED = 1
 EXIT_USAGE = 2
 EXIT_ENGINE = 3
 EXIT_BUILD = 4
+# A gate's verdicts (lab gate, lab run --gate): HEAD slower than BASE beyond the threshold
+# at some level, or no regression shown but some level undecided (docs/gate.md).
+EXIT_REGRESSED = 10
+EXIT_INCONCLUSIVE = 11
 EXIT_INTERRUPTED = 130
 
 

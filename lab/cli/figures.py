@@ -2,10 +2,11 @@
 
 Prints the coverage and error rates of lab.analysis.simulation (independent trials and
 trials that carry a cell's own slow spells), then of lab.analysis.driftsim (whole runs
-under a drifting host: the blocked ratios, the A/A resolution and --target-ci), before
-and after, for a seed; the same seed prints the same tables. Slow by design (a couple of
-minutes at the defaults): it measures the methods, it does not estimate them. Its
-numerical imports wait until the command runs: every other command starts without them.
+under a drifting host: the blocked ratios, the A/A resolution, --target-ci and the
+gate's verdicts), before and after, for a seed; the same seed prints the same tables.
+Slow by design (a couple of minutes at the defaults): it measures the methods, it does
+not estimate them. Its numerical imports wait until the command runs: every other
+command starts without them.
 """
 
 from __future__ import annotations
@@ -101,8 +102,11 @@ def cmd_figures(args: argparse.Namespace, out: Console, _err: Console) -> int:
         slope_table,
         stein_table,
     )
+    from lab.analysis.gate import GATE_MAX_ROUNDS
+    from lab.analysis.gatesim import every_gate_setting, gate_table
     from lab.analysis.hostfit import trace_rows
     from lab.analysis.runs import load_run
+    from lab.analysis.sequential import looks
     from lab.analysis.simulation import (
         every_precision_setting,
         every_setting,
@@ -123,6 +127,7 @@ def cmd_figures(args: argparse.Namespace, out: Console, _err: Console) -> int:
     resolution_rows = every_resolution_setting(rng, args.runs)
     stein_rows = every_stein_setting(rng, args.runs)
     slope_rows = every_slope_setting(rng, args.runs)
+    gate_rows = every_gate_setting(rng, args.runs, looks(8, GATE_MAX_ROUNDS))
     out.print(
         f"seed {args.seed}, {args.cells} cells per setting, {args.resamples} resamples",
         highlight=False,
@@ -139,6 +144,8 @@ def cmd_figures(args: argparse.Namespace, out: Console, _err: Console) -> int:
         *stein_table(stein_rows),
         "",
         *slope_table(slope_rows),
+        "",
+        *gate_table(gate_rows, ("hello", "hit")),
     ]
     for line in lines:
         out.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -18,6 +18,7 @@ from rich.text import Text
 from lab import __version__
 from lab.cli.bundle import register as register_bundle
 from lab.cli.figures import register as register_figures
+from lab.cli.gate import register as register_gate
 from lab.cli.interrupts import install as install_interrupts
 from lab.cli.options import add_engine_options, add_run_options
 from lab.cli.results import register as register_results
@@ -174,10 +175,10 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         config = config_from_dict(read_run_document(resume.run_dir).parameters)
     else:
         config = config_from_args(args)
-    return _run_and_report(config, out, err, resume=resume)
+    return run_and_report(config, out, err, resume=resume)
 
 
-def _run_and_report(
+def run_and_report(
     config: RunConfig,
     out: Console,
     err: Console,
@@ -233,6 +234,10 @@ def _run_and_report(
             markup=False,
         )
         return EXIT_TRIAL_FAILED
+    if config.gate_pct is not None:
+        from lab.cli.gate import finish_gate
+
+        return finish_gate(plan.config, outcome.run_dir, out)
     return 0
 
 
@@ -260,7 +265,7 @@ def cmd_rerun(args: argparse.Namespace, out: Console, err: Console) -> int:
     parameters = dict(read_run_document(original.run_dir).parameters)
     if args.out:
         parameters["out"] = args.out
-    return _run_and_report(config_from_dict(parameters), out, err, rerun_of=original)
+    return run_and_report(config_from_dict(parameters), out, err, rerun_of=original)
 
 
 def cmd_compose(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -349,6 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_bundle(sub)
     register_results(sub)
     register_figures(sub)
+    register_gate(sub)
     compose = sub.add_parser("compose", help="render compose.yaml from the lab's settings")
     compose.add_argument("--check", action="store_true", help="exit 1 if compose.yaml is stale")
     compose.add_argument(

@@ -91,6 +91,8 @@ def render_plan(
 
     if config.target_ci_pct is not None:
         lines += ["", "precision", *_precision_lines(config, plan)]
+    if config.gate_pct is not None:
+        lines += ["", "gate", *_gate_lines(config, plan)]
     if config.mode == "open":
         lines += ["", "open loop (after the closed-loop trials)", *_open_lines(config, plan)]
 
@@ -120,11 +122,12 @@ def render_plan(
             else ")"
         ),
     ]
-    if config.target_ci_pct is not None:
+    if config.max_repetitions is not None:
         longest = seconds + _extra_seconds(config, plan)
         if config.max_time_s is not None:
             longest = min(longest, max(seconds, config.max_time_s))
-        lines.append(f"  with --target-ci: up to {format_duration(longest)}, at the bounds")
+        rule = "--target-ci" if config.target_ci_pct is not None else "--gate"
+        lines.append(f"  with {rule}: up to {format_duration(longest)}, at the bounds")
     return "\n".join(lines) + "\n"
 
 
@@ -145,6 +148,27 @@ def _extra_seconds(config: RunConfig, plan: Sequence[Trial]) -> float:
     cells = len({trial.cell for trial in plan})
     extra = (config.max_repetitions or config.repetitions) - config.repetitions
     return extra * cells * trial_seconds(config)
+
+
+def _gate_lines(config: RunConfig, plan: Sequence[Trial]) -> list[str]:
+    from lab.analysis.gate import GATE_ALPHA, GateRule
+
+    assert config.gate_pct is not None and config.max_repetitions is not None
+    rule = GateRule.for_run(
+        config.apps, config.gate_pct, config.repetitions, config.max_repetitions, None
+    )
+    cells = len({trial.cell for trial in plan})
+    bound = f"at most {rule.schedule[-1]} rounds"
+    if config.max_time_s is not None:
+        bound += f", and no look ending after {format_duration(config.max_time_s)} of run time"
+    return [
+        f"  verdict           {config.apps[1]} against {config.apps[0]} at ±{config.gate_pct:g}%"
+        " per level: regressed, improved, no change or inconclusive",
+        f"  looks             at {', '.join(str(n) for n in rule.schedule)} rounds; each look's"
+        f" interval at {rule.level_confidence:.1%}, all together {1 - GATE_ALPHA:.0%}",
+        f"  bounds            {bound}",
+        f"  a round           about {format_duration(cells * trial_seconds(config))}",
+    ]
 
 
 def _precision_lines(config: RunConfig, plan: Sequence[Trial]) -> list[str]:

@@ -21,6 +21,9 @@ SUMMARY_SCHEMA_VERSION: Final = 3
 SUMMARY_SCHEMA_VERSIONS: Final = (1, 2, 3)
 # <run>/ceiling.json
 CEILING_SCHEMA_VERSION: Final = 1
+# <run>/gate.json: a gate's verdicts (lab gate, lab run --gate)
+GATE_KIND: Final = "lab.gate"
+GATE_SCHEMA_VERSION: Final = 1
 # manifest.json inside a `lab bundle save` file
 BUNDLE_KIND: Final = "lab.bundle"
 BUNDLE_SCHEMA_VERSION: Final = 1
