@@ -64,7 +64,7 @@ def gate_config(args: argparse.Namespace) -> RunConfig:
     if "gate_pct" in settings:
         raise UsageError("--gate: `lab gate` sets it from --threshold", "drop --gate")
     settings["apps"] = f"{args.base},{args.head}"
-    settings["gate_pct"] = args.threshold
+    settings["gate_pct"] = _threshold(args.threshold)
     settings.setdefault("max_repetitions", GATE_MAX_ROUNDS)
     settings.setdefault("max_time_s", DEFAULT_MAX_TIME)
     targets = engine_targets(args)
@@ -72,6 +72,19 @@ def gate_config(args: argparse.Namespace) -> RunConfig:
         settings["engines"] = targets
     preset = DEFAULT_PRESET if args.preset is None else str(args.preset)
     return build_config(preset, settings)
+
+
+def _threshold(text: str) -> float:
+    try:
+        value = float(text.removesuffix("%"))
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 100:
+        raise UsageError(
+            f"--threshold: {text!r} is not a percentage between 0 and 100",
+            "give the smallest change that matters, e.g. --threshold 5",
+        )
+    return value
 
 
 def cmd_gate(args: argparse.Namespace, out: Console, err: Console) -> int:
