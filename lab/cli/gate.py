@@ -63,7 +63,11 @@ def gate_config(args: argparse.Namespace) -> RunConfig:
             )
     if "gate_pct" in settings:
         raise UsageError("--gate: `lab gate` sets it from --threshold", "drop --gate")
-    settings["apps"] = f"{args.base},{args.head}"
+    if args.base == args.head:
+        # The app against itself: an A/A gate, its two variants from one image.
+        settings["aa"] = args.base
+    else:
+        settings["apps"] = f"{args.base},{args.head}"
     settings["gate_pct"] = _threshold(args.threshold)
     settings.setdefault("max_repetitions", GATE_MAX_ROUNDS)
     settings.setdefault("max_time_s", DEFAULT_MAX_TIME)
@@ -99,7 +103,7 @@ def reproduce_command(config: RunConfig) -> str:
     entries = []
     for app in config.apps:
         folder = catalog.folder(catalog.app(app).image)
-        entries.append(str(folder.path) if folder.external else app)
+        entries.append(str(folder.path) if folder.external else config.aa or app)
     return (
         f"python -m lab gate {entries[0]} {entries[1]} --threshold {config.gate_pct:g}"
         f" --scenarios {','.join(config.scenarios)} --repetitions {config.repetitions}"

@@ -20,9 +20,7 @@ from tests.unit.cli.test_main import lab
         (["aio", "flask", "--max-repetitions", "2"], "--max-repetitions 2 is below"),
     ],
 )
-def test_a_bad_gate_is_one_line_naming_the_value_with_exit_2(
-    args: list[str], named: str
-) -> None:
+def test_a_bad_gate_is_one_line_naming_the_value_with_exit_2(args: list[str], named: str) -> None:
     done = lab("gate", *args)
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
