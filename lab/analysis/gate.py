@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -35,7 +35,9 @@ from lab.analysis.stopping import MAX_REPETITIONS, MAX_TIME, REACHED, Decision, 
 from lab.model.cell import Cell
 from lab.results.driftdoc import HostDrift
 from lab.results.gatedoc import GateDoc, LevelVerdictDoc
+from lab.results.intervaldoc import StatedInterval
 from lab.results.records import TrialRecord
+from lab.results.summarydoc import Summary
 
 REGRESSED = "regressed"
 IMPROVED = "improved"
@@ -267,3 +269,24 @@ def gate_report(
         host_moved=None if drift is None else drift.spread,
         reproduce=reproduce,
     )
+
+
+def with_gate(summary: Summary, records: Sequence[TrialRecord], rule: GateRule) -> Summary:
+    """The summary with HEAD/BASE stated as the gate's interval at its last look.
+
+    A gate chose its rounds from what it saw, so the plain paired interval over them no
+    longer has its 95%; the repeated interval does, whatever the stopping (all looks
+    together cover 95%, so any one of them at least that).
+    """
+    rounds = max((record.repetition for record in records), default=0)
+    by_level = {(v.scenario, v.connections): v for v in rule.verdicts(records, rounds)}
+    ratios = []
+    for entry in summary.ratios:
+        verdict = by_level.get(entry.level)
+        judged = (entry.numerator, entry.denominator) == (rule.head, rule.base)
+        if not judged or verdict is None or verdict.low is None or verdict.high is None:
+            ratios.append(entry)
+            continue
+        ci = StatedInterval(verdict.low, verdict.high, 1 - GATE_ALPHA, METHOD)
+        ratios.append(replace(entry, ratio=verdict.ratio, ci=ci, pairs=verdict.pairs))
+    return replace(summary, ratios=tuple(ratios))

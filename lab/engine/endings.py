@@ -10,7 +10,9 @@ from pathlib import Path
 
 from lab.analysis import precision
 from lab.analysis.assess import annotate, assess, ceiling_rps
+from lab.analysis.gate import GateRule, with_gate
 from lab.analysis.summary import build_summary
+from lab.engine.phases import rounds_rule
 from lab.engine.port import ENGINE_HINT, EngineGone, EngineRequestFailed, GroundLost
 from lab.engine.session import RunSession
 from lab.errors import EngineUnavailable, Interrupted, LabError, ResultsUnwritable, RunAborted
@@ -154,4 +156,7 @@ def run_summary(
             config.repetitions,
             stopped_by,
         )
+    rule = rounds_rule(config)
+    if isinstance(rule, GateRule):
+        summary = with_gate(summary, records, rule)
     return annotate(summary, assess(run_doc, records, summary))

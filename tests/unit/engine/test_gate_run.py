@@ -114,3 +114,19 @@ def test_a_gate_still_undecided_at_its_bound_is_inconclusive(tmp_path: Path) -> 
         "max-repetitions",
         [4, 8, 12],
     )
+
+
+def test_the_summary_states_the_gates_interval_for_head_over_base(tmp_path: Path) -> None:
+    """Rounds chosen by what the gate saw void the plain interval's 95%; the repeated
+    interval keeps it, and the summary states that one."""
+    plan, outcome, _ = gate_run(tmp_path, NOISY_START, 850)
+    finished(plan, outcome.run_dir)
+    summary = json.loads((outcome.run_dir / "summary.json").read_text())
+    gate = json.loads((outcome.run_dir / "gate.json").read_text())
+    (ratio,) = summary["ratios"]
+    (verdict,) = gate["verdicts"]
+    assert (ratio["numerator"], ratio["denominator"]) == ("aio", "flask")
+    assert ratio["ci"]["method"] == "repeated confidence interval (Pocock), paired by round"
+    assert ratio["ci"]["level"] == 0.95
+    assert [ratio["ci"]["low"], ratio["ci"]["high"]] == verdict["ci"]
+    assert ratio["pairs"] == 8
