@@ -31,6 +31,7 @@ from lab.errors import (
 )
 from lab.images.labels import BASE_ORIGIN, BASE_SOURCE
 from lab.images.specs import ImageSpec, short_id
+from lab.images.versions import Say, quiet
 from lab.model.config import RunConfig
 from lab.model.placement import Placement
 from lab.paths import ROOT, WORKDIR
@@ -52,9 +53,9 @@ def cmd_build(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.engine.client import connect
     from lab.images.build import build_all
 
-    specs = images_to_build(args)
+    specs = images_to_build(args, _say(err))
     client = connect()
-    built = build_all(client, ROOT, WORKDIR, lambda line: err.print(line, highlight=False), specs)
+    built = build_all(client, ROOT, WORKDIR, _say(err), specs)
     for item in built:
         state = "built" if item.rebuilt else "up to date"
         out.print(
@@ -63,7 +64,12 @@ def cmd_build(args: argparse.Namespace, out: Console, err: Console) -> int:
     return 0
 
 
-def images_to_build(args: argparse.Namespace) -> tuple[ImageSpec, ...] | None:
+def _say(err: Console) -> Say:
+    """Progress on stderr, as typed (paths and pins hold brackets rich would read)."""
+    return lambda line: err.print(line, highlight=False, markup=False)
+
+
+def images_to_build(args: argparse.Namespace, say: Say = quiet) -> tuple[ImageSpec, ...] | None:
     """With --for-run, the images `lab run` given the same flags starts; else None: all.
 
     A first `make bench` then builds what its run needs, not every app of the lab.
@@ -74,7 +80,7 @@ def images_to_build(args: argparse.Namespace) -> tuple[ImageSpec, ...] | None:
     from lab.model.plan import blueprint
 
     if args.for_run:
-        return run_images(blueprint(config_from_args(args), _host_cpus()))
+        return run_images(blueprint(config_from_args(args, say), _host_cpus()))
     given = [FLAGS.get(field, "--" + field) for field in given_settings(args)]
     given += [flag for flag in ("--preset", "--engine", "--config") if getattr(args, flag[2:])]
     if given:
@@ -92,7 +98,7 @@ def cmd_apps(args: argparse.Namespace, out: Console, _err: Console) -> int:
     catalog = builtin_catalog().with_folders(Path(folder) for folder in args.folders)
     table = Table(title="apps (--apps all runs the lab's own, in this order)", box=None)
     for column in ("app", "image", "server", "scenarios", "what it is"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "app")  # a name to type whole
     order = {name: n for n, name in enumerate(catalog.everything())}
     for app in sorted(catalog.apps.values(), key=lambda a: order.get(a.name, len(order))):
         server = app.server
@@ -145,19 +151,18 @@ def _host_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def cmd_plan(args: argparse.Namespace, out: Console, _err: Console) -> int:
+def cmd_plan(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.cli.options import config_from_args
     from lab.cli.plantext import render_blueprint
     from lab.model.plan import blueprint
 
-    plan = blueprint(config_from_args(args), _host_cpus())
+    plan = blueprint(config_from_args(args, _say(err)), _host_cpus())
     out.print(render_blueprint(plan), highlight=False, markup=False, end="", soft_wrap=True)
     return 0
 
 
 def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from lab.cli.options import config_from_args, given_settings
-    from lab.model.config import config_from_dict
+    from lab.cli.options import config_from_args, config_from_run, given_settings
     from lab.model.fields import FLAGS
 
     resume = None
@@ -171,9 +176,9 @@ def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
                 f"drop {flag}, or start a new run without --resume",
             )
         resume = RunStore(Path(args.resume))
-        config = config_from_dict(read_run_document(resume.run_dir).parameters)
+        config = config_from_run(read_run_document(resume.run_dir).parameters, _say(err))
     else:
-        config = config_from_args(args)
+        config = config_from_args(args, _say(err))
     return _run_and_report(config, out, err, resume=resume)
 
 
@@ -254,13 +259,14 @@ def _keep_off_app_cpus(placement: Placement, app_url: str) -> str | None:
 
 
 def cmd_rerun(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from lab.model.config import config_from_dict
+    from lab.cli.options import config_from_run
 
     original = RunStore(Path(args.run_dir))
     parameters = dict(read_run_document(original.run_dir).parameters)
     if args.out:
         parameters["out"] = args.out
-    return _run_and_report(config_from_dict(parameters), out, err, rerun_of=original)
+    config = config_from_run(parameters, _say(err))
+    return _run_and_report(config, out, err, rerun_of=original)
 
 
 def cmd_compose(args: argparse.Namespace, out: Console, err: Console) -> int:
