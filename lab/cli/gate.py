@@ -19,6 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from lab.errors import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REGRESSED, UsageError
+from lab.images.versions import Say
 from lab.model.config import RunConfig
 
 DEFAULT_THRESHOLD_PCT = 5.0
@@ -47,11 +48,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     gate.set_defaults(func=cmd_gate)
 
 
-def gate_config(args: argparse.Namespace) -> RunConfig:
+def gate_config(args: argparse.Namespace, say: Say) -> RunConfig:
     """The run a gate is: BASE and HEAD, --gate at the threshold, bounded by default."""
     from lab.analysis.gate import GATE_MAX_ROUNDS
-    from lab.cli.options import engine_targets, given_settings
-    from lab.model.config import DEFAULT_PRESET, build_config
+    from lab.cli.options import config_from_args, given_settings
     from lab.model.fields import FLAGS
 
     settings = given_settings(args)
@@ -71,11 +71,7 @@ def gate_config(args: argparse.Namespace) -> RunConfig:
     settings["gate_pct"] = _threshold(args.threshold)
     settings.setdefault("max_repetitions", GATE_MAX_ROUNDS)
     settings.setdefault("max_time_s", DEFAULT_MAX_TIME)
-    targets = engine_targets(args)
-    if targets:
-        settings["engines"] = targets
-    preset = DEFAULT_PRESET if args.preset is None else str(args.preset)
-    return build_config(preset, settings)
+    return config_from_args(args, say, settings=settings)
 
 
 def _threshold(text: str) -> float:
@@ -92,9 +88,9 @@ def _threshold(text: str) -> float:
 
 
 def cmd_gate(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from lab.cli.main import run_and_report
+    from lab.cli.running import run_and_report, say_to
 
-    return run_and_report(gate_config(args), out, err)
+    return run_and_report(gate_config(args, say_to(err)), out, err)
 
 
 def reproduce_command(config: RunConfig) -> str:

@@ -22,6 +22,7 @@ from lab.cli.gate import register as register_gate
 from lab.cli.interrupts import install as install_interrupts
 from lab.cli.options import add_engine_options, add_run_options
 from lab.cli.results import register as register_results
+from lab.cli.running import cmd_rerun, cmd_run, say_to
 from lab.errors import (
     EXIT_INTERRUPTED,
     EXIT_TRIAL_FAILED,
@@ -32,12 +33,8 @@ from lab.errors import (
 )
 from lab.images.labels import BASE_ORIGIN, BASE_SOURCE
 from lab.images.specs import ImageSpec, short_id
-from lab.model.config import RunConfig
-from lab.model.placement import Placement
+from lab.images.versions import Say, quiet
 from lab.paths import ROOT, WORKDIR
-from lab.results.reader import read_run_document
-from lab.results.store import RunStore
-from lab.text import numbered
 
 Command = Callable[[argparse.Namespace, Console, Console], int]
 
@@ -53,9 +50,9 @@ def cmd_build(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.engine.client import connect
     from lab.images.build import build_all
 
-    specs = images_to_build(args)
+    specs = images_to_build(args, say_to(err))
     client = connect()
-    built = build_all(client, ROOT, WORKDIR, lambda line: err.print(line, highlight=False), specs)
+    built = build_all(client, ROOT, WORKDIR, say_to(err), specs)
     for item in built:
         state = "built" if item.rebuilt else "up to date"
         out.print(
@@ -64,7 +61,7 @@ def cmd_build(args: argparse.Namespace, out: Console, err: Console) -> int:
     return 0
 
 
-def images_to_build(args: argparse.Namespace) -> tuple[ImageSpec, ...] | None:
+def images_to_build(args: argparse.Namespace, say: Say = quiet) -> tuple[ImageSpec, ...] | None:
     """With --for-run, the images `lab run` given the same flags starts; else None: all.
 
     A first `make bench` then builds what its run needs, not every app of the lab.
@@ -75,7 +72,7 @@ def images_to_build(args: argparse.Namespace) -> tuple[ImageSpec, ...] | None:
     from lab.model.plan import blueprint
 
     if args.for_run:
-        return run_images(blueprint(config_from_args(args), _host_cpus()))
+        return run_images(blueprint(config_from_args(args, say), _host_cpus()))
     given = [FLAGS.get(field, "--" + field) for field in given_settings(args)]
     given += [flag for flag in ("--preset", "--engine", "--config") if getattr(args, flag[2:])]
     if given:
@@ -93,7 +90,7 @@ def cmd_apps(args: argparse.Namespace, out: Console, _err: Console) -> int:
     catalog = builtin_catalog().with_folders(Path(folder) for folder in args.folders)
     table = Table(title="apps (--apps all runs the lab's own, in this order)", box=None)
     for column in ("app", "image", "server", "scenarios", "what it is"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "app")  # a name to type whole
     order = {name: n for n, name in enumerate(catalog.everything())}
     for app in sorted(catalog.apps.values(), key=lambda a: order.get(a.name, len(order))):
         server = app.server
@@ -146,126 +143,14 @@ def _host_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def cmd_plan(args: argparse.Namespace, out: Console, _err: Console) -> int:
+def cmd_plan(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.cli.options import config_from_args
     from lab.cli.plantext import render_blueprint
     from lab.model.plan import blueprint
 
-    plan = blueprint(config_from_args(args), _host_cpus())
+    plan = blueprint(config_from_args(args, say_to(err)), _host_cpus())
     out.print(render_blueprint(plan), highlight=False, markup=False, end="", soft_wrap=True)
     return 0
-
-
-def cmd_run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from lab.cli.options import config_from_args, given_settings
-    from lab.model.config import config_from_dict
-    from lab.model.fields import FLAGS
-
-    resume = None
-    if args.resume:
-        given = list(given_settings(args)) + (["preset"] if args.preset else [])
-        given += ["config"] if args.config else []
-        if given:
-            flag = FLAGS.get(given[0], "--" + given[0])
-            raise UsageError(
-                f"{flag}: --resume runs with the parameters recorded in the run",
-                f"drop {flag}, or start a new run without --resume",
-            )
-        resume = RunStore(Path(args.resume))
-        config = config_from_dict(read_run_document(resume.run_dir).parameters)
-    else:
-        config = config_from_args(args)
-    return run_and_report(config, out, err, resume=resume)
-
-
-def run_and_report(
-    config: RunConfig,
-    out: Console,
-    err: Console,
-    resume: RunStore | None = None,
-    rerun_of: RunStore | None = None,
-) -> int:
-    from lab.analysis.runs import load_run
-    from lab.cli.findings import render_findings
-    from lab.cli.opentable import failed_sweeps, render_open
-    from lab.cli.progress import ConsoleReporter
-    from lab.cli.table import render_summary
-    from lab.engine.adapter import DockerEngine
-    from lab.engine.engines import connect_engines
-    from lab.engine.runner import run
-    from lab.model.plan import blueprint
-    from lab.report.write import write_reports
-
-    engines = connect_engines(config.engines)
-    engine = DockerEngine(engines.local, engines)
-    # Each engine's CPU count, not this process's: an engine may be another machine.
-    plan = blueprint(config, engines.topology.cpus("app"), engines.topology)
-    for note in plan.notes:
-        err.print(f"note: {note}", highlight=False, markup=False)
-    for url, roles in engines.topology.engines().items() if engines.topology.split else ():
-        err.print(f"engine: {', '.join(roles)} on {url}", highlight=False, markup=False)
-    where = _keep_off_app_cpus(plan.placement, engines.topology.roles["app"].url)
-    if where:
-        err.print(f"controller: {where}", highlight=False, markup=False)
-    try:
-        outcome = run(engine, plan, ROOT, ConsoleReporter(err), resume, rerun_of)
-    finally:
-        engines.close()
-    render_summary(outcome.summary, out)
-    render_findings(list(outcome.summary.findings or ()), out)
-    data = load_run(outcome.run_dir)
-    render_open(data, out)
-    err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)
-    _, html = write_reports(outcome.run_dir)
-    err.print(f"report: {html}", highlight=False, markup=False)
-    if failed_sweeps(data):
-        err.print(
-            f"lab: {failed_sweeps(data)} of {len(data.sweeps)} open-loop sweeps failed; "
-            f"their reasons are in {outcome.run_dir}/open/",
-            highlight=False,
-            markup=False,
-        )
-        return EXIT_TRIAL_FAILED
-    if outcome.failed:
-        err.print(
-            f"lab: {outcome.failed} of {outcome.planned} trials failed; "
-            f"their reasons are in {outcome.run_dir}/trials/",
-            highlight=False,
-            markup=False,
-        )
-        return EXIT_TRIAL_FAILED
-    if config.gate_pct is not None:
-        from lab.cli.gate import finish_gate
-
-        return finish_gate(plan.config, outcome.run_dir, out)
-    return 0
-
-
-def _keep_off_app_cpus(placement: Placement, app_url: str) -> str | None:
-    """Pin this process (and every thread it starts later) to the helpers' CPUs, so that
-    what the controller does between and during windows never runs on the app's CPU.
-
-    Returns where it runs, or None when this machine has none of the helpers' CPUs (a
-    remote engine's placement names the other machine's CPUs)."""
-    if not app_url.startswith("unix://"):
-        return None  # the app runs on another machine
-    app = set(placement.app.cpu_ids)
-    helpers = (set(placement.wrk.cpu_ids) | set(placement.redis.cpu_ids)) - app
-    target = helpers & os.sched_getaffinity(0)
-    if not target:
-        return None
-    os.sched_setaffinity(0, target)
-    return f"runs on {numbered('CPU', sorted(target))}, beside wrk and redis, off the app's"
-
-
-def cmd_rerun(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from lab.model.config import config_from_dict
-
-    original = RunStore(Path(args.run_dir))
-    parameters = dict(read_run_document(original.run_dir).parameters)
-    if args.out:
-        parameters["out"] = args.out
-    return run_and_report(config_from_dict(parameters), out, err, rerun_of=original)
 
 
 def cmd_compose(args: argparse.Namespace, out: Console, err: Console) -> int:

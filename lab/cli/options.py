@@ -9,13 +9,18 @@ exit 2) rather than argparse's message.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
 
 from lab.errors import UsageError
-from lab.model.config import DEFAULT_PRESET, PRESETS, RunConfig, build_config
+from lab.images.versions import Say, quiet, resolve_entries, restore_parameters
+from lab.model.config import DEFAULT_PRESET, PRESETS, RunConfig, build_config, config_from_dict
 from lab.model.cpurequest import CpuRequest
 from lab.model.fields import FIELD, FIELDS, Field
+from lab.model.flagvalues import as_names
 from lab.model.topology import EngineTarget, merge_targets, parse_engine_flag, parse_lab_toml
+from lab.model.versions import is_folder, parse_entry
+from lab.paths import WORKDIR
 
 
 def _shown(value: object) -> str:
@@ -94,14 +99,52 @@ def given_settings(ns: argparse.Namespace) -> dict[str, object]:
     }
 
 
-def config_from_args(ns: argparse.Namespace) -> RunConfig:
-    """The validated RunConfig for parsed flags; raises UsageError on a bad value."""
+def config_from_args(
+    ns: argparse.Namespace,
+    say: Say = quiet,
+    workdir: Path = WORKDIR,
+    settings: dict[str, object] | None = None,
+) -> RunConfig:
+    """The validated RunConfig for parsed flags (or `settings` made from them, as `lab
+    gate` makes its own); raises UsageError on a bad value.
+
+    Apps at another version (`aio@aiohttp==3.9.5`) are derived first, into `workdir`,
+    so that the configuration names them and records their folders.
+    """
     preset = getattr(ns, "preset", None)
-    settings = given_settings(ns)
+    settings = given_settings(ns) if settings is None else settings
     targets = engine_targets(ns)
     if targets:
         settings["engines"] = targets
+    settings.update(_derived_versions(settings, say, workdir))
     return build_config(DEFAULT_PRESET if preset is None else str(preset), settings)
+
+
+def config_from_run(
+    parameters: Mapping[str, object], say: Say = quiet, workdir: Path = WORKDIR
+) -> RunConfig:
+    """The RunConfig a run.json records, its versions' folders found again or, where
+    they are gone, derived again into `workdir` (--resume and rerun)."""
+    return config_from_dict(restore_parameters(parameters, workdir, say))
+
+
+def _derived_versions(settings: dict[str, object], say: Say, workdir: Path) -> dict[str, object]:
+    """--apps and --aa with each `X@SPEC` derived (lab.images.versions), and the versions."""
+    apps, aa = settings.get("apps"), settings.get("aa")
+    entries = as_names(FIELD["apps"].flag, apps) if apps is not None else ()
+    aa_version = isinstance(aa, str) and parse_entry(aa, FIELD["aa"].flag) is not None
+    if not aa_version and all(parse_entry(entry) is None for entry in entries):
+        return {}
+    names, versions = resolve_entries(entries, workdir, say)
+    derived: dict[str, object] = {"apps": names} if apps is not None else {}
+    if aa_version:
+        # A/A of a version: its two variants run the one derived folder.
+        folders = [entry for entry in entries if parse_entry(entry) is None and is_folder(entry)]
+        aa_names, aa_versions = resolve_entries((str(aa),), workdir, say, folders)
+        derived["aa"] = aa_names[0]
+        versions += aa_versions
+    derived["versions"] = tuple({version.folder: version for version in versions}.values())
+    return derived
 
 
 def engine_targets(ns: argparse.Namespace) -> tuple[EngineTarget, ...]:

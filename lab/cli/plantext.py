@@ -28,7 +28,30 @@ ORDER_NOTES = {BLOCKED: " (each level's apps adjacent, every second round mirror
 
 def render_blueprint(plan: Blueprint) -> str:
     """The plan text of a decided run, on the network path it will really take."""
-    return render_plan(plan.config, plan.placement, plan.trials, plan.notes, plan.network_path)
+    return render_plan(
+        plan.config,
+        plan.placement,
+        plan.trials,
+        plan.notes,
+        plan.network_path,
+        versions=version_lines(plan),
+    )
+
+
+def version_lines(plan: Blueprint) -> list[str]:
+    """Each app at another version: what it derives from, and what its lock holds."""
+    apps = [plan.app(name) for name in dict.fromkeys(plan.config.apps)]
+    width = max((len(app.name) for app in apps), default=0)
+    lines = []
+    for app in apps:
+        derivation = plan.catalog.folder(app.image).derivation
+        if derivation is None:
+            continue
+        at = f"at {derivation.spec} ({derivation.commit[:12]})" if derivation.commit else ""
+        at = at or f"with {derivation.spec}"
+        locked = f"; locked {derivation.locked}" if derivation.locked else ""
+        lines.append(f"  {app.name:<{width}}  {derivation.source} {at}{locked}")
+    return lines
 
 
 def render_plan(
@@ -37,8 +60,12 @@ def render_plan(
     plan: Sequence[Trial],
     notes: Sequence[str],
     network_path: str | None = None,
+    versions: Sequence[str] = (),
 ) -> str:
-    """The plan text of a configuration, its placement and trials; each note once."""
+    """The plan text of a configuration, its placement and trials; each note once.
+
+    `versions` are the lines that say where each app at another version comes from.
+    """
     network_path = network_path or config.network_path
     levels = sorted({trial.connections for trial in plan}) or list(config.connections)
     access_log = "on" if config.access_log else "off"
@@ -63,6 +90,8 @@ def render_plan(
         "",
         "placement",
     ]
+    if versions:
+        lines[-2:-1] = ["", "versions (folders derived under .lab/versions/)", *versions, ""]
     if config.engines:
         lines[-2:-1] = [
             "",

@@ -20,7 +20,7 @@ import docker.errors
 
 from lab import __version__
 from lab.errors import BuildFailed
-from lab.images import host
+from lab.images import host, locks
 from lab.images.base import ensure_base
 from lab.images.context import tar_context
 from lab.images.labels import (
@@ -32,10 +32,11 @@ from lab.images.labels import (
     MANAGED,
     VERSIONS,
 )
-from lab.images.locks import LockError, normalize, parse_lock
+from lab.images.locks import LockError
 from lab.images.specs import (
     BASE_IMAGE,
     IMAGE_PYTHON,
+    IMAGE_PYTHON_EXACT,
     ImageSpec,
     image_specs,
     image_tag,
@@ -44,9 +45,6 @@ from lab.images.specs import (
     wheel_platforms,
 )
 from lab.model.catalog import builtin_catalog
-
-# The image's exact interpreter, for which locks are resolved (Debian 12's python3).
-IMAGE_PYTHON_EXACT = "3.11.2"
 
 Say = Callable[[str], None]
 _STEP = re.compile(r"^Step \d+/\d+ : ")
@@ -118,15 +116,11 @@ def ensure_lock(root: Path, spec: ImageSpec, say: Say) -> None:
 def locked_versions(spec: ImageSpec, lock_text: str) -> str:
     """`fastapi==0.1, uvicorn==0.2`: the locked versions of the packages the spec names."""
     try:
-        pins = {pin.name: pin.version for pin in parse_lock(lock_text)}
+        return locks.locked_versions(spec.versions_of, lock_text)
     except LockError as exc:
         raise BuildFailed(
             f"the lock of {spec.name} is not usable: {exc}", "run `make lock`"
         ) from exc
-    found = [
-        f"{name}=={pins[normalize(name)]}" for name in spec.versions_of if normalize(name) in pins
-    ]
-    return ", ".join(found)
 
 
 def _ensure(

@@ -1,4 +1,4 @@
-"""Everything the lab runs as a host process: pip downloads, debootstrap, tar.
+"""Everything the lab runs as a host process: pip downloads, uv, git, debootstrap, tar.
 
 The only module that starts subprocesses, so that the rest can be tested without them.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 from lab.errors import BuildFailed
 
 
-def _run(command: list[str], what: str, hint: str) -> str:
+def _run(command: list[str], what: str, hint: str, cwd: Path | None = None) -> str:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
     except FileNotFoundError as exc:
         raise BuildFailed(f"{what}: {command[0]} is not installed", hint) from exc
     if done.returncode != 0:
@@ -41,20 +41,34 @@ def download_wheels(lock: Path, dest: Path, platforms: tuple[str, ...], python: 
     )
 
 
-def compile_lock(requirements: Path, lock: Path, python: str) -> None:
+def compile_lock(requirements: Path, lock: Path, python: str, what: str | None = None) -> None:
     """Resolve `requirements` into a hash lock for the image's exact interpreter (uv).
 
-    The same command `make lock` runs for the lab's own apps.
+    The same command `make lock` runs for the lab's own apps. A lock already at `lock` is
+    uv's preference: its versions stay wherever the requirements allow them. Run in the
+    lock's folder, so that the command the lock's header repeats names no absolute path
+    (the lock is an image input: the same lock in two checkouts must be the same bytes).
     """
     uv = Path(sys.executable).with_name("uv")
     command = [str(uv) if uv.exists() else "uv", "pip", "compile", "--quiet", "--generate-hashes"]
     command += ["--python-version", python, "--python-platform", "linux"]
-    command += [str(requirements), "-o", str(lock)]
+    here = lock.parent
+    command += [os.path.relpath(requirements, here), "-o", lock.name]
     _run(
         command,
-        f"locking {requirements}",
+        what or f"locking {requirements}",
         "check its requirements resolve and the host reaches the package index",
+        cwd=here,
     )
+
+
+def git(folder: Path, *args: str) -> bytes | None:
+    """What `git args` prints in `folder`; None when git refuses (or is not installed)."""
+    try:
+        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, check=False)
+    except OSError:
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
 def can_install_packages() -> bool:

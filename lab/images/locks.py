@@ -10,6 +10,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lab.model.versions import normalize
+
+__all__ = [
+    "LockError",
+    "Pin",
+    "freeze_differences",
+    "locked_versions",
+    "normalize",
+    "parse_freeze",
+    "parse_lock",
+]
+
 _REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
 _HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})")
 
@@ -25,11 +37,6 @@ class LockError(ValueError):
     """A lock file that pip would refuse under --require-hashes."""
 
 
-def normalize(name: str) -> str:
-    """PEP 503 name normalisation: `Zope.Interface` and `zope-interface` are one project."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def parse_lock(text: str) -> tuple[Pin, ...]:
     """Every pin of a lock, in file order; each must carry at least one sha256 hash."""
     pins: list[Pin] = []
@@ -42,6 +49,14 @@ def parse_lock(text: str) -> tuple[Pin, ...]:
             raise LockError(f"{match.group(1)}=={match.group(2)} has no --hash")
         pins.append(Pin(normalize(match.group(1)), match.group(2), hashes))
     return tuple(pins)
+
+
+def locked_versions(packages: tuple[str, ...], text: str) -> str:
+    """`fastapi==0.1, uvicorn==0.2`: the versions a lock pins for `packages` it holds."""
+    pins = {pin.name: pin.version for pin in parse_lock(text)}
+    return ", ".join(
+        f"{name}=={pins[normalize(name)]}" for name in packages if normalize(name) in pins
+    )
 
 
 def parse_freeze(text: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lab.model.appfolder import SHARED_DOCKERFILE, AppFolder
 from lab.model.catalog import Catalog
+from lab.model.versions import VersionEntry
 
 BASE_REPOSITORY = "lab/base"
 BASE_TAG = "bookworm"
@@ -22,6 +23,9 @@ HASH_SCHEME = "lab-image-inputs/1"
 
 # The base image's interpreter and C library, which decide which wheels fit it.
 IMAGE_PYTHON = "3.11"
+# Its exact version, for which locks are resolved (Debian 12's python3): markers such as
+# redis's `python_full_version < "3.11.3"` differ from the host's.
+IMAGE_PYTHON_EXACT = "3.11.2"
 IMAGE_GLIBC_MINOR = 36
 
 
@@ -42,8 +46,12 @@ class ImageSpec:
     lock: str | None = None
     buildargs: tuple[tuple[str, str], ...] = ()
     origin: str | None = None
-    # Packages whose locked versions the image's labels record: framework, then servers.
+    # Packages whose locked versions the image's labels record: framework, then servers
+    # (and a version's pinned package).
     versions_of: tuple[str, ...] = ()
+    # The app folder's place in the context, apps/<folder>/, when not the image's name:
+    # a folder at another version sits where its source does (model.versions).
+    folder: str | None = None
 
     @property
     def repository(self) -> str:
@@ -57,25 +65,35 @@ class ImageSpec:
 
     def source(self, root: Path, context_path: str) -> Path:
         """Where a context path's bytes are read from: the checkout, or the user's folder."""
-        prefix = f"apps/{self.name}/"
+        prefix = f"apps/{self.folder or self.name}/"
         if self.origin is not None and context_path.startswith(prefix):
             return Path(self.origin) / context_path[len(prefix) :]
         return root / context_path
 
 
 def app_image(folder: AppFolder) -> ImageSpec:
-    """The image of an app folder: its own top-level Dockerfile, or the shared one."""
-    prefix = f"apps/{folder.name}/"
+    """The image of an app folder: its own top-level Dockerfile, or the shared one.
+
+    A folder at another version is built exactly as its source is: the same Dockerfile,
+    its files at the same context paths; only its name and its files' bytes differ.
+    """
+    context = folder.context_name
+    prefix = f"apps/{context}/"
     lock = f"{prefix}requirements.lock"
     servers = sorted({app.server.name for app in folder.apps})
+    versions_of = [folder.framework, *(s for s in servers if s != folder.framework)]
+    if folder.derivation is not None:
+        pin = VersionEntry(folder.derivation.base, folder.derivation.spec)
+        versions_of += [pin.package] if pin.is_pin and pin.package not in versions_of else []
     return ImageSpec(
         name=folder.name,
         dockerfile=folder.dockerfile,
         files=(GUNICORN_CONFIG, *(prefix + f for f in folder.files if prefix + f != lock)),
         lock=lock,
-        buildargs=(("APP", folder.name),) if folder.dockerfile == SHARED_DOCKERFILE else (),
+        buildargs=(("APP", context),) if folder.dockerfile == SHARED_DOCKERFILE else (),
         origin=str(folder.path) if folder.external else None,
-        versions_of=(folder.framework, *(s for s in servers if s != folder.framework)),
+        versions_of=tuple(versions_of),
+        folder=context if context != folder.name else None,
     )
 
 

@@ -2,7 +2,8 @@
 
 The manifest says which server starts the app and how, the variants of it (the same
 image under another server, worker or event loop), and which scenarios it serves. The
-lab reads nothing else from the folder: adding an app changes no file under `lab/`.
+lab reads nothing else from the folder (but, in a folder it derived at another version, its
+own `lab-version.toml`: lab.model.versions): adding an app changes no file under `lab/`.
 
     description = "FastAPI on uvicorn (uvloop event loop, httptools parser)"
     framework = "fastapi"
@@ -24,11 +25,12 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from lab.errors import UsageError
+from lab.model.versions import VERSION_MANIFEST, Derivation, parse_derivation, version_app_name
 
 MANIFEST = "app.toml"
 # What the shared Dockerfile.app builds from; a folder may name its own top-level one.
@@ -91,6 +93,14 @@ class AppFolder:
     apps: tuple[AppSpec, ...]
     files: tuple[str, ...]  # every file sent to the build, relative to `path`
     external: bool = False  # a user's folder given to --apps, not one of the lab's apps/
+    # A folder the lab derived from another at another version (model.versions).
+    derivation: Derivation | None = None
+
+    @property
+    def context_name(self) -> str:
+        """Its place in the build context, apps/<context_name>/: a derived folder takes
+        its source's, so that the same Dockerfile builds both alike."""
+        return self.derivation.base if self.derivation else self.name
 
 
 class ManifestError(UsageError):
@@ -208,6 +218,7 @@ def folder_files(path: Path) -> tuple[str, ...]:
     for item in sorted(path.rglob("*")):
         relative = item.relative_to(path)
         skipped = _SKIPPED_PARTS.intersection(relative.parts) or item.name.endswith((".pyc", "~"))
+        skipped = skipped or relative.as_posix() == VERSION_MANIFEST
         if item.is_file() and not skipped:
             found.append(relative.as_posix())
     return tuple(found)
@@ -222,9 +233,17 @@ def read_folder(path: Path, scenarios: Iterable[str], external: bool = False) ->
             f"give a folder holding {MANIFEST} (see apps/fastapi/{MANIFEST})",
         )
     name = path.resolve().name
+    derived = path / VERSION_MANIFEST
+    derivation = parse_derivation(derived.read_text(), str(derived)) if derived.is_file() else None
     dockerfile, framework, apps = parse_manifest(
-        name, manifest.read_text(), scenarios, where=str(manifest)
+        derivation.base if derivation else name, manifest.read_text(), scenarios, str(manifest)
     )
+    if derivation is not None:
+        # Named for the version they are, run from the derived folder's own image.
+        apps = tuple(
+            replace(app, name=version_app_name(app.name, derivation.spec), image=name)
+            for app in apps
+        )
     return AppFolder(
         name=name,
         path=path.resolve(),
@@ -233,6 +252,7 @@ def read_folder(path: Path, scenarios: Iterable[str], external: bool = False) ->
         apps=apps,
         files=folder_files(path),
         external=external,
+        derivation=derivation,
     )
 
 

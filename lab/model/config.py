@@ -19,6 +19,7 @@ from lab.model.fields import DEFAULTS, FIELD, FIELDS, FLAGS
 from lab.model.flagvalues import check_min, check_names
 from lab.model.openload import RateSpec, StallSpec
 from lab.model.topology import EngineTarget
+from lab.model.versions import AppVersion, is_folder
 
 DEFAULT_PRESET = "default"
 
@@ -37,6 +38,9 @@ class RunConfig:
     apps: tuple[str, ...]
     # The user's app folders given to --apps, as absolute paths; their apps are in `apps`.
     app_folders: tuple[str, ...]
+    # The apps at another version (`aio@aiohttp==3.9.5`): the entries and the folders the
+    # lab derived for them (lab.images.versions); their apps are in `apps`.
+    versions: tuple[AppVersion, ...]
     scenarios: tuple[str, ...]
     connections: tuple[int, ...]
     threads: int | None  # None: one wrk thread per wrk CPU
@@ -77,7 +81,7 @@ class RunConfig:
 
     def catalog(self) -> Catalog:
         """The lab's own apps and this run's folders (read from disk on each call)."""
-        return builtin_catalog().with_folders(Path(folder) for folder in self.app_folders)
+        return builtin_catalog().with_folders(_folders(self.app_folders, self.versions))
 
     def to_dict(self) -> dict[str, object]:
         recorded = {field.name: field.record(getattr(self, field.name)) for field in FIELDS}
@@ -149,7 +153,9 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
     _refuse_open_loop_flags(values, overrides)
     read: dict[str, Any] = {field.name: field.value_of(values[field.name]) for field in FIELDS}
 
-    apps, read["app_folders"], catalog = _resolve_apps(read["apps"], read["app_folders"])
+    apps, read["app_folders"], catalog = _resolve_apps(
+        read["apps"], read["app_folders"], read["versions"]
+    )
     check_names(FLAGS["apps"], apps, catalog.apps, "app")
     aa = read["aa"]
     if aa is not None:
@@ -167,23 +173,24 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
     return RunConfig(preset=preset, **read)
 
 
-def is_folder(entry: str) -> bool:
-    """An --apps entry that names a folder (./mine, ../x, /abs, a/b) rather than an app."""
-    return "/" in entry or entry in (".", "..")
+def _folders(app_folders: tuple[str, ...], versions: tuple[AppVersion, ...]) -> list[Path]:
+    return [Path(folder) for folder in (*app_folders, *(v.folder for v in versions))]
 
 
 def _resolve_apps(
-    entries: tuple[str, ...], recorded_folders: tuple[str, ...]
+    entries: tuple[str, ...], recorded_folders: tuple[str, ...], versions: tuple[AppVersion, ...]
 ) -> tuple[tuple[str, ...], tuple[str, ...], Catalog]:
     """The app names an --apps list stands for, the user's folders in it, and the catalog.
 
     `all` is every app of the lab's own; a folder stands for its app and its variants.
     `recorded_folders` are the folders of a run being resumed, whose apps are listed by name.
+    An app at another version is in `entries` by its name once its folder is derived, and
+    that folder is in `versions` (lab.images.versions.resolve_entries does both).
     """
     folders = list(recorded_folders)
     folders += [str(Path(entry).expanduser().resolve()) for entry in entries if is_folder(entry)]
     folders = list(dict.fromkeys(folders))
-    catalog = builtin_catalog().with_folders(Path(folder) for folder in folders)
+    catalog = builtin_catalog().with_folders(_folders(tuple(folders), versions))
     names: list[str] = []
     for entry in entries:
         if entry == "all":

@@ -43,6 +43,7 @@ from lab.model.flagvalues import (
 from lab.model.openload import DEFAULT_RATES, DEFAULT_SLO_MS, MODES, RateSpec, StallSpec
 from lab.model.order import BLOCKED, ORDERS, SHUFFLED
 from lab.model.topology import EngineTarget
+from lab.model.versions import as_versions, record_versions
 
 NETWORK_PATHS = ("bridge", "shared", "host")
 
@@ -105,9 +106,11 @@ FIELDS = (
         metavar="LIST",
         record=list,
         help="comma list of apps (`lab apps` lists them), `all` for every one, or the path of"
-        " an app folder of your own, e.g. ./myapp",
+        " an app folder of your own, e.g. ./myapp; either with @PACKAGE==VERSION or @REVISION"
+        " runs at another version beside itself: aio@aiohttp==3.9.5, ./myapp@main (docs/apps.md)",
     ),
     Field("app_folders", "--apps", (), as_names, record=list),
+    Field("versions", "--apps", (), as_versions, record=record_versions),
     Field(
         "scenarios",
         "--scenarios",

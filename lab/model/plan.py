@@ -193,13 +193,17 @@ class Blueprint:
 
     def _app_facts(self, name: str) -> dict[str, object]:
         app = self.app(name)
-        return {
+        facts: dict[str, object] = {
             "image": app.image,
             "framework": app.framework,
             "server": app.server.to_dict(),
             "command": list(server_command(app.server, self.policy) or ()),
             "unhonoured": list(unhonoured(app)),
         }
+        derivation = self.catalog.folder(app.image).derivation
+        if derivation is not None:
+            facts["version"] = derivation.to_dict()  # where its folder came from, both locks
+        return facts
 
 
 def blueprint(config: RunConfig, host_cpus: int, topology: Topology | None = None) -> Blueprint:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from lab.analysis.disturbance import host_summary
-from lab.images.labels import BASE_ORIGIN, BASE_SOURCE, BASE_SUITE, LOCK_HASH
+from lab.images.labels import BASE_ORIGIN, BASE_SOURCE, BASE_SUITE, LOCK_HASH, VERSIONS
 from lab.measure.hostcpu import KINDS
 from lab.model.cpurequest import CPU_ROLES
 from lab.results.reader import RunData, as_object
@@ -18,7 +18,9 @@ from lab.text import DASH, format_duration, numbered
 
 Rows = tuple[tuple[str, ...], ...]
 # The tag already ends with the inputs hash; the lock hash's prefix is enough to tell locks apart.
-IMAGE_COLUMNS = ("image", "tag", "ID", "lock hash")
+# The versions are the lock's framework and servers (and a pin's package): an app beside
+# itself at another version differs there.
+IMAGE_COLUMNS = ("image", "tag", "ID", "lock hash", "versions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +194,7 @@ def images(provenance: Mapping[str, Any]) -> Rows:
                 _show(image.get("tag")),
                 _show(image.get("id")),
                 _show(labels.get(LOCK_HASH))[:16],
+                _show(labels.get(VERSIONS) or None),
             )
         )
     return tuple(rows)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from lab.cli.plantext import render_plan
+from pathlib import Path
+from typing import Any
+
+from lab.cli.plantext import render_blueprint, render_plan
 from lab.model.config import build_config
 from lab.model.cpurequest import CpuRequest
 from lab.model.placement import place
-from lab.model.plan import estimate_seconds, make_plan
+from lab.model.plan import blueprint, estimate_seconds, make_plan
+from lab.paths import ROOT
 from lab.text import format_duration
+from tests.unit.derived import derived_aio, version_of
 
 
 def test_render_plan_lists_parameters_placement_trials_and_estimate() -> None:
@@ -50,3 +55,26 @@ def test_render_plan_shows_a_quota() -> None:
     assert "quota 0.5" in app_line
     assert "notes" not in text.split()
     assert "estimated wall time: 38 s" in text
+
+
+def test_the_plan_says_where_each_version_comes_from_and_what_it_locked(tmp_path: Path) -> None:
+    folder = derived_aio(tmp_path)
+    overrides = {"apps": "aio,aio@aiohttp==3.9.5", "versions": (version_of(folder),)}
+    plan = blueprint(build_config("quick", overrides), host_cpus=2)
+    lines = render_blueprint(plan).splitlines()
+    at = lines.index("versions (folders derived under .lab/versions/)")
+    assert lines[at + 1].split() == [
+        "aio@aiohttp==3.9.5",
+        str(ROOT / "apps/aio"),
+        "with",
+        "aiohttp==3.9.5;",
+        "locked",
+        "aiohttp==3.9.5",
+    ]
+    assert lines[at + 2] == ""
+    assert "versions" not in render_blueprint(blueprint(build_config("quick", {}), host_cpus=2))
+    # run.json's effective apps record where it came from and the lock it started from.
+    apps: Any = plan.effective()["apps"]
+    assert apps["aio@aiohttp==3.9.5"]["version"]["source"] == str(ROOT / "apps/aio")
+    assert apps["aio@aiohttp==3.9.5"]["version"]["base_lock_sha256"] == "1" * 64
+    assert "version" not in apps["aio"]

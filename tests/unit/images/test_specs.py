@@ -16,7 +16,9 @@ from lab.images.specs import (
     wheel_platforms,
 )
 from lab.model.catalog import builtin_catalog
+from lab.model.versions import LOCK_COMMITTED, VERSION_MANIFEST, Derivation
 from lab.paths import ROOT
+from tests.unit.derived import derived_aio
 
 CATALOG = builtin_catalog()
 AIO = spec_named("aio", CATALOG)
@@ -104,3 +106,32 @@ def test_context_tar_is_deterministic_and_holds_exactly_the_files() -> None:
         members = tar.getmembers()
         assert [m.name for m in members] == ["a/x.txt", "b.txt"]
         assert {(m.mtime, m.uid, m.gid) for m in members} == {(0, 0, 0)}
+
+
+def test_a_version_is_built_as_its_source_is_from_its_derived_folder(tmp_path: Path) -> None:
+    derived = derived_aio(tmp_path, "redis==5.0.8")
+    spec = spec_named(derived.name, CATALOG.with_folders([derived]))
+    # The same Dockerfile and context paths as aio's: only the bytes and the name differ.
+    assert (spec.dockerfile, spec.files, spec.lock) == (AIO.dockerfile, AIO.files, AIO.lock)
+    assert spec.repository == f"lab/{derived.name}"
+    assert spec.source(ROOT, "apps/aio/app.py") == derived / "app.py"
+    assert spec.source(ROOT, spec.lock or "") == derived / "requirements.lock"
+    assert spec.versions_of == ("aiohttp", "gunicorn", "redis")  # and the pinned package
+    assert inputs_hash(spec, CONTENTS, "sha256:b") != inputs_hash(AIO, CONTENTS, "sha256:b")
+
+
+def test_a_version_of_a_folder_on_the_shared_dockerfile_keeps_its_apps_argument(
+    tmp_path: Path,
+) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "app.toml").write_text((ROOT / "apps/starlette/app.toml").read_text())
+    derivation = Derivation("m@main", "mine", "main", str(mine), "c", LOCK_COMMITTED, "", None, "")
+    derived = tmp_path / "mine__main_0"
+    derived.mkdir()
+    (derived / "app.toml").write_text((ROOT / "apps/starlette/app.toml").read_text())
+    (derived / VERSION_MANIFEST).write_text(derivation.to_toml())
+    spec = spec_named("mine__main_0", CATALOG.with_folders([derived]))
+    assert (spec.dockerfile, spec.buildargs) == ("Dockerfile.app", (("APP", "mine"),))
+    assert spec.files == ("apps/gunicorn.conf.py", "apps/mine/app.toml")
+    assert spec.versions_of == ("starlette", "uvicorn")  # a revision pins nothing more

@@ -9,6 +9,7 @@ import pytest
 from lab.errors import UsageError
 from lab.model.catalog import CEILING, SCENARIOS, builtin_catalog
 from lab.paths import ROOT
+from tests.unit.derived import derived_aio
 
 CATALOG = builtin_catalog()
 APPS = CATALOG.apps
@@ -141,3 +142,20 @@ def test_a_users_folder_may_not_take_a_name_the_lab_has(tmp_path: Path) -> None:
     (clash / "app.toml").write_text(MANIFEST)
     with pytest.raises(UsageError, match="'flask' is taken"):
         CATALOG.with_folders([clash])
+
+
+def test_a_derived_folder_names_its_apps_for_their_version_and_runs_its_own_image(
+    tmp_path: Path,
+) -> None:
+    derived = derived_aio(tmp_path)
+    catalog = CATALOG.with_folders([derived])
+    folder = catalog.folder(derived.name)
+    assert [app.name for app in folder.apps] == ["aio@aiohttp==3.9.5", "aio-uvloop@aiohttp==3.9.5"]
+    assert {app.image for app in folder.apps} == {derived.name}
+    assert catalog.app("aio@aiohttp==3.9.5:a") is catalog.apps["aio@aiohttp==3.9.5"]
+    assert catalog.apps["aio@aiohttp==3.9.5"].server == APPS["aio"].server
+    assert folder.derivation is not None and folder.derivation.spec == "aiohttp==3.9.5"
+    assert (folder.context_name, CATALOG.folder("aio").context_name) == ("aio", "aio")
+    # Its manifest is where the folder came from, not what its image runs.
+    assert "lab-version.toml" not in folder.files
+    assert catalog.everything() == CATALOG.everything()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +10,7 @@ from lab.errors import UsageError
 from lab.model.config import PRESETS, RunConfig, build_config, config_from_dict
 from lab.model.cpurequest import CpuRequest
 from lab.model.fields import FLAGS
+from tests.unit.derived import derived_aio, version_of
 from tests.unit.fixtures import usage_error
 
 # --- presets ---
@@ -278,3 +280,36 @@ def test_the_order_is_recorded_and_read_back() -> None:
     assert config.to_dict()["order"] == "shuffled"
     assert config_from_dict(config.to_dict()).order == "shuffled"
     assert config_from_dict(build_config("default", {}).to_dict()).order == "blocked"
+
+
+def test_an_app_at_another_version_runs_from_its_derived_folder(tmp_path: Path) -> None:
+    folder = derived_aio(tmp_path)
+    config = build_config(
+        "quick", {"apps": "aio,aio@aiohttp==3.9.5", "versions": (version_of(folder),)}
+    )
+    assert config.apps == ("aio", "aio@aiohttp==3.9.5")
+    assert config.app_folders == ()  # the user's own folders only
+    assert config.catalog().apps["aio@aiohttp==3.9.5"].image == folder.name
+    recorded = json.loads(json.dumps(config.to_dict()))
+    assert recorded["versions"] == [
+        {"entry": "aio@aiohttp==3.9.5", "folder": str(folder), "commit": None}
+    ]
+    assert config_from_dict(recorded) == config
+
+
+def test_a_version_runs_as_its_own_aa_pair(tmp_path: Path) -> None:
+    folder = derived_aio(tmp_path)
+    config = build_config("quick", {"aa": "aio@aiohttp==3.9.5", "versions": (version_of(folder),)})
+    assert config.apps == ("aio@aiohttp==3.9.5:a", "aio@aiohttp==3.9.5:b")
+    assert config_from_dict(config.to_dict()) == config
+
+
+def test_a_version_not_derived_first_is_an_unknown_app() -> None:
+    with pytest.raises(UsageError, match=r"unknown app 'aio@aiohttp==3\.9\.5'"):
+        build_config("quick", {"apps": "aio,aio@aiohttp==3.9.5"})
+
+
+def test_a_run_recorded_before_versions_existed_has_none() -> None:
+    recorded = build_config("quick", {}).to_dict()
+    del recorded["versions"]
+    assert config_from_dict(recorded).versions == ()

@@ -14,12 +14,15 @@ import pytest
 from lab.analysis.assess import assess
 from lab.analysis.runs import load_run
 from lab.analysis.summary import build_summary
+from lab.images.labels import LOCK_HASH, VERSIONS
 from lab.report.content import build_content
 from lab.report.findings import findings
 from lab.report.headline import headline
+from lab.report.provenance import IMAGE_COLUMNS, images
 from lab.report.write import write_reports
 from lab.results.findings import Finding
 from lab.results.summarydoc import Summary
+from lab.text import DASH
 from tests.unit.fixtures import cpu, evidence, failed_trial, trial
 from tests.unit.runs import FIXTURE, copy_fixture, write_run
 
@@ -308,3 +311,17 @@ def test_the_host_section_summarises_each_cpu_and_the_controller(tmp_path: Path)
     assert f"(max {0.01 * (count - 1) * 100:.1f}%)" in cpu_row[1]
     assert "softirq 15.0% (max 15.0%)" in cpu_row[1]
     assert controller_row[0] == "controller" and "of a CPU" in controller_row[1]
+
+
+def test_the_images_table_shows_each_images_locked_versions() -> None:
+    labels = {LOCK_HASH: "ab" * 32, VERSIONS: "aiohttp==3.9.5, gunicorn==27.0.1"}
+    provenance = {
+        "images": {
+            "aio__aiohttp_3_9_5_7c4d5c51": {"tag": "lab/x:1", "id": "sha256:1", "labels": labels},
+            "redis": {"tag": "lab/redis:2", "id": "sha256:2", "labels": {LOCK_HASH: "none"}},
+        }
+    }
+    rows = images(provenance)
+    assert IMAGE_COLUMNS[-1] == "versions"
+    assert rows[0][-1] == "aiohttp==3.9.5, gunicorn==27.0.1"
+    assert rows[1][-1] == DASH
