@@ -3,8 +3,9 @@
 Prints the coverage and error rates of lab.analysis.simulation (independent trials and
 trials that carry a cell's own slow spells), then of lab.analysis.driftsim (whole runs
 under a drifting host: the blocked ratios, the A/A resolution and --target-ci), before
-and after, for a seed; the same seed prints the same tables. Slow by design (a couple of
-minutes at the defaults): it measures the methods, it does not estimate them. Its
+and after, for a seed; the same seed prints the same tables. `--steps` prints instead
+what `lab history`'s step detection is worth (lab.analysis.stepsim). Slow by design (a
+couple of minutes at the defaults): it measures the methods, it does not estimate them. Its
 numerical imports wait until the command runs: every other command starts without them.
 """
 
@@ -36,6 +37,17 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     figures.add_argument(
         "--runs", type=int, default=4000, help="simulated runs per drift setting (default: 4000)"
+    )
+    figures.add_argument(
+        "--steps",
+        action="store_true",
+        help="instead: the false and found steps of `lab history`'s detection (about a minute)",
+    )
+    figures.add_argument(
+        "--series",
+        type=int,
+        default=2000,
+        help="with --steps: simulated series per setting (default: 2000)",
     )
     figures.add_argument(
         "--fit",
@@ -112,6 +124,13 @@ def cmd_figures(args: argparse.Namespace, out: Console, _err: Console) -> int:
 
     if args.fit is not None:
         return cmd_fit(args.fit, out)
+    if args.steps:
+        from lab.analysis.stepsim import every_step_setting, step_table
+
+        out.print(f"seed {args.seed}, {args.series} series per setting", highlight=False)
+        for line in step_table(every_step_setting(args.seed, args.series)):
+            out.print(line, highlight=False, markup=False, soft_wrap=True)
+        return 0
     if args.trace is not None:
         for line in trace_rows(observations(load_run(args.trace).records)):
             out.print(line, highlight=False, markup=False, soft_wrap=True)
