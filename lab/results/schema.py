@@ -3,6 +3,7 @@
 A reader refuses a version it does not know, so bumping one of these is a promise to
 keep reading the old one (see tests/fixtures/golden/). The comparison printed by
 `lab compare --json` carries neither a version nor a kind; it goes to stdout, not a file.
+The history `lab history --json` prints does: scripts keep it and read it back.
 wrk's own JSON line (`lab.wrk/1`) belongs to the measure layer, which this one sits on.
 """
 
@@ -21,6 +22,9 @@ SUMMARY_SCHEMA_VERSION: Final = 3
 SUMMARY_SCHEMA_VERSIONS: Final = (1, 2, 3)
 # <run>/ceiling.json
 CEILING_SCHEMA_VERSION: Final = 1
+# `lab history --json`: each cell's figure over a results folder's runs, and its steps
+HISTORY_KIND: Final = "lab.history"
+HISTORY_SCHEMA_VERSION: Final = 1
 # manifest.json inside a `lab bundle save` file
 BUNDLE_KIND: Final = "lab.bundle"
 BUNDLE_SCHEMA_VERSION: Final = 1
