@@ -21,8 +21,8 @@ def method_lines(history: History) -> dict[str, str]:
         " achieves; a run without one counts as its series' median run",
         "series": "runs whose host CPUs, placement, the app's image (tag) and server command"
         " and measuring parameters differ are separate series; steps are sought within each",
-        "model": "log req/s = its piece's level + noise of variance tau^2 + the run's own"
-        " squared standard error, tau (the spread between runs) fitted with the pieces",
+        "model": "log req/s = its piece's level + noise of variance τ² + the run's own"
+        " standard error squared, τ (the spread between runs) fitted with the pieces",
         "search": f"the least -2 log likelihood plus {history.per_log_run:g} ln n a step"
         f" (n runs in the series), pieces of {history.min_runs} runs or more, found exactly"
         " by dynamic programming",
