@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from lab.analysis.steps import PENALTY_PER_LOG_RUN, Segmentation, find_steps
+from lab.analysis.steps import MIN_RUNS, PENALTY_PER_LOG_RUN, Segmentation, find_steps
 
 RUNS = (6, 9, 12)
 SPREADS = (0.05, 0.10, 0.15)
@@ -48,6 +48,7 @@ class StepRates:
     series: int
     false_steps: float  # share of series without a step in which one was found
     detected: tuple[tuple[float, float], ...]  # (step size, share of series it was found in)
+    per_log_run: float = PENALTY_PER_LOG_RUN
 
     def detection(self, step: float) -> float:
         return dict(self.detected)[step]
@@ -97,7 +98,7 @@ def step_rates(
             values, own_se = simulated_series(rng, runs, spread, lag1, step, at)
             found += _found(find_steps(values, own_se, per_log_run), at, step)
         detected.append((step, found / series))
-    return StepRates(runs, spread, lag1, series, false_steps / series, tuple(detected))
+    return StepRates(runs, spread, lag1, series, false_steps / series, tuple(detected), per_log_run)
 
 
 def _found(segmentation: Segmentation, at: int, step: float) -> bool:
@@ -110,10 +111,12 @@ def _found(segmentation: Segmentation, at: int, step: float) -> bool:
     return False
 
 
-def every_step_setting(seed: int, series: int = SERIES) -> list[StepRates]:
+def every_step_setting(
+    seed: int, series: int = SERIES, per_log_run: float = PENALTY_PER_LOG_RUN
+) -> list[StepRates]:
     rng = np.random.default_rng(seed)
     return [
-        step_rates(rng, runs, spread, lag1, series)
+        step_rates(rng, runs, spread, lag1, series, per_log_run=per_log_run)
         for lag1 in LAG1S
         for spread in SPREADS
         for runs in RUNS
@@ -122,11 +125,12 @@ def every_step_setting(seed: int, series: int = SERIES) -> list[StepRates]:
 
 def step_table(rows: Sequence[StepRates]) -> list[str]:
     steps = [step for step, _ in rows[0].detected] if rows else []
+    penalty = rows[0].per_log_run if rows else PENALTY_PER_LOG_RUN
     lines = [
         "steps in a history (lab history): series of one cell over n runs with no step, and"
         " with a step in the middle; runs differ by the spread (mean |log ratio|), half of it"
         " the runs' own error (as their intervals state), half a drift between runs (AR(1),"
-        f" lag-1 as given); penalty {PENALTY_PER_LOG_RUN} ln n a step, pieces of 2 runs or"
+        f" lag-1 as given); penalty {penalty:g} ln n a step, pieces of {MIN_RUNS} runs or"
         " more; detected: found within one run of its place",
         "",
         f"{'lag-1':<7}{'spread':<8}{'runs':<6}{'false steps':<13}"

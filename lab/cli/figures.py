@@ -44,6 +44,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="instead: the false and found steps of `lab history`'s detection (about a minute)",
     )
     figures.add_argument(
+        "--penalty",
+        type=float,
+        default=None,
+        metavar="C",
+        help="with --steps: try C ln n a step instead of the history's own penalty",
+    )
+    figures.add_argument(
         "--series",
         type=int,
         default=2000,
@@ -125,10 +132,12 @@ def cmd_figures(args: argparse.Namespace, out: Console, _err: Console) -> int:
     if args.fit is not None:
         return cmd_fit(args.fit, out)
     if args.steps:
+        from lab.analysis.steps import PENALTY_PER_LOG_RUN
         from lab.analysis.stepsim import every_step_setting, step_table
 
+        penalty = PENALTY_PER_LOG_RUN if args.penalty is None else args.penalty
         out.print(f"seed {args.seed}, {args.series} series per setting", highlight=False)
-        for line in step_table(every_step_setting(args.seed, args.series)):
+        for line in step_table(every_step_setting(args.seed, args.series, penalty)):
             out.print(line, highlight=False, markup=False, soft_wrap=True)
         return 0
     if args.trace is not None:

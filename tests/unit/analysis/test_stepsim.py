@@ -64,6 +64,6 @@ def test_the_penalty_is_the_least_half_multiple_that_holds_5_percent() -> None:
 def test_the_table_names_every_setting(rates: list[StepRates]) -> None:
     lines = step_table(rates)
     assert len(lines) == 3 + len(rates)
-    assert f"penalty {PENALTY_PER_LOG_RUN} ln n" in lines[0]
+    assert f"penalty {PENALTY_PER_LOG_RUN:g} ln n" in lines[0]
     assert f"pieces of {MIN_RUNS} runs" in lines[0]
     assert lines[2].split()[:4] == ["lag-1", "spread", "runs", "false"]

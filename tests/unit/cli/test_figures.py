@@ -32,3 +32,8 @@ def test_lab_figures_steps_prints_the_history_table(capsys: pytest.CaptureFixtur
     assert out.startswith("seed 3, 20 series per setting\n")
     assert "false steps" in out and "detected 20%" in out
     assert "0.5    15%     12" in out
+
+
+def test_lab_figures_steps_tries_another_penalty(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["figures", "--steps", "--penalty", "4.5", "--series", "10"]) == 0
+    assert "penalty 4.5 ln n a step" in capsys.readouterr().out
