@@ -10,10 +10,11 @@ with s_i the run's own standard error and tau the spread between runs, one for t
 series: a run with a wide interval counts for less, and when tau dominates every run
 counts alike. A segmentation (the runs at which the level steps) is scored by its -2 log
 likelihood, tau profiled out (the tau that fits that segmentation best), plus a penalty
-per step of `penalty_per_log_run` x ln n: the Schwarz criterion's form, which asv's step
-detection (its `solve_potts_autogamma`, an L1 cost with 4 ln n a step) also takes. The
-likelihood is Gaussian rather than asv's L1 since each run's interval is a standard error
-to weigh it by; a run far off is held back by the two-run minimum of a piece.
+per step of `per_log_run` x ln n: the Schwarz criterion's form, which asv's step detection
+(`solve_potts_autogamma`: an L1 cost, its scale profiled out) also takes. Unlike asv, a
+run's interval is not a relative weight of one unknown noise but the run's own error, the
+spread between runs added to it; and the cost is Gaussian, since that interval is a
+standard error to weigh by. A run far off alone is held back by the two-run minimum.
 
 The search is exact. For a fixed tau the costs add up over pieces, so optimal
 partitioning (dynamic programming, the exact search PELT prunes) finds the best
