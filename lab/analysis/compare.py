@@ -3,8 +3,9 @@
 Each common cell (app x scenario x connections) is judged by lab.analysis.cellcompare,
 with Holm's adjustment over all of them: identical runs are called different at most
 5% of the time (assuming independent trials).
-Differences in how the runs were made (images, CPUs, placement, engine, parameters) are
-listed, since they often explain a change better than the code does; so is each run's
+Differences in how the runs were made (images, CPUs, placement, engine, parameters; the
+facts of lab.analysis.comparable, which `lab history` shares) are listed, since they
+often explain a change better than the code does; so is each run's
 calibration, for ratios normalised by how fast each machine ran a fixed workload. The
 comparison as text is lab.analysis.comparetext's; as JSON, `comparison_document`'s.
 
@@ -21,10 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from lab.analysis.cellcompare import compare_cells
+from lab.analysis.comparable import differences, run_facts
 from lab.analysis.verdicts import ALPHA
 from lab.errors import EXIT_OK, EXIT_TRIAL_FAILED, EXIT_USAGE
 from lab.model.cell import Cell
-from lab.model.cpurequest import CPU_ROLES
 from lab.results.comparisondoc import (
     CalibrationNote,
     CellComparison,
@@ -207,13 +208,7 @@ def _calibration(a: RunData, b: RunData) -> Calibration | None:
 
 def provenance_differences(a: RunData, b: RunData) -> list[Difference]:
     """What was set up differently between the runs, in a fixed order."""
-    facts_a, facts_b = _facts(a), _facts(b)
-    keys = list(dict.fromkeys([*facts_a, *facts_b]))
-    return [
-        Difference(key, facts_a.get(key), facts_b.get(key))
-        for key in keys
-        if facts_a.get(key) != facts_b.get(key)
-    ]
+    return differences(run_facts(a), run_facts(b))
 
 
 def normalised(
@@ -264,40 +259,6 @@ def comparison_json(comparison: Comparison) -> dict[str, Any]:
 
 def _rps_by_cell(summary: Summary) -> dict[Cell, list[float]]:
     return {cell.key: [float(v) for v in cell.rps] for cell in summary.cells}
-
-
-def _facts(run: RunData) -> dict[str, Any]:
-    """The set-up of a run that can change its numbers, flattened to labelled values."""
-    prov = run.provenance
-    lab, engine, host = (as_object(prov.get(key)) for key in ("lab", "engine", "host"))
-    git = as_object(lab.get("git"))
-    facts: dict[str, Any] = {}
-    for name, image in as_object(prov.get("images")).items():
-        facts[f"image {name} ID"] = as_object(image).get("id")
-    facts["base image ID"] = as_object(prov.get("base_image")).get("id")
-    facts["host CPU model"] = host.get("cpu_model")
-    facts["host CPUs"] = host.get("cpus")
-    facts["engine CPUs"] = engine.get("cpus")
-    placement, applied = as_object(run.run.placement), as_object(run.run.applied)
-    for role in CPU_ROLES:
-        wanted = as_object(placement.get(role))
-        facts[f"placement {role} cpuset"] = wanted.get("cpuset")
-        facts[f"placement {role} CPUs"] = wanted.get("cpus")
-        facts[f"applied {role} limits"] = applied.get(role)
-    facts["engine version"] = engine.get("version")
-    facts["engine kernel"] = engine.get("kernel")
-    facts["host kernel"] = host.get("kernel")
-    facts["engine cgroup"] = f"v{engine.get('cgroup_version')} {engine.get('cgroup_driver')}"
-    facts["lab version"] = lab.get("version")
-    facts["lab git sha"] = git.get("sha")
-    facts["lab git dirty"] = git.get("dirty")
-    for key, value in run.parameters.items():
-        if key != "out":
-            facts[f"parameter {key}"] = value
-    effective = as_object(run.run.effective)
-    for key in ("threads", "workers", "connections"):
-        facts[f"effective {key}"] = effective.get(key)
-    return facts
 
 
 def _names(cells: Mapping[Cell, Any]) -> str:

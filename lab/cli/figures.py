@@ -4,9 +4,10 @@ Prints the coverage and error rates of lab.analysis.simulation (independent tria
 trials that carry a cell's own slow spells), then of lab.analysis.driftsim (whole runs
 under a drifting host: the blocked ratios, the A/A resolution, --target-ci and the
 gate's verdicts), before and after, for a seed; the same seed prints the same tables.
-Slow by design (a couple of minutes at the defaults): it measures the methods, it does
-not estimate them. Its numerical imports wait until the command runs: every other
-command starts without them.
+`--steps` prints instead what `lab history`'s step detection is worth
+(lab.analysis.stepsim), `--gate` only the gate's table. Slow by design (a couple of
+minutes at the defaults): it measures the methods, it does not estimate them. Its
+numerical imports wait until the command runs: every other command starts without them.
 """
 
 from __future__ import annotations
@@ -37,6 +38,24 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     figures.add_argument(
         "--runs", type=int, default=4000, help="simulated runs per drift setting (default: 4000)"
+    )
+    figures.add_argument(
+        "--steps",
+        action="store_true",
+        help="instead: the false and found steps of `lab history`'s detection (about a minute)",
+    )
+    figures.add_argument(
+        "--penalty",
+        type=float,
+        default=None,
+        metavar="C",
+        help="with --steps: try C ln n a step instead of the history's own penalty",
+    )
+    figures.add_argument(
+        "--series",
+        type=int,
+        default=2000,
+        help="with --steps: simulated series per setting (default: 2000)",
     )
     figures.add_argument(
         "--fit",
@@ -121,6 +140,15 @@ def cmd_figures(args: argparse.Namespace, out: Console, _err: Console) -> int:
 
     if args.fit is not None:
         return cmd_fit(args.fit, out)
+    if args.steps:
+        from lab.analysis.steps import PENALTY_PER_LOG_RUN
+        from lab.analysis.stepsim import every_step_setting, step_table
+
+        penalty = PENALTY_PER_LOG_RUN if args.penalty is None else args.penalty
+        out.print(f"seed {args.seed}, {args.series} series per setting", highlight=False)
+        for line in step_table(every_step_setting(args.seed, args.series, penalty)):
+            out.print(line, highlight=False, markup=False, soft_wrap=True)
+        return 0
     if args.trace is not None:
         for line in trace_rows(observations(load_run(args.trace).records)):
             out.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -3,6 +3,7 @@
 A reader refuses a version it does not know, so bumping one of these is a promise to
 keep reading the old one (see tests/fixtures/golden/). The comparison printed by
 `lab compare --json` carries neither a version nor a kind; it goes to stdout, not a file.
+The history `lab history --json` prints does: scripts keep it and read it back.
 wrk's own JSON line (`lab.wrk/1`) belongs to the measure layer, which this one sits on.
 """
 
@@ -24,6 +25,9 @@ CEILING_SCHEMA_VERSION: Final = 1
 # <run>/gate.json: a gate's verdicts (lab gate, lab run --gate)
 GATE_KIND: Final = "lab.gate"
 GATE_SCHEMA_VERSION: Final = 1
+# `lab history --json`: each cell's figure over a results folder's runs, and its steps
+HISTORY_KIND: Final = "lab.history"
+HISTORY_SCHEMA_VERSION: Final = 1
 # manifest.json inside a `lab bundle save` file
 BUNDLE_KIND: Final = "lab.bundle"
 BUNDLE_SCHEMA_VERSION: Final = 1

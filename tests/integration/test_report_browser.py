@@ -1,27 +1,25 @@
 """The report in a real browser: headless Chromium renders it offline and keeps a screenshot.
 
-No engine is needed, only /usr/bin/chromium (`make test` installs it with
-scripts/ensure-test-tools.sh). The screenshot lands in test-artifacts/report.png for a
-person to look at.
+No engine is needed, only /usr/bin/chromium (tests/integration/chromium.py; `make test`
+installs it with scripts/ensure-test-tools.sh). The screenshot lands in
+test-artifacts/report.png for a person to look at.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from lab.report.write import write_reports
+from tests.integration.chromium import chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "runs" / "default-2cores"
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "test-artifacts" / "report.png"
 CHARTS = ("chart-rps", "chart-latency", "chart-cpu")
-TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="module")
@@ -32,32 +30,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return page
 
 
-def _chromium(page: Path, profile: Path, *flags: str) -> subprocess.CompletedProcess[str]:
-    if not CHROMIUM.exists():
-        # A failure, not a skip: without a browser nobody has seen the report render.
-        pytest.fail(
-            f"{CHROMIUM} is missing: `make test` installs it (scripts/ensure-test-tools.sh);"
-            " or run `bash scripts/ensure-test-tools.sh` as root on Debian/Ubuntu"
-        )
-    command = [
-        str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        *flags,
-        page.as_uri(),
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-
-
 def test_every_chart_is_drawn_in_the_rendered_page(report: Path, tmp_path: Path) -> None:
-    result = _chromium(report, tmp_path / "profile", "--dump-dom")
+    result = chromium(report, tmp_path / "profile", "--dump-dom")
     assert result.returncode == 0, result.stderr[-2000:]
     dom = result.stdout
     assert "aio serves 4.5" in dom
@@ -72,7 +46,7 @@ def test_every_chart_is_drawn_in_the_rendered_page(report: Path, tmp_path: Path)
 def test_a_screenshot_of_the_report_is_kept(report: Path, tmp_path: Path) -> None:
     SCREENSHOT.parent.mkdir(exist_ok=True)
     SCREENSHOT.unlink(missing_ok=True)
-    result = _chromium(
+    result = chromium(
         report, tmp_path / "profile", f"--screenshot={SCREENSHOT}", "--window-size=1280,2400"
     )
     assert result.returncode == 0, result.stderr[-2000:]

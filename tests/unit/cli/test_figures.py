@@ -24,3 +24,16 @@ def test_the_same_seed_prints_the_same_table(capsys: pytest.CaptureFixture[str])
     first = capsys.readouterr().out
     main(args)
     assert capsys.readouterr().out == first
+
+
+def test_lab_figures_steps_prints_the_history_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["figures", "--steps", "--seed", "3", "--series", "20"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("seed 3, 20 series per setting\n")
+    assert "false steps" in out and "detected 20%" in out
+    assert "0.5    15%     12" in out
+
+
+def test_lab_figures_steps_tries_another_penalty(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["figures", "--steps", "--penalty", "4.5", "--series", "10"]) == 0
+    assert "penalty 4.5 ln n a step" in capsys.readouterr().out
