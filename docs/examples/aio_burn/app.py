@@ -28,7 +28,7 @@ HELLO = b"Hello, world!"
 COUNTER_KEY = os.environ.get("COUNTER_KEY", "lab:hits")
 REDIS = web.AppKey("redis", redis.asyncio.Redis)
 LOG = logging.getLogger("gunicorn.error")
-BURN_ROUNDS = 3
+BURN_ROUNDS = 2
 
 
 def burn() -> bytes:
