@@ -72,8 +72,18 @@ def run_facts(run: RunData) -> dict[str, Any]:
     return facts
 
 
+# The images that measure an app, as opposed to the app's own: the load generator, Redis
+# and the base every image is built on.
+APPARATUS_IMAGES = ("wrk", "redis")
+
+
 def cell_facts(run: RunData, app: str) -> dict[str, Any]:
-    """The facts of `run_facts` under which two runs' figures of `app` are one measurement."""
+    """The facts of `run_facts` under which two runs' figures of `app` are one measurement:
+    the apparatus (host, placement, limits, load and Redis images, base image, measuring
+    parameters). The app's own image and command are not among them: a history watches
+    the app change, and a change of its code or lock is what a step should show (the step
+    names it among what else changed)."""
+    del app  # every app of a run is measured by the same apparatus
     facts = run_facts(run)
     keys = [
         "host CPU model",
@@ -81,8 +91,8 @@ def cell_facts(run: RunData, app: str) -> dict[str, Any]:
         "engine CPUs",
         *(f"placement {role} {what}" for role in CPU_ROLES for what in ("cpuset", "CPUs")),
         *(f"applied {role} limits" for role in CPU_ROLES),
-        f"image {image_of(run, app)} tag",
-        f"app {app} command",
+        *(f"image {name} tag" for name in APPARATUS_IMAGES),
+        "base image ID",
         *(f"parameter {key}" for key in MEASURING_PARAMETERS),
         "effective threads",
         "effective workers",

@@ -1,12 +1,13 @@
 """A results folder as a history: each cell's figure run after run, and where it stepped.
 
 A cell (app x scenario x connections) gives each run one point: its median req/s and the
-interval the run states for it. Runs whose set-up makes that figure another measurement
-(lab.analysis.comparable's cell facts: the host's CPUs, the placement, the app's image,
-the measuring parameters) go into separate series of the cell, so a new host or a new
-image of the app is a new series, never a step. Within each series the steps are
-lab.analysis.steps'; each is listed with the runs on both sides, its size between the
-levels of the pieces it separates, and whatever else changed between those two runs.
+interval the run states for it. Runs whose apparatus makes that figure another measurement
+(lab.analysis.comparable's cell facts: the host's CPUs, the placement, the load, Redis and
+base images, the measuring parameters) go into separate series of the cell, so a new host
+is a new series, never a step. The app's own changes are what a history watches: within
+each series the steps are lab.analysis.steps', each listed with the runs on both sides,
+its size between the levels of the pieces it separates, and whatever else changed between
+those two runs (a new image of the app among them).
 """
 
 from __future__ import annotations
@@ -259,7 +260,8 @@ def _pieces(segmentation: Segmentation, count: int) -> tuple[Piece, ...]:
 
 def _also_changed(before: RunData, after: RunData, app: str) -> list[Difference]:
     """What else was set up differently between the two runs around a step, leaving out
-    the other apps' images and commands and which matrix each run ran."""
+    the other apps' images and commands and which matrix each run ran: the app's own new
+    image or command is the first thing a step asks about."""
     own = image_of(after, app)
     others = {
         image_of(run, name) for run in (before, after) for name in run.apps if name != app

@@ -19,8 +19,9 @@ def method_lines(history: History) -> dict[str, str]:
         "uncertainty": "each run's own interval of that median (rps_ci), as a standard error"
         " of log req/s: its log width over that of a normal interval at the level it"
         " achieves; a run without one counts as its series' median run",
-        "series": "runs whose host CPUs, placement, the app's image (tag) and server command"
-        " and measuring parameters differ are separate series; steps are sought within each",
+        "series": "runs whose apparatus differs (host CPUs, placement, load, Redis and base"
+        " images, measuring parameters) are separate series; steps are sought within each,"
+        " and a new image of the app is a step when it moved the figure",
         "model": "log req/s = its piece's level + noise of variance τ² + the run's own"
         " standard error squared, τ (the spread between runs) fitted with the pieces",
         "search": f"the least -2 log likelihood plus {history.per_log_run:g} ln n a step"

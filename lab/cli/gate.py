@@ -68,13 +68,13 @@ def gate_config(args: argparse.Namespace, say: Say) -> RunConfig:
         settings["aa"] = args.base
     else:
         settings["apps"] = f"{args.base},{args.head}"
-    settings["gate_pct"] = _threshold(args.threshold)
+    settings["gate_pct"] = threshold_pct(args.threshold)
     settings.setdefault("max_repetitions", GATE_MAX_ROUNDS)
     settings.setdefault("max_time_s", DEFAULT_MAX_TIME)
     return config_from_args(args, say, settings=settings)
 
 
-def _threshold(text: str) -> float:
+def threshold_pct(text: str) -> float:
     try:
         value = float(text.removesuffix("%"))
     except ValueError:

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lab import __version__
+from lab.cli.bisect import register as register_bisect
 from lab.cli.bundle import register as register_bundle
 from lab.cli.figures import register as register_figures
 from lab.cli.gate import register as register_gate
@@ -241,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_results(sub)
     register_figures(sub)
     register_gate(sub)
+    register_bisect(sub)
     register_history(sub)
     compose = sub.add_parser("compose", help="render compose.yaml from the lab's settings")
     compose.add_argument("--check", action="store_true", help="exit 1 if compose.yaml is stale")

@@ -53,6 +53,18 @@ def run_and_report(
     resume: RunStore | None = None,
     rerun_of: RunStore | None = None,
 ) -> int:
+    """Run, print the tables and findings, write the reports; the command's exit code."""
+    return run_into_folder(config, out, err, resume, rerun_of)[0]
+
+
+def run_into_folder(
+    config: RunConfig,
+    out: Console,
+    err: Console,
+    resume: RunStore | None = None,
+    rerun_of: RunStore | None = None,
+) -> tuple[int, Path]:
+    """`run_and_report`, and the run's folder (`lab bisect` keeps each step's)."""
     from lab.analysis.runs import load_run
     from lab.cli.findings import render_findings
     from lab.cli.opentable import failed_sweeps, render_open
@@ -93,7 +105,7 @@ def run_and_report(
             highlight=False,
             markup=False,
         )
-        return EXIT_TRIAL_FAILED
+        return EXIT_TRIAL_FAILED, outcome.run_dir
     if outcome.failed:
         err.print(
             f"lab: {outcome.failed} of {outcome.planned} trials failed; "
@@ -101,12 +113,12 @@ def run_and_report(
             highlight=False,
             markup=False,
         )
-        return EXIT_TRIAL_FAILED
+        return EXIT_TRIAL_FAILED, outcome.run_dir
     if config.gate_pct is not None:
         from lab.cli.gate import finish_gate
 
-        return finish_gate(plan.config, outcome.run_dir, out)
-    return 0
+        return finish_gate(plan.config, outcome.run_dir, out), outcome.run_dir
+    return 0, outcome.run_dir
 
 
 def _keep_off_app_cpus(placement: Placement, app_url: str) -> str | None:

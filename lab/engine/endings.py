@@ -85,7 +85,12 @@ def stopped(
 ) -> Ending:
     """How a run that did not complete ended, from what stopped it; `lost` names the
     engines that no longer answered, when the run has several."""
-    after = f"after {done} of {planned} trials"
+    # Rounds a rule added (--target-ci, --gate) come after the planned ones.
+    after = (
+        f"after {done} of {planned} trials"
+        if done <= planned
+        else f"after {done} trials ({planned} planned, the rest added by its rule)"
+    )
     resume = f"`python -m lab run --resume {run_dir}` runs the rest"
     if isinstance(exc, KeyboardInterrupt):
         return Ending(

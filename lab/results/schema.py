@@ -22,6 +22,9 @@ SUMMARY_SCHEMA_VERSION: Final = 3
 SUMMARY_SCHEMA_VERSIONS: Final = (1, 2, 3)
 # <run>/ceiling.json
 CEILING_SCHEMA_VERSION: Final = 1
+# <out>/bisect-*/bisect.json: a bisection's releases and steps (lab bisect)
+BISECT_KIND: Final = "lab.bisect"
+BISECT_SCHEMA_VERSION: Final = 1
 # <run>/gate.json: a gate's verdicts (lab gate, lab run --gate)
 GATE_KIND: Final = "lab.gate"
 GATE_SCHEMA_VERSION: Final = 1

@@ -28,10 +28,12 @@ def test_the_facts_of_the_golden_run_name_each_image_by_id_and_tag() -> None:
     assert "parameter out" not in facts
 
 
-def test_a_cell_is_comparable_on_its_own_image_not_on_the_others() -> None:
+def test_a_cell_is_comparable_on_its_apparatus_not_on_the_apps_images() -> None:
     facts = cell_facts(load_run(FIXTURE), "flask")
-    assert facts["image flask tag"] == "lab/flask:35a691ae63f7adb7"
-    assert not any(key.startswith("image aio") for key in facts)
+    assert facts["image wrk tag"] == "lab/wrk:19ee8cb178f60b6d"
+    assert facts["image redis tag"] == "lab/redis:e64478f91bea7868"
+    assert facts["base image ID"] is not None
+    assert not any(key.startswith(("image aio", "image flask", "app ")) for key in facts)
     assert facts["parameter duration_s"] == 8.0
     assert "parameter seed" not in facts and "engine version" not in facts
 

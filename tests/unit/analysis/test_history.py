@@ -78,16 +78,32 @@ def test_runs_interleaved_on_two_placements_keep_to_their_own_series() -> None:
     ]
 
 
-def test_a_new_image_of_one_app_parts_its_series_only() -> None:
+def test_a_new_load_generator_parts_every_series() -> None:
     provenance = json.loads(json.dumps(BASE_RUN["provenance"]))
-    provenance["images"]["aio"]["tag"] = "lab/aio:0123456789abcdef"
+    provenance["images"]["wrk"]["tag"] = "lab/wrk:0123456789abcdef"
     runs = [history_run(n, {"aio": 12000, "flask": 2700}) for n in range(3)]
     runs += [
         history_run(n, {"aio": 12000, "flask": 2700}, provenance=provenance) for n in range(3, 6)
     ]
     series = {cell.cell.app: cell.series for cell in _history(runs).cells}
-    assert len(series["aio"]) == 2 and len(series["flask"]) == 1
-    assert series["aio"][1].breaks[0].what == "image aio tag"
+    assert len(series["aio"]) == 2 and len(series["flask"]) == 2
+    assert series["aio"][1].breaks[0].what == "image wrk tag"
+
+
+def test_a_new_image_of_the_app_is_a_step_when_it_moved_the_figure_and_says_so() -> None:
+    """The app's code changed between runs 3 and 4: the history is there to see it."""
+    provenance = json.loads(json.dumps(BASE_RUN["provenance"]))
+    provenance["images"]["aio"]["tag"] = "lab/aio:0123456789abcdef"
+    runs = [history_run(n, {"aio": aio, "flask": 2700}) for n, aio in enumerate(STEPPED[:3])]
+    runs += [
+        history_run(n, {"aio": aio, "flask": 2700}, provenance=provenance)
+        for n, aio in enumerate(STEPPED[3:], start=3)
+    ]
+    series = {cell.cell.app: cell.series for cell in _history(runs).cells}
+    assert len(series["aio"]) == 1 and len(series["flask"]) == 1
+    [step] = _history(runs).steps
+    assert step.cell.app == "aio"
+    assert [d.what for d in step.also_changed] == ["image aio tag"]
 
 
 def test_a_run_that_did_not_record_a_fact_stays_in_the_series() -> None:

@@ -130,3 +130,13 @@ def test_the_summary_states_the_gates_interval_for_head_over_base(tmp_path: Path
     assert ratio["ci"]["level"] == 0.95
     assert [ratio["ci"]["low"], ratio["ci"]["high"]] == verdict["ci"]
     assert ratio["pairs"] == 8
+
+
+def test_a_gate_interrupted_in_its_added_rounds_counts_them_beside_the_planned() -> None:
+    from lab.engine.endings import stopped
+
+    ending = stopped(KeyboardInterrupt(), 19, 16, Path("/r/1"))
+    assert ending.error is not None
+    assert "interrupted after 19 trials (16 planned, the rest added by its rule)" in str(
+        ending.error
+    )
