@@ -14,8 +14,8 @@ import pytest
 from lab.measure.histogram import percentiles
 from lab.measure.openjson import parse_open_output
 from lab.measure.wrkjson import parse_wrk_output
+from tests.integration.chromium import chromium
 from tests.integration.runs import ROOT, run_folder, start_lab, trials
-from tests.integration.test_report_browser import _chromium
 
 pytestmark = pytest.mark.integration
 
@@ -96,7 +96,7 @@ def test_the_quick_open_run_reports_latency_against_load_in_a_browser(tmp_path: 
     ceiling = json.loads((run_dir / "run.json").read_text())["open_ceiling"]
     assert ceiling["rps"], ceiling
     page = run_dir / "report.html"
-    result = _chromium(page, tmp_path / "profile", "--dump-dom")
+    result = chromium(page, tmp_path / "profile", "--dump-dom")
     assert result.returncode == 0, result.stderr[-2000:]
     figure = re.search(r'<figure class="chart" id="chart-open">(.*?)</figure>', result.stdout, re.S)
     assert figure is not None, "the open-loop chart is not in the rendered page"
@@ -104,7 +104,7 @@ def test_the_quick_open_run_reports_latency_against_load_in_a_browser(tmp_path: 
     OPEN_SCREENSHOT.parent.mkdir(exist_ok=True)
     OPEN_SCREENSHOT.unlink(missing_ok=True)
     # Tall enough for the whole page, the open-loop section at its end included.
-    shot = _chromium(
+    shot = chromium(
         page,
         tmp_path / "profile-shot",
         f"--screenshot={OPEN_SCREENSHOT}",
