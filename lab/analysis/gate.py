@@ -33,6 +33,7 @@ from lab.analysis.disturbance import disturbances
 from lab.analysis.sequential import looks, per_look_level, repeated_half_width
 from lab.analysis.stopping import MAX_REPETITIONS, MAX_TIME, REACHED, Decision, bounded
 from lab.model.cell import Cell
+from lab.model.config import RunConfig
 from lab.results.driftdoc import HostDrift
 from lab.results.gatedoc import GateDoc, LevelVerdictDoc
 from lab.results.intervaldoc import StatedInterval
@@ -89,16 +90,13 @@ class GateRule:
     max_time_s: float | None
 
     @classmethod
-    def for_run(
-        cls,
-        apps: Sequence[str],
-        threshold_pct: float,
-        planned_rounds: int,
-        max_rounds: int,
-        max_time_s: float | None,
-    ) -> GateRule:
-        base, head = apps
-        return cls(base, head, threshold_pct, looks(planned_rounds, max_rounds), max_time_s)
+    def of(cls, config: RunConfig) -> GateRule:
+        """A gated run's rule: BASE and HEAD its two apps, its first look its planned
+        rounds (the plan's, raised to GATE_MIN), its last within --max-repetitions."""
+        assert config.gate_pct is not None and config.max_repetitions is not None
+        base, head = config.apps
+        schedule = looks(config.repetitions, config.max_repetitions)
+        return cls(base, head, config.gate_pct, schedule, config.max_time_s)
 
     @property
     def level_confidence(self) -> float:

@@ -34,8 +34,6 @@ from scipy import stats  # type: ignore[import-untyped]
 
 from lab.analysis.blocked import RoundPair, observations, round_pairs
 from lab.analysis.intervals import DEFAULT_LEVEL, Array, Interval
-from lab.analysis.stopping import MAX_REPETITIONS as MAX_REPETITIONS
-from lab.analysis.stopping import MAX_TIME as MAX_TIME
 from lab.analysis.stopping import REACHED, Decision, bounded
 from lab.analysis.summary import build_summary, stated
 from lab.model.cell import Cell

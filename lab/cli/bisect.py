@@ -29,8 +29,12 @@ from lab.errors import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REGRESSED, EXIT_TRIAL_FA
 from lab.model import bisect
 from lab.model.bisect import Step
 
-OUTCOME_OF_EXIT = {EXIT_OK: bisect.PASS, EXIT_REGRESSED: bisect.REGRESSED}
-OUTCOME_OF_EXIT[EXIT_INCONCLUSIVE] = bisect.INCONCLUSIVE
+# A gate's exit code as a step's outcome; any other code is a run that failed.
+OUTCOME_OF_EXIT = {
+    EXIT_OK: bisect.PASS,
+    EXIT_REGRESSED: bisect.REGRESSED,
+    EXIT_INCONCLUSIVE: bisect.INCONCLUSIVE,
+}
 STATE = "bisect.json"
 
 

@@ -96,10 +96,13 @@ def cmd_gate(args: argparse.Namespace, out: Console, err: Console) -> int:
 def reproduce_command(config: RunConfig) -> str:
     """The command that runs this gate again: its two apps as given, its design."""
     catalog = config.catalog()
+    # A version is given as its entry (aio@aiohttp==3.9.5), not the folder derived from it.
+    entered = {version.folder: version.entry for version in config.versions}
     entries = []
     for app in config.apps:
         folder = catalog.folder(catalog.app(app).image)
-        entries.append(str(folder.path) if folder.external else config.aa or app)
+        given = str(folder.path) if folder.external else config.aa or app
+        entries.append(entered.get(str(folder.path), given))
     return (
         f"python -m lab gate {entries[0]} {entries[1]} --threshold {config.gate_pct:g}"
         f" --scenarios {','.join(config.scenarios)} --repetitions {config.repetitions}"
@@ -111,19 +114,11 @@ def finish_gate(config: RunConfig, run_dir: Path, out: Console) -> int:
     """gate.json and gate.md from the run's trials; the verdicts printed; the exit code."""
     from lab.analysis.gate import INCONCLUSIVE, REGRESSED, GateRule, gate_report
     from lab.analysis.runs import load_run
-    from lab.model.config import GATE_MIN
     from lab.report.gatetext import gate_markdown
     from lab.results.store import write_json_atomic, write_text_atomic
 
-    assert config.gate_pct is not None and config.max_repetitions is not None
     data = load_run(run_dir)
-    rule = GateRule.for_run(
-        config.apps,
-        config.gate_pct,
-        max(config.repetitions, GATE_MIN),
-        config.max_repetitions,
-        config.max_time_s,
-    )
+    rule = GateRule.of(config)
     gate = gate_report(
         data.run_id, data.records, rule, data.summary.drift, reproduce_command(config)
     )

@@ -182,10 +182,7 @@ def _extra_seconds(config: RunConfig, plan: Sequence[Trial]) -> float:
 def _gate_lines(config: RunConfig, plan: Sequence[Trial]) -> list[str]:
     from lab.analysis.gate import GATE_ALPHA, GateRule
 
-    assert config.gate_pct is not None and config.max_repetitions is not None
-    rule = GateRule.for_run(
-        config.apps, config.gate_pct, config.repetitions, config.max_repetitions, None
-    )
+    rule = GateRule.of(config)
     cells = len({trial.cell for trial in plan})
     bound = f"at most {rule.schedule[-1]} rounds"
     if config.max_time_s is not None:

@@ -100,13 +100,7 @@ def rounds_rule(config: RunConfig) -> RoundsRule | None:
     if config.max_repetitions is None:
         return None
     if config.gate_pct is not None:
-        return GateRule.for_run(
-            config.apps,
-            config.gate_pct,
-            config.repetitions,
-            config.max_repetitions,
-            config.max_time_s,
-        )
+        return GateRule.of(config)
     assert config.target_ci_pct is not None
     return SteinRule(
         config.apps,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lab.analysis.gate import NO_CHANGE, PASS, REGRESSED
+from lab.analysis.gate import INCONCLUSIVE, NO_CHANGE, PASS, REGRESSED
 from lab.analysis.stopping import MAX_REPETITIONS, MAX_TIME, REACHED
 from lab.results.gatedoc import GateDoc, LevelVerdictDoc
 from lab.text import DASH, TIMES, UNKNOWN
@@ -16,7 +16,7 @@ from lab.text import DASH, TIMES, UNKNOWN
 HEADLINES = {
     PASS: "pass",
     REGRESSED: "REGRESSED",
-    "inconclusive": "INCONCLUSIVE",
+    INCONCLUSIVE: "INCONCLUSIVE",
 }
 STOPS = {
     REACHED: "every level decided",

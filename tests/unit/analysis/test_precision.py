@@ -10,10 +10,7 @@ import numpy as np
 import pytest
 
 from lab.analysis.precision import (
-    MAX_REPETITIONS,
-    MAX_TIME,
     NO_PILOT,
-    REACHED,
     STEIN,
     STEIN_CELL,
     decide,
@@ -24,6 +21,7 @@ from lab.analysis.precision import (
     rounds_needed,
     with_precision,
 )
+from lab.analysis.stopping import MAX_REPETITIONS, MAX_TIME, REACHED
 from lab.analysis.summary import build_summary
 from lab.model.cell import Cell
 from lab.report.rows import precision_line

@@ -140,3 +140,25 @@ def test_a_gate_interrupted_in_its_added_rounds_counts_them_beside_the_planned()
     assert "interrupted after 19 trials (16 planned, the rest added by its rule)" in str(
         ending.error
     )
+
+
+def test_a_gate_of_a_version_is_reproduced_by_its_entry_not_its_derived_folder(
+    tmp_path: Path,
+) -> None:
+    from lab.cli.gate import reproduce_command
+    from tests.unit.derived import derived_aio, version_of
+
+    folder = derived_aio(tmp_path)
+    config = build_config(
+        "quick",
+        {
+            "apps": "aio,aio@aiohttp==3.9.5",
+            "versions": (version_of(folder),),
+            "gate_pct": "5",
+            "scenarios": "hello",
+        },
+    )
+    assert reproduce_command(config) == (
+        "python -m lab gate aio aio@aiohttp==3.9.5 --threshold 5 --scenarios hello"
+        " --repetitions 1 --duration 2s --seed 1"
+    )
