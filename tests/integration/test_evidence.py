@@ -93,7 +93,8 @@ def test_a_burner_on_the_apps_cpu_flags_that_trial_and_nothing_else(tmp_path: Pa
     burner_share = log.share(host["started_unix_s"], host["window_s"])
     assert abs(seen["foreign_share"] - burner_share) < 0.15, (seen, burner_share)
     # The hypervisor may steal from these VMs' CPUs at any time; the lab then names that
-    # too, as steal, in the same finding. The burner is the one foreign disturbance.
+    # too, as steal, in the same finding. The burner is the one foreign disturbance on the
+    # app's CPU.
     [finding] = host_findings(disturbed_out)
     share = round(seen["foreign_share"] * 100)
     assert re.search(rf"trial 2: [^;]*{share}% of CPU {cpu} \(app\) to foreign", finding["message"])
@@ -102,7 +103,12 @@ def test_a_burner_on_the_apps_cpu_flags_that_trial_and_nothing_else(tmp_path: Pa
         assert quiet["foreign_share"] < 0.05, quiet
     [cell] = summary(disturbed_out)["cells"]
     assert 2 in cell["host_disturbed"]
-    assert finding["message"].count("to foreign") == 1
+    # With the burner holding the app's CPU, the host's own daemons crowd onto the other
+    # one, and the lab rightly names that too (6% of CPU 0 in one CI run). What it names
+    # there is the displaced host work, never the burner: far below the burner's share.
+    for other in host["cpus"]:
+        if other["cpu"] != cpu:
+            assert other["foreign_share"] < burner_share / 4, (other, burner_share)
 
     quiet_run = start_lab(*args, "--out", str(quiet_out))
     _, stderr = quiet_run.communicate(timeout=180)
