@@ -2,6 +2,23 @@
 -- Times are wrk's own unit, microseconds. The lab parses only this line and keeps
 -- wrk's human-readable text beside it as raw data.
 
+-- A request other than a plain GET comes as the script's arguments, after `--`:
+-- METHOD BYTES CONTENT_TYPE, a body of BYTES bytes of the lab's pattern
+-- ("0123456789abcdef" repeated, as lab.model.scenarios.request_body and the probe make
+-- it). wrk formats its one request after init, from wrk.method, wrk.body and wrk.headers.
+init = function(args)
+  if #args == 0 then
+    return
+  end
+  local size = tonumber(args[2])
+  local pattern = "0123456789abcdef"
+  wrk.method = args[1]
+  wrk.body = string.rep(pattern, math.floor(size / #pattern) + 1):sub(1, size)
+  if args[3] ~= "-" then
+    wrk.headers["Content-Type"] = args[3]
+  end
+end
+
 local function int(x)
   return string.format("%d", math.floor(x + 0.5))
 end

@@ -1,9 +1,9 @@
 """The apps and scenarios the lab knows how to run.
 
-Scenarios are the lab's own. Apps are found, not listed here: every folder of the
-checkout's apps/ that holds an `app.toml` (see model.appfolder), plus any folder a user
-gives `--apps`. Every name a user types is checked against the catalog before
-anything starts.
+Scenarios are the lab's own (lab.model.scenarios). Apps are found, not listed here:
+every folder of the checkout's apps/ that holds an `app.toml` (see model.appfolder), plus
+any folder a user gives `--apps`. Every name a user types is checked against the catalog
+before anything starts.
 """
 
 from __future__ import annotations
@@ -17,35 +17,8 @@ from types import MappingProxyType
 from lab.errors import UsageError
 from lab.model.appfolder import AppFolder, AppSpec, ServerSpec, discover, read_folder
 from lab.model.fairness import check_args
+from lab.model.scenarios import SCENARIOS, Scenario
 from lab.paths import ROOT
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    """A request wrk repeats: the path it hits and whether the app needs Redis for it."""
-
-    name: str
-    path: str
-    uses_redis: bool
-    description: str
-
-
-SCENARIOS: Mapping[str, Scenario] = MappingProxyType(
-    {
-        "hello": Scenario(
-            name="hello",
-            path="/",
-            uses_redis=False,
-            description="return a short text body: framework and server overhead only",
-        ),
-        "hit": Scenario(
-            name="hit",
-            path="/hit",
-            uses_redis=True,
-            description="increment a Redis counter and return it: one network round trip",
-        ),
-    }
-)
 
 # Not an app under test: the harness ceiling, a static server answering `GET /` with
 # the apps' exact bytes, measured in the app's placement (see Dockerfile.nginx). It
@@ -84,6 +57,10 @@ class Catalog:
         """The app, or the ceiling server, that a trial's app name stands for."""
         base = name.split(":", 1)[0]  # A/A variants are `aio:a` and `aio:b`
         return CEILING if base == CEILING.name else self.apps[base]
+
+    def scenario(self, name: str) -> Scenario:
+        """The scenario a trial's scenario name stands for."""
+        return SCENARIOS[name]
 
     def folder(self, image: str) -> AppFolder:
         for folder in self.folders:

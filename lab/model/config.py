@@ -168,6 +168,7 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         # Catalog.app() maps each variant back to its app.
         apps = tuple(f"{aa}:{suffix}" for suffix in AA_SUFFIXES)
     read["apps"] = apps
+    _refuse_bodies_in_open_loop(read, catalog)
     _check_gate(read, apps)
     read["max_repetitions"] = _max_repetitions(read)
     return RunConfig(preset=preset, **read)
@@ -212,6 +213,20 @@ def _refuse_open_loop_flags(values: Mapping[str, object], overrides: Mapping[str
             raise UsageError(
                 f"{FLAGS[field]} applies to open-loop runs, and this one is closed-loop",
                 f"add --mode open, or drop {FLAGS[field]}",
+            )
+
+
+def _refuse_bodies_in_open_loop(read: Mapping[str, Any], catalog: Catalog) -> None:
+    """openload (--mode open) sends a plain GET: a scenario that needs more is refused."""
+    if read["mode"] != "open":
+        return
+    for name in read["scenarios"]:
+        request = catalog.scenario(name).request
+        if request.generator_args():
+            raise UsageError(
+                f"--scenarios: {name} sends {request.method} with a body, and the open-loop"
+                " generator sends plain GET requests only",
+                f"measure {name} closed-loop (drop --mode open), or leave it out of --scenarios",
             )
 
 

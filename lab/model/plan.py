@@ -26,6 +26,7 @@ from lab.model.placement import (
     round_connection_levels,
     wrk_threads,
 )
+from lab.model.scenarios import Scenario
 from lab.model.topology import LOOPBACK, Topology
 
 # A fresh app container per trial: create and start it, wait for readiness, verify the
@@ -161,6 +162,9 @@ class Blueprint:
 
     def app(self, name: str) -> AppSpec:
         return self.catalog.app(name)
+
+    def scenario(self, name: str) -> Scenario:
+        return self.catalog.scenario(name)
 
     @property
     def policy(self) -> Policy:

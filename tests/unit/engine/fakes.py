@@ -38,6 +38,7 @@ from lab.measure.hostcpu import ContainerCpu, CpuTimes, HostSample, Throttling
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
 from lab.model.catalog import builtin_catalog
 from lab.model.placement import CpuSlot
+from lab.model.scenarios import PAYLOAD_FILE, upload_answer
 from lab.results.execrecord import ExecRecord
 from tests.unit.fixtures import docker_stats, wrk_payload, wrk_stdout
 
@@ -133,13 +134,23 @@ def own(handle: Container) -> FakeContainer:
     return handle
 
 
-def right_answer(path: str, counter: int) -> dict[str, Any]:
+def right_answer(path: str, counter: int, request: Sequence[str] = ()) -> dict[str, Any]:
+    """Two right answers to the scenario at `path` (`request`: the probe's request words)."""
+    elapsed = 0.0003
     if path == "/hit":
         bodies = [json.dumps({"hit": counter + 1}), json.dumps({"hit": counter + 2})]
         kind = "application/json"
+    elif path == "/json":
+        bodies, kind = [PAYLOAD_FILE.read_text()] * 2, "application/json"
+    elif path == "/upload":
+        bodies, kind = [json.dumps(upload_answer(int(request[1])))] * 2, "application/json"
     else:
         bodies, kind = ["Hello, world!"] * 2, "text/plain"
-    responses = [{"status": 200, "headers": {"content-type": kind}, "body": b} for b in bodies]
+        elapsed = 0.0213 if path.startswith("/io") else elapsed
+    responses = [
+        {"status": 200, "headers": {"content-type": kind}, "body": b, "elapsed_s": elapsed}
+        for b in bodies
+    ]
     return {"responses": responses, "same_connection": True, "error": None}
 
 
@@ -271,7 +282,7 @@ class FakeStack:
         if app.outcome.report is not None:
             return app.outcome.report
         path = "/" + args[1].split("/", 3)[3]
-        report = right_answer(path, self.counter)
+        report = right_answer(path, self.counter, args[4:])
         self.counter += 2 if path == "/hit" else 0
         return report
 
