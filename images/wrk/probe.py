@@ -8,10 +8,11 @@ whether that is right, so the rules live in one tested place.
   probe.py fetch URL [--requests N] [REQ]  N requests on one keep-alive connection
   probe.py burst URL [--requests N] [REQ]  N concurrent requests, one connection each
 
-REQ, as wrk's script takes it (images/wrk/report.lua): METHOD BYTES CONTENT_TYPE, a body
-of BYTES bytes of the lab's pattern ("0123456789abcdef" repeated, as
-lab.model.scenarios.request_body makes it); without it, a plain GET. Each answer carries
-the seconds from sending the request to its last byte.
+REQ, as wrk's script takes it (images/wrk/report.lua): METHOD BODY CONTENT_TYPE [HEADER...],
+BODY `=text` sent as it is or a byte count of the lab's pattern ("0123456789abcdef"
+repeated, as lab.model.scenarios.request_body makes it), CONTENT_TYPE `-` for none, each
+HEADER `Name: value`; without it, a plain GET. Each answer carries the seconds from
+sending the request to its last byte.
 """
 
 from __future__ import annotations
@@ -37,12 +38,18 @@ class Request:
     def __init__(self, words: list[str]) -> None:
         self.method, self.body, self.headers = "GET", None, {}
         if words:
-            method, size, content_type = words
+            method, body, content_type, *headers = words
             pattern = b"0123456789abcdef"
             self.method = method
-            self.body = (pattern * (int(size) // len(pattern) + 1))[: int(size)]
+            if body.startswith("="):
+                self.body = body[1:].encode()
+            elif int(body):
+                self.body = (pattern * (int(body) // len(pattern) + 1))[: int(body)]
             if content_type != "-":
                 self.headers["Content-Type"] = content_type
+            for header in headers:
+                name, _, value = header.partition(":")
+                self.headers[name.strip()] = value.strip()
 
 
 PLAIN_GET = Request([])
@@ -135,11 +142,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("url")
     parser.add_argument("--requests", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=10.0)
-    parser.add_argument("request", nargs="*", metavar="METHOD BYTES CONTENT_TYPE")
+    parser.add_argument("request", nargs="*", metavar="METHOD BODY CONTENT_TYPE [HEADER]")
     # Intermixed: the request words may follow the options, as the lab passes them.
     args = parser.parse_intermixed_args(argv)
-    if args.request and len(args.request) != 3:
-        parser.error("a request is METHOD BYTES CONTENT_TYPE")
+    if args.request and len(args.request) < 3:
+        parser.error("a request is METHOD BODY CONTENT_TYPE [HEADER...]")
     request = Request(args.request)
     if args.mode == "wait":
         report, code = wait(args.url, args.timeout)

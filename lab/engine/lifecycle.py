@@ -98,7 +98,9 @@ class RunningApp:
         problems = verify(self.scenario, report)
         self.verification.update({"report": report, "problems": problems})
         if problems:
-            raise TrialFailed("verification failed: " + "; ".join(problems))
+            # " | ", not "; ": a record's reasons are joined by "; " (results.judging), and
+            # the findings count each reason's kind (analysis.checks.trials).
+            raise TrialFailed("verification failed: " + " | ".join(problems))
 
     def warm_up(self, generator: Generator[Any], seconds: float) -> None:
         """An unrecorded run of `generator`; only its exit code is kept."""

@@ -22,6 +22,7 @@ A variant runs as `<folder>-<variant>` (`fastapi-granian`) from the folder's ima
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -30,6 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from lab.errors import UsageError
+from lab.model.endpoints import parse_endpoints
+from lab.model.scenarios import Scenario
+from lab.model.serverpackages import missing_packages
 from lab.model.versions import VERSION_MANIFEST, Derivation, parse_derivation, version_app_name
 
 MANIFEST = "app.toml"
@@ -80,6 +84,8 @@ class AppSpec:
     description: str
     framework: str
     scenarios: tuple[str, ...]
+    # The scenarios its manifest declares for its own endpoints (lab.model.endpoints).
+    own_scenarios: tuple[Scenario, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +114,16 @@ class ManifestError(UsageError):
 
 
 def parse_manifest(
-    folder: str, text: str, scenarios: Iterable[str], where: str = MANIFEST
+    folder: str,
+    text: str,
+    scenarios: Iterable[str],
+    where: str = MANIFEST,
+    path: Path | None = None,
 ) -> tuple[str | None, str, tuple[AppSpec, ...]]:
     """(dockerfile or None, framework, apps) from the text of `folder`'s manifest.
 
-    `scenarios` are the ones the lab knows; a manifest naming another is refused.
+    `scenarios` are the ones the lab knows, to which the manifest may add its own
+    (`[endpoints]`, whose body files are read from `path`); naming another is refused.
     """
     if not _NAME.match(folder):
         raise ManifestError(
@@ -123,10 +134,14 @@ def parse_manifest(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"{where}: not valid TOML: {exc}", "fix its syntax") from exc
-    known = tuple(scenarios)
     _only(
-        data, {"description", "framework", "scenarios", "server", "variants", "dockerfile"}, where
+        data,
+        {"description", "framework", "scenarios", "server", "variants", "dockerfile", "endpoints"},
+        where,
     )
+    reader = None if path is None else functools.partial(_body_file, path, where)
+    own = parse_endpoints(data.get("endpoints", {}), where, reader)
+    known = (*scenarios, *(scenario.name for scenario in own))
     framework = _text(data, "framework", where)
     served = _scenarios(data.get("scenarios", list(known)), known, where)
     description = _text(data, "description", where)
@@ -144,6 +159,7 @@ def parse_manifest(
             description,
             framework,
             served,
+            own,
         )
     ]
     variants = data.get("variants", {})
@@ -162,9 +178,23 @@ def parse_manifest(
                 _text(table, "description", at),
                 framework,
                 served,
+                own,
             )
         )
     return dockerfile, framework, tuple(apps)
+
+
+def _body_file(folder: Path, where: str, name: str) -> str:
+    """A request body from a text file of the app folder."""
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder.resolve()) or not path.is_file():
+        raise ManifestError(f"{where}: body_file {name!r} is not a file of {folder}", "add it")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            f"{where}: body_file {name!r} is not UTF-8 text", "send a text body"
+        ) from exc
 
 
 def _only(data: Mapping[str, Any], allowed: set[str] | frozenset[str], where: str) -> None:
@@ -236,8 +266,13 @@ def read_folder(path: Path, scenarios: Iterable[str], external: bool = False) ->
     derived = path / VERSION_MANIFEST
     derivation = parse_derivation(derived.read_text(), str(derived)) if derived.is_file() else None
     dockerfile, framework, apps = parse_manifest(
-        derivation.base if derivation else name, manifest.read_text(), scenarios, str(manifest)
+        derivation.base if derivation else name,
+        manifest.read_text(),
+        scenarios,
+        str(manifest),
+        path,
     )
+    _check_server_packages(path, apps)
     if derivation is not None:
         # Named for the version they are, run from the derived folder's own image.
         apps = tuple(
@@ -254,6 +289,26 @@ def read_folder(path: Path, scenarios: Iterable[str], external: bool = False) ->
         external=external,
         derivation=derivation,
     )
+
+
+def _check_server_packages(path: Path, apps: tuple[AppSpec, ...]) -> None:
+    """Refused before any build: a server (or its worker or loop) the folder does not
+    install, named with the package to add (lab.model.serverpackages)."""
+    for name in ("requirements.in", "requirements.lock"):
+        requirements = path / name
+        if requirements.is_file():
+            break
+    else:
+        return  # the build says a folder needs requirements (lab.images.build)
+    missing = missing_packages(apps, requirements.read_text())
+    if missing:
+        app, package = missing[0]
+        raise ManifestError(
+            f"{path / MANIFEST}: {app}'s server needs {package}, which {requirements} does"
+            " not list",
+            f"add {package} to {requirements}"
+            + (" and lock it again (`make lock`)" if name.endswith(".lock") else ""),
+        )
 
 
 def discover(apps_dir: Path, scenarios: Iterable[str]) -> tuple[AppFolder, ...]:

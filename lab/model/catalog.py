@@ -58,9 +58,16 @@ class Catalog:
         base = name.split(":", 1)[0]  # A/A variants are `aio:a` and `aio:b`
         return CEILING if base == CEILING.name else self.apps[base]
 
+    @functools.cached_property
+    def scenarios(self) -> Mapping[str, Scenario]:
+        """The lab's scenarios, then the apps' own (a name two folders declare is refused
+        as their folders are read: Catalog.with_folders)."""
+        own = {s.name: s for app in self.apps.values() for s in app.own_scenarios}
+        return MappingProxyType({**SCENARIOS, **own})
+
     def scenario(self, name: str) -> Scenario:
         """The scenario a trial's scenario name stands for."""
-        return SCENARIOS[name]
+        return self.scenarios[name]
 
     def folder(self, image: str) -> AppFolder:
         for folder in self.folders:
@@ -86,6 +93,15 @@ class Catalog:
                     f"--apps {path}: the app name {name!r} is taken",
                     "rename the folder (its name is the app's name)",
                 )
+            # One name, one scenario: a folder at another version may declare it again alike.
+            declared = {s.name: s for known in folders for s in known.apps[0].own_scenarios}
+            for scenario in folder.apps[0].own_scenarios:
+                if declared.get(scenario.name, scenario) != scenario:
+                    raise UsageError(
+                        f"--apps {path}: the scenario name {scenario.name!r} is another app"
+                        " folder's, declared otherwise there",
+                        "rename the scenario in one of the [endpoints] tables",
+                    )
             folders.append(folder)
         return Catalog(tuple(folders))
 

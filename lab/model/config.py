@@ -157,6 +157,7 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         read["apps"], read["app_folders"], read["versions"]
     )
     check_names(FLAGS["apps"], apps, catalog.apps, "app")
+    check_names(FLAGS["scenarios"], read["scenarios"], catalog.scenarios, "scenario")
     aa = read["aa"]
     if aa is not None:
         if not isinstance(aa, str) or aa not in catalog.apps:

@@ -214,9 +214,13 @@ def braced(choices: tuple[str, ...]) -> str:
 
 
 def as_scenarios(flag: str, value: object) -> tuple[str, ...]:
-    """The scenarios named, a group (`all`, `upload`) standing for its members in place."""
+    """The scenarios named, a group (`all`, `upload`) standing for its members in place.
+    Whether each is known waits for the catalog, which holds the app folders' own
+    (lab.model.config.build_config)."""
     names = tuple(member for name in as_names(flag, value) for member in GROUPS.get(name, (name,)))
-    check_names(flag, names, SCENARIOS, "scenario")
+    if not names:
+        raise UsageError(f"{flag}: empty list", f"give one or more of: {', '.join(SCENARIOS)}")
+    check_unique(flag, names)
     return names
 
 

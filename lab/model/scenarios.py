@@ -5,9 +5,11 @@ The lab's own scenarios are below; an app folder's manifest may declare more
 (lab.model.appfolder). Every scenario's answers are checked before any load
 (lab.measure.verify), with the same request the generator then sends.
 
-A request body is never a file the lab ships: it is `body_bytes` of the lab's body
+A lab scenario's body is never a file the lab ships: it is `body_bytes` of the lab's body
 pattern (`request_body`), which the probe (images/wrk/probe.py) and wrk's script
-(images/wrk/report.lua) make the same way, so an upload answer can be checked exactly.
+(images/wrk/report.lua) make the same way, so an upload answer can be checked exactly. A
+manifest's own scenario may send a text body of its own (`body_text`), passed to both
+as it is.
 """
 
 from __future__ import annotations
@@ -38,18 +40,25 @@ def request_body(size: int) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One HTTP request: the method, the path with its query, and the body's size."""
+    """One HTTP request: the method, the path with its query, the body (bytes of the
+    lab's pattern, or a text of the scenario's own) and any headers of its own."""
 
     method: str = "GET"
     path: str = "/"
     body_bytes: int = 0
     content_type: str | None = None  # of the body; None without one
+    body_text: str | None = None  # instead of the pattern
+    headers: tuple[tuple[str, str], ...] = ()
 
     def generator_args(self) -> tuple[str, ...]:
-        """What wrk's script and the probe take after the URL: nothing for a plain GET."""
-        if self.method == "GET" and not self.body_bytes:
+        """What wrk's script and the probe take after the URL, nothing for a plain GET:
+        METHOD BODY CONTENT_TYPE [HEADER...], BODY a byte count of the pattern or `=text`,
+        CONTENT_TYPE `-` for none, each HEADER `Name: value`."""
+        if self.method == "GET" and not self.body_bytes and not self.body_text and not self.headers:
             return ()
-        return (self.method, str(self.body_bytes), self.content_type or "-")
+        body = f"={self.body_text}" if self.body_text else str(self.body_bytes)
+        headers = (f"{name}: {value}" for name, value in self.headers)
+        return (self.method, body, self.content_type or "-", *headers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +116,14 @@ class JsonKeys:
 
 
 @dataclass(frozen=True, slots=True)
+class AnyBody:
+    """Any body: the status and media type are the whole rule."""
+
+    def problems(self, body: str) -> list[str]:  # noqa: ARG002 - every body is right
+        return []
+
+
+@dataclass(frozen=True, slots=True)
 class Counter:
     """`{"hit": n}`, counting up by one from request to request (the /hit invariant)."""
 
@@ -116,7 +133,7 @@ class Counter:
         return []
 
 
-BodyRule = Exact | Contains | JsonEqual | JsonKeys | Counter
+BodyRule = Exact | Contains | JsonEqual | JsonKeys | Counter | AnyBody
 
 
 @dataclass(frozen=True, slots=True)
