@@ -86,6 +86,12 @@ class AppSpec:
     scenarios: tuple[str, ...]
     # The scenarios its manifest declares for its own endpoints (lab.model.endpoints).
     own_scenarios: tuple[Scenario, ...] = ()
+    # (scenario, why): the lab's scenarios it cannot serve, in its manifest's words.
+    not_served: tuple[tuple[str, str], ...] = ()
+
+    def why_not(self, scenario: str) -> str | None:
+        """Its manifest's reason for not serving `scenario`, if it gives one."""
+        return dict(self.not_served).get(scenario)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +142,16 @@ def parse_manifest(
         raise ManifestError(f"{where}: not valid TOML: {exc}", "fix its syntax") from exc
     _only(
         data,
-        {"description", "framework", "scenarios", "server", "variants", "dockerfile", "endpoints"},
+        {
+            "description",
+            "framework",
+            "scenarios",
+            "server",
+            "variants",
+            "dockerfile",
+            "endpoints",
+            "not_served",
+        },
         where,
     )
     reader = None if path is None else functools.partial(_body_file, path, where)
@@ -144,6 +159,7 @@ def parse_manifest(
     known = (*scenarios, *(scenario.name for scenario in own))
     framework = _text(data, "framework", where)
     served = _scenarios(data.get("scenarios", list(known)), known, where)
+    not_served = _not_served(data.get("not_served", {}), known, served, where)
     description = _text(data, "description", where)
     dockerfile = data.get("dockerfile")
     if dockerfile is not None and (not isinstance(dockerfile, str) or "/" in dockerfile):
@@ -160,6 +176,7 @@ def parse_manifest(
             framework,
             served,
             own,
+            not_served,
         )
     ]
     variants = data.get("variants", {})
@@ -179,6 +196,7 @@ def parse_manifest(
                 framework,
                 served,
                 own,
+                not_served,
             )
         )
     return dockerfile, framework, tuple(apps)
@@ -221,6 +239,24 @@ def _scenarios(value: Any, known: tuple[str, ...], where: str) -> tuple[str, ...
                 f"{where}: unknown scenario {name!r}", f"the lab knows: {', '.join(known)}"
             )
     return tuple(value)
+
+
+def _not_served(
+    value: Any, known: tuple[str, ...], served: tuple[str, ...], where: str
+) -> tuple[tuple[str, str], ...]:
+    """`[not_served]`: scenario = "why", for a lab scenario the app leaves out."""
+    at = f"{where} [not_served]"
+    if not isinstance(value, dict):
+        raise ManifestError(f"{at}: must be a table", 'e.g. io = "no async I/O in this server"')
+    for name, why in value.items():
+        if name not in known or name in served:
+            raise ManifestError(
+                f"{at}: {name!r} is {'served' if name in served else 'not a scenario'}",
+                "list there only scenarios the app leaves out of `scenarios`",
+            )
+        if not isinstance(why, str) or not why.strip():
+            raise ManifestError(f"{at}: {name} needs a reason", 'give it as text: io = "why"')
+    return tuple((name, why.strip()) for name, why in value.items())
 
 
 def _server(value: Any, where: str) -> ServerSpec:

@@ -251,7 +251,8 @@ def blueprint(config: RunConfig, host_cpus: int, topology: Topology | None = Non
         if scenario not in catalog.app(app).scenarios
     )
     notes += [
-        f"{app} does not serve {scenario} (its app.toml): those trials are left out"
+        f"{app} does not serve {scenario} (its app.toml{_because(catalog.app(app), scenario)}):"
+        " those trials are left out"
         for app, scenario in sorted(unserved)
     ]
     placement = (
@@ -279,3 +280,8 @@ def blueprint(config: RunConfig, host_cpus: int, topology: Topology | None = Non
         catalog=catalog,
         topology=topology,
     )
+
+
+def _because(app: AppSpec, scenario: str) -> str:
+    why = app.why_not(scenario)
+    return f": {why}" if why else ""

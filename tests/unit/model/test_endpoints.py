@@ -13,6 +13,7 @@ from lab.measure.verify import verify
 from lab.model.appfolder import ManifestError, parse_manifest, read_folder
 from lab.model.catalog import builtin_catalog
 from lab.model.config import build_config
+from lab.model.plan import blueprint
 from lab.model.scenarios import SCENARIOS, AnyBody, Contains, JsonKeys
 from lab.model.serverpackages import packages_needed, required_names
 
@@ -158,3 +159,33 @@ def test_a_servers_knobs_need_their_packages_but_built_in_ones_do_not() -> None:
     assert packages_needed(apps["flask"]) == ("gunicorn", "gevent")
     assert packages_needed(apps["fastapi"]) == ("uvicorn", "uvloop", "httptools")
     assert packages_needed(apps["aio"]) == ("gunicorn",)  # aiohttp's worker: the framework's
+
+
+def test_an_app_says_why_it_leaves_a_scenario_out_and_the_plan_repeats_it(
+    tmp_path: Path,
+) -> None:
+    text = MANIFEST.replace(
+        "[server]", 'not_served = { hello = "httpbin answers / with its HTML index"}\n[server]'
+    )
+    path = folder(tmp_path, text)
+    config = build_config("quick", {"apps": f"{path},flask", "scenarios": "hello,get"})
+    notes = blueprint(config, host_cpus=2).notes
+    assert (
+        "httpbin does not serve hello (its app.toml: httpbin answers / with its HTML index):"
+        " those trials are left out"
+    ) in notes
+    assert "flask does not serve get (its app.toml): those trials are left out" in notes
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('{ get = "x" }', "'get' is served"),
+        ('{ slow = "x" }', "'slow' is not a scenario"),
+        ('{ hello = "" }', "hello needs a reason"),
+    ],
+)
+def test_a_reason_must_be_for_a_scenario_left_out(tmp_path: Path, table: str, message: str) -> None:
+    text = MANIFEST.replace("[server]", f"not_served = {table}\n[server]")
+    with pytest.raises(ManifestError, match=message):
+        read_folder(folder(tmp_path, text), SCENARIOS, external=True)
