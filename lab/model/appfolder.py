@@ -330,20 +330,21 @@ def read_folder(path: Path, scenarios: Iterable[str], external: bool = False) ->
 def _check_server_packages(path: Path, apps: tuple[AppSpec, ...]) -> None:
     """Refused before any build: a server (or its worker or loop) the folder does not
     install, named with the package to add (lab.model.serverpackages)."""
-    for name in ("requirements.in", "requirements.lock"):
+    for name in ("requirements.lock", "requirements.in"):
         requirements = path / name
         if requirements.is_file():
             break
     else:
         return  # the build says a folder needs requirements (lab.images.build)
-    missing = missing_packages(apps, requirements.read_text())
+    locked = name.endswith(".lock")
+    missing = missing_packages(apps, requirements.read_text(), locked=locked)
     if missing:
         app, package = missing[0]
         raise ManifestError(
             f"{path / MANIFEST}: {app}'s server needs {package}, which {requirements} does"
             " not list",
-            f"add {package} to {requirements}"
-            + (" and lock it again (`make lock`)" if name.endswith(".lock") else ""),
+            f"add {package} to {requirements.with_suffix('.in')}"
+            + (" and lock it again (`make lock`)" if locked else ""),
         )
 
 
