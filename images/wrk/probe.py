@@ -29,7 +29,9 @@ import urllib.parse
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname or "", parts.port or 80, timeout=timeout)
-    return conn, parts.path or "/"
+    # The query too: a scenario's request may carry one (/io?ms=20).
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return conn, target
 
 
 class Request:
