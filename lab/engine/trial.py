@@ -81,6 +81,7 @@ def run_trial(
                 wrk=measured.run,
                 cpu=measured.cpu,
                 **measured.host_fields(),
+                **measured.memory_fields(),
                 counter_before=counter_before,
                 counter_after=counter_after,
                 verification=app.verification,

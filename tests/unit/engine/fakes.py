@@ -35,6 +35,7 @@ from lab.images.containers import AppSettings
 from lab.images.specs import BASE_IMAGE, ImageSpec, image_specs
 from lab.measure.histogram import from_values
 from lab.measure.hostcpu import ContainerCpu, CpuTimes, HostSample, Throttling
+from lab.measure.memory import MIB, ContainerMemory, ProcessReading, with_roles
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
 from lab.model.catalog import builtin_catalog
 from lab.model.placement import CpuSlot
@@ -111,6 +112,7 @@ class Outcome:
     disturbed: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     host_unavailable: str | None = None  # why the host cannot be read, if it cannot
     throttling_kept: bool = True  # whether the cgroups keep CFS counters (v2 may not)
+    memory_unavailable: str | None = None  # why the app's memory cannot be read, if not
     in_flight: int = 0  # connections it still holds open once the drain wait ran out
     # The open-loop generator's stdout at each rate (req/s); default: 1 ms answers, always.
     openload: Callable[[float], str] = openload_line
@@ -194,6 +196,15 @@ class FakeWatch:
             for role, ids in self.cpu_ids.items()
         }
         return HostSample(t, {cpu: times(cpu) for cpu in cpus}, containers, 0.001 * t)
+
+    def memory(self, role: str) -> ContainerMemory:
+        """A gunicorn master of 20 MiB and two workers of 40 MiB (PSS), peaking at 120."""
+        assert role in self.cpu_ids, role
+        if self.outcome.memory_unavailable is not None:
+            raise HostUnavailable(self.outcome.memory_unavailable)
+        master = ProcessReading(7, 1, "gunicorn: master", 30 * MIB, 20 * MIB)
+        workers = [ProcessReading(p, 7, "gunicorn: worker", 50 * MIB, 40 * MIB) for p in (8, 9)]
+        return ContainerMemory("v1", 120 * MIB, 100 * MIB, 80 * MIB, with_roles([master, *workers]))
 
 
 class FakeStack:
