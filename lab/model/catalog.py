@@ -1,6 +1,7 @@
 """The apps and scenarios the lab knows how to run.
 
-Scenarios are the lab's own (lab.model.scenarios). Apps are found, not listed here:
+Scenarios are the lab's (lab.model.scenarios) and the apps' own endpoints, declared in
+their manifests (lab.model.endpoints). Apps are found, not listed here:
 every folder of the checkout's apps/ that holds an `app.toml` (see model.appfolder), plus
 any folder a user gives `--apps`. Every name a user types is checked against the catalog
 before anything starts.

@@ -225,7 +225,7 @@ def _refuse_bodies_in_open_loop(read: Mapping[str, Any], catalog: Catalog) -> No
         request = catalog.scenario(name).request
         if request.generator_args():
             raise UsageError(
-                f"--scenarios: {name} sends {request.method} with a body, and the open-loop"
+                f"--scenarios: {name} sends {request.what_more()}, and the open-loop"
                 " generator sends plain GET requests only",
                 f"measure {name} closed-loop (drop --mode open), or leave it out of --scenarios",
             )

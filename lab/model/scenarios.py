@@ -50,6 +50,14 @@ class Request:
     body_text: str | None = None  # instead of the pattern
     headers: tuple[tuple[str, str], ...] = ()
 
+    def what_more(self) -> str:
+        """What it sends beyond a plain GET, in words ("" for a plain GET)."""
+        if self.body_bytes or self.body_text:
+            return f"{self.method} with a body"
+        if self.method != "GET":
+            return self.method
+        return "headers of its own" if self.headers else ""
+
     def generator_args(self) -> tuple[str, ...]:
         """What wrk's script and the probe take after the URL, nothing for a plain GET:
         METHOD BODY CONTENT_TYPE [HEADER...], BODY a byte count of the pattern or `=text`,

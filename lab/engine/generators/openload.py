@@ -28,8 +28,8 @@ class OpenLoad:
         return self.warmup_s
 
     def command(self, url: str, request: Request, seconds: float) -> list[str]:
-        # openload sends a plain GET only: a plan is refused before it asks for more
-        # (lab.model.openload's check of the scenarios).
+        # openload sends a plain GET only: a configuration that asks for more is refused
+        # before any plan (lab.model.config).
         if request.generator_args():
             raise ValueError(f"openload sends GET requests only, not {request.method}")
         return [

@@ -104,3 +104,10 @@ def test_body_rules_name_what_is_wrong(
     rule: Contains | JsonKeys, body: str, problems: list[str]
 ) -> None:
     assert rule.problems(body) == problems
+
+
+def test_what_a_request_sends_beyond_a_plain_get_is_said_in_words() -> None:
+    assert Request().what_more() == ""
+    assert SCENARIOS["upload1k"].request.what_more() == "POST with a body"
+    assert Request("DELETE", "/x").what_more() == "DELETE"
+    assert Request(headers=(("Accept", "text/html"),)).what_more() == "headers of its own"
