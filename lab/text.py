@@ -90,10 +90,11 @@ def cpus_text(cpus: float) -> str:
 
 
 def format_cpu_ms(ms: float | None) -> str:
-    """CPU milliseconds per request with three significant digits: "0.374", "12.5"."""
+    """CPU milliseconds per request with three significant digits, trailing zeros kept so
+    that a figure and its interval read alike: "0.374", "0.200", "12.5"."""
     if ms is None:
         return UNKNOWN
-    return f"{ms:.3g}" if ms < 100 else f"{ms:,.0f}"
+    return f"{ms:#.3g}".rstrip(".") if ms < 100 else f"{ms:,.0f}"
 
 
 def format_mib(mib: float | None) -> str:

@@ -95,7 +95,8 @@ def test_a_level_is_never_rounded_up_to_one_it_does_not_reach() -> None:
 
 
 def test_cpu_milliseconds_keep_three_significant_digits() -> None:
-    assert [format_cpu_ms(v) for v in (0.37422, 1.25, 12.5, 150.4, None)] == [
+    assert [format_cpu_ms(v) for v in (0.2, 0.37422, 1.25, 12.5, 150.4, None)] == [
+        "0.200",
         "0.374",
         "1.25",
         "12.5",
