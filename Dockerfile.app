@@ -1,7 +1,7 @@
 # Any app folder apps/<APP>/ (app.toml, code, requirements.lock): one Dockerfile for all
 # but the article's two, so that the only differences between images are their folders.
 # Built by `python -m lab build` (or by `lab run --apps ./yours`) from a context holding
-# exactly the folder, apps/gunicorn.conf.py and the wheels of the folder's lock,
+# exactly the folder, apps/gunicorn.conf.py, apps/payload.json and the wheels of the folder's lock,
 # downloaded on the host: no network here. A user's folder appears as apps/<APP>/ too.
 ARG BASE=lab/base:bookworm
 
@@ -23,6 +23,7 @@ ARG APP
 RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin app
 COPY --from=install /opt/venv /opt/venv
 COPY apps/gunicorn.conf.py /app/gunicorn.conf.py
+COPY apps/payload.json /app/payload.json
 COPY apps/${APP}/ /app/
 WORKDIR /app
 ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \

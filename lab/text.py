@@ -87,3 +87,18 @@ def percent(fraction: float) -> str:
 def cpus_text(cpus: float) -> str:
     """ "1 CPU", "0.5 CPU", "2 CPUs"."""
     return f"{cpus:g} CPU" if cpus <= 1 else f"{cpus:g} CPUs"
+
+
+def format_cpu_ms(ms: float | None) -> str:
+    """CPU milliseconds per request with three significant digits, trailing zeros kept so
+    that a figure and its interval read alike: "0.374", "0.200", "12.5"."""
+    if ms is None:
+        return UNKNOWN
+    return f"{ms:#.3g}".rstrip(".") if ms < 100 else f"{ms:,.0f}"
+
+
+def format_mib(mib: float | None) -> str:
+    """Mebibytes, whole from 10 on ("121", "1,024"), else with a decimal ("7.5")."""
+    if mib is None:
+        return UNKNOWN
+    return f"{mib:.1f}" if mib < 9.95 else f"{mib:,.0f}"

@@ -1,14 +1,20 @@
-"""The article's two endpoints on aiohttp, served by gunicorn's aiohttp worker.
+"""The lab's endpoints on aiohttp, served by gunicorn's aiohttp worker.
 
+`GET /` says hello, `GET /hit` increments a Redis counter, `GET /json` returns the
+order in payload.json, `POST /upload` answers the length and SHA-256 of the body,
+and `GET /io?ms=N` waits N ms on the event loop (a slow upstream) and says hello.
 Redis is reached through `redis.asyncio`, the maintained successor of aioredis
 (which no longer imports on Python 3.11). The client is created and closed with
 the application, in `cleanup_ctx`.
 """
 
+import asyncio
+import hashlib
 import json
 import logging
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import redis
 import redis.asyncio
@@ -20,6 +26,10 @@ HELLO = b"Hello, world!"
 COUNTER_KEY = os.environ.get("COUNTER_KEY", "lab:hits")
 REDIS = web.AppKey("redis", redis.asyncio.Redis)
 LOG = logging.getLogger("gunicorn.error")
+# Copied beside this module into every image from apps/payload.json; read once, served
+# as a dict that web.json_response serialises per request.
+PAYLOAD = json.loads(Path(__file__).with_name("payload.json").read_bytes())
+IO_MAX_MS = 1000
 
 
 async def redis_client(app: web.Application) -> AsyncIterator[None]:
@@ -55,11 +65,37 @@ async def hit(request: web.Request) -> web.Response:
     return web.Response(body=json.dumps({"hit": count}).encode(), content_type="application/json")
 
 
+async def order(_request: web.Request) -> web.Response:
+    return web.json_response(PAYLOAD)
+
+
+async def upload(request: web.Request) -> web.Response:
+    # The whole body, buffered by aiohttp: read() refuses a body over the application's
+    # client_max_size (1 MiB by default), above the largest upload (1,000,000 bytes).
+    body = await request.read()
+    return web.json_response({"length": len(body), "sha256": hashlib.sha256(body).hexdigest()})
+
+
+async def io(request: web.Request) -> web.Response:
+    try:
+        ms = int(request.query["ms"])
+    except (KeyError, ValueError):
+        ms = -1
+    if not 0 <= ms <= IO_MAX_MS:
+        raise web.HTTPBadRequest(text=f"ms must be an integer from 0 to {IO_MAX_MS}")
+    # Cooperative: the event loop serves other requests while this one waits.
+    await asyncio.sleep(ms / 1000)
+    return await hello(request)
+
+
 def create_app() -> web.Application:
     app = web.Application()
     app.cleanup_ctx.append(redis_client)
     app.router.add_get("/", hello)
     app.router.add_get("/hit", hit)
+    app.router.add_get("/json", order)
+    app.router.add_post("/upload", upload)
+    app.router.add_get("/io", io)
     return app
 
 

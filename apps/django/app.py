@@ -1,4 +1,8 @@
-"""The article's two endpoints on Django, served by uvicorn over ASGI (uvloop, httptools).
+"""The lab's endpoints on Django, served by uvicorn over ASGI (uvloop, httptools).
+
+`GET /` says hello, `GET /hit` increments a Redis counter, `GET /json` returns the
+order in payload.json, `POST /upload` answers the length and SHA-256 of the body,
+and `GET /io?ms=N` waits N ms on the event loop (a slow upstream) and says hello.
 
 One module is the whole project: it is its own settings module and URLconf,
 with no installed apps and no middleware. The views are `async def` and use
@@ -11,16 +15,19 @@ ASGI handler has no lifespan hook, so the Redis pool is created lazily, on the
 first /hit, inside the running loop.
 """
 
+import asyncio
+import hashlib
 import json
 import logging
 import os
+from pathlib import Path
 
 import redis
 import redis.asyncio
 from django.core.asgi import get_asgi_application
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.urls import path
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -33,11 +40,16 @@ ALLOWED_HOSTS = ["*"]
 SECRET_KEY = "benchmark-lab-not-a-secret"
 ROOT_URLCONF = __name__
 INSTALLED_APPS: list[str] = []
+# No CsrfViewMiddleware either: POST /upload needs no token.
 MIDDLEWARE: list[str] = []
 
 HELLO = b"Hello, world!"
 COUNTER_KEY = os.environ.get("COUNTER_KEY", "lab:hits")
 LOG = logging.getLogger("uvicorn.error")
+# Copied beside this module into every image from apps/payload.json; read once, served
+# as a dict that JsonResponse serialises per request.
+PAYLOAD = json.loads(Path(__file__).with_name("payload.json").read_bytes())
+IO_MAX_MS = 1000
 
 _redis: redis.asyncio.Redis | None = None
 
@@ -62,12 +74,15 @@ def redis_client() -> redis.asyncio.Redis:
     return _redis
 
 
-def response(body: bytes, content_type: str, status: int = 200) -> HttpResponse:
-    answer = HttpResponse(body, content_type=content_type, status=status)
+def sized(answer: HttpResponse) -> HttpResponse:
     # What CommonMiddleware would add: without it uvicorn sends the body chunked,
     # unlike every other app in the lab.
-    answer["Content-Length"] = str(len(body))
+    answer["Content-Length"] = str(len(answer.content))
     return answer
+
+
+def response(body: bytes, content_type: str, status: int = 200) -> HttpResponse:
+    return sized(HttpResponse(body, content_type=content_type, status=status))
 
 
 @require_safe
@@ -87,6 +102,40 @@ async def hit(_request: HttpRequest) -> HttpResponse:
     return response(json.dumps({"hit": count}).encode(), "application/json")
 
 
-urlpatterns = [path("", hello), path("hit", hit)]
+@require_safe
+async def order(_request: HttpRequest) -> HttpResponse:
+    return sized(JsonResponse(PAYLOAD))
+
+
+@require_POST
+async def upload(request: HttpRequest) -> HttpResponse:
+    # Django's ASGI handler has read the whole body (in memory up to
+    # FILE_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB) before the view runs, so request.body does no
+    # I/O on the loop. DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) caps request.body too, not only
+    # forms: above the largest upload (1,000,000 bytes).
+    body = request.body
+    return sized(JsonResponse({"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}))
+
+
+@require_safe
+async def io(request: HttpRequest) -> HttpResponse:
+    try:
+        ms = int(request.GET["ms"])
+    except (KeyError, ValueError):
+        ms = -1
+    if not 0 <= ms <= IO_MAX_MS:
+        return sized(HttpResponseBadRequest(f"ms must be an integer from 0 to {IO_MAX_MS}"))
+    # Cooperative: the event loop serves other requests while this one waits.
+    await asyncio.sleep(ms / 1000)
+    return response(HELLO, "text/plain; charset=utf-8")
+
+
+urlpatterns = [
+    path("", hello),
+    path("hit", hit),
+    path("json", order),
+    path("upload", upload),
+    path("io", io),
+]
 
 app = get_asgi_application()

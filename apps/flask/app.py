@@ -1,21 +1,33 @@
-"""The article's two endpoints on Flask, served by gunicorn's gevent worker.
+"""The lab's endpoints on Flask, served by gunicorn's gevent worker (or granian's threads).
+
+`GET /` says hello, `GET /hit` increments a Redis counter, `GET /json` returns the
+order in payload.json, `POST /upload` answers the length and SHA-256 of the body,
+and `GET /io?ms=N` waits N ms (a slow upstream) and says hello.
 
 The gevent worker monkey-patches the standard library before it imports this
-module (never use --preload), so redis-py's sync client yields to other
-greenlets while it waits on Redis.
+module (never use --preload), so redis-py's sync client and `time.sleep` yield to
+other greenlets while they wait. Under granian the same code runs on a pool of OS
+threads, where each wait holds a thread.
 """
 
+import hashlib
 import json
 import logging
 import os
+import time
+from pathlib import Path
 
 import redis
-from flask import Flask, Response
+from flask import Flask, Response, abort, jsonify, request
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 HELLO = b"Hello, world!"
 COUNTER_KEY = os.environ.get("COUNTER_KEY", "lab:hits")
+# Copied beside this module into every image from apps/payload.json; read once, served
+# as a dict that jsonify serialises per request.
+PAYLOAD = json.loads(Path(__file__).with_name("payload.json").read_bytes())
+IO_MAX_MS = 1000
 
 app = Flask(__name__)
 LOG = logging.getLogger("gunicorn.error")
@@ -49,3 +61,27 @@ def hit() -> Response:
         body = json.dumps({"error": "redis unavailable", "reason": f"{type(exc).__name__}: {exc}"})
         return Response(body, status=503, content_type="application/json")
     return Response(json.dumps({"hit": count}), content_type="application/json")
+
+
+@app.get("/json")
+def order() -> Response:
+    return jsonify(PAYLOAD)
+
+
+@app.post("/upload")
+def upload() -> Response:
+    # The whole body from the WSGI input, read by Werkzeug; no MAX_CONTENT_LENGTH is set,
+    # so Flask refuses no size.
+    body = request.get_data()
+    return jsonify(length=len(body), sha256=hashlib.sha256(body).hexdigest())
+
+
+@app.get("/io")
+def io() -> Response:
+    ms = request.args.get("ms", type=int)  # None when missing or not an integer
+    if ms is None or not 0 <= ms <= IO_MAX_MS:
+        abort(400, f"ms must be an integer from 0 to {IO_MAX_MS}")
+    # Sync code on purpose: gevent has patched time.sleep into a greenlet switch; on
+    # granian's threads it blocks its thread, as any sync call to an upstream would.
+    time.sleep(ms / 1000)
+    return hello()

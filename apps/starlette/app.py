@@ -1,15 +1,22 @@
-"""The article's two endpoints on Starlette, served by uvicorn (uvloop, httptools).
+"""The lab's endpoints on Starlette, served by uvicorn (uvloop, httptools).
+
+`GET /` says hello, `GET /hit` increments a Redis counter, `GET /json` returns the
+order in payload.json, `POST /upload` answers the length and SHA-256 of the body,
+and `GET /io?ms=N` waits N ms on the event loop (a slow upstream) and says hello.
 
 Handlers are `async def` and run on the event loop. The Redis pool is created
 and closed in the lifespan, inside the server's running loop, and reaches the
 handlers through the lifespan state (`request.state`).
 """
 
+import asyncio
+import hashlib
 import json
 import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import redis
 import redis.asyncio
@@ -17,12 +24,16 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 HELLO = b"Hello, world!"
 COUNTER_KEY = os.environ.get("COUNTER_KEY", "lab:hits")
 LOG = logging.getLogger("uvicorn.error")
+# Copied beside this module into every image from apps/payload.json; read once, served
+# as a dict that JSONResponse serialises per request.
+PAYLOAD = json.loads(Path(__file__).with_name("payload.json").read_bytes())
+IO_MAX_MS = 1000
 
 
 @asynccontextmanager
@@ -59,7 +70,35 @@ async def hit(request: Request) -> Response:
     return Response(json.dumps({"hit": count}), media_type="application/json")
 
 
+async def order(_request: Request) -> Response:
+    return JSONResponse(PAYLOAD)
+
+
+async def upload(request: Request) -> Response:
+    # The whole body, read by Starlette's Request; Starlette and uvicorn set no size limit.
+    body = await request.body()
+    return JSONResponse({"length": len(body), "sha256": hashlib.sha256(body).hexdigest()})
+
+
+async def io(request: Request) -> Response:
+    try:
+        ms = int(request.query_params["ms"])
+    except (KeyError, ValueError):
+        ms = -1
+    if not 0 <= ms <= IO_MAX_MS:
+        return PlainTextResponse(f"ms must be an integer from 0 to {IO_MAX_MS}", status_code=400)
+    # Cooperative: the event loop serves other requests while this one waits.
+    await asyncio.sleep(ms / 1000)
+    return PlainTextResponse(HELLO)
+
+
 app = Starlette(
-    routes=[Route("/", hello, methods=["GET"]), Route("/hit", hit, methods=["GET"])],
+    routes=[
+        Route("/", hello, methods=["GET"]),
+        Route("/hit", hit, methods=["GET"]),
+        Route("/json", order, methods=["GET"]),
+        Route("/upload", upload, methods=["POST"]),
+        Route("/io", io, methods=["GET"]),
+    ],
     lifespan=lifespan,
 )

@@ -5,8 +5,14 @@ Runs in the wrk image with the standard library only. It reports what it saw
 whether that is right, so the rules live in one tested place.
 
   probe.py wait URL [--timeout S]          until the app answers any HTTP response
-  probe.py fetch URL [--requests N]        N requests on one keep-alive connection
-  probe.py burst URL [--requests N]        N concurrent requests, one connection each
+  probe.py fetch URL [--requests N] [REQ]  N requests on one keep-alive connection
+  probe.py burst URL [--requests N] [REQ]  N concurrent requests, one connection each
+
+REQ, as wrk's script takes it (images/wrk/report.lua): METHOD BODY CONTENT_TYPE [HEADER...],
+BODY `=text` sent as it is or a byte count of the lab's pattern ("0123456789abcdef"
+repeated, as lab.model.scenarios.request_body makes it), CONTENT_TYPE `-` for none, each
+HEADER `Name: value`; without it, a plain GET. Each answer carries the seconds from
+sending the request to its last byte.
 """
 
 from __future__ import annotations
@@ -23,17 +29,46 @@ import urllib.parse
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname or "", parts.port or 80, timeout=timeout)
-    return conn, parts.path or "/"
+    # The query too: a scenario's request may carry one (/io?ms=20).
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return conn, target
 
 
-def _request(conn: http.client.HTTPConnection, path: str) -> dict[str, object]:
-    conn.request("GET", path)
+class Request:
+    """What to send: a plain GET, or a method with a body of the lab's pattern."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.method, self.body, self.headers = "GET", None, {}
+        if words:
+            method, body, content_type, *headers = words
+            pattern = b"0123456789abcdef"
+            self.method = method
+            if body.startswith("="):
+                self.body = body[1:].encode()
+            elif int(body):
+                self.body = (pattern * (int(body) // len(pattern) + 1))[: int(body)]
+            if content_type != "-":
+                self.headers["Content-Type"] = content_type
+            for header in headers:
+                name, _, value = header.partition(":")
+                self.headers[name.strip()] = value.strip()
+
+
+PLAIN_GET = Request([])
+
+
+def _request(
+    conn: http.client.HTTPConnection, path: str, request: Request = PLAIN_GET
+) -> dict[str, object]:
+    started = time.monotonic()
+    conn.request(request.method, path, body=request.body, headers=request.headers)
     response = conn.getresponse()
     body = response.read()
     return {
         "status": response.status,
         "headers": {k.lower(): v for k, v in response.getheaders()},
         "body": body.decode("utf-8", "replace"),
+        "elapsed_s": round(time.monotonic() - started, 6),
     }
 
 
@@ -54,13 +89,13 @@ def wait(url: str, timeout: float) -> tuple[dict[str, object], int]:
     return {"ready": False, "waited_s": timeout, "last_error": last_error}, 1
 
 
-def fetch(url: str, count: int, timeout: float) -> tuple[dict[str, object], int]:
+def fetch(url: str, count: int, timeout: float, request: Request) -> tuple[dict[str, object], int]:
     conn, path = _connection(url, timeout)
     responses: list[dict[str, object]] = []
     local_ports: list[int] = []
     try:
         for _ in range(count):
-            responses.append(_request(conn, path))
+            responses.append(_request(conn, path, request))
             # http.client drops the socket when the server asked to close it.
             local_ports.append(conn.sock.getsockname()[1] if conn.sock else -1)
     except OSError as exc:
@@ -71,7 +106,7 @@ def fetch(url: str, count: int, timeout: float) -> tuple[dict[str, object], int]
     return {"responses": responses, "same_connection": reused, "error": None}, 0
 
 
-def burst(url: str, count: int, timeout: float) -> tuple[dict[str, object], int]:
+def burst(url: str, count: int, timeout: float, request: Request) -> tuple[dict[str, object], int]:
     barrier = threading.Barrier(count)
     results: list[dict[str, object]] = [{} for _ in range(count)]
 
@@ -79,7 +114,7 @@ def burst(url: str, count: int, timeout: float) -> tuple[dict[str, object], int]
         conn, path = _connection(url, timeout)
         try:
             barrier.wait(timeout)
-            results[i] = _request(conn, path)
+            results[i] = _request(conn, path, request)
         except (OSError, threading.BrokenBarrierError) as exc:
             results[i] = {"error": f"{type(exc).__name__}: {exc}"}
         finally:
@@ -98,6 +133,7 @@ def burst(url: str, count: int, timeout: float) -> tuple[dict[str, object], int]
     return {
         "statuses": statuses,
         "bodies": bodies,
+        "responses": [r for r in results if "error" not in r],
         "errors": [r["error"] for r in results if "error" in r],
     }, 0
 
@@ -108,13 +144,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("url")
     parser.add_argument("--requests", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=10.0)
-    args = parser.parse_args(argv)
+    parser.add_argument("request", nargs="*", metavar="METHOD BODY CONTENT_TYPE [HEADER]")
+    # Intermixed: the request words may follow the options, as the lab passes them.
+    args = parser.parse_intermixed_args(argv)
+    if args.request and len(args.request) < 3:
+        parser.error("a request is METHOD BODY CONTENT_TYPE [HEADER...]")
+    request = Request(args.request)
     if args.mode == "wait":
         report, code = wait(args.url, args.timeout)
     elif args.mode == "fetch":
-        report, code = fetch(args.url, args.requests, args.timeout)
+        report, code = fetch(args.url, args.requests, args.timeout, request)
     else:
-        report, code = burst(args.url, args.requests, args.timeout)
+        report, code = burst(args.url, args.requests, args.timeout, request)
     print(json.dumps(report, sort_keys=True))
     return code
 

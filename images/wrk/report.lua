@@ -2,6 +2,35 @@
 -- Times are wrk's own unit, microseconds. The lab parses only this line and keeps
 -- wrk's human-readable text beside it as raw data.
 
+-- A request other than a plain GET comes as the script's arguments, after `--`:
+-- METHOD BODY CONTENT_TYPE [HEADER...] (lab.model.scenarios.Request.generator_args). BODY
+-- is `=text`, sent as it is, or a byte count of the lab's pattern ("0123456789abcdef"
+-- repeated, as lab.model.scenarios.request_body and the probe make it); CONTENT_TYPE is
+-- `-` for none; each HEADER is `Name: value`. wrk formats its one request after init,
+-- from wrk.method, wrk.body and wrk.headers.
+init = function(args)
+  if #args == 0 then
+    return
+  end
+  wrk.method = args[1]
+  if args[2]:sub(1, 1) == "=" then
+    wrk.body = args[2]:sub(2)
+  else
+    local size = tonumber(args[2])
+    local pattern = "0123456789abcdef"
+    if size > 0 then
+      wrk.body = string.rep(pattern, math.floor(size / #pattern) + 1):sub(1, size)
+    end
+  end
+  if args[3] ~= "-" then
+    wrk.headers["Content-Type"] = args[3]
+  end
+  for i = 4, #args do
+    local name, value = args[i]:match("^([^:]+):%s*(.*)$")
+    wrk.headers[name] = value
+  end
+end
+
 local function int(x)
   return string.format("%d", math.floor(x + 0.5))
 end

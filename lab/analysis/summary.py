@@ -4,7 +4,8 @@ A cell is one app x scenario x connections level. Statistics use the ok trials o
 failed ones are counted so a reader sees them. Each ok trial's req/s is listed beside
 the derived numbers so anyone can recompute them. Latency percentiles are the median
 across trials of each trial's percentile (percentiles do not average); `max` is the
-largest of the trials' maxima.
+largest of the trials' maxima. A cell's cost of serving (CPU per response, memory) is
+lab.analysis.cost's.
 
 A cell's centre is its median with the distribution-free order-statistic interval, at
 the level it achieves (75% at 3 trials, 93.75% at 5); it is the host's speed during the
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from lab.analysis.blocked import Observation, blocked_fit, observations, round_pairs
+from lab.analysis.cost import cell_cost
 from lab.analysis.disturbance import Disturbance, disturbances
 from lab.analysis.drift import host_drift
 from lab.analysis.intervals import Interval, median_interval, ratio_interval
@@ -117,6 +119,7 @@ def _cell(
         },
         errors={**error_sums, "total": sum(error_sums.values())},
         cpu={role: _cpu_role(ok, role) for role in CPU_ROLES},
+        cost=cell_cost(ok),
     )
 
 

@@ -7,7 +7,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from lab.report.ranking import legend, ranked, ranked_headline, rankings
+from lab.report.efficiency import EFFICIENCY_LEGEND, efficiency_rankings
+from lab.report.ranking import Ranking, legend, ranked, ranked_headline, rankings
 from lab.report.rows import ROW_LABELS, blocks, precision_line, ratio_lines, table_apps
 from lab.results.summarydoc import Summary
 
@@ -45,19 +46,28 @@ def render_rankings(summary: Summary, console: Console) -> None:
         console.print("no trials recorded")
         return
     for ranking in found:
-        table = Table(
-            title=Text(ranking.title, style="bold"),
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-            padding=0,  # the box's blank divider is the one space between columns: 8 fit in 80
-        )
-        for n, label in enumerate(ranking.labels):
-            table.add_column(label, justify="left" if n == 1 else "right", no_wrap=True)
-        for row in ranking.rows:
-            table.add_row(*(Text(value) for value in row))
-        console.print(table)
+        _print_ranking(ranking, console)
     console.print(Text(legend(summary), style="dim"))
+    by_efficiency = efficiency_rankings(summary)
+    for ranking in by_efficiency:
+        _print_ranking(ranking, console)
+    if by_efficiency:
+        console.print(Text(EFFICIENCY_LEGEND, style="dim"))
     for line in ranked_headline(summary):
         console.print(Text(line))
     if summary.precision is not None:
         console.print(Text(precision_line(summary.precision)))
+
+
+def _print_ranking(ranking: Ranking, console: Console) -> None:
+    table = Table(
+        title=Text(ranking.title, style="bold"),
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=0,  # the box's blank divider is the one space between columns: 8 fit in 80
+    )
+    for n, label in enumerate(ranking.labels):
+        table.add_column(label, justify="left" if n == 1 else "right", no_wrap=True)
+    for row in ranking.rows:
+        table.add_row(*(Text(value) for value in row))
+    console.print(table)

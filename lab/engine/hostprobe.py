@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from lab.engine.memprobe import memory_cgroup, read_memory
 from lab.engine.port import HostUnavailable
 from lab.measure.hostcpu import (
     ContainerCpu,
@@ -23,6 +24,7 @@ from lab.measure.hostcpu import (
     parse_proc_stat,
     parse_usage_percpu,
 )
+from lab.measure.memory import ContainerMemory
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 PROC = Path("/proc")
@@ -115,6 +117,8 @@ class HostWatch:
         root: Path = CGROUP_ROOT,
     ) -> None:
         self._proc = proc
+        self._root = root
+        self._processes = processes
         self._ticks_per_s = float(os.sysconf("SC_CLK_TCK"))
         self._cgroups = {
             role: _Cgroup(container_id, pid, cpu_ids[role], proc, root)
@@ -140,3 +144,10 @@ class HostWatch:
             controller_s=times.user + times.system,
             unix_s=time.time(),
         )
+
+    def memory(self, role: str) -> ContainerMemory:
+        """The role's container's memory now; HostUnavailable when the host keeps none
+        that can be read here, with the reason."""
+        container_id, pid = self._processes[role]
+        version, directory = memory_cgroup(container_id, pid, self._proc, self._root)
+        return read_memory(version, directory, self._proc)

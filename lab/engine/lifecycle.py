@@ -26,10 +26,10 @@ from lab.engine.generators import Generator, Result
 from lab.engine.port import Clock, Container, GroundLost, LoadClient, Stack, StackError
 from lab.engine.window import Measured, measure
 from lab.images.containers import APP_PORT, AppSettings, redis_url
-from lab.measure.verify import VERIFIERS
-from lab.model.catalog import SCENARIOS
+from lab.measure.verify import verify
 from lab.model.fairness import server_command
 from lab.model.plan import Blueprint
+from lab.model.scenarios import Scenario
 
 REASON_CHARS = 500
 
@@ -66,7 +66,7 @@ def app_settings(plan: Blueprint, name: str, images: Mapping[str, str]) -> AppSe
 class RunningApp:
     """A started app container, where it is loaded from, and what was verified of it."""
 
-    def __init__(self, stack: Stack, plan: Blueprint, clock: Clock, scenario: str) -> None:
+    def __init__(self, stack: Stack, plan: Blueprint, clock: Clock, scenario: Scenario) -> None:
         self.stack, self.plan, self.clock, self.scenario = stack, plan, clock, scenario
         self.container: Container | None = None
         self.load: LoadClient | None = None
@@ -76,7 +76,7 @@ class RunningApp:
     def url(self) -> str:
         """The scenario's URL, as the load container reaches the app."""
         assert self.load is not None
-        return self.load.base_url + SCENARIOS[self.scenario].path
+        return self.load.base_url + self.scenario.request.path
 
     def start(self, index: int, settings: AppSettings) -> None:
         plan = self.plan
@@ -88,25 +88,32 @@ class RunningApp:
         }
         self.load = self.stack.load_for(self.container, index)
         wait_ready(self.stack, self.container, self.load, plan.config.ready_timeout_s, self.clock)
-        if SCENARIOS[self.scenario].uses_redis:
+        if self.scenario.uses_redis:
             self.stack.reset_counter()
-        report = self.stack.probe("fetch", self.url, "--requests", "2", on=self.load.container)
-        problems = VERIFIERS[self.scenario](report)
+        # The generator's own request, so what is verified is what is then measured.
+        request = self.scenario.request.generator_args()
+        report = self.stack.probe(
+            "fetch", self.url, "--requests", "2", *request, on=self.load.container
+        )
+        problems = verify(self.scenario, report)
         self.verification.update({"report": report, "problems": problems})
         if problems:
-            raise TrialFailed("verification failed: " + "; ".join(problems))
+            # " | ", not "; ": a record's reasons are joined by "; " (results.judging), and
+            # the findings count each reason's kind (analysis.checks.trials).
+            raise TrialFailed("verification failed: " + " | ".join(problems))
 
     def warm_up(self, generator: Generator[Any], seconds: float) -> None:
         """An unrecorded run of `generator`; only its exit code is kept."""
         assert self.load is not None and self.verification is not None
-        warm = self.stack.exec_load(generator.command(self.url, seconds), on=self.load.container)
+        command = generator.command(self.url, self.scenario.request, seconds)
+        warm = self.stack.exec_load(command, on=self.load.container)
         self.verification["warmup_exit_code"] = warm.exit_code
 
     def measure(self, generator: Generator[Result], seconds: float) -> Measured[Result]:
         """A measured window of `seconds`, with every reading around it (engine.window)."""
         assert self.container is not None and self.load is not None
         roles = {"app": self.container, "wrk": self.load.container, "redis": self.stack.redis}
-        command = generator.command(self.url, seconds)
+        command = generator.command(self.url, self.scenario.request, seconds)
         stall = self.plan.config.inject_stall
         return measure(self.stack, generator, command, roles, self.plan.placement, stall, seconds)
 
@@ -143,7 +150,7 @@ def running_app(
 ) -> Iterator[RunningApp]:
     """App `name` started as container `index`, ready and verified for `scenario`; removed
     on leaving (see the module's doc for how a failure leaves)."""
-    app = RunningApp(stack, plan, clock, scenario)
+    app = RunningApp(stack, plan, clock, plan.scenario(scenario))
     try:
         app.start(index, app_settings(plan, name, images))
         yield app

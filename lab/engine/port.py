@@ -21,6 +21,7 @@ from lab.images.build import Built
 from lab.images.containers import AppSettings
 from lab.images.specs import ImageSpec
 from lab.measure.hostcpu import HostSample
+from lab.measure.memory import ContainerMemory
 from lab.model.placement import CpuSlot
 from lab.model.plan import Blueprint
 from lab.results.execrecord import ExecRecord
@@ -79,6 +80,11 @@ class HostWatch(Protocol):
 
     def sample(self) -> HostSample:
         """The host now; HostUnavailable when it cannot be read any more."""
+        ...
+
+    def memory(self, role: str) -> ContainerMemory:
+        """The role's container's memory now (its cgroup's and its processes');
+        HostUnavailable, saying why, when the host keeps none readable here."""
         ...
 
 

@@ -20,7 +20,6 @@ from typing import Any
 from lab.engine.generators.wrk import Wrk
 from lab.engine.lifecycle import AppFailed, TrialFailed, running_app
 from lab.engine.port import Clock, Stack
-from lab.model.catalog import SCENARIOS
 from lab.model.plan import Blueprint, Trial
 from lab.results.judging import record_from_wrk
 from lab.results.records import TrialRecord, failed_record
@@ -37,7 +36,7 @@ def run_trial(
     `images` maps each image name to the image ID the containers start from.
     """
     config = plan.config
-    uses_redis = SCENARIOS[trial.scenario].uses_redis
+    uses_redis = plan.scenario(trial.scenario).uses_redis
     common: dict[str, Any] = {
         "index": trial.index,
         "app": trial.app,
@@ -82,6 +81,7 @@ def run_trial(
                 wrk=measured.run,
                 cpu=measured.cpu,
                 **measured.host_fields(),
+                **measured.memory_fields(),
                 counter_before=counter_before,
                 counter_after=counter_after,
                 verification=app.verification,

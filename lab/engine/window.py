@@ -8,6 +8,8 @@ a cgroup keeps no CFS counters; then two engine stats snapshots around the host 
 give it. Those are asked only then: the engine answers on its stats collector's next
 pass, and on one engine only the first of simultaneous requests at once, which cost two
 seconds a trial. With --inject-stall the app is paused on its schedule during the window.
+Right after the last sample the app's memory is read from the host too (lab.measure.memory),
+or the reason it cannot be is kept: the engine's stats are no substitute for a peak.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from lab.engine.port import Container, HostUnavailable, HostWatch, Stack
 from lab.engine.stall import StallInjector
 from lab.measure.cpu import CpuUse, cpu_use, measure_cpu_between
 from lab.measure.hostcpu import HostEvidence, HostSample, host_evidence
+from lab.measure.memory import ContainerMemory
 from lab.model.openload import StallSpec
 from lab.model.placement import Placement
 from lab.results.execrecord import ExecRecord
@@ -47,6 +50,15 @@ class Measured(Generic[Result]):
     host_unavailable: str | None  # why there is no host evidence, when there is none
     cpu_source: str  # "cgroup" or "engine stats"
     stalls: Stalls | None  # None without --inject-stall
+    # The app's memory at the end of the window, or why it is unknown (one of the two).
+    memory: ContainerMemory | None = None
+    memory_unavailable: str | None = None
+
+    def memory_fields(self) -> dict[str, Any]:
+        """A record's `memory` or `memory_unavailable`."""
+        if self.memory is not None:
+            return {"memory": self.memory}
+        return {"memory_unavailable": self.memory_unavailable}
 
     def host_fields(self) -> dict[str, Any]:
         """A record's `host` or `host_unavailable`."""
@@ -94,6 +106,8 @@ def measure(
         host_unavailable=unavailable,
         cpu_source=readings.cpu_source,
         stalls=stalls,
+        memory=readings.memory,
+        memory_unavailable=readings.memory_unavailable,
     )
 
 
@@ -112,6 +126,8 @@ class _Readings:
         self.samples: list[HostSample] = []
         self.snapshots: list[Mapping[str, Mapping[str, Any] | None]] = []
         self.unavailable: str | None = None
+        self.memory: ContainerMemory | None = None
+        self.memory_unavailable: str | None = None
         self.watch: HostWatch | None = None
         try:
             self.watch = stack.watch_host(roles, cpu_ids)
@@ -127,8 +143,21 @@ class _Readings:
 
     def end(self) -> None:
         self._sample()
+        self._read_memory()
         if not self.counts_cpu:
             self.snapshots.append(self.stack.snapshot(self.roles))
+
+    def _read_memory(self) -> None:
+        """The app's memory now, after the window's last sample so as not to lengthen it."""
+        if "app" not in self.roles:
+            return
+        if self.watch is None:
+            self.memory_unavailable = self.unavailable or "the host was not watched"
+            return
+        try:
+            self.memory = self.watch.memory("app")
+        except HostUnavailable as exc:
+            self.memory_unavailable = str(exc)
 
     def _sample(self) -> None:
         if self.watch is None:

@@ -170,7 +170,8 @@ def ensure_wheels(root: Path, workdir: Path, spec: ImageSpec, say: Say) -> Path:
     lock_hash = sha256_hex(lock.read_bytes())
     if marker.is_file() and marker.read_text().strip() == lock_hash:
         return folder
-    say(f"  downloading the wheels of {spec.lock} on the host into {folder}")
+    # The lock where it is: a user's folder is apps/<name>/ only inside the build context.
+    say(f"  downloading the wheels of {lock} on the host into {folder}")
     partial = folder.with_name(f"{spec.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     host.download_wheels(lock, partial, wheel_platforms(platform.machine()), IMAGE_PYTHON)

@@ -29,7 +29,10 @@ IMAGE_PYTHON_EXACT = "3.11.2"
 IMAGE_GLIBC_MINOR = 36
 
 
-GUNICORN_CONFIG = "apps/gunicorn.conf.py"  # every app image has it, whatever its server
+# Every app image has these, whatever its server, beside its app as /app/<name>.
+GUNICORN_CONFIG = "apps/gunicorn.conf.py"
+PAYLOAD = "apps/payload.json"  # the json scenario's object, which every app loads at import
+SHARED_FILES = (GUNICORN_CONFIG, PAYLOAD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +91,7 @@ def app_image(folder: AppFolder) -> ImageSpec:
     return ImageSpec(
         name=folder.name,
         dockerfile=folder.dockerfile,
-        files=(GUNICORN_CONFIG, *(prefix + f for f in folder.files if prefix + f != lock)),
+        files=(*SHARED_FILES, *(prefix + f for f in folder.files if prefix + f != lock)),
         lock=lock,
         buildargs=(("APP", context),) if folder.dockerfile == SHARED_DOCKERFILE else (),
         origin=str(folder.path) if folder.external else None,

@@ -29,8 +29,9 @@ from lab.images import host
 from lab.images.locks import LockError, locked_versions
 from lab.images.specs import IMAGE_PYTHON_EXACT, sha256_hex
 from lab.model.appfolder import MANIFEST, AppFolder, folder_files, parse_manifest, read_folder
-from lab.model.catalog import SCENARIOS, Catalog, builtin_catalog
+from lab.model.catalog import Catalog, builtin_catalog
 from lab.model.flagvalues import as_names
+from lab.model.scenarios import SCENARIOS
 from lab.model.versions import (
     LOCK_COMMITTED,
     LOCK_PINNED,

@@ -1,26 +1,45 @@
-"""Is an app's answer right? Rules over what the probe saw, kept pure so they are tested.
+"""Is an app's answer right? A scenario's rule (lab.model.scenarios) over what the probe
+saw, kept pure so it is tested.
 
-A probe `fetch` report is `{"responses": [{"status", "headers", "body"}...],
+A probe `fetch` report is `{"responses": [{"status", "headers", "body", "elapsed_s"}...],
 "same_connection": bool, "error": str | None}` (see images/wrk/probe.py).
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-HELLO_BODY = "Hello, world!"
-HELLO_TYPE = "text/plain"
-HIT_TYPE = "application/json"
+from lab.model.scenarios import SCENARIOS, Counter, Rule, Scenario, hit_count
 
 
 def _media_type(headers: Mapping[str, str]) -> str:
     return headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-def _common(report: Mapping[str, Any], content_type: str) -> tuple[list[str], list[Any]]:
+def answer_problems(rule: Rule, response: Mapping[str, Any]) -> list[str]:
+    """What is wrong with one answer under `rule`; empty when it is right."""
+    problems: list[str] = []
+    if response.get("status") != rule.status:
+        problems.append(f"status {response.get('status')}, expected {rule.status}")
+    seen = _media_type(response.get("headers") or {})
+    if rule.content_type is not None and seen != rule.content_type:
+        problems.append(f"content type {seen or 'missing'!r}, expected {rule.content_type!r}")
+    problems += rule.body.problems(response.get("body", ""))
+    elapsed = response.get("elapsed_s")
+    if rule.min_elapsed_s and isinstance(elapsed, int | float) and elapsed < rule.min_elapsed_s:
+        # An app that answers an I/O scenario sooner than the wait did not wait.
+        problems.append(
+            f"answered in {elapsed * 1000:.1f} ms, sooner than the "
+            f"{rule.min_elapsed_s * 1000:g} ms it must wait"
+        )
+    return problems
+
+
+def verify(scenario: Scenario, report: Mapping[str, Any]) -> list[str]:
+    """Problems with the answers of a `fetch` report to `scenario`'s request; empty when
+    they are right. Consecutive /hit answers must count up by one."""
     problems: list[str] = []
     if report.get("error"):
         problems.append(f"request failed: {report['error']}")
@@ -28,54 +47,25 @@ def _common(report: Mapping[str, Any], content_type: str) -> tuple[list[str], li
     if not responses:
         problems.append("no response")
     for n, response in enumerate(responses, 1):
-        if response.get("status") != 200:
-            problems.append(f"response {n}: status {response.get('status')}, expected 200")
-        seen = _media_type(response.get("headers") or {})
-        if seen != content_type:
-            problems.append(
-                f"response {n}: content type {seen or 'missing'!r}, expected {content_type!r}"
-            )
+        problems += [f"response {n}: {p}" for p in answer_problems(scenario.rule, response)]
     if len(responses) > 1 and not report.get("same_connection"):
         problems.append("connection not kept alive between requests")
-    return problems, [r.get("body", "") for r in responses]
+    if isinstance(scenario.rule.body, Counter):
+        counts = [hit_count(r.get("body", "")) for r in responses]
+        found = [c for c in counts if c is not None]
+        if len(found) == len(counts) > 1 and any(b != a + 1 for a, b in itertools.pairwise(found)):
+            problems.append(f"counter did not count up by one: {found}")
+    return problems
 
 
 def verify_hello(report: Mapping[str, Any]) -> list[str]:
     """Problems with a `GET /` answer; empty when it is right."""
-    problems, bodies = _common(report, HELLO_TYPE)
-    problems += [
-        f"response {n}: body {body[:40]!r}, expected {HELLO_BODY!r}"
-        for n, body in enumerate(bodies, 1)
-        if body != HELLO_BODY
-    ]
-    return problems
-
-
-def hit_count(body: str) -> int | None:
-    """n from a `{"hit": n}` body, or None when the body is not exactly that shape."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or set(data) != {"hit"}:
-        return None
-    value = data["hit"]
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return verify(SCENARIOS["hello"], report)
 
 
 def verify_hit(report: Mapping[str, Any]) -> list[str]:
     """Problems with `GET /hit` answers; consecutive requests must count up by one."""
-    problems, bodies = _common(report, HIT_TYPE)
-    counts = [hit_count(body) for body in bodies]
-    problems += [
-        f'response {n}: body {body[:60]!r}, expected {{"hit": n}}'
-        for n, (body, count) in enumerate(zip(bodies, counts, strict=True), 1)
-        if count is None
-    ]
-    found = [c for c in counts if c is not None]
-    if len(found) == len(counts) > 1 and any(b != a + 1 for a, b in itertools.pairwise(found)):
-        problems.append(f"counter did not count up by one: {found}")
-    return problems
+    return verify(SCENARIOS["hit"], report)
 
 
-VERIFIERS = {"hello": verify_hello, "hit": verify_hit}
+__all__ = ["answer_problems", "hit_count", "verify", "verify_hello", "verify_hit"]

@@ -22,6 +22,7 @@ A variant runs as `<folder>-<variant>` (`fastapi-granian`) from the folder's ima
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -30,6 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from lab.errors import UsageError
+from lab.model.endpoints import parse_endpoints
+from lab.model.scenarios import Scenario
+from lab.model.serverpackages import missing_packages
 from lab.model.versions import VERSION_MANIFEST, Derivation, parse_derivation, version_app_name
 
 MANIFEST = "app.toml"
@@ -80,6 +84,14 @@ class AppSpec:
     description: str
     framework: str
     scenarios: tuple[str, ...]
+    # The scenarios its manifest declares for its own endpoints (lab.model.endpoints).
+    own_scenarios: tuple[Scenario, ...] = ()
+    # (scenario, why): the lab's scenarios it cannot serve, in its manifest's words.
+    not_served: tuple[tuple[str, str], ...] = ()
+
+    def why_not(self, scenario: str) -> str | None:
+        """Its manifest's reason for not serving `scenario`, if it gives one."""
+        return dict(self.not_served).get(scenario)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +120,16 @@ class ManifestError(UsageError):
 
 
 def parse_manifest(
-    folder: str, text: str, scenarios: Iterable[str], where: str = MANIFEST
+    folder: str,
+    text: str,
+    scenarios: Iterable[str],
+    where: str = MANIFEST,
+    path: Path | None = None,
 ) -> tuple[str | None, str, tuple[AppSpec, ...]]:
     """(dockerfile or None, framework, apps) from the text of `folder`'s manifest.
 
-    `scenarios` are the ones the lab knows; a manifest naming another is refused.
+    `scenarios` are the ones the lab knows, to which the manifest may add its own
+    (`[endpoints]`, whose body files are read from `path`); naming another is refused.
     """
     if not _NAME.match(folder):
         raise ManifestError(
@@ -123,12 +140,26 @@ def parse_manifest(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"{where}: not valid TOML: {exc}", "fix its syntax") from exc
-    known = tuple(scenarios)
     _only(
-        data, {"description", "framework", "scenarios", "server", "variants", "dockerfile"}, where
+        data,
+        {
+            "description",
+            "framework",
+            "scenarios",
+            "server",
+            "variants",
+            "dockerfile",
+            "endpoints",
+            "not_served",
+        },
+        where,
     )
+    reader = None if path is None else functools.partial(_body_file, path, where)
+    own = parse_endpoints(data.get("endpoints", {}), where, reader)
+    known = (*scenarios, *(scenario.name for scenario in own))
     framework = _text(data, "framework", where)
     served = _scenarios(data.get("scenarios", list(known)), known, where)
+    not_served = _not_served(data.get("not_served", {}), known, served, where)
     description = _text(data, "description", where)
     dockerfile = data.get("dockerfile")
     if dockerfile is not None and (not isinstance(dockerfile, str) or "/" in dockerfile):
@@ -144,6 +175,8 @@ def parse_manifest(
             description,
             framework,
             served,
+            own,
+            not_served,
         )
     ]
     variants = data.get("variants", {})
@@ -162,9 +195,24 @@ def parse_manifest(
                 _text(table, "description", at),
                 framework,
                 served,
+                own,
+                not_served,
             )
         )
     return dockerfile, framework, tuple(apps)
+
+
+def _body_file(folder: Path, where: str, name: str) -> str:
+    """A request body from a text file of the app folder."""
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder.resolve()) or not path.is_file():
+        raise ManifestError(f"{where}: body_file {name!r} is not a file of {folder}", "add it")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            f"{where}: body_file {name!r} is not UTF-8 text", "send a text body"
+        ) from exc
 
 
 def _only(data: Mapping[str, Any], allowed: set[str] | frozenset[str], where: str) -> None:
@@ -191,6 +239,24 @@ def _scenarios(value: Any, known: tuple[str, ...], where: str) -> tuple[str, ...
                 f"{where}: unknown scenario {name!r}", f"the lab knows: {', '.join(known)}"
             )
     return tuple(value)
+
+
+def _not_served(
+    value: Any, known: tuple[str, ...], served: tuple[str, ...], where: str
+) -> tuple[tuple[str, str], ...]:
+    """`[not_served]`: scenario = "why", for a lab scenario the app leaves out."""
+    at = f"{where} [not_served]"
+    if not isinstance(value, dict):
+        raise ManifestError(f"{at}: must be a table", 'e.g. io = "no async I/O in this server"')
+    for name, why in value.items():
+        if name not in known or name in served:
+            raise ManifestError(
+                f"{at}: {name!r} is {'served' if name in served else 'not a scenario'}",
+                "list there only scenarios the app leaves out of `scenarios`",
+            )
+        if not isinstance(why, str) or not why.strip():
+            raise ManifestError(f"{at}: {name} needs a reason", 'give it as text: io = "why"')
+    return tuple((name, why.strip()) for name, why in value.items())
 
 
 def _server(value: Any, where: str) -> ServerSpec:
@@ -236,8 +302,13 @@ def read_folder(path: Path, scenarios: Iterable[str], external: bool = False) ->
     derived = path / VERSION_MANIFEST
     derivation = parse_derivation(derived.read_text(), str(derived)) if derived.is_file() else None
     dockerfile, framework, apps = parse_manifest(
-        derivation.base if derivation else name, manifest.read_text(), scenarios, str(manifest)
+        derivation.base if derivation else name,
+        manifest.read_text(),
+        scenarios,
+        str(manifest),
+        path,
     )
+    _check_server_packages(path, apps)
     if derivation is not None:
         # Named for the version they are, run from the derived folder's own image.
         apps = tuple(
@@ -254,6 +325,27 @@ def read_folder(path: Path, scenarios: Iterable[str], external: bool = False) ->
         external=external,
         derivation=derivation,
     )
+
+
+def _check_server_packages(path: Path, apps: tuple[AppSpec, ...]) -> None:
+    """Refused before any build: a server (or its worker or loop) the folder does not
+    install, named with the package to add (lab.model.serverpackages)."""
+    for name in ("requirements.lock", "requirements.in"):
+        requirements = path / name
+        if requirements.is_file():
+            break
+    else:
+        return  # the build says a folder needs requirements (lab.images.build)
+    locked = name.endswith(".lock")
+    missing = missing_packages(apps, requirements.read_text(), locked=locked)
+    if missing:
+        app, package = missing[0]
+        raise ManifestError(
+            f"{path / MANIFEST}: {app}'s server needs {package}, which {requirements} does"
+            " not list",
+            f"add {package} to {requirements.with_suffix('.in')}"
+            + (" and lock it again (`make lock`)" if locked else ""),
+        )
 
 
 def discover(apps_dir: Path, scenarios: Iterable[str]) -> tuple[AppFolder, ...]:

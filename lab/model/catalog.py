@@ -1,9 +1,10 @@
 """The apps and scenarios the lab knows how to run.
 
-Scenarios are the lab's own. Apps are found, not listed here: every folder of the
-checkout's apps/ that holds an `app.toml` (see model.appfolder), plus any folder a user
-gives `--apps`. Every name a user types is checked against the catalog before
-anything starts.
+Scenarios are the lab's (lab.model.scenarios) and the apps' own endpoints, declared in
+their manifests (lab.model.endpoints). Apps are found, not listed here:
+every folder of the checkout's apps/ that holds an `app.toml` (see model.appfolder), plus
+any folder a user gives `--apps`. Every name a user types is checked against the catalog
+before anything starts.
 """
 
 from __future__ import annotations
@@ -17,35 +18,8 @@ from types import MappingProxyType
 from lab.errors import UsageError
 from lab.model.appfolder import AppFolder, AppSpec, ServerSpec, discover, read_folder
 from lab.model.fairness import check_args
+from lab.model.scenarios import SCENARIOS, Scenario
 from lab.paths import ROOT
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    """A request wrk repeats: the path it hits and whether the app needs Redis for it."""
-
-    name: str
-    path: str
-    uses_redis: bool
-    description: str
-
-
-SCENARIOS: Mapping[str, Scenario] = MappingProxyType(
-    {
-        "hello": Scenario(
-            name="hello",
-            path="/",
-            uses_redis=False,
-            description="return a short text body: framework and server overhead only",
-        ),
-        "hit": Scenario(
-            name="hit",
-            path="/hit",
-            uses_redis=True,
-            description="increment a Redis counter and return it: one network round trip",
-        ),
-    }
-)
 
 # Not an app under test: the harness ceiling, a static server answering `GET /` with
 # the apps' exact bytes, measured in the app's placement (see Dockerfile.nginx). It
@@ -85,6 +59,17 @@ class Catalog:
         base = name.split(":", 1)[0]  # A/A variants are `aio:a` and `aio:b`
         return CEILING if base == CEILING.name else self.apps[base]
 
+    @functools.cached_property
+    def scenarios(self) -> Mapping[str, Scenario]:
+        """The lab's scenarios, then the apps' own (a name two folders declare is refused
+        as their folders are read: Catalog.with_folders)."""
+        own = {s.name: s for app in self.apps.values() for s in app.own_scenarios}
+        return MappingProxyType({**SCENARIOS, **own})
+
+    def scenario(self, name: str) -> Scenario:
+        """The scenario a trial's scenario name stands for."""
+        return self.scenarios[name]
+
     def folder(self, image: str) -> AppFolder:
         for folder in self.folders:
             if folder.name == image:
@@ -109,6 +94,15 @@ class Catalog:
                     f"--apps {path}: the app name {name!r} is taken",
                     "rename the folder (its name is the app's name)",
                 )
+            # One name, one scenario: a folder at another version may declare it again alike.
+            declared = {s.name: s for known in folders for s in known.apps[0].own_scenarios}
+            for scenario in folder.apps[0].own_scenarios:
+                if declared.get(scenario.name, scenario) != scenario:
+                    raise UsageError(
+                        f"--apps {path}: the scenario name {scenario.name!r} is another app"
+                        " folder's, declared otherwise there",
+                        "rename the scenario in one of the [endpoints] tables",
+                    )
             folders.append(folder)
         return Catalog(tuple(folders))
 

@@ -157,6 +157,7 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         read["apps"], read["app_folders"], read["versions"]
     )
     check_names(FLAGS["apps"], apps, catalog.apps, "app")
+    check_names(FLAGS["scenarios"], read["scenarios"], catalog.scenarios, "scenario")
     aa = read["aa"]
     if aa is not None:
         if not isinstance(aa, str) or aa not in catalog.apps:
@@ -168,6 +169,7 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
         # Catalog.app() maps each variant back to its app.
         apps = tuple(f"{aa}:{suffix}" for suffix in AA_SUFFIXES)
     read["apps"] = apps
+    _refuse_bodies_in_open_loop(read, catalog)
     _check_gate(read, apps)
     read["max_repetitions"] = _max_repetitions(read)
     return RunConfig(preset=preset, **read)
@@ -212,6 +214,20 @@ def _refuse_open_loop_flags(values: Mapping[str, object], overrides: Mapping[str
             raise UsageError(
                 f"{FLAGS[field]} applies to open-loop runs, and this one is closed-loop",
                 f"add --mode open, or drop {FLAGS[field]}",
+            )
+
+
+def _refuse_bodies_in_open_loop(read: Mapping[str, Any], catalog: Catalog) -> None:
+    """openload (--mode open) sends a plain GET: a scenario that needs more is refused."""
+    if read["mode"] != "open":
+        return
+    for name in read["scenarios"]:
+        request = catalog.scenario(name).request
+        if request.generator_args():
+            raise UsageError(
+                f"--scenarios: {name} sends {request.what_more()}, and the open-loop"
+                " generator sends plain GET requests only",
+                f"measure {name} closed-loop (drop --mode open), or leave it out of --scenarios",
             )
 
 

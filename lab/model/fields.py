@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from lab.model.catalog import SCENARIOS
 from lab.model.cpurequest import CpuRequest
 from lab.model.flagvalues import (
     Reader,
@@ -42,6 +41,7 @@ from lab.model.flagvalues import (
 )
 from lab.model.openload import DEFAULT_RATES, DEFAULT_SLO_MS, MODES, RateSpec, StallSpec
 from lab.model.order import BLOCKED, ORDERS, SHUFFLED
+from lab.model.scenarios import SCENARIOS
 from lab.model.topology import EngineTarget
 from lab.model.versions import as_versions, record_versions
 
@@ -118,7 +118,8 @@ FIELDS = (
         as_scenarios,
         metavar="LIST",
         record=list,
-        help=f"comma list of scenarios from {', '.join(SCENARIOS)}",
+        help=f"comma list of scenarios from {', '.join(SCENARIOS)}; `upload` stands for the"
+        " three upload sizes, `all` for every scenario (docs/scenarios.md)",
     ),
     Field(
         "connections",

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Mapping
 
 from lab.errors import UsageError
-from lab.model.catalog import SCENARIOS
 from lab.model.cpurequest import CPU_ROLES, CpuRequest, check_cpu_value, parse_cpus
 from lab.model.flagtext import (
     parse_duration,
@@ -25,6 +24,7 @@ from lab.model.flagtext import (
 )
 from lab.model.limits import MAX_CONNECTIONS, MAX_TRIAL_S, MAX_WORKERS
 from lab.model.openload import RateSpec, StallSpec, parse_rates, parse_stall
+from lab.model.scenarios import GROUPS, SCENARIOS
 from lab.model.topology import EngineTarget, as_engines
 
 # (flag, value) -> the value typed and checked alone, or a UsageError naming the flag.
@@ -214,8 +214,13 @@ def braced(choices: tuple[str, ...]) -> str:
 
 
 def as_scenarios(flag: str, value: object) -> tuple[str, ...]:
-    names = as_names(flag, value)
-    check_names(flag, names, SCENARIOS, "scenario")
+    """The scenarios named, a group (`all`, `upload`) standing for its members in place.
+    Whether each is known waits for the catalog, which holds the app folders' own
+    (lab.model.config.build_config)."""
+    names = tuple(member for name in as_names(flag, value) for member in GROUPS.get(name, (name,)))
+    if not names:
+        raise UsageError(f"{flag}: empty list", f"give one or more of: {', '.join(SCENARIOS)}")
+    check_unique(flag, names)
     return names
 
 

@@ -26,6 +26,7 @@ from lab.model.placement import (
     round_connection_levels,
     wrk_threads,
 )
+from lab.model.scenarios import Scenario
 from lab.model.topology import LOOPBACK, Topology
 
 # A fresh app container per trial: create and start it, wait for readiness, verify the
@@ -162,6 +163,9 @@ class Blueprint:
     def app(self, name: str) -> AppSpec:
         return self.catalog.app(name)
 
+    def scenario(self, name: str) -> Scenario:
+        return self.catalog.scenario(name)
+
     @property
     def policy(self) -> Policy:
         """What every app's server gets alike (model.fairness)."""
@@ -246,10 +250,7 @@ def blueprint(config: RunConfig, host_cpus: int, topology: Topology | None = Non
         for scenario in config.scenarios
         if scenario not in catalog.app(app).scenarios
     )
-    notes += [
-        f"{app} does not serve {scenario} (its app.toml): those trials are left out"
-        for app, scenario in sorted(unserved)
-    ]
+    notes += unserved_notes(catalog, config.apps, unserved)
     placement = (
         place(config.cpus, host_cpus) if topology is None else place_on(config.cpus, topology)
     )
@@ -275,3 +276,26 @@ def blueprint(config: RunConfig, host_cpus: int, topology: Topology | None = Non
         catalog=catalog,
         topology=topology,
     )
+
+
+def unserved_notes(
+    catalog: Catalog, apps: Sequence[str], unserved: frozenset[tuple[str, str]]
+) -> list[str]:
+    """What the plan leaves out and why: an app's own endpoints once for all the other
+    apps, each lab scenario an app leaves out in its manifest's words."""
+    owners = {s.name: app for app in apps for s in catalog.app(app).own_scenarios}
+    notes = []
+    for scenario in sorted({s for _, s in unserved if s in owners}):
+        others = [app for app in apps if (app, scenario) in unserved]
+        notes.append(
+            f"{scenario} is {owners[scenario]}'s own endpoint: the trials of"
+            f" {', '.join(others)} on it are left out"
+        )
+    for app, scenario in sorted(unserved):
+        if scenario not in owners:
+            why = catalog.app(app).why_not(scenario)
+            notes.append(
+                f"{app} does not serve {scenario} (its app.toml{f': {why}' if why else ''}):"
+                " those trials are left out"
+            )
+    return notes

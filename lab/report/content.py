@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.report.driftrows import drift_lines
+from lab.report.efficiency import EFFICIENCY_LEGEND, efficiency_rankings
 from lab.report.findings import findings
 from lab.report.headline import headline
 from lab.report.opencontent import OpenContent, open_content
@@ -49,6 +50,9 @@ class ReportContent:
     # With more apps than columns fit: a ranking per block, shown instead of `blocks`.
     rankings: tuple[Ranking, ...] = ()
     ranking_legend: str = ""
+    # With rankings: a second one per block, by ok responses per app CPU second.
+    efficiency: tuple[Ranking, ...] = ()
+    efficiency_legend: str = ""
     drift: tuple[str, ...] = ()  # every cell round by round, and the host's speed
 
 
@@ -69,6 +73,8 @@ def build_content(data: RunData) -> ReportContent:
         blocks=tuple(_result_blocks(summary, apps)),
         rankings=tuple(rankings(summary)) if ranked(summary) else (),
         ranking_legend=legend(summary) if ranked(summary) else "",
+        efficiency=tuple(efficiency_rankings(summary)) if ranked(summary) else (),
+        efficiency_legend=EFFICIENCY_LEGEND if ranked(summary) else "",
         failed=tuple(
             (str(r.index), r.app, r.scenario, str(r.connections), str(r.repetition), r.reason or "")
             for r in data.failed_records

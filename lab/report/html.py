@@ -133,6 +133,7 @@ def render_html(content: ReportContent, data: RunData) -> str:
         ),
         "</div>",
         f'<p class="legend">{escape(content.ranking_legend)}</p>' if content.rankings else "",
+        *_efficiency(content),
         "</section>",
         _findings(content),
         _charts(data),
@@ -201,6 +202,19 @@ def _result_table(block: ResultBlock, apps: Sequence[str]) -> str:
         + "\n".join(rows)
         + "\n</tbody></table></div>"
     )
+
+
+def _efficiency(content: ReportContent) -> list[str]:
+    """The rankings by efficiency, after the speed ones; nothing without them."""
+    if not content.efficiency:
+        return []
+    return [
+        "<h3>Ranked by efficiency, most requests per CPU second first</h3>",
+        '<div class="blocks">',
+        *(_ranking_table(ranking) for ranking in content.efficiency),
+        "</div>",
+        f'<p class="legend">{escape(content.efficiency_legend)}</p>',
+    ]
 
 
 def _ranking_table(ranking: Ranking) -> str:

@@ -19,6 +19,12 @@ def render_markdown(content: ReportContent) -> str:
         lines.append("")
     if content.rankings:
         lines += [content.ranking_legend, ""]
+    for ranking in content.efficiency:
+        lines += [f"### {ranking.title}", ""]
+        lines += _table(ranking.labels, ranking.rows, right_align_from=2)
+        lines.append("")
+    if content.efficiency:
+        lines += [content.efficiency_legend, ""]
     for block in () if content.rankings else content.blocks:
         lines += [f"### {block.title}", ""]
         rows = [(label, *values) for label, values in zip(block.labels, block.rows, strict=True)]

@@ -51,8 +51,8 @@ def rankings(summary: Summary) -> list[Ranking]:
         cells = by_speed(summary, (scenario, connections))
         fastest = cells[0].rps_median if cells else None
         entries = [ratios.get((scenario, connections, cell.app)) for cell in cells]
-        rps_level = _shared([cell.rps_ci.level for cell in cells if cell.rps_ci is not None])
-        ratio_level = _shared(
+        rps_level = shared_level([cell.rps_ci.level for cell in cells if cell.rps_ci is not None])
+        ratio_level = shared_level(
             [entry.ci.level for entry in entries if entry is not None and entry.ci is not None]
         )
         labels = (
@@ -89,7 +89,7 @@ def by_speed(summary: Summary, level: tuple[str, int]) -> list[SummaryCell]:
     return sorted(cells, key=lambda c: -1.0 if c.rps_median is None else c.rps_median, reverse=True)
 
 
-def _shared(found: list[float]) -> float | None:
+def shared_level(found: list[float]) -> float | None:
     """The level most rows have: the header shows it, the other rows their own."""
     return Counter(found).most_common(1)[0][0] if found else None
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.model.cpurequest import CPU_ROLES
+from lab.report.costrows import COST_LABELS, cost_column
 from lab.results.summarydoc import Precision, Ratio, Summary, SummaryCell
 from lab.text import (
     TIMES,
@@ -33,6 +34,7 @@ ROW_LABELS = (
     "p99.9",
     "errors",
     "CPU " + "/".join(CPU_ROLES),
+    *COST_LABELS,
     "trials",
 )
 
@@ -105,6 +107,7 @@ def _column(cell: SummaryCell | None) -> tuple[str, ...]:
         *(format_latency(latency.get(p)) for p in ("p50", "p90", "p99", "p99_9")),
         UNKNOWN if cell.errors is None else f"{cell.errors['total']:,}",
         "/".join(_share(cell.share(role)) for role in CPU_ROLES),
+        *cost_column(cell),
         _trials(cell),
     )
 

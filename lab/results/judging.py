@@ -13,6 +13,7 @@ from typing import Any
 
 from lab.measure.cpu import CpuUse
 from lab.measure.hostcpu import HostEvidence
+from lab.measure.memory import ContainerMemory
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
 from lab.results.execrecord import ExecRecord
 from lab.results.jsonfields import JsonObject
@@ -62,6 +63,8 @@ def record_from_wrk(
     cpu: Mapping[str, CpuUse | None] | None = None,
     host: HostEvidence | None = None,
     host_unavailable: str | None = None,
+    memory: ContainerMemory | None = None,
+    memory_unavailable: str | None = None,
     counter_before: int | None = None,
     counter_after: int | None = None,
     verification: Mapping[str, Any] | None = None,
@@ -93,6 +96,8 @@ def record_from_wrk(
         cpu=cpu,
         host=host,
         host_unavailable=host_unavailable,
+        memory=memory,
+        memory_unavailable=memory_unavailable,
         verification=verification,
         app_log=app_log,
     )

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from lab.measure.cpu import CpuUse
 from lab.measure.hostcpu import HostEvidence
+from lab.measure.memory import ContainerMemory
 from lab.measure.wrkjson import Latency, WrkErrors
 from lab.model.cell import Cell
 from lab.model.cpurequest import CPU_ROLES
@@ -54,6 +55,10 @@ class TrialRecord:
     # read (at most one of the two); both None in records from before the evidence.
     host: HostEvidence | None = None
     host_unavailable: str | None = None
+    # The app container's memory at the end of the window, or why it could not be read
+    # (at most one of the two); both None in records from before, and the key not written.
+    memory: ContainerMemory | None = None
+    memory_unavailable: str | None = None
     schema_version: int = TRIAL_SCHEMA_VERSION
 
     @property
@@ -68,6 +73,8 @@ class TrialRecord:
             )
         if self.host is not None and self.host_unavailable is not None:
             raise ValueError("trial record: host evidence and a reason for its absence")
+        if self.memory is not None and self.memory_unavailable is not None:
+            raise ValueError("trial record: the app's memory and a reason for its absence")
         if set(self.cpu) != set(CPU_ROLES):
             raise ValueError(f"trial record: cpu roles must be {CPU_ROLES}, got {tuple(self.cpu)}")
         if self.status == "ok":
@@ -84,7 +91,7 @@ class TrialRecord:
 
     def to_dict(self) -> JsonObject:
         errors = None if self.errors is None else self.errors.to_dict()
-        return {
+        record: JsonObject = {
             "schema_version": self.schema_version,
             "index": self.index,
             "status": self.status,
@@ -109,6 +116,11 @@ class TrialRecord:
             "app_log": self.app_log,
             "host": host_to_dict(self.host, self.host_unavailable),
         }
+        if self.memory is not None:
+            record["memory"] = self.memory.to_dict()
+        elif self.memory_unavailable is not None:
+            record["memory"] = {"unavailable": self.memory_unavailable}
+        return record
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrialRecord:
@@ -146,6 +158,7 @@ class TrialRecord:
             wrk=None if wrk is None else ExecRecord.from_dict(wrk, "wrk"),
             app_log=required(data, "app_log", str, null=True),
             **host_from_dict(optional(data, "host", dict)),
+            **_memory_from_dict(optional(data, "memory", dict)),
         )
 
 
@@ -165,6 +178,8 @@ def failed_record(
     cpu: Mapping[str, CpuUse | None] | None = None,
     host: HostEvidence | None = None,
     host_unavailable: str | None = None,
+    memory: ContainerMemory | None = None,
+    memory_unavailable: str | None = None,
     invariant: Mapping[str, Any] | None = None,
     verification: Mapping[str, Any] | None = None,
     app_log: str | None = None,
@@ -194,7 +209,21 @@ def failed_record(
         app_log=app_log,
         host=host,
         host_unavailable=host_unavailable,
+        memory=memory,
+        memory_unavailable=memory_unavailable,
     )
+
+
+def _memory_from_dict(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The `memory` and `memory_unavailable` fields from a record's `memory` object."""
+    if data is None:
+        return {}
+    if "unavailable" in data:
+        return {"memory_unavailable": required(data, "unavailable", str, "memory")}
+    try:
+        return {"memory": ContainerMemory.from_dict(data)}
+    except ValueError as exc:
+        raise ValueError(f"trial record: {exc}") from exc
 
 
 def host_to_dict(host: HostEvidence | None, unavailable: str | None) -> JsonObject | None:

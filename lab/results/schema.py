@@ -17,9 +17,10 @@ RUN_SCHEMA_VERSION: Final = 1
 # <run>/trials/<n>.json
 TRIAL_SCHEMA_VERSION: Final = 1
 # <run>/summary.json; 2 states each interval's achieved level (1 claimed 95% for all);
-# 3 blocks the ratios by round and records the host's drift
-SUMMARY_SCHEMA_VERSION: Final = 3
-SUMMARY_SCHEMA_VERSIONS: Final = (1, 2, 3)
+# 3 blocks the ratios by round and records the host's drift; 4 gives each cell its cost
+# of serving (CPU per request, memory)
+SUMMARY_SCHEMA_VERSION: Final = 4
+SUMMARY_SCHEMA_VERSIONS: Final = (1, 2, 3, 4)
 # <run>/ceiling.json
 CEILING_SCHEMA_VERSION: Final = 1
 # <out>/bisect-*/bisect.json: a bisection's releases and steps (lab bisect)

@@ -10,8 +10,9 @@ Version 1 wrote each interval as a "ci95" pair; version 2 writes an object stati
 level the interval achieves and its method, a cell's geometric mean (the ratios are of
 geometric means), and the precision a run asked for with --target-ci. Version 3 blocks
 each ratio by round: its estimator, the rounds it paired, the interval the trials would
-give as if independent beside it, and the host's drift the run measured. A file is
-written back in its own version.
+give as if independent beside it, and the host's drift the run measured. Version 4 gives
+each cell its cost of serving (lab.results.costdoc). A file is written back in its own
+version.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lab.model.cell import Cell
+from lab.results.costdoc import CellCost
 from lab.results.driftdoc import HostDrift
 from lab.results.findings import Finding
 from lab.results.intervaldoc import StatedInterval, stated_interval
@@ -97,6 +99,7 @@ class SummaryCell:
     # The ok trials (by index) the host's evidence shows disturbed; they are in the figures
     # above. None when no trial of the cell has evidence (lab.analysis.disturbance).
     host_disturbed: tuple[int, ...] | None = None
+    cost: CellCost | None = field(default=None, hash=False)  # version 4: CPU and memory
 
     @property
     def key(self) -> Cell:
@@ -144,11 +147,14 @@ class SummaryCell:
             cell["target_reached"] = self.target_reached
         if self.host_disturbed is not None and schema_version >= 2:
             cell["host_disturbed"] = list(self.host_disturbed)
+        if self.cost is not None and schema_version >= 4:
+            cell["cost"] = self.cost.to_dict()
         return cell
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "") -> SummaryCell:
         cpu = optional(data, "cpu", dict, where)
+        cost = optional(data, "cost", dict, where)
         roles = key_path(where, "cpu")
         return cls(
             app=required(data, "app", str, where),
@@ -176,6 +182,7 @@ class SummaryCell:
             headline_ok=optional(data, "headline_ok", bool, where),
             target_reached=optional(data, "target_reached", bool, where),
             host_disturbed=_indices(data, "host_disturbed", where),
+            cost=None if cost is None else CellCost.from_dict(cost, key_path(where, "cost")),
         )
 
 

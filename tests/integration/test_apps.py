@@ -1,5 +1,6 @@
 """Each app of the catalog, started as the lab starts it, on an internal network with
-Redis, answers the article's two endpoints with the same bytes."""
+Redis, answers the article's two endpoints with the same bytes, and every other scenario
+it serves exactly as that scenario's rule says, 200 requests at once."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import pytest
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
-from lab.measure.verify import hit_count, verify_hello, verify_hit
+from lab.measure.verify import answer_problems, hit_count, verify_hello, verify_hit
 from lab.model.catalog import builtin_catalog
 from lab.model.fairness import ACCESS_LOG
+from lab.model.scenarios import SCENARIOS
 from tests.integration.conftest import probe, redis_get, start_app
 
 APPS = sorted(builtin_catalog().apps)
@@ -68,6 +70,34 @@ def test_200_concurrent_hits_all_succeed_and_count_exactly(
     assert report["statuses"] == {"200": 200}, report["errors"][:3]
     assert sorted(hit_count(body) for body in report["bodies"]) == list(range(1, 201))
     assert redis_get(redis, key) == "200"
+
+
+# The article's two have tests of their own, above.
+OTHER_SCENARIOS = [name for name in SCENARIOS if name not in ("hello", "hit")]
+
+
+@pytest.mark.parametrize("scenario", OTHER_SCENARIOS)
+def test_200_concurrent_requests_of_each_scenario_are_all_answered_by_its_rule(
+    docker_client: Any,
+    images: dict[str, str],
+    network: Network,
+    app: tuple[str, str],
+    scenario: str,
+) -> None:
+    name, base = app
+    if scenario not in builtin_catalog().apps[name].scenarios:
+        pytest.skip(f"{name} does not serve {scenario}")
+    request = SCENARIOS[scenario].request
+    url = base + request.path
+    report = probe(
+        docker_client, images, network, "burst", url, "--requests", "200",
+        *request.generator_args(),
+    )  # fmt: skip
+    assert report["statuses"] == {"200": 200}, (report["statuses"], report["errors"][:3])
+    problems = [
+        p for r in report["responses"] for p in answer_problems(SCENARIOS[scenario].rule, r)
+    ]
+    assert problems == [], problems[:3]
 
 
 @pytest.mark.parametrize("name", APPS)

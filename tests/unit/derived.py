@@ -53,7 +53,15 @@ def version_of(folder: Path, spec: str = "aiohttp==3.9.5") -> AppVersion:
 
 
 HASH = "--hash=sha256:" + "0" * 64
-SOURCE_LOCK = f"starlette==0.40.0 \\\n    {HASH}\nuvicorn==0.30.0 \\\n    {HASH}\n"
+# What uvicorn's knobs in apps/starlette/app.toml load is in the lock, as in a real one.
+SOURCE_LOCK = "".join(
+    f"{pin} \\\n    {HASH}\n"
+    for pin in ("httptools==0.6.4", "starlette==0.40.0", "uvicorn==0.30.0", "uvloop==0.21.0")
+)
+
+
+# uvicorn[standard] brings uvloop and httptools; the fake resolver knows no extras.
+REQUIREMENTS = "starlette\nuvicorn[standard]\nuvloop\nhttptools\n"
 
 
 class FakeUv:
@@ -85,7 +93,7 @@ def app_folder(path: Path, code: str = "v1", lock: bool = True) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     (path / "app.toml").write_text((ROOT / "apps/starlette/app.toml").read_text())
     (path / "app.py").write_text(f"app = {code!r}\n")
-    (path / "requirements.in").write_text("starlette\nuvicorn[standard]\n")
+    (path / "requirements.in").write_text(REQUIREMENTS)
     if lock:
         (path / "requirements.lock").write_text(SOURCE_LOCK)
     return path

@@ -12,6 +12,7 @@ import pytest
 from lab.errors import EXIT_USAGE, UsageError
 from lab.measure.cpu import CpuUse
 from lab.measure.hostcpu import KINDS, CpuEvidence, HostEvidence
+from lab.measure.memory import ContainerMemory
 from lab.results.execrecord import ExecRecord
 from lab.results.findings import Finding
 from lab.results.judging import record_from_wrk
@@ -118,6 +119,8 @@ def trial(
     timeouts: int = 0,
     latency: dict[str, float] | None = None,
     cpu_app: CpuUse | None = None,
+    memory: ContainerMemory | None = None,
+    memory_unavailable: str | None = None,
 ) -> TrialRecord:
     """An ok trial whose wrk run lasted exactly 1 s, so its rps is `rps`."""
     payload = wrk_payload(
@@ -138,6 +141,8 @@ def trial(
         finished_at="2026-11-25T01:00:01+00:00",
         wrk=invocation(wrk_stdout(payload)),
         cpu={"app": cpu_app},
+        memory=memory,
+        memory_unavailable=memory_unavailable,
     )
 
 

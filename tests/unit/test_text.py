@@ -6,10 +6,13 @@ import pytest
 
 from lab.text import (
     DASH,
+    UNKNOWN,
     cpus_text,
+    format_cpu_ms,
     format_duration,
     format_latency,
     format_level,
+    format_mib,
     format_rate,
     format_ratio,
     format_ratio_interval,
@@ -89,3 +92,18 @@ def test_a_level_is_never_rounded_up_to_one_it_does_not_reach() -> None:
         "94.9%",
         "50%",
     ]
+
+
+def test_cpu_milliseconds_keep_three_significant_digits() -> None:
+    assert [format_cpu_ms(v) for v in (0.2, 0.37422, 1.25, 12.5, 150.4, None)] == [
+        "0.200",
+        "0.374",
+        "1.25",
+        "12.5",
+        "150",
+        UNKNOWN,
+    ]
+
+
+def test_mebibytes_are_whole_from_ten_on() -> None:
+    assert [format_mib(v) for v in (7.54, 64.4, 1536.0, None)] == ["7.5", "64", "1,536", UNKNOWN]

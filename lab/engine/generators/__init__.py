@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Protocol, TypeVar
 
+from lab.model.scenarios import Request
 from lab.results.execrecord import ExecRecord
 
 Result = TypeVar("Result")
@@ -27,8 +28,9 @@ class Generator(Protocol[Result]):
         (an injected stall's schedule starts after them); 0 for one that has none."""
         ...
 
-    def command(self, url: str, seconds: float) -> list[str]:
-        """The command that loads `url` for a window of `seconds` (after its lead)."""
+    def command(self, url: str, request: Request, seconds: float) -> list[str]:
+        """The command that sends `request` to `url` (its path and query included) for a
+        window of `seconds` (after its lead)."""
         ...
 
     def parse(self, run: ExecRecord) -> Result:

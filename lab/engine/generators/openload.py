@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lab.measure.openjson import OpenResult, parse_open_output
+from lab.model.scenarios import Request
 from lab.results.execrecord import ExecRecord
 
 PROGRAM = "openload"
@@ -26,7 +27,11 @@ class OpenLoad:
     def lead_s(self) -> float:
         return self.warmup_s
 
-    def command(self, url: str, seconds: float) -> list[str]:
+    def command(self, url: str, request: Request, seconds: float) -> list[str]:
+        # openload sends a plain GET only: a configuration that asks for more is refused
+        # before any plan (lab.model.config).
+        if request.generator_args():
+            raise ValueError(f"openload sends GET requests only, not {request.method}")
         return [
             PROGRAM,
             "-R",

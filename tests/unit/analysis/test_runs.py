@@ -57,8 +57,9 @@ def test_a_newer_schema_version_is_refused(tmp_path: Path) -> None:
 
 def test_a_newer_summary_schema_is_refused(tmp_path: Path) -> None:
     run_dir = copy_fixture(tmp_path / "run")
-    _edit(run_dir / "summary.json", lambda summary: summary.update(schema_version=4))
-    assert _problem(run_dir) == f"{run_dir}/summary.json: schema_version 4, this lab reads 1, 2, 3"
+    _edit(run_dir / "summary.json", lambda summary: summary.update(schema_version=5))
+    expected = f"{run_dir}/summary.json: schema_version 5, this lab reads 1, 2, 3, 4"
+    assert _problem(run_dir) == expected
 
 
 def test_a_missing_run_json_is_named(tmp_path: Path) -> None:

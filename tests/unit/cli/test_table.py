@@ -74,22 +74,27 @@ def test_table_ends_with_the_ratio_line() -> None:
 def test_summary_lines_match_the_table() -> None:
     lines = summary_lines(_summary())
 
-    assert lines[:12] == [
+    assert lines[:16] == [
         "hello @200 connections",
-        "                                 flask                aio",
-        "  req/s (median)                 1,000              5,200",
-        "  CI (level)         1,000–1,000 (75%)  5,000–5,400 (75%)",
-        "  CV                              0.0%               3.8%",
-        "  latency p50                   6.0 ms             6.0 ms",
-        "  p90                           7.0 ms             7.0 ms",
-        "  p99                           9.0 ms             9.0 ms",
-        "  p99.9                        15.0 ms            15.0 ms",
-        "  errors                             7                  0",
-        "  CPU app/wrk/redis            50%/–/–              –/–/–",
-        "  trials                             3     3 ok, 1 failed",
+        "                                   flask                aio",
+        "  req/s (median)                   1,000              5,200",
+        "  CI (level)           1,000–1,000 (75%)  5,000–5,400 (75%)",
+        "  CV                                0.0%               3.8%",
+        "  latency p50                     6.0 ms             6.0 ms",
+        "  p90                             7.0 ms             7.0 ms",
+        "  p99                             9.0 ms             9.0 ms",
+        "  p99.9                          15.0 ms            15.0 ms",
+        "  errors                               7                  0",
+        "  CPU app/wrk/redis              50%/–/–              –/–/–",
+        # flask: 0.5 s of the app's CPU for 1,000 ok responses in each trial; aio unmeasured.
+        "  app CPU ms/req     0.500 (0.500–0.500)                  –",
+        "  req/CPU-s                        2,000                  –",
+        "  MiB peak/end                         –                  –",
+        "  MiB/worker                           –                  –",
+        "  trials                               3     3 ok, 1 failed",
     ]
     # A level where flask never ran shows dashes in its column.
-    assert lines[13:16] == [
+    assert lines[17:20] == [
         "hit @64 connections",
         "                     flask      aio",
         "  req/s (median)         –      800",

@@ -35,9 +35,11 @@ from lab.images.containers import AppSettings
 from lab.images.specs import BASE_IMAGE, ImageSpec, image_specs
 from lab.measure.histogram import from_values
 from lab.measure.hostcpu import ContainerCpu, CpuTimes, HostSample, Throttling
+from lab.measure.memory import MIB, ContainerMemory, ProcessReading, with_roles
 from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
 from lab.model.catalog import builtin_catalog
 from lab.model.placement import CpuSlot
+from lab.model.scenarios import PAYLOAD_FILE, upload_answer
 from lab.results.execrecord import ExecRecord
 from tests.unit.fixtures import docker_stats, wrk_payload, wrk_stdout
 
@@ -110,6 +112,7 @@ class Outcome:
     disturbed: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     host_unavailable: str | None = None  # why the host cannot be read, if it cannot
     throttling_kept: bool = True  # whether the cgroups keep CFS counters (v2 may not)
+    memory_unavailable: str | None = None  # why the app's memory cannot be read, if not
     in_flight: int = 0  # connections it still holds open once the drain wait ran out
     # The open-loop generator's stdout at each rate (req/s); default: 1 ms answers, always.
     openload: Callable[[float], str] = openload_line
@@ -133,13 +136,23 @@ def own(handle: Container) -> FakeContainer:
     return handle
 
 
-def right_answer(path: str, counter: int) -> dict[str, Any]:
+def right_answer(path: str, counter: int, request: Sequence[str] = ()) -> dict[str, Any]:
+    """Two right answers to the scenario at `path` (`request`: the probe's request words)."""
+    elapsed = 0.0003
     if path == "/hit":
         bodies = [json.dumps({"hit": counter + 1}), json.dumps({"hit": counter + 2})]
         kind = "application/json"
+    elif path == "/json":
+        bodies, kind = [PAYLOAD_FILE.read_text()] * 2, "application/json"
+    elif path == "/upload":
+        bodies, kind = [json.dumps(upload_answer(int(request[1])))] * 2, "application/json"
     else:
         bodies, kind = ["Hello, world!"] * 2, "text/plain"
-    responses = [{"status": 200, "headers": {"content-type": kind}, "body": b} for b in bodies]
+        elapsed = 0.0213 if path.startswith("/io") else elapsed
+    responses = [
+        {"status": 200, "headers": {"content-type": kind}, "body": b, "elapsed_s": elapsed}
+        for b in bodies
+    ]
     return {"responses": responses, "same_connection": True, "error": None}
 
 
@@ -183,6 +196,15 @@ class FakeWatch:
             for role, ids in self.cpu_ids.items()
         }
         return HostSample(t, {cpu: times(cpu) for cpu in cpus}, containers, 0.001 * t)
+
+    def memory(self, role: str) -> ContainerMemory:
+        """A gunicorn master of 20 MiB and two workers of 40 MiB (PSS), peaking at 120."""
+        assert role in self.cpu_ids, role
+        if self.outcome.memory_unavailable is not None:
+            raise HostUnavailable(self.outcome.memory_unavailable)
+        master = ProcessReading(7, 1, "gunicorn: master", 30 * MIB, 20 * MIB)
+        workers = [ProcessReading(p, 7, "gunicorn: worker", 50 * MIB, 40 * MIB) for p in (8, 9)]
+        return ContainerMemory("v1", 120 * MIB, 100 * MIB, 80 * MIB, with_roles([master, *workers]))
 
 
 class FakeStack:
@@ -271,7 +293,7 @@ class FakeStack:
         if app.outcome.report is not None:
             return app.outcome.report
         path = "/" + args[1].split("/", 3)[3]
-        report = right_answer(path, self.counter)
+        report = right_answer(path, self.counter, args[4:])
         self.counter += 2 if path == "/hit" else 0
         return report
 

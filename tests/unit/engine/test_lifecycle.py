@@ -16,6 +16,7 @@ from lab.engine.port import Container, EngineRefused, GroundLost, NetworkPath
 from lab.model.config import build_config
 from lab.model.openload import StallSpec
 from lab.model.plan import Blueprint, blueprint
+from lab.model.scenarios import Request
 from lab.results.execrecord import ExecRecord
 from tests.unit.engine.fakes import FakeClock, FakeEngine, FakeStack, Outcome, fake_built
 
@@ -35,7 +36,7 @@ class CurlLoop:
 
     lead_s: float = 0.0
 
-    def command(self, url: str, seconds: float) -> list[str]:
+    def command(self, url: str, request: Request, seconds: float) -> list[str]:  # noqa: ARG002
         loop = (
             'end=$(($(date +%s) + $2)); n=0; while [ "$(date +%s)" -lt "$end" ];'
             ' do curl -sf -o /dev/null "$1" && n=$((n + 1)); done; echo "$n $2"'

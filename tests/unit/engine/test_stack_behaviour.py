@@ -23,7 +23,7 @@ import pytest
 from lab.engine.port import Container, EngineGone, LoadClient, NetworkPath, Stack
 from lab.engine.stack import RunStack
 from lab.images.containers import AppSettings
-from lab.measure.verify import VERIFIERS
+from lab.measure.verify import verify_hello
 from lab.model.placement import CpuSlot
 from tests.unit.engine.fakes import FakeEngine, fake_built
 
@@ -90,7 +90,7 @@ def test_the_app_answers_the_probe_from_the_load_container(subject: Subject) -> 
     # On the shared path, wrk's own container in the app's namespace; else the run's.
     assert load.owned == (load.container.name != stack.load.name)
     report = stack.probe("fetch", load.base_url + "/", "--requests", "2", on=load.container)
-    assert VERIFIERS["hello"](report) == []
+    assert verify_hello(report) == []
 
 
 def test_the_counter_of_an_idle_app_is_read_at_once(subject: Subject) -> None:

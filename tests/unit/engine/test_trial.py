@@ -305,3 +305,32 @@ def test_the_shared_path_loads_from_a_container_of_its_own(engine: FakeEngine) -
     assert stack.engine.called("exec_load")[0][-1] == "http://127.0.0.1:8000/"
     removed = [call[0] for call in stack.engine.called("remove")]
     assert removed == ["lab-r1-wrk-1", "lab-r1-app-1"]
+
+
+def test_the_apps_memory_is_read_at_the_end_of_the_window(stack: FakeStack) -> None:
+    record = trial_of(stack)
+    assert record.memory is not None and record.memory_unavailable is None
+    assert [p.role for p in record.memory.processes] == ["parent", "worker", "worker"]
+    written = record.to_dict()["memory"]
+    assert written["peak_bytes"] == 120 * 1024 * 1024
+    assert TrialRecord.from_dict(record.to_dict()) == record
+
+
+@pytest.mark.parametrize(
+    ("outcome", "reason"),
+    [
+        (Outcome(host_unavailable="the engine runs on another host"), "another host"),
+        (Outcome(memory_unavailable="no memory controller"), "no memory controller"),
+    ],
+    ids=["host-unreadable", "no-memory-cgroup"],
+)
+def test_memory_that_cannot_be_read_is_null_with_the_reason(
+    engine: FakeEngine, outcome: Outcome, reason: str
+) -> None:
+    engine.outcomes[1] = outcome
+    with opened(engine) as stack:
+        record = trial_of(stack)
+    assert record.status == "ok"
+    assert record.memory is None
+    assert record.memory_unavailable is not None and reason in record.memory_unavailable
+    assert record.to_dict()["memory"] == {"unavailable": record.memory_unavailable}

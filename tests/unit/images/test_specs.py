@@ -39,6 +39,7 @@ def test_the_articles_apps_keep_their_dockerfiles_and_the_rest_share_one() -> No
     fastapi = spec_named("fastapi", CATALOG)
     assert (fastapi.dockerfile, fastapi.buildargs) == ("Dockerfile.app", (("APP", "fastapi"),))
     assert "apps/fastapi/app.toml" in fastapi.files and "apps/gunicorn.conf.py" in fastapi.files
+    assert "apps/payload.json" in fastapi.files
     assert fastapi.versions_of == ("fastapi", "granian", "uvicorn")
 
 
@@ -48,9 +49,15 @@ def test_a_users_folder_is_read_from_where_it_is_but_built_as_apps_name(tmp_path
     (mine / "app.toml").write_text((ROOT / "apps/starlette/app.toml").read_text())
     (mine / "app.py").write_text("app = None\n")
     spec = spec_named("mine", CATALOG.with_folders([mine]))
-    assert spec.files == ("apps/gunicorn.conf.py", "apps/mine/app.py", "apps/mine/app.toml")
+    assert spec.files == (
+        "apps/gunicorn.conf.py",
+        "apps/payload.json",
+        "apps/mine/app.py",
+        "apps/mine/app.toml",
+    )
     assert spec.source(ROOT, "apps/mine/app.py") == mine / "app.py"
     assert spec.source(ROOT, "apps/gunicorn.conf.py") == ROOT / "apps/gunicorn.conf.py"
+    assert spec.source(ROOT, "apps/payload.json") == ROOT / "apps/payload.json"
     assert spec.source(ROOT, spec.lock or "") == mine / "requirements.lock"
 
 
@@ -133,5 +140,5 @@ def test_a_version_of_a_folder_on_the_shared_dockerfile_keeps_its_apps_argument(
     (derived / VERSION_MANIFEST).write_text(derivation.to_toml())
     spec = spec_named("mine__main_0", CATALOG.with_folders([derived]))
     assert (spec.dockerfile, spec.buildargs) == ("Dockerfile.app", (("APP", "mine"),))
-    assert spec.files == ("apps/gunicorn.conf.py", "apps/mine/app.toml")
+    assert spec.files == ("apps/gunicorn.conf.py", "apps/payload.json", "apps/mine/app.toml")
     assert spec.versions_of == ("starlette", "uvicorn")  # a revision pins nothing more

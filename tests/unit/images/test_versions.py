@@ -24,7 +24,7 @@ from lab.model.versions import (
     parse_derivation,
 )
 from lab.paths import ROOT
-from tests.unit.derived import SOURCE_LOCK, FakeUv, app_folder, git, git_checkout
+from tests.unit.derived import REQUIREMENTS, SOURCE_LOCK, FakeUv, app_folder, git, git_checkout
 from tests.unit.fixtures import usage_error
 
 CATALOG = builtin_catalog()
@@ -69,7 +69,9 @@ def test_a_pin_copies_the_folder_pins_it_and_relocks_preferring_its_lock(
     locked = {
         pin.name: pin.version for pin in parse_lock((folder / "requirements.lock").read_text())
     }
-    assert locked == {"starlette": "0.37.2", "uvicorn": "0.30.0"}
+    assert locked == {
+        "starlette": "0.37.2", "uvicorn": "0.30.0", "uvloop": "0.21.0", "httptools": "0.6.4",
+    }  # fmt: skip
     derivation = manifest(folder)
     assert (derivation.base, derivation.spec, derivation.lock) == (
         "mine",
@@ -99,7 +101,7 @@ def test_a_new_run_takes_the_sources_files_again_but_relocks_only_when_the_lock_
     assert (folder / "app.py").read_text() == "app = 'v2'\n"  # as fair as the source itself
     assert uv.calls == 1
 
-    (source / "requirements.in").write_text("starlette\nuvicorn[standard]\nhttpx\n")
+    (source / "requirements.in").write_text(REQUIREMENTS + "httpx\n")
     resolve_version(entry, CATALOG, tmp_path, quiet)
     assert uv.calls == 2 and "httpx==1.0" in (folder / "requirements.lock").read_text()
     (source / "requirements.lock").write_text(SOURCE_LOCK.replace("0.30.0", "0.31.0"))

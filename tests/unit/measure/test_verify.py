@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
-from lab.measure.verify import hit_count, verify_hello, verify_hit
+from lab.measure.verify import answer_problems, hit_count, verify, verify_hello, verify_hit
+from lab.model.scenarios import SCENARIOS, request_body
 
 
 def response(body: str, content_type: str, status: int = 200) -> dict[str, Any]:
@@ -61,3 +64,45 @@ def test_hit_shape_is_exact() -> None:
     assert hit_count('{"hit": 3, "extra": 1}') is None
     assert hit_count("[3]") is None
     assert hit_count("not json") is None
+
+
+JSON = "application/json"
+
+
+def test_a_json_answer_is_compared_as_json_and_its_first_difference_named() -> None:
+    payload = SCENARIOS["json"].rule.body.value  # type: ignore[union-attr]
+    reordered = json.dumps(dict(reversed(list(payload.items()))), indent=1)
+    assert verify(SCENARIOS["json"], report(response(reordered, JSON))) == []
+    changed = json.loads(json.dumps(payload))
+    changed["items"][3]["price_cents"] += 1
+    [problem] = verify(SCENARIOS["json"], report(response(json.dumps(changed), JSON)))
+    assert problem.startswith("response 1: JSON body differs from the expected value")
+    assert "$.items[3].price_cents" in problem
+
+
+def test_an_upload_answer_must_name_the_bodys_length_and_sha256() -> None:
+    body = request_body(64_000)
+    right = {"length": 64_000, "sha256": hashlib.sha256(body).hexdigest()}
+    assert verify(SCENARIOS["upload64k"], report(response(json.dumps(right), JSON))) == []
+    short = {**right, "length": 63_999}
+    [problem] = verify(SCENARIOS["upload64k"], report(response(json.dumps(short), JSON)))
+    assert "$.length" in problem
+
+
+def test_an_io_answer_sooner_than_its_wait_did_not_wait() -> None:
+    waited = {**response("Hello, world!", TEXT), "elapsed_s": 0.0213}
+    hurried = {**response("Hello, world!", TEXT), "elapsed_s": 0.0004}
+    assert verify(SCENARIOS["io"], report(waited)) == []
+    assert verify(SCENARIOS["io"], report(hurried)) == [
+        "response 1: answered in 0.4 ms, sooner than the 20 ms it must wait"
+    ]
+
+
+def test_answer_problems_judges_one_answer_of_a_burst() -> None:
+    rule = SCENARIOS["hello"].rule
+    assert answer_problems(rule, response("Hello, world!", TEXT)) == []
+    assert answer_problems(rule, response("nope", "text/html", status=404)) == [
+        "status 404, expected 200",
+        "content type 'text/html', expected 'text/plain'",
+        "body 'nope', expected 'Hello, world!'",
+    ]

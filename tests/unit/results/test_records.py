@@ -15,6 +15,7 @@ from tests.unit.fixtures import (
     cpu,
     failed_trial,
     invocation,
+    trial,
     wrk_payload,
     wrk_stdout,
 )
@@ -352,3 +353,9 @@ def test_from_dict_reports_a_missing_key() -> None:
 
     with pytest.raises(ValueError, match="missing key 'finished_at'"):
         TrialRecord.from_dict(data)
+
+
+def test_a_record_from_before_memory_was_read_is_written_back_without_the_key() -> None:
+    record = trial(1)
+    assert "memory" not in record.to_dict()
+    assert TrialRecord.from_dict(record.to_dict()) == record
