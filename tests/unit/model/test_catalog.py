@@ -15,7 +15,7 @@ CATALOG = builtin_catalog()
 APPS = CATALOG.apps
 SHIPPED = {
     "flask", "flask-granian", "aio", "aio-uvloop", "fastapi", "fastapi-granian", "starlette",
-    "django", "falcon", "litestar", "blacksheep",
+    "django", "django-wsgi", "falcon", "litestar", "blacksheep",
 }  # fmt: skip
 
 
