@@ -169,10 +169,6 @@ class Scenario:
     def uses_redis(self) -> bool:
         return "redis" in self.needs
 
-    @property
-    def path(self) -> str:
-        return self.request.path
-
 
 def hit_count(body: str) -> int | None:
     """n from a `{"hit": n}` body, or None when the body is not exactly that shape."""

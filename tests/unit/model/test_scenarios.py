@@ -63,7 +63,7 @@ def test_the_json_scenario_serves_the_one_payload_file_every_image_carries() -> 
 def test_only_hit_needs_redis_and_io_must_really_wait() -> None:
     assert [name for name, s in SCENARIOS.items() if s.uses_redis] == ["hit"]
     assert SCENARIOS["io"].rule.min_elapsed_s == 0.02
-    assert SCENARIOS["io"].path == "/io?ms=20"
+    assert SCENARIOS["io"].request.path == "/io?ms=20"
 
 
 def test_groups_stand_for_their_members_in_place() -> None:
