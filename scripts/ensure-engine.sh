@@ -112,7 +112,15 @@ if [ -z "$(live_dockerd)" ]; then
     rm -f "$CONTAINERD_STATE/containerd.pid"
     say "starting dockerd in the background (log: $LOG)"
     # setsid: the daemon must outlive the make target that started it.
-    setsid nohup dockerd >>"$LOG" 2>&1 </dev/null &
+    # Without any descriptor this script inherited beyond 0-2: a caller's lock file
+    # (`flock LOCK make engine`) would otherwise stay held by dockerd for its whole life.
+    (
+        for fd in /proc/self/fd/*; do
+            n="${fd##*/}"
+            [ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-" 2>/dev/null
+        done
+        exec setsid nohup dockerd >>"$LOG" 2>&1 </dev/null
+    ) &
 fi
 
 for _ in $(seq "$WAIT_SECONDS"); do

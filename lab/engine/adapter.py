@@ -10,7 +10,7 @@ import docker.errors
 
 from lab.engine.client import engine_errors, engine_facts
 from lab.engine.engines import Engines
-from lab.engine.port import BRIDGE, ImageFacts, ImageMissing, NetworkPath
+from lab.engine.port import BRIDGE, DatabaseSpec, ImageFacts, ImageMissing, NetworkPath
 from lab.engine.stack import RunStack
 from lab.images.build import Built, build_all
 from lab.images.specs import ImageSpec
@@ -18,9 +18,9 @@ from lab.images.transfer import copy_images
 from lab.model.placement import CpuSlot
 
 # The role whose engine starts containers from each image: the load generator's and
-# Redis's images on theirs, every other (apps, the ceiling server, the calibration's) on
-# the app's.
-ROLE_OF_IMAGE = {"wrk": "load", "redis": "redis"}
+# Redis's images on theirs (PostgreSQL's with Redis's), every other (apps, the ceiling
+# server, the calibration's) on the app's.
+ROLE_OF_IMAGE = {"wrk": "load", "redis": "redis", "postgres": "redis"}
 
 
 class DockerEngine:
@@ -86,6 +86,17 @@ class DockerEngine:
         redis: CpuSlot,
         wrk: CpuSlot,
         network: NetworkPath = BRIDGE,
+        database: DatabaseSpec | None = None,
     ) -> RunStack:
         clients = self.engines.clients if self.engines is not None else None
-        return RunStack(self.client, run_id, redis_image, load_image, redis, wrk, clients, network)
+        return RunStack(
+            self.client,
+            run_id,
+            redis_image,
+            load_image,
+            redis,
+            wrk,
+            clients,
+            network,
+            database=database,
+        )

@@ -25,7 +25,7 @@ from typing import Any
 from lab.engine.generators import Generator, Result
 from lab.engine.port import Clock, Container, GroundLost, LoadClient, Stack, StackError
 from lab.engine.window import Measured, measure
-from lab.images.containers import APP_PORT, AppSettings, redis_url
+from lab.images.containers import APP_PORT, AppSettings, database_url, redis_url
 from lab.measure.verify import verify
 from lab.model.fairness import server_command
 from lab.model.plan import Blueprint
@@ -51,14 +51,19 @@ def app_settings(plan: Blueprint, name: str, images: Mapping[str, str]) -> AppSe
     run's fairness policy."""
     app = plan.app(name)
     settings = AppSettings(
-        images[app.image], server_command(app.server, plan.policy), plan.config.app_env
+        images[app.image],
+        server_command(app.server, plan.policy),
+        plan.config.app_env,
+        pool=plan.policy.pool,
     )
     if plan.network_path != "host":
         return settings
-    # On the hosts' network: Redis at its host's address, the server at the app's.
+    # On the hosts' network: Redis and PostgreSQL at their host's address, the server at
+    # the app's.
     return replace(
         settings,
         redis_url=redis_url(plan.address("redis")),
+        database_url=database_url(plan.address("redis")),
         listen=f"{plan.address('app')}:{APP_PORT}" if settings.command is None else None,
     )
 
@@ -95,7 +100,7 @@ class RunningApp:
         report = self.stack.probe(
             "fetch", self.url, "--requests", "2", *request, on=self.load.container
         )
-        problems = verify(self.scenario, report)
+        problems = verify(self.scenario, report, self.stack.tables)
         self.verification.update({"report": report, "problems": problems})
         if problems:
             # " | ", not "; ": a record's reasons are joined by "; " (results.judging), and

@@ -18,6 +18,7 @@ from typing import Any
 import docker.errors
 
 from lab.engine.port import LoadClient, NetworkPath, StackError
+from lab.engine.postgres import postgres_command
 from lab.images.containers import (
     APP_ALIAS,
     APP_PORT,
@@ -68,6 +69,9 @@ class RunNetwork:
 
     def redis_options(self) -> dict[str, Any]:
         return {}
+
+    def postgres_options(self) -> dict[str, Any]:
+        return {"command": postgres_command(None)}
 
     def refuse_taken(self, run_in_load: RunInLoad) -> None:
         """StackError when something listens where the run's app or Redis would."""
@@ -120,6 +124,10 @@ class HostsNetwork:
     def redis_options(self) -> dict[str, Any]:
         command = ["redis-server", "/etc/lab/redis.conf", "--bind", self.redis]
         return {"command": [*command, "--port", str(REDIS_PORT)]}
+
+    def postgres_options(self) -> dict[str, Any]:
+        # Beside Redis, at its host's address (lab.engine.postgres).
+        return {"command": postgres_command(self.redis)}
 
     def refuse_taken(self, run_in_load: RunInLoad) -> None:
         # A port the lab would use may be taken already on a host's network: the app would

@@ -30,14 +30,17 @@ def describe_ground(session: RunSession) -> None:
             f"removed {plural(containers, 'container')} and "
             f"{plural(networks, 'network')} an earlier session of this run left"
         )
+    stores = {"redis": stack.redis}
+    if stack.postgres is not None:  # on Redis's CPUs (lab.engine.postgres)
+        stores["postgres"] = stack.postgres
     session.learned(
         applied={
-            "redis": stack.applied_limits(stack.redis),
+            **{role: stack.applied_limits(store) for role, store in stores.items()},
             "wrk": stack.applied_limits(stack.load),
         },
         isolation={
             "network": {"name": stack.network_name, "internal": stack.network_internal()},
-            "redis": stack.isolation_facts(stack.redis),
+            **{role: stack.isolation_facts(store) for role, store in stores.items()},
             "wrk": stack.isolation_facts(stack.load),
         },
     )

@@ -24,11 +24,20 @@ from lab.measure.hostcpu import HostSample
 from lab.measure.memory import ContainerMemory
 from lab.model.placement import CpuSlot
 from lab.model.plan import Blueprint
+from lab.model.tables import Tables
 from lab.results.execrecord import ExecRecord
 
 ENGINE_HINT = (
     "start Docker, or run `make engine` (installs and starts one on Debian/Ubuntu as root)"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSpec:
+    """What a run's PostgreSQL is made from: its image, and the seed of its tables."""
+
+    image: str
+    seed: int
 
 
 class StackError(Exception):
@@ -143,6 +152,14 @@ class Stack(Protocol):
 
     @property
     def redis(self) -> Container: ...
+
+    @property
+    def tables(self) -> Tables | None:
+        """What the run's PostgreSQL holds; None when no planned scenario needs one."""
+        ...
+
+    @property
+    def postgres(self) -> Container | None: ...
 
     @property
     def load(self) -> Container: ...
@@ -276,6 +293,7 @@ class Engine(Protocol):
         redis: CpuSlot,
         wrk: CpuSlot,
         network: NetworkPath = BRIDGE,
+        database: DatabaseSpec | None = None,
     ) -> AbstractContextManager[Stack]:
         """The run's stack, opened on entry and removed, whatever happened, on exit."""
         ...

@@ -40,10 +40,11 @@ CALIBRATION_IMAGE = "aio"
 
 
 def run_images(plan: Blueprint) -> tuple[ImageSpec, ...]:
-    """What a run starts containers from: the infrastructure, the image the calibration
-    runs in (aio's), and its apps' images."""
+    """What a run starts containers from: the infrastructure (PostgreSQL only when a
+    scenario needs it), the image the calibration runs in (aio's), and its apps' images."""
     wanted = {CALIBRATION_IMAGE, *(plan.app(name).image for name in plan.config.apps)}
-    return image_specs(plan.catalog, wanted)
+    specs = image_specs(plan.catalog, wanted)
+    return tuple(spec for spec in specs if spec.name != "postgres" or plan.needs_postgres)
 
 
 def provenance(engine: Engine, root: Path, built: Sequence[Built]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from lab.engine.phases import (
 )
 from lab.engine.port import (
     Clock,
+    DatabaseSpec,
     Engine,
     EngineRequestFailed,
     GroundLost,
@@ -98,6 +99,9 @@ def run(
             placement.redis,
             placement.wrk,
             NetworkPath.of(plan),
+            database=DatabaseSpec(images["postgres"], plan.config.seed)
+            if plan.needs_postgres
+            else None,
         ) as stack:
             session.stack = stack
             describe_ground(session)

@@ -1,4 +1,5 @@
-"""The Docker resources of one run: its internal network, Redis, the load container, apps.
+"""The Docker resources of one run: its internal network, Redis (and PostgreSQL when a
+scenario needs it), the load container, apps.
 
 Everything is created with `lab.managed=true` and the run's id, and leaving the stack
 (`with RunStack(...) as stack:`) removes everything carrying that run id — whatever
@@ -14,7 +15,6 @@ stack is made; each role's containers go to that role's engine.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
@@ -27,18 +27,22 @@ from lab.engine.clean import finished_despite_ctrl_c, remove_labelled
 from lab.engine.client import engine_errors
 from lab.engine.hostprobe import HostWatch
 from lab.engine.network import network_mode
-from lab.engine.polls import settled_counter, settled_fault, wait_until
+from lab.engine.polls import settled_counter, settled_fault
 from lab.engine.port import (
     BRIDGE,
     Clock,
+    DatabaseSpec,
     LoadClient,
     NetworkPath,
     StackError,
     SystemClock,
 )
+from lab.engine.postgres import Database
+from lab.engine.redisstore import COUNTER_KEY, counter_value, redis_command, wait_for_redis
 from lab.images.containers import (
     APP_ALIAS,
     APP_PORT,
+    POSTGRES_ALIAS,
     REDIS_ALIAS,
     AppSettings,
     app_environment,
@@ -48,11 +52,12 @@ from lab.images.containers import (
     run_labels,
 )
 from lab.images.labels import MANAGED_FILTER, RUN_ID
+from lab.measure.probereport import probe_report
 from lab.measure.sockets import connections_in_flight
 from lab.model.placement import CpuSlot
+from lab.model.tables import Tables
 from lab.results.execrecord import ExecRecord
 
-COUNTER_KEY = "lab:hits"
 PROBE = ["python3", "/opt/lab/probe.py"]
 
 
@@ -73,6 +78,7 @@ class RunStack:
         clients: Mapping[str, Any] | None = None,
         network: NetworkPath = BRIDGE,
         clock: Clock | None = None,
+        database: DatabaseSpec | None = None,
     ) -> None:
         self.client = client
         self.clock = clock or SystemClock()
@@ -87,6 +93,8 @@ class RunStack:
         self._redis_slot = redis
         self._load_image = load_image
         self._wrk_slot = wrk
+        self._database_spec = database
+        self.database: Database | None = None
 
     def __enter__(self) -> Self:
         try:
@@ -134,7 +142,8 @@ class RunStack:
     def _client_of(self, role: str) -> Any:
         """The engine a container of `role` runs on: wrk's is the load generator's, and
         everything else (apps, the ceiling server, the calibration) goes with the app."""
-        return self.clients[{"wrk": "load", "redis": "redis"}.get(role, "app")]
+        roles = {"wrk": "load", "redis": "redis", "postgres": "redis"}
+        return self.clients[roles.get(role, "app")]
 
     def _engines(self) -> list[Any]:
         """Each of the run's engines once."""
@@ -161,19 +170,26 @@ class RunStack:
             **self.path.redis_options(),
         )
         self.redis.start()
-        self._wait_for_redis()
+        wait_for_redis(self.redis, self.path.redis_cli, self.clock)
+        if self._database_spec is not None:
+            self._open_database(self._database_spec)
 
-    def _wait_for_redis(self, timeout_s: float = 20.0) -> None:
-        def pong() -> bool:
-            code, output = self.redis.exec_run([*self.path.redis_cli, "PING"])
-            return bool(code == 0 and b"PONG" in output)
-
-        if not wait_until(pong, timeout_s, 0.2, self.clock):
-            raise StackError(f"redis did not answer PING within {timeout_s:.0f} s")
+    def _open_database(self, spec: DatabaseSpec) -> None:
+        """PostgreSQL beside Redis, on its engine and CPUs, its tables loaded afresh."""
+        options = {"alias": POSTGRES_ALIAS, **self.path.postgres_options()}
+        container = self._create("postgres", "postgres", spec.image, self._redis_slot, **options)
+        self.database = Database.started(container, spec.seed, self.clock)
 
     @property
-    def _labels(self) -> list[str]:
-        """The labels that find everything of this run on the engine."""
+    def tables(self) -> Tables | None:
+        return None if self.database is None else self.database.tables
+
+    @property
+    def postgres(self) -> Any:
+        return None if self.database is None else self.database.container
+
+    @property
+    def _labels(self) -> list[str]:  # what finds everything of this run on an engine
         return [MANAGED_FILTER, f"{RUN_ID}={self.run_id}"]
 
     @property
@@ -243,15 +259,13 @@ class RunStack:
 
     def probe(self, *args: str, on: Any = None) -> dict[str, Any]:
         output = self.exec_load([*PROBE, *args], on=on)
-        lines = output.stdout.strip().splitlines()
         try:
-            report: dict[str, Any] = json.loads(lines[-1])
-        except (IndexError, ValueError) as exc:
+            return probe_report(output.stdout)
+        except ValueError as exc:
+            said = (output.stderr or output.stdout).strip()[-200:]
             raise StackError(
-                f"probe {' '.join(args)} printed no report (exit {output.exit_code}): "
-                f"{(output.stderr or output.stdout).strip()[-200:]}"
+                f"probe {' '.join(args)} printed no report (exit {output.exit_code}): {said}"
             ) from exc
-        return report
 
     @engine_errors()
     def run_to_end(
@@ -279,18 +293,10 @@ class RunStack:
 
     @engine_errors()
     def redis_command(self, *args: str) -> str:
-        try:
-            code, output = self.redis.exec_run([*self.path.redis_cli, *args])
-        except docker.errors.APIError as exc:
-            raise StackError(f"redis is not running: {exc.explanation or exc}") from exc
-        text = str(output.decode(errors="replace")).strip()
-        if code != 0 or text.startswith(("ERR", "Could not connect")):
-            raise StackError(f"redis-cli {' '.join(args)} failed: {text[:200]}")
-        return text
+        return redis_command(self.redis, self.path.redis_cli, *args)
 
     def counter(self) -> int:
-        value = self.redis_command("GET", COUNTER_KEY)
-        return int(value) if value.lstrip("-").isdigit() else 0
+        return counter_value(self.redis_command("GET", COUNTER_KEY))
 
     def in_flight(self, app: Any) -> int:
         """Server-side connections on the app's port that may still carry a request."""
@@ -326,7 +332,7 @@ class RunStack:
             self.redis_command("PING")
         except StackError as exc:
             return f"the run's redis does not answer: {exc}"
-        return None
+        return None if self.database is None else self.database.fault(self.is_running)
 
     def snapshot(self, containers: Mapping[str, Any]) -> dict[str, dict[str, Any] | None]:
         return inspection.stats_side_by_side(containers)

@@ -14,6 +14,7 @@ import yaml
 from lab.images.containers import (
     APP_PORT,
     DNS_OPTIONS,
+    POSTGRES_ALIAS,
     REDIS_ALIAS,
     AppSettings,
     app_environment,
@@ -38,6 +39,10 @@ HEADER = """\
 #   docker-compose run --rm wrk          # wrk against aio's / (TARGET=http://flask:8000/hit ...)
 #   docker-compose run --rm wrk python3 /opt/lab/probe.py fetch http://aio:8000/hit
 #   docker-compose down
+#
+# PostgreSQL starts empty; the db scenarios' tables, as a run with seed 1 loads them:
+#   python3 -c 'from lab.model.tables import load_sql; print(load_sql(1))' \
+#       | docker-compose exec -T postgres psql -q
 #
 # Each app runs the command `lab run` gives it (lab/model/fairness.py). Nothing is
 # published: the apps answer only inside the network. Placement is the default
@@ -80,7 +85,8 @@ def _confined(role: str, slot: CpuSlot) -> dict[str, Any]:
 def compose_document(
     placement: Placement, workers: int, catalog: Catalog | None = None
 ) -> dict[str, Any]:
-    """Redis, every app of `catalog` (default: the lab's own) as a service, and wrk."""
+    """Redis, PostgreSQL, every app of `catalog` (default: the lab's own) as a service,
+    and wrk."""
     catalog = catalog or builtin_catalog()
     infrastructure = {spec.name: spec for spec in INFRASTRUCTURE}
     services: dict[str, Any] = {
@@ -88,7 +94,14 @@ def compose_document(
             "image": "lab/redis:latest",
             "build": _build(infrastructure["redis"]),
             **_confined("redis", placement.redis),
-        }
+        },
+        # Beside Redis, on its CPUs, as a run places it; the lab loads its tables
+        # (lab.model.tables) when a run needs them: by hand, `psql` in it.
+        POSTGRES_ALIAS: {
+            "image": "lab/postgres:latest",
+            "build": _build(infrastructure["postgres"]),
+            **_confined("postgres", placement.redis),
+        },
     }
     policy = Policy(workers=workers, access_log=False)
     specs = {spec.name: spec for spec in image_specs(catalog)}
@@ -105,7 +118,7 @@ def compose_document(
             "command": list(server_command(app.server, policy) or ()),
             "environment": app_environment(AppSettings(image, None)),
             "dns_opt": list(DNS_OPTIONS),
-            "depends_on": [REDIS_ALIAS],
+            "depends_on": [REDIS_ALIAS, POSTGRES_ALIAS],
             **_confined("app", placement.app),
         }
     services["wrk"] = {

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lab.images.labels import managed
-from lab.model.fairness import ACCESS_LOG_DIR
+from lab.model.fairness import ACCESS_LOG_DIR, POOL_SIZE
 from lab.model.limits import MEMORY, PIDS
 from lab.model.placement import CpuSlot
 
@@ -19,6 +19,10 @@ APP_ALIAS = "app"
 REDIS_ALIAS = "redis"
 REDIS_PORT = 6379
 REDIS_URL = f"redis://{REDIS_ALIAS}:{REDIS_PORT}/0"
+POSTGRES_ALIAS = "postgres"
+POSTGRES_PORT = 5432
+# The database the lab loads (lab.model.tables); trust authentication on the run's network.
+DATABASE_URL = f"postgresql://lab@{POSTGRES_ALIAS}:{POSTGRES_PORT}/lab"
 # On an internal network, a lookup of a vanished name would wait out the resolver's
 # default (10 s per attempt); one 1 s try lets /hit fail fast when Redis is gone.
 DNS_OPTIONS = ["timeout:1", "attempts:1"]
@@ -33,15 +37,30 @@ class AppSettings:
     command: tuple[str, ...] | None
     extra_env: tuple[tuple[str, str], ...] = ()
     redis_url: str = REDIS_URL
+    database_url: str = DATABASE_URL
+    pool: int = POOL_SIZE  # the policy's connections per pool, Redis's and PostgreSQL's
     # ADDRESS:PORT on a host's network, for the ceiling server (nginx reads LISTEN); the
     # apps' servers get their address in their command. None: port 8000 on every address.
     listen: str | None = None
 
 
 def app_environment(settings: AppSettings) -> dict[str, str]:
-    """The app container's environment: where Redis is, then --app-env."""
+    """The app container's environment: where Redis and PostgreSQL are, the pools'
+    size, then --app-env (which may override any of them)."""
     listen = {"LISTEN": settings.listen} if settings.listen else {}
-    return {"REDIS_URL": settings.redis_url, **listen, **dict(settings.extra_env)}
+    return {
+        "REDIS_URL": settings.redis_url,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_MAX_CONNECTIONS": str(settings.pool),
+        "DB_POOL_SIZE": str(settings.pool),
+        **listen,
+        **dict(settings.extra_env),
+    }
+
+
+def database_url(address: str) -> str:
+    """PostgreSQL's URL on a host's network, at that host's address."""
+    return f"postgresql://lab@{address}:{POSTGRES_PORT}/lab"
 
 
 def redis_url(address: str) -> str:
@@ -68,6 +87,8 @@ def run_labels(run_id: str, role: str) -> dict[str, str]:
 
 def hardening(role: str) -> dict[str, Any]:
     tmpfs = {"/tmp": "rw,nosuid,nodev,size=64m"}
+    if role == "postgres":  # its cluster (about 40 MiB after initdb) and socket live there
+        tmpfs["/tmp"] = "rw,nosuid,nodev,size=256m"
     if role == "app":
         tmpfs[ACCESS_LOG_DIR] = "rw,nosuid,nodev,noexec,size=256m"
     return {

@@ -114,6 +114,15 @@ def image_specs(catalog: Catalog, images: Iterable[str] | None = None) -> tuple[
 INFRASTRUCTURE: tuple[ImageSpec, ...] = (
     ImageSpec("redis", "Dockerfile.redis", ("images/redis/redis.conf",)),
     ImageSpec(
+        "postgres",
+        "Dockerfile.postgres",
+        (
+            "images/postgres/postgresql.conf",
+            "images/postgres/pg_hba.conf",
+            "images/postgres/start.sh",
+        ),
+    ),
+    ImageSpec(
         "wrk",
         "Dockerfile.wrk",
         (

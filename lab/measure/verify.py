@@ -12,13 +12,25 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lab.model.scenarios import SCENARIOS, Counter, Rule, Scenario, hit_count
+from lab.model.tables import FortunesPage, Tables, WorldRow, WorldRows
 
 
 def _media_type(headers: Mapping[str, str]) -> str:
     return headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-def answer_problems(rule: Rule, response: Mapping[str, Any]) -> list[str]:
+def body_problems(rule: Rule, body: str, tables: Tables | None) -> list[str]:
+    """What is wrong with a body; a database rule checks it against the run's tables."""
+    if isinstance(rule.body, WorldRow | WorldRows | FortunesPage):
+        if tables is None:
+            return ["the run loaded no tables to check this answer against"]
+        return rule.body.problems_in(body, tables)
+    return rule.body.problems(body)
+
+
+def answer_problems(
+    rule: Rule, response: Mapping[str, Any], tables: Tables | None = None
+) -> list[str]:
     """What is wrong with one answer under `rule`; empty when it is right."""
     problems: list[str] = []
     if response.get("status") != rule.status:
@@ -26,7 +38,7 @@ def answer_problems(rule: Rule, response: Mapping[str, Any]) -> list[str]:
     seen = _media_type(response.get("headers") or {})
     if rule.content_type is not None and seen != rule.content_type:
         problems.append(f"content type {seen or 'missing'!r}, expected {rule.content_type!r}")
-    problems += rule.body.problems(response.get("body", ""))
+    problems += body_problems(rule, response.get("body", ""), tables)
     elapsed = response.get("elapsed_s")
     if rule.min_elapsed_s and isinstance(elapsed, int | float) and elapsed < rule.min_elapsed_s:
         # An app that answers an I/O scenario sooner than the wait did not wait.
@@ -37,9 +49,12 @@ def answer_problems(rule: Rule, response: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def verify(scenario: Scenario, report: Mapping[str, Any]) -> list[str]:
+def verify(
+    scenario: Scenario, report: Mapping[str, Any], tables: Tables | None = None
+) -> list[str]:
     """Problems with the answers of a `fetch` report to `scenario`'s request; empty when
-    they are right. Consecutive /hit answers must count up by one."""
+    they are right. Consecutive /hit answers must count up by one; a db answer must be
+    the row `tables` hold."""
     problems: list[str] = []
     if report.get("error"):
         problems.append(f"request failed: {report['error']}")
@@ -47,7 +62,7 @@ def verify(scenario: Scenario, report: Mapping[str, Any]) -> list[str]:
     if not responses:
         problems.append("no response")
     for n, response in enumerate(responses, 1):
-        problems += [f"response {n}: {p}" for p in answer_problems(scenario.rule, response)]
+        problems += [f"response {n}: {p}" for p in answer_problems(scenario.rule, response, tables)]
     if len(responses) > 1 and not report.get("same_connection"):
         problems.append("connection not kept alive between requests")
     if isinstance(scenario.rule.body, Counter):

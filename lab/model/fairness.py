@@ -20,6 +20,10 @@ APP_PORT = 8000
 ANY_ADDRESS = "0.0.0.0"  # on the run's own network; on a host network, the app's address
 KEEPALIVE_S = 75  # gunicorn's and aiohttp's keep-alive idle timeout in the article's setup
 BACKLOG = 2048  # gunicorn's and uvicorn's default; granian's is lower
+# Every app's Redis and PostgreSQL pools hold at most this many connections per worker,
+# and a request waits for a free one rather than failing: as many as flask-granian's and
+# django-wsgi's threads, so no thread only waits for a connection.
+POOL_SIZE = 64
 # granian has no idle timeout of its own: it drops an idle keep-alive connection when its
 # header-read timeout runs out, and allows at most 60 s of it (measured: 2.8.9 closed an
 # idle connection after 35 s by default, kept one 55 s with 60000 ms).
@@ -47,6 +51,7 @@ class Policy:
     keepalive_s: int = KEEPALIVE_S
     backlog: int = BACKLOG
     host: str = ANY_ADDRESS  # the address the server listens at
+    pool: int = POOL_SIZE  # Redis and PostgreSQL connections per worker
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -55,6 +60,7 @@ class Policy:
             "keepalive_s": self.keepalive_s,
             "backlog": self.backlog,
             "bind": f"{self.host}:{APP_PORT}",
+            "pool": self.pool,
         }
 
 

@@ -9,9 +9,10 @@ killed container minutes later.
 from __future__ import annotations
 
 # Each container gets only what it needs (lab.images.containers applies these).
-MEMORY = {"app": "1g", "redis": "256m", "wrk": "512m"}
-# The probe's burst mode opens a thread per request (up to a few hundred).
-PIDS = {"app": 512, "redis": 64, "wrk": 1024}
+MEMORY = {"app": "1g", "redis": "256m", "postgres": "1g", "wrk": "512m"}
+# The probe's burst mode opens a thread per request (up to a few hundred); PostgreSQL
+# forks a backend per connection: 64 of one app's pool and its own dozen.
+PIDS = {"app": 512, "redis": 64, "postgres": 256, "wrk": 1024}
 
 # A gunicorn worker is a Python process of 40-60 MiB with the app loaded, plus the
 # threads its worker class starts (gevent's resolver pool, aiohttp's executor): 16 of

@@ -167,6 +167,11 @@ class Blueprint:
         return self.catalog.scenario(name)
 
     @property
+    def needs_postgres(self) -> bool:
+        """Whether a planned scenario reads PostgreSQL, which the run then starts."""
+        return any(self.scenario(name).uses_postgres for name in self.config.scenarios)
+
+    @property
     def policy(self) -> Policy:
         """What every app's server gets alike (model.fairness)."""
         host = self.address("app") if self.network_path == "host" else ANY_ADDRESS

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from lab.model.tables import QUERIES, FortunesPage, TableRule, WorldRow, WorldRows
 from lab.paths import ROOT
 
 BODY_PATTERN = b"0123456789abcdef"
@@ -141,7 +142,7 @@ class Counter:
         return []
 
 
-BodyRule = Exact | Contains | JsonEqual | JsonKeys | Counter | AnyBody
+BodyRule = Exact | Contains | JsonEqual | JsonKeys | Counter | AnyBody | TableRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,11 +164,15 @@ class Scenario:
     description: str
     request: Request
     rule: Rule
-    needs: frozenset[str] = field(default_factory=frozenset)  # of "redis"
+    needs: frozenset[str] = field(default_factory=frozenset)  # of "redis", "postgres"
 
     @property
     def uses_redis(self) -> bool:
         return "redis" in self.needs
+
+    @property
+    def uses_postgres(self) -> bool:
+        return "postgres" in self.needs
 
 
 def hit_count(body: str) -> int | None:
@@ -242,6 +247,27 @@ def lab_scenarios(payload: Any) -> Mapping[str, Scenario]:
             f"wait {IO_WAIT_MS} ms on I/O through the app's own concurrency, then say hello",
             Request(path=f"/io?ms={IO_WAIT_MS}"),
             Rule(Exact(HELLO), "text/plain", min_elapsed_s=IO_WAIT_MS / 1000),
+        ),
+        Scenario(
+            "db",
+            "read one random row of a 10,000-row PostgreSQL table through the app's pool",
+            Request(path="/db"),
+            Rule(WorldRow(), "application/json"),
+            frozenset({"postgres"}),
+        ),
+        Scenario(
+            "queries",
+            f"read {QUERIES} random rows, one query each, and answer them as a JSON list",
+            Request(path=f"/queries?n={QUERIES}"),
+            Rule(WorldRows(QUERIES), "application/json"),
+            frozenset({"postgres"}),
+        ),
+        Scenario(
+            "fortunes",
+            "read a table, add a row, sort, render an HTML template with escaping",
+            Request(path="/fortunes"),
+            Rule(FortunesPage(), "text/html"),
+            frozenset({"postgres"}),
         ),
     ]
     return MappingProxyType({scenario.name: scenario for scenario in scenarios})

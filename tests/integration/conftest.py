@@ -1,4 +1,4 @@
-"""Fixtures on a real Docker engine: an internal network, Redis, the apps (the engine's
+"""Fixtures on a real Docker engine: an internal network, Redis, PostgreSQL, the apps (the engine's
 client and the lab's images are tests/conftest.py's, shared with the behaviour suite of
 tests/unit/engine).
 
@@ -25,8 +25,10 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
+from lab.engine.port import SystemClock
+from lab.engine.postgres import Database
 from lab.images.build import build_all
-from lab.images.containers import hardening
+from lab.images.containers import POSTGRES_ALIAS, hardening
 from lab.images.labels import managed
 from lab.images.specs import spec_named
 from lab.model.catalog import builtin_catalog
@@ -168,6 +170,31 @@ def probe(client: Any, images: dict[str, str], network: Network, *args: str) -> 
     )
     result: dict[str, Any] = json.loads(output.decode().strip().splitlines()[-1])
     return result
+
+
+def start_postgres(
+    images: dict[str, str], network: Network, seed: int = 1
+) -> tuple[DockerContainer, Database]:
+    """The lab's PostgreSQL as `postgres` on the network, its tables loaded from `seed`
+    and read back, as a run's stack loads them (lab.engine.postgres)."""
+    container = (
+        DockerContainer(images["postgres"], labels=TEST_LABELS)
+        .with_network(network)
+        .with_network_aliases(POSTGRES_ALIAS)
+        .with_kwargs(**{key: hardening("postgres")[key] for key in ("tmpfs", "read_only")})
+        .waiting_for(LogMessageWaitStrategy("database system is ready to accept connections"))
+    ).start()
+    database = Database(container.get_wrapped_container(), SystemClock())
+    database.wait_ready()
+    database.load(seed)
+    return container, database
+
+
+@pytest.fixture(scope="module")
+def postgres(images: dict[str, str], network: Network) -> Iterator[Database]:
+    container, database = start_postgres(images, network)
+    yield database
+    container.stop()
 
 
 def redis_get(redis: DockerContainer, key: str) -> str:

@@ -25,7 +25,7 @@ def test_run_json_records_each_apps_command_and_the_policy() -> None:
     effective = plan.effective()
     assert effective["fairness"] == {
         "workers": 1, "access_log": False, "keepalive_s": 75, "backlog": 2048,
-        "bind": "0.0.0.0:8000",
+        "bind": "0.0.0.0:8000", "pool": 64,
     }  # fmt: skip
     apps = effective["apps"]
     assert isinstance(apps, dict)

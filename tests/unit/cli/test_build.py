@@ -8,12 +8,18 @@ from lab.cli.main import build_parser, images_to_build, main
 from lab.images.specs import INFRASTRUCTURE, image_specs
 from lab.model.catalog import builtin_catalog
 
-INFRA = {spec.name for spec in INFRASTRUCTURE}
+# PostgreSQL's image only for a run whose scenarios read it.
+INFRA = {spec.name for spec in INFRASTRUCTURE} - {"postgres"}
 
 
 def chosen(*args: str) -> set[str] | None:
     specs = images_to_build(build_parser().parse_args(["build", *args]))
     return None if specs is None else {spec.name for spec in specs}
+
+
+def test_postgres_is_built_for_a_run_only_when_a_scenario_reads_it() -> None:
+    assert chosen("--for-run", "--scenarios", "hello,db") == INFRA | {"postgres", "flask", "aio"}
+    assert chosen("--for-run", "--scenarios", "hello,hit,io") == INFRA | {"flask", "aio"}
 
 
 def test_a_bare_build_builds_every_image_of_the_lab() -> None:

@@ -12,7 +12,9 @@ behaviour.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
+import random
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from typing import Any
 from lab.engine.port import (
     BRIDGE,
     Container,
+    DatabaseSpec,
     EngineGone,
     HostUnavailable,
     ImageFacts,
@@ -40,6 +43,7 @@ from lab.measure.wrkjson import WrkOutputError, parse_wrk_output
 from lab.model.catalog import builtin_catalog
 from lab.model.placement import CpuSlot
 from lab.model.scenarios import PAYLOAD_FILE, upload_answer
+from lab.model.tables import QUERIES, WORLD_ROWS, Tables, expected_fortunes
 from lab.results.execrecord import ExecRecord
 from tests.unit.fixtures import docker_stats, wrk_payload, wrk_stdout
 
@@ -136,10 +140,37 @@ def own(handle: Container) -> FakeContainer:
     return handle
 
 
-def right_answer(path: str, counter: int, request: Sequence[str] = ()) -> dict[str, Any]:
-    """Two right answers to the scenario at `path` (`request`: the probe's request words)."""
+def fake_tables(seed: int) -> Tables:
+    """A world of random numbers from `seed`, as the run's PostgreSQL would hold one."""
+    rng = random.Random(seed)
+    return Tables({i: rng.randint(1, WORLD_ROWS) for i in range(1, WORLD_ROWS + 1)})
+
+
+def table_answer(path: str, tables: Tables) -> tuple[str, str]:
+    """A right answer to a db scenario's request, and its media type."""
+    world = tables.world
+    if path == "/db":
+        return json.dumps({"id": 7, "randomNumber": world[7]}), "application/json"
+    if path.startswith("/queries"):
+        rows = [{"id": i, "randomNumber": world[i]} for i in range(1, QUERIES + 1)]
+        return json.dumps(rows), "application/json"
+    cells = "".join(
+        f"<tr><td>{i}</td><td>{html.escape(message)}</td></tr>"
+        for i, message in expected_fortunes(tables.fortunes)
+    )
+    return f"<table><tr><th>id</th><th>message</th></tr>{cells}</table>", "text/html"
+
+
+def right_answer(
+    path: str, counter: int, request: Sequence[str] = (), tables: Tables | None = None
+) -> dict[str, Any]:
+    """Two right answers to the scenario at `path` (`request`: the probe's request words;
+    `tables`: the run's database, for the db scenarios)."""
     elapsed = 0.0003
-    if path == "/hit":
+    if tables is not None and path.startswith(("/db", "/queries", "/fortunes")):
+        body, kind = table_answer(path, tables)
+        bodies = [body] * 2
+    elif path == "/hit":
         bodies = [json.dumps({"hit": counter + 1}), json.dumps({"hit": counter + 2})]
         kind = "application/json"
     elif path == "/json":
@@ -209,7 +240,12 @@ class FakeWatch:
 
 class FakeStack:
     def __init__(
-        self, engine: FakeEngine, run_id: str, images: tuple[str, str], slots: tuple[CpuSlot, ...]
+        self,
+        engine: FakeEngine,
+        run_id: str,
+        images: tuple[str, str],
+        slots: tuple[CpuSlot, ...],
+        database: DatabaseSpec | None = None,
     ) -> None:
         self.engine = engine
         self.run_id = run_id
@@ -218,6 +254,11 @@ class FakeStack:
         self.containers: list[FakeContainer] = []
         self.redis = self._container("redis", "redis", images[0], slot=slots[0])
         self.load = self._container("wrk", "wrk", images[1], slot=slots[1])
+        self.postgres: FakeContainer | None = None
+        self.tables: Tables | None = None
+        if database is not None:  # beside Redis, on its CPUs, as RunStack places it
+            self.postgres = self._container("postgres", "postgres", database.image, slot=slots[0])
+            self.tables = fake_tables(database.seed)
         self.counter = 0
         self.samples = 0
         self.cleared = engine.left_over
@@ -293,7 +334,7 @@ class FakeStack:
         if app.outcome.report is not None:
             return app.outcome.report
         path = "/" + args[1].split("/", 3)[3]
-        report = right_answer(path, self.counter, args[4:])
+        report = right_answer(path, self.counter, args[4:], self.tables)
         self.counter += 2 if path == "/hit" else 0
         return report
 
@@ -316,7 +357,8 @@ class FakeStack:
         if self.engine.ground is not None:
             return self.engine.ground
         owned = [("trial's load", own(load))] if load is not None else []
-        for role, container in [("redis", self.redis), ("load", self.load), *owned]:
+        stores = [("postgres", self.postgres)] if self.postgres is not None else []
+        for role, container in [("redis", self.redis), *stores, ("load", self.load), *owned]:
             if container.removed:
                 return f"the run's {role} container {container.name} is removed"
         return None
@@ -470,8 +512,9 @@ class FakeEngine:
         redis: CpuSlot,
         wrk: CpuSlot,
         network: NetworkPath = BRIDGE,
+        database: DatabaseSpec | None = None,
     ) -> FakeStack:
-        stack = FakeStack(self, run_id, (redis_image, load_image), (redis, wrk))
+        stack = FakeStack(self, run_id, (redis_image, load_image), (redis, wrk), database)
         stack.path = network
         self.stacks.append(stack)
         return stack

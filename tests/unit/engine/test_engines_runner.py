@@ -14,7 +14,7 @@ from lab.engine.lifecycle import app_settings
 from lab.engine.port import BRIDGE, EngineGone, NetworkPath
 from lab.engine.runner import run, run_images
 from lab.errors import EXIT_ENGINE, EngineUnavailable
-from lab.images.containers import REDIS_URL, app_environment
+from lab.images.containers import DATABASE_URL, REDIS_URL, app_environment
 from lab.model.catalog import CEILING
 from lab.model.config import build_config
 from lab.model.plan import Blueprint, blueprint
@@ -74,6 +74,10 @@ def test_on_the_hosts_network_the_ceiling_server_listens_at_the_apps_address(
     assert settings.listen == f"{APP_ADDRESS}:8000"
     assert app_environment(settings) == {
         "REDIS_URL": f"redis://{REDIS_ADDRESS}:6379/0",
+        # PostgreSQL goes with Redis, at its host's address.
+        "DATABASE_URL": f"postgresql://lab@{REDIS_ADDRESS}:5432/lab",
+        "REDIS_MAX_CONNECTIONS": "64",
+        "DB_POOL_SIZE": "64",
         "LISTEN": f"{APP_ADDRESS}:8000",
     }
 
@@ -92,7 +96,12 @@ def test_on_the_bridge_the_defaults_stand(tmp_path: Path, topology: Topology | N
         settings = app_settings(plan, name, IMAGES)
         assert settings.redis_url == REDIS_URL == "redis://redis:6379/0"
         assert settings.listen is None
-        assert app_environment(settings) == {"REDIS_URL": REDIS_URL}
+        assert app_environment(settings) == {
+            "REDIS_URL": REDIS_URL,
+            "DATABASE_URL": DATABASE_URL,
+            "REDIS_MAX_CONNECTIONS": "64",
+            "DB_POOL_SIZE": "64",
+        }
     command = app_settings(plan, "aio", IMAGES).command
     assert command is not None
     assert "0.0.0.0:8000" in command

@@ -20,11 +20,12 @@ from typing import Any
 import docker
 import pytest
 
-from lab.engine.port import Container, EngineGone, LoadClient, NetworkPath, Stack
+from lab.engine.port import Container, DatabaseSpec, EngineGone, LoadClient, NetworkPath, Stack
 from lab.engine.stack import RunStack
 from lab.images.containers import AppSettings
 from lab.measure.verify import verify_hello
 from lab.model.placement import CpuSlot
+from lab.model.tables import FORTUNES, WORLD_ROWS
 from tests.unit.engine.fakes import FakeEngine, fake_built
 
 SLOT = CpuSlot("any", "0", (0,), None)
@@ -185,3 +186,49 @@ def test_every_question_to_a_lost_engine_raises_engine_gone(lost: Lost, call: st
 
 def test_the_log_of_a_lost_engine_says_why_there_is_none(lost: Lost) -> None:
     assert lost.stack.log_tail(lost.app).startswith("(no log: ")
+
+
+@pytest.fixture(params=on_both("bridge"))
+def with_database(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """A stack opened for a run whose scenarios read PostgreSQL."""
+    engine_kind, mode = request.param
+    path = NetworkPath(mode)
+    if engine_kind == "memory":
+        database = DatabaseSpec(FAKE_IMAGES["postgres"], seed=7)
+        engine = FakeEngine()
+        fake = engine.run_stack(
+            "r1", FAKE_IMAGES["redis"], FAKE_IMAGES["wrk"], SLOT, SLOT, path, database
+        )
+        with fake as stack:
+            yield stack
+        return
+    client = request.getfixturevalue("docker_client")
+    images = request.getfixturevalue("images")
+    run_id = f"behaviour-{uuid.uuid4().hex[:6]}"
+    database = DatabaseSpec(images["postgres"], seed=7)
+    redis, wrk = images["redis"], images["wrk"]
+    with RunStack(client, run_id, redis, wrk, SLOT, SLOT, None, path, database=database) as real:
+        yield real
+
+
+def test_a_run_that_reads_postgres_has_its_tables_loaded_and_checked_as_ground(
+    with_database: Stack,
+) -> None:
+    stack = with_database
+    tables = stack.tables
+    assert tables is not None
+    assert sorted(tables.world) == list(range(1, WORLD_ROWS + 1))
+    assert all(1 <= number <= WORLD_ROWS for number in tables.world.values())
+    assert len(set(tables.world.values())) > WORLD_ROWS // 2  # drawn, not one value
+    assert tables.fortunes == FORTUNES  # markup, quotes and Japanese as loaded
+    assert stack.postgres is not None
+    assert stack.applied_limits(stack.postgres)["cpuset"] == SLOT.cpuset
+    assert stack.ground_fault() is None
+    stack.remove(stack.postgres)
+    fault = stack.ground_fault()
+    assert fault is not None and "postgres" in fault
+
+
+def test_a_run_that_does_not_read_postgres_starts_none(subject: Subject) -> None:
+    assert subject.stack.tables is None
+    assert subject.stack.postgres is None

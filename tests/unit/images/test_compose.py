@@ -18,11 +18,13 @@ def test_the_committed_compose_file_is_what_the_lab_renders() -> None:
     )
 
 
-def test_the_stack_is_redis_the_apps_and_wrk_on_an_internal_network() -> None:
+def test_the_stack_is_redis_postgres_the_apps_and_wrk_on_an_internal_network() -> None:
     document = yaml.safe_load(render_compose())
     services = document["services"]
     # Every app of the lab's, variants included, is a service by its run name.
-    assert set(services) == {"redis", "wrk", *builtin_catalog().apps}
+    assert set(services) == {"redis", "postgres", "wrk", *builtin_catalog().apps}
+    assert services["postgres"]["cpuset"] == services["redis"]["cpuset"]
+    assert services["aio"]["depends_on"] == ["redis", "postgres"]
     assert services["aio-uvloop"]["image"] == services["aio"]["image"] == "lab/aio:latest"
     assert "build" in services["aio"] and "build" not in services["aio-uvloop"]
     assert services["fastapi"]["build"]["args"]["APP"] == "fastapi"

@@ -27,8 +27,8 @@ CONTENTS = {path: f"content of {path}".encode() for path in AIO.inputs}
 
 def test_the_infrastructure_then_one_image_per_app_folder() -> None:
     specs = image_specs(CATALOG)
-    assert [s.name for s in specs[:3]] == ["redis", "wrk", "nginx"]
-    assert [s.name for s in specs[3:]] == [folder.name for folder in CATALOG.folders]
+    assert [s.name for s in specs[:4]] == ["redis", "postgres", "wrk", "nginx"]
+    assert [s.name for s in specs[4:]] == [folder.name for folder in CATALOG.folders]
     assert all(s.inputs[0] == f"Dockerfile.{s.name}" for s in INFRASTRUCTURE)
     assert spec_named("flask", CATALOG).lock == "apps/flask/requirements.lock"
 
@@ -93,7 +93,7 @@ def test_tag_is_the_repository_and_a_prefix_of_the_hash() -> None:
 
 
 def test_unknown_image_lists_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="known: redis, wrk, nginx, aio, "):
+    with pytest.raises(KeyError, match="known: redis, postgres, wrk, nginx, aio, "):
         spec_named("apache", CATALOG)
 
 
