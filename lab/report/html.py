@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from lab import __version__
 from lab.report import charts, opencharts
 from lab.report.content import FAILED_COLUMNS, ReportContent, ResultBlock
+from lab.report.costchart import cost_chart, has_cost
 from lab.report.driftchart import drift_chart
 from lab.report.opencontent import OPEN_COLUMNS
 from lab.report.provenance import IMAGE_COLUMNS, Section
@@ -344,6 +345,21 @@ def _charts(data: RunData) -> str:
             " dashed line is the whole allotment. An app at 100% is CPU-bound; a busy wrk"
             " or Redis would limit the result instead.",
             charts.cpu_chart(summary),
+        ),
+        *(
+            (
+                (
+                    "chart-cost",
+                    "The cost of serving.",
+                    "Each app's median req/s against its median app CPU milliseconds per ok"
+                    " response (bar: that median's order-statistic CI), labelled with its"
+                    " container's memory peak. Up and to the left is fast and cheap; of two"
+                    " apps at one height, the one to the right spends more CPU per answer.",
+                    cost_chart(summary),
+                ),
+            )
+            if has_cost(summary)
+            else ()
         ),
     )
     return "\n".join(
