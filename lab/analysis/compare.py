@@ -23,6 +23,7 @@ from typing import Any
 
 from lab.analysis.cellcompare import compare_cells
 from lab.analysis.comparable import differences, run_facts
+from lab.analysis.costcompare import compare_costs, recorded
 from lab.analysis.verdicts import ALPHA
 from lab.errors import EXIT_OK, EXIT_TRIAL_FAILED, EXIT_USAGE
 from lab.model.cell import Cell
@@ -34,6 +35,7 @@ from lab.results.comparisondoc import (
     NormalisedRatio,
     cell_name,
 )
+from lab.results.costchangedoc import CostChange
 from lab.results.reader import RunData, as_object
 from lab.results.summarydoc import Summary
 from lab.text import TIMES
@@ -113,6 +115,10 @@ class Comparison:
     calibration: Calibration | None = None
     # The runs' own evidence that the host moved, and what to do; empty when none.
     host_moved: tuple[str, ...] = ()
+    # The cost of serving of the common cells (lab.analysis.costcompare); () when neither
+    # run recorded it, and `cost_missing` then says which did not.
+    cost: tuple[CostChange, ...] = ()
+    cost_missing: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> str:
@@ -158,6 +164,8 @@ def compare_runs(a: RunData, b: RunData, threshold_pct: float = 5.0) -> Comparis
         problem=problem,
         calibration=calibration,
         host_moved=host_moved(a, b, calibration),
+        cost=compare_costs(a.summary, b.summary, common, threshold_pct),
+        cost_missing=tuple(side for side, run in (("A", a), ("B", b)) if not recorded(run.summary)),
     )
 
 
@@ -237,6 +245,7 @@ def comparison_document(comparison: Comparison) -> ComparisonDocument:
         only_in_b=c.only_in_b,
         provenance_differences=c.differences,
         host_moved=c.host_moved or None,
+        cost=c.cost or None,
         calibration=None
         if cal is None
         else CalibrationNote(

@@ -6,9 +6,20 @@ import json
 from typing import Any
 
 from lab.analysis.compare import Comparison, normalised
+from lab.analysis.costcompare import MIN_TRIALS
 from lab.analysis.verdicts import ALPHA
 from lab.results.comparisondoc import CellComparison
-from lab.text import DASH, TIMES, format_level, format_rate, format_ratio, plural
+from lab.results.costchangedoc import CostChange
+from lab.text import (
+    DASH,
+    TIMES,
+    format_cpu_ms,
+    format_level,
+    format_mib,
+    format_rate,
+    format_ratio,
+    plural,
+)
 
 
 def comparison_lines(comparison: Comparison) -> list[str]:
@@ -37,6 +48,7 @@ def comparison_lines(comparison: Comparison) -> list[str]:
         cells += [value.rjust(width) for value, width in zip(row[1:-1], widths[1:-1], strict=True)]
         lines.append(("  ".join([*cells, row[-1]])).rstrip())
     lines += _normalised_lines(c)
+    lines += cost_lines(c)
     if c.only_in_a:
         lines.append(f"only in A (not compared): {', '.join(c.only_in_a)}")
     if c.only_in_b:
@@ -51,6 +63,53 @@ def comparison_lines(comparison: Comparison) -> list[str]:
         lines += [f"  {note}" for note in c.host_moved]
     lines += ["", _verdict_line(c)]
     return lines
+
+
+FIGURE_NAMES = {"cpu_ms_per_request": "CPU ms/req", "memory_peak_mib": "MiB peak"}
+
+
+def cost_lines(c: Comparison) -> list[str]:
+    """The cost of serving of both runs, a row per cell and figure; it does not enter the
+    verdict. A run without it says so rather than showing dashes."""
+    if c.cost_missing and not c.cost:
+        runs = " and ".join(c.cost_missing)
+        return ["", f"cost of serving: no cost recorded in {runs} (a run from before the lab"
+                " measured it)"]  # fmt: skip
+    if not c.cost:
+        return []
+    judged = sum(1 for change in c.cost if change.p_adjusted is not None)
+    lines = [
+        "",
+        "cost of serving (app CPU ms per ok response, container memory peak; medians): B/A"
+        " of geometric means with Welch's CI and Holm's p over the"
+        f' {plural(judged, "figure")} judged, as req/s; "not judged" (no interval) where a'
+        f" run has fewer than {MIN_TRIALS} trials that measured it. Not part of the verdict.",
+    ]
+    header = ("cell", "figure", "A", "B", "B/A", "CI", "change", "Holm", "verdict")
+    rows = [header] + [_cost_row(change) for change in c.cost]
+    widths = [max(len(row[n]) for row in rows) for n in range(len(header))]
+    for row in rows:
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1])]
+        cells += [value.rjust(width) for value, width in zip(row[2:-1], widths[2:-1], strict=True)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return lines
+
+
+def _cost_row(change: CostChange) -> tuple[str, ...]:
+    show = format_cpu_ms if change.figure == "cpu_ms_per_request" else format_mib
+    ci = change.ci
+    change_pct = change.change_pct
+    return (
+        change.name,
+        FIGURE_NAMES.get(change.figure, change.figure),
+        show(change.median_a),
+        show(change.median_b),
+        DASH if change.ratio is None else f"{change.ratio:.3f}{TIMES}",
+        DASH if ci is None else f"{ci.low:.3f}{DASH}{ci.high:.3f}{TIMES}",
+        DASH if change_pct is None else f"{change_pct:+.1f}%",
+        DASH if change.p_adjusted is None else _p(change.p_adjusted),
+        change.verdict if change.reason is None else f"{change.verdict}: {change.reason}",
+    )
 
 
 def _normalised_lines(c: Comparison) -> list[str]:

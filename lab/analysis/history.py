@@ -22,6 +22,7 @@ from lab.analysis.comparable import cell_facts, conflicts, differences, image_of
 from lab.analysis.steps import MIN_RUNS, PENALTY_PER_LOG_RUN, Segmentation, find_steps
 from lab.model.cell import Cell
 from lab.results.comparisondoc import Difference, cell_name
+from lab.results.costdoc import FIGURES as HISTORY_COST
 from lab.results.intervaldoc import StatedInterval
 from lab.results.reader import RunData
 from lab.results.summarydoc import SummaryCell
@@ -52,6 +53,9 @@ class Point:
     # The standard error of log_value the run's interval states; None without an interval
     # (the series' median one stands in for it in the search).
     log_se: float | None
+    # The run's cost of serving of the cell (medians, lab.results.costdoc's figures by
+    # name); None for a run from before the lab measured it. Shown, not searched for steps.
+    cost: Mapping[str, float | None] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +188,7 @@ def _point(run: RunData, cell: SummaryCell) -> Point:
         trials=len(cell.rps),
         log_value=math.log(median),
         log_se=log_se(cell),
+        cost=None if cell.cost is None else {name: cell.cost.median(name) for name in HISTORY_COST},
     )
 
 

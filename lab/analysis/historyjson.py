@@ -27,6 +27,9 @@ def method_lines(history: History) -> dict[str, str]:
         "search": f"the least -2 log likelihood plus {history.per_log_run:g} ln n a step"
         f" (n runs in the series), pieces of {history.min_runs} runs or more, found exactly"
         " by dynamic programming",
+        "cost": "each run's cost of serving of the cell, the medians summary.json's cost"
+        " states (CPU ms per ok response, ok responses per CPU second, memory in MiB); null"
+        " for a run from before the lab measured it; shown, not searched for steps",
         "calibration": "at most 5% of simulated series without a step show one (runs 5-15%"
         " apart, a drift between runs with lag-1 0.5); python -m lab figures --steps",
     }
@@ -110,6 +113,7 @@ def _series(series: Series) -> JsonObject:
                 "trials": point.trials,
                 "log_value": point.log_value,
                 "log_se": point.log_se,
+                "cost": None if point.cost is None else dict(point.cost),
                 "piece": series.piece_of(n),
             }
             for n, point in enumerate(series.points)

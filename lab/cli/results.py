@@ -77,7 +77,7 @@ def cmd_show(args: argparse.Namespace, out: Console, _err: Console) -> int:
     _line(out, f"{data.run_id}  {data.status}  {data.ok} of {data.planned} trials ok")
     if data.summary_recomputed:
         _line(out, "summary.json is missing: this summary is recomputed from the trials")
-    render_summary(data.summary, out)
+    render_summary(data.summary, out, data.run.deployments)
     for line in drift_lines(data.summary, data.records):
         _line(out, line)
     for record in data.failed_records:

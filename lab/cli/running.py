@@ -91,9 +91,9 @@ def run_into_folder(
         outcome = run(engine, plan, ROOT, ConsoleReporter(err), resume, rerun_of)
     finally:
         engines.close()
-    render_summary(outcome.summary, out)
-    render_findings(list(outcome.summary.findings or ()), out)
     data = load_run(outcome.run_dir)
+    render_summary(outcome.summary, out, data.run.deployments)
+    render_findings(list(outcome.summary.findings or ()), out)
     render_open(data, out)
     err.print(f"results: {outcome.run_dir}", highlight=False, markup=False)
     _, html = write_reports(outcome.run_dir)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.errors import UsageError
+from lab.model.deployment import deployment_label, framework_name
 from lab.model.endpoints import parse_endpoints
 from lab.model.scenarios import Scenario
 from lab.model.serverpackages import missing_packages
@@ -88,6 +89,12 @@ class AppSpec:
     own_scenarios: tuple[Scenario, ...] = ()
     # (scenario, why): the lab's scenarios it cannot serve, in its manifest's words.
     not_served: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def deployment(self) -> str:
+        """Which deployment it is: "Flask · WSGI · gunicorn gevent" (model.deployment)."""
+        name = framework_name(self.framework, self.description)
+        return deployment_label(name, self.server.to_dict())
 
     def why_not(self, scenario: str) -> str | None:
         """Its manifest's reason for not serving `scenario`, if it gives one."""

@@ -206,6 +206,7 @@ class Blueprint:
             "image": app.image,
             "framework": app.framework,
             "server": app.server.to_dict(),
+            "deployment": app.deployment,
             "command": list(server_command(app.server, self.policy) or ()),
             "unhonoured": list(unhonoured(app)),
         }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lab.model.deployment import deployment_of
 from lab.report.driftrows import drift_lines
 from lab.report.efficiency import EFFICIENCY_LEGEND, efficiency_rankings
 from lab.report.findings import findings
@@ -54,13 +55,15 @@ class ReportContent:
     efficiency: tuple[Ranking, ...] = ()
     efficiency_legend: str = ""
     drift: tuple[str, ...] = ()  # every cell round by round, and the host's speed
+    # Each of `apps`' deployment ("Flask · WSGI · gunicorn gevent"), "" when unknown.
+    deployments: tuple[str, ...] = ()
 
 
 FAILED_COLUMNS = ("trial", "app", "scenario", "connections", "repetition", "reason")
 
 
 def build_content(data: RunData) -> ReportContent:
-    summary, apps = data.summary, data.apps
+    summary, apps, deployments = data.summary, data.apps, data.run.deployments
     created = when(data.run.created_at)
     trials = f"{data.ok} of {data.planned} trials ok"
     return ReportContent(
@@ -71,9 +74,9 @@ def build_content(data: RunData) -> ReportContent:
         notes=tuple(data.notes),
         apps=tuple(apps),
         blocks=tuple(_result_blocks(summary, apps)),
-        rankings=tuple(rankings(summary)) if ranked(summary) else (),
+        rankings=tuple(rankings(summary, deployments)) if ranked(summary) else (),
         ranking_legend=legend(summary) if ranked(summary) else "",
-        efficiency=tuple(efficiency_rankings(summary)) if ranked(summary) else (),
+        efficiency=tuple(efficiency_rankings(summary, deployments)) if ranked(summary) else (),
         efficiency_legend=EFFICIENCY_LEGEND if ranked(summary) else "",
         failed=tuple(
             (str(r.index), r.app, r.scenario, str(r.connections), str(r.repetition), r.reason or "")
@@ -87,6 +90,7 @@ def build_content(data: RunData) -> ReportContent:
         + f" in {data.path.name}/",
         open=open_content(data),
         drift=tuple(drift_lines(summary, data.records)),
+        deployments=tuple(deployment_of(deployments, app) for app in apps) if deployments else (),
     )
 
 

@@ -9,8 +9,10 @@ may be a large one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from lab.report.costrows import memory_peak_end, per_worker
-from lab.report.ranking import Ranking, shared_level
+from lab.report.ranking import Ranking, deployments_of, shared_level
 from lab.report.rows import level_title, levels
 from lab.results.costdoc import CostFigure
 from lab.results.summarydoc import Summary, SummaryCell
@@ -37,7 +39,9 @@ EFFICIENCY_LEGEND = (
 LABELS = ("#", "app", "req/CPU-s", "CI", "/best", "MiB peak/end", "MiB/worker")
 
 
-def efficiency_rankings(summary: Summary) -> list[Ranking]:
+def efficiency_rankings(
+    summary: Summary, deployments: Mapping[str, str] | None = None
+) -> list[Ranking]:
     """A ranking per scenario and level, most ok responses per CPU second first; none when
     no cell of the summary has a cost (a summary written before the lab measured it)."""
     if not any(cell.cost is not None for cell in summary.cells):
@@ -61,7 +65,8 @@ def efficiency_rankings(summary: Summary) -> list[Ranking]:
             )
             for place, cell in enumerate(cells, start=1)
         )
-        found.append(Ranking(f"{level_title(*block)}, by efficiency", labels, rows))
+        title = f"{level_title(*block)}, by efficiency"
+        found.append(Ranking(title, labels, rows, deployments_of(cells, deployments)))
     return found
 
 

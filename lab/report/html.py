@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from lab import __version__
 from lab.report import charts, opencharts
 from lab.report.content import FAILED_COLUMNS, ReportContent, ResultBlock
+from lab.report.costchart import cost_chart, has_cost
 from lab.report.driftchart import drift_chart
 from lab.report.opencontent import OPEN_COLUMNS
 from lab.report.provenance import IMAGE_COLUMNS, Section
@@ -63,6 +64,7 @@ table.result td { text-align: right; font-variant-numeric: tabular-nums; white-s
 table.result tr.key td { font-weight: 700; font-size: 15px; }
 table.result tr.ratio td { font-weight: 700; color: var(--accent); }
 table.list thead th { text-align: left; }
+.deployment { font-size: 12px; font-weight: 400; color: var(--muted); white-space: nowrap; }
 table.list td.reason { min-width: 18em; }
 .blocks > *, .facts > * { min-width: 0; }
 .facts table th { width: 36%; }
@@ -129,7 +131,9 @@ def render_html(content: ReportContent, data: RunData) -> str:
         *(
             (_ranking_table(ranking) for ranking in content.rankings)
             if content.rankings
-            else (_result_table(block, content.apps) for block in content.blocks)
+            else (
+                _result_table(block, content.apps, content.deployments) for block in content.blocks
+            )
         ),
         "</div>",
         f'<p class="legend">{escape(content.ranking_legend)}</p>' if content.rankings else "",
@@ -189,8 +193,11 @@ def _findings(content: ReportContent) -> str:
     )
 
 
-def _result_table(block: ResultBlock, apps: Sequence[str]) -> str:
-    head = "".join(f'<th scope="col">{escape(app)}</th>' for app in apps)
+def _result_table(block: ResultBlock, apps: Sequence[str], deployments: Sequence[str]) -> str:
+    head = "".join(
+        f'<th scope="col">{escape(app)}{_deployment(deployments, n)}</th>'
+        for n, app in enumerate(apps)
+    )
     rows = []
     for n, (label, values) in enumerate(zip(block.labels, block.rows, strict=True)):
         css = ' class="key"' if n == 0 else ' class="ratio"' if n == len(block.rows) - 1 else ""
@@ -217,16 +224,24 @@ def _efficiency(content: ReportContent) -> list[str]:
     ]
 
 
+def _deployment(deployments: Sequence[str], n: int) -> str:
+    """An app's deployment under its name, smaller; nothing when unknown."""
+    label = deployments[n] if n < len(deployments) else ""
+    return f'<br><span class="deployment">{escape(label)}</span>' if label else ""
+
+
 def _ranking_table(ranking: Ranking) -> str:
     head = "".join(f'<th scope="col">{escape(label)}</th>' for label in ranking.labels)
     rows = [
         "<tr>"
         + "".join(
-            f'<th scope="row">{escape(value)}</th>' if n == 1 else f"<td>{escape(value)}</td>"
+            f'<th scope="row">{escape(value)}{_deployment(ranking.deployments, r)}</th>'
+            if n == 1
+            else f"<td>{escape(value)}</td>"
             for n, value in enumerate(row)
         )
         + "</tr>"
-        for row in ranking.rows
+        for r, row in enumerate(ranking.rows)
     ]
     return (
         f'<div class="scroll"><table class="result ranking"><caption>{escape(ranking.title)}'
@@ -330,6 +345,21 @@ def _charts(data: RunData) -> str:
             " dashed line is the whole allotment. An app at 100% is CPU-bound; a busy wrk"
             " or Redis would limit the result instead.",
             charts.cpu_chart(summary),
+        ),
+        *(
+            (
+                (
+                    "chart-cost",
+                    "The cost of serving.",
+                    "Each app's median req/s against its median app CPU milliseconds per ok"
+                    " response (bar: that median's order-statistic CI), labelled with its"
+                    " container's memory peak. Up and to the left is fast and cheap; of two"
+                    " apps at one height, the one to the right spends more CPU per answer.",
+                    cost_chart(summary),
+                ),
+            )
+            if has_cost(summary)
+            else ()
         ),
     )
     return "\n".join(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from lab.report.content import FAILED_COLUMNS, ReportContent
 from lab.report.opencontent import OPEN_COLUMNS
 from lab.report.provenance import IMAGE_COLUMNS
+from lab.report.ranking import Ranking
 
 
 def render_markdown(content: ReportContent) -> str:
@@ -15,19 +16,21 @@ def render_markdown(content: ReportContent) -> str:
     lines += ["", "## Results", ""]
     for ranking in content.rankings:
         lines += [f"### {ranking.title}", ""]
-        lines += _table(ranking.labels, ranking.rows, right_align_from=2)
+        lines += _ranking_table(ranking)
         lines.append("")
     if content.rankings:
         lines += [content.ranking_legend, ""]
     for ranking in content.efficiency:
         lines += [f"### {ranking.title}", ""]
-        lines += _table(ranking.labels, ranking.rows, right_align_from=2)
+        lines += _ranking_table(ranking)
         lines.append("")
     if content.efficiency:
         lines += [content.efficiency_legend, ""]
     for block in () if content.rankings else content.blocks:
         lines += [f"### {block.title}", ""]
         rows = [(label, *values) for label, values in zip(block.labels, block.rows, strict=True)]
+        if any(content.deployments):
+            rows.insert(0, ("deployment", *content.deployments))
         lines += _table(("", *content.apps), rows, right_align_from=1)
         lines.append("")
     if content.findings or content.notes:
@@ -62,6 +65,16 @@ def render_markdown(content: ReportContent) -> str:
     lines += _table(IMAGE_COLUMNS, content.images) if content.images else ["none recorded"]
     lines += ["", f"Made by `python -m lab report` from {content.sources}.", ""]
     return "\n".join(lines)
+
+
+def _ranking_table(ranking: Ranking) -> list[str]:
+    """A ranking as a Markdown table; with deployments known, a column of them after the
+    app's (a page has the room a terminal's 80 columns do not)."""
+    if not any(ranking.deployments):
+        return _table(ranking.labels, ranking.rows, right_align_from=2)
+    labels = (*ranking.labels[:2], "deployment", *ranking.labels[2:])
+    rows = [(*row[:2], ranking.deployment(n), *row[2:]) for n, row in enumerate(ranking.rows)]
+    return _table(labels, rows, right_align_from=3)
 
 
 def _table(

@@ -9,8 +9,10 @@ ratio, blocked by round, with its interval), so the same rows render everywhere.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from lab.model.deployment import deployment_of
 from lab.report.rows import level_title, levels, ratio_caveat
 from lab.results.summarydoc import Ratio, Summary, SummaryCell
 from lab.text import (
@@ -34,6 +36,12 @@ class Ranking:
     title: str
     labels: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]  # one per app, fastest first
+    # Each row's deployment ("Django · ASGI · uvicorn"), "" when unknown;
+    # shown on a line of its own under the row, since the columns fill 80 characters.
+    deployments: tuple[str, ...] = ()
+
+    def deployment(self, row: int) -> str:
+        return self.deployments[row] if row < len(self.deployments) else ""
 
 
 def ranked(summary: Summary) -> bool:
@@ -41,9 +49,10 @@ def ranked(summary: Summary) -> bool:
     return len(summary.apps) > MAX_COLUMNS
 
 
-def rankings(summary: Summary) -> list[Ranking]:
+def rankings(summary: Summary, deployments: Mapping[str, str] | None = None) -> list[Ranking]:
     """A ranking per scenario and level. The level most of a block's intervals have goes
-    in its column's header; an interval at another level (fewer ok trials) says its own."""
+    in its column's header; an interval at another level (fewer ok trials) says its own.
+    `deployments`: each app's label (RunDocument.deployments), said under its row."""
     baseline = summary.apps[0] if summary.apps else ""
     ratios = {(r.scenario, r.connections, r.numerator): r for r in summary.ratios}
     found = []
@@ -79,8 +88,24 @@ def rankings(summary: Summary) -> list[Ranking]:
             )
             for place, (cell, entry) in enumerate(zip(cells, entries, strict=True), start=1)
         )
-        found.append(Ranking(level_title(scenario, connections), labels, rows))
+        found.append(
+            Ranking(
+                level_title(scenario, connections),
+                labels,
+                rows,
+                deployments_of(cells, deployments),
+            )
+        )
     return found
+
+
+def deployments_of(
+    cells: list[SummaryCell], deployments: Mapping[str, str] | None
+) -> tuple[str, ...]:
+    """The rows' deployments in the rows' order; () when none is known."""
+    if not deployments:
+        return ()
+    return tuple(deployment_of(deployments, cell.app) for cell in cells)
 
 
 def by_speed(summary: Summary, level: tuple[str, int]) -> list[SummaryCell]:
@@ -129,20 +154,39 @@ def ranked_headline(summary: Summary) -> list[str]:
     return lines
 
 
-def ranking_lines(summary: Summary) -> list[str]:
+def ranking_lines(summary: Summary, deployments: Mapping[str, str] | None = None) -> list[str]:
     """The rankings as plain aligned text (report.md's and `lab show`'s fallback)."""
     lines: list[str] = []
-    for ranking in rankings(summary):
-        grid = [ranking.labels, *ranking.rows]
-        widths = [max(len(row[n]) for row in grid) for n in range(len(ranking.labels))]
+    for ranking in rankings(summary, deployments):
         lines.append(ranking.title)
-        for row in grid:
-            cells = [
-                value.ljust(width) if n == 1 else value.rjust(width)
-                for n, (value, width) in enumerate(zip(row, widths, strict=True))
-            ]
-            lines.append(("  " + "  ".join(cells)).rstrip())
+        lines += [text for _, text in laid_out(ranking, gap="  ", rule=False)]
         lines.append("")
+    return lines
+
+
+def laid_out(ranking: Ranking, gap: str = " ", rule: bool = True) -> list[tuple[str, str]]:
+    """The ranking as aligned lines, each with its kind: "header", "rule", "row" and, under
+    a row whose deployment is known, "deployment", starting where the app's name does."""
+    grid = [ranking.labels, *ranking.rows]
+    widths = [max(len(row[n]) for row in grid) for n in range(len(ranking.labels))]
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = [
+            value.ljust(width) if n == 1 else value.rjust(width)
+            for n, (value, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        return (gap + gap.join(cells)).rstrip()
+
+    lines = [("header", line(ranking.labels))]
+    if rule:
+        lines.append(
+            ("rule", gap + "\N{BOX DRAWINGS LIGHT HORIZONTAL}" * (len(lines[0][1]) - len(gap)))
+        )
+    indent = " " * (len(gap) * 2 + widths[0])
+    for n, row in enumerate(ranking.rows):
+        lines.append(("row", line(row)))
+        if ranking.deployment(n):
+            lines.append(("deployment", indent + ranking.deployment(n)))
     return lines
 
 

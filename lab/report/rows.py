@@ -7,10 +7,11 @@ statistic may be null and is shown as a dash then.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from lab.model.cpurequest import CPU_ROLES
+from lab.model.deployment import deployment_of
 from lab.report.costrows import COST_LABELS, cost_column
 from lab.results.summarydoc import Precision, Ratio, Summary, SummaryCell
 from lab.text import (
@@ -76,6 +77,18 @@ def summary_lines(summary: Summary) -> list[str]:
             lines.append(("  " + "  ".join(cells)).rstrip())
         lines.append("")
     return lines + ratio_lines(summary) if lines else ["no trials recorded"]
+
+
+def deployment_lines(apps: Sequence[str], deployments: Mapping[str, str]) -> list[str]:
+    """Which deployment each column is, a line per app: "flask: Flask · WSGI · gunicorn
+    gevent"; nothing for an app without a known label (a run from before the lab kept
+    its server)."""
+    widest = max((len(app) for app in apps), default=0)
+    return [
+        f"{app + ':':<{widest + 1}} {label}"
+        for app in apps
+        if (label := deployment_of(deployments, app))
+    ]
 
 
 def table_apps(summary: Summary) -> list[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from lab.model.cell import Cell
+from lab.results.costchangedoc import CostChange
 from lab.results.intervaldoc import StatedInterval, stated_interval
 from lab.results.jsonfields import (
     NUMBER,
@@ -210,22 +211,28 @@ class ComparisonDocument:
     alpha: float | None = None
     # The runs' own evidence that the host moved between them; None when none (or before).
     host_moved: tuple[str, ...] | None = None
+    # The cost of serving, figure by figure; None in comparisons from before.
+    cost: tuple[CostChange, ...] | None = None
 
     def to_dict(self) -> JsonObject:
-        return {
-            "run_a": self.run_a,
-            "run_b": self.run_b,
-            "threshold_pct": self.threshold_pct,
-            "alpha": self.alpha,
-            "verdict": self.verdict,
-            "exit_code": self.exit_code,
-            "reason": self.reason,
-            "cells": [cell.to_dict() for cell in self.cells],
-            "only_in_a": list(self.only_in_a),
-            "only_in_b": list(self.only_in_b),
-            "provenance_differences": [d.to_dict() for d in self.provenance_differences],
-            "calibration": None if self.calibration is None else self.calibration.to_dict(),
-        } | ({} if self.host_moved is None else {"host_moved": list(self.host_moved)})
+        return (
+            {
+                "run_a": self.run_a,
+                "run_b": self.run_b,
+                "threshold_pct": self.threshold_pct,
+                "alpha": self.alpha,
+                "verdict": self.verdict,
+                "exit_code": self.exit_code,
+                "reason": self.reason,
+                "cells": [cell.to_dict() for cell in self.cells],
+                "only_in_a": list(self.only_in_a),
+                "only_in_b": list(self.only_in_b),
+                "provenance_differences": [d.to_dict() for d in self.provenance_differences],
+                "calibration": None if self.calibration is None else self.calibration.to_dict(),
+            }
+            | ({} if self.host_moved is None else {"host_moved": list(self.host_moved)})
+            | ({} if self.cost is None else {"cost": [change.to_dict() for change in self.cost]})
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ComparisonDocument:
@@ -251,4 +258,10 @@ class ComparisonDocument:
             calibration=None if calibration is None else CalibrationNote.from_dict(calibration),
             alpha=optional(data, "alpha", NUMBER),
             host_moved=strings(data, "host_moved"),
+            cost=None
+            if data.get("cost") is None
+            else tuple(
+                CostChange.from_dict(change, f"cost[{n}]")
+                for n, change in enumerate(objects(data, "cost"))
+            ),
         )

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from lab.model.deployment import recorded_deployments
 from lab.results.jsonfields import (
     ABSENT,
     NUMBER,
@@ -181,6 +182,12 @@ class RunDocument:
             for name, image in images.items()
         }
 
+    @property
+    def deployments(self) -> dict[str, str]:
+        """Each app's deployment label ("Flask · WSGI · gunicorn gevent"): recorded, or made
+        from the recorded server for a run from before labels were; {} without either."""
+        return recorded_deployments(_mapping((self.effective or {}).get("apps")))
+
     def to_dict(self) -> JsonObject:
         present: JsonObject = {}
         for name in _FIELD_NAMES:
@@ -233,3 +240,7 @@ def _json(value: Any) -> Any:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(RunDocument) if f.name not in ("key_order", "extra"))
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

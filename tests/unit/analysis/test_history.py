@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from lab.analysis.history import History, build_history, log_se
 from lab.analysis.historyjson import history_json
 from lab.analysis.runs import load_run
 from lab.results.comparisondoc import Difference
+from lab.results.costdoc import FIGURES, CellCost, CostFigure
 from lab.results.reader import RunData
 from lab.results.summarydoc import Summary, SummaryCell
 from tests.unit.runs import FIXTURE, history_run, summary_cell
@@ -183,3 +185,19 @@ def test_the_json_keeps_the_raw_figures_beside_the_derived_ones() -> None:
     assert point["piece"] == 1
     assert "5 ln n" in document["method"]["search"]
     json.dumps(document)  # every value is JSON
+
+
+def test_each_point_carries_its_runs_cost_and_a_run_from_before_none() -> None:
+    figures: dict[str, CostFigure | None] = dict.fromkeys(FIGURES)
+    figures["cpu_ms_per_request"] = CostFigure(0.25, None, (0.25,))
+    figures["memory_peak_mib"] = CostFigure(52.0, None, (52.0,))
+    runs = [history_run(n, {"aio": aio}) for n, aio in enumerate(STEPPED)]
+    last = runs[-1]
+    (cell,) = last.summary.cells
+    costly = replace(cell, cost=CellCost(figures))
+    runs[-1] = replace(last, summary=replace(last.summary, cells=(costly,)))
+    points = history_json(_history(runs))["cells"][0]["series"][0]["points"]
+    assert points[0]["cost"] is None
+    assert points[-1]["cost"]["cpu_ms_per_request"] == 0.25
+    assert points[-1]["cost"]["memory_peak_mib"] == 52.0
+    assert points[-1]["cost"]["worker_mib"] is None

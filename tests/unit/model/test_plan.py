@@ -203,3 +203,12 @@ def test_target_ci_raises_the_pilot_and_plans_the_rounds_it_may_add() -> None:
     assert "every app ratio's 95% CI within ±10%" in text
     assert "at most 6 rounds" in text
     assert "with --target-ci: up to" in text
+
+
+def test_run_json_records_each_apps_deployment() -> None:
+    plan = blueprint(build_config("default", {"apps": ("flask", "django-wsgi")}), host_cpus=2)
+    apps = plan.effective()["apps"]
+    assert isinstance(apps, dict)
+    dot = " \N{MIDDLE DOT} "
+    assert apps["flask"]["deployment"] == f"Flask{dot}WSGI{dot}gunicorn gevent"
+    assert apps["django-wsgi"]["deployment"].startswith(f"Django{dot}WSGI")

@@ -16,7 +16,7 @@ from lab.report import charts
 from lab.results.reader import RunData
 from lab.results.records import TrialRecord
 from lab.results.rundoc import RunDocument
-from lab.results.summarydoc import Summary
+from lab.results.summarydoc import Summary, SummaryCell
 from tests.unit.fixtures import cpu, failed_trial, trial
 from tests.unit.runs import FIXTURE
 
@@ -153,3 +153,19 @@ def test_eleven_apps_each_get_their_own_colour_and_line_style() -> None:
     assert len(set(styles)) == 11
     first = charts.APP_COLOURS[0]
     assert styles[0] == (first, "-") and styles[7] == (first, "--")
+
+
+def test_the_cost_chart_draws_req_s_against_cpu_per_request_and_nothing_without_cost() -> None:
+    from lab.report.costchart import cost_chart, has_cost
+    from lab.results.costdoc import FIGURES, CellCost, CostFigure
+
+    figures: dict[str, CostFigure | None] = dict.fromkeys(FIGURES)
+    figures["cpu_ms_per_request"] = CostFigure(0.25, None, (0.25,))
+    figures["memory_peak_mib"] = CostFigure(52.0, None, (52.0,))
+    cell = SummaryCell("aio", "hello", 200, 1, 0, (4000.0,), rps_median=4000.0)
+    costly = Summary(apps=("aio",), cells=(replace(cell, cost=CellCost(figures)),))
+    svg = cost_chart(costly)
+    assert has_cost(costly) and svg.startswith("<svg")
+    assert "aio 52 MiB" in svg and 'aria-label="Requests per second against' in svg
+    old = Summary(apps=("aio",), cells=(cell,))
+    assert not has_cost(old) and cost_chart(old) == ""

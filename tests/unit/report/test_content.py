@@ -325,3 +325,36 @@ def test_the_images_table_shows_each_images_locked_versions() -> None:
     assert IMAGE_COLUMNS[-1] == "versions"
     assert rows[0][-1] == "aiohttp==3.9.5, gunicorn==27.0.1"
     assert rows[1][-1] == DASH
+
+
+def test_the_report_names_each_apps_deployment_from_run_json(tmp_path: Path) -> None:
+    records = [trial(n, rps=1000) for n in range(3)] + [
+        trial(n + 10, app="aio", rps=4000) for n in range(3)
+    ]
+    servers = {
+        "flask": {"name": "gunicorn", "target": "app:app", "worker_class": "gevent"},
+        "aio": {
+            "name": "gunicorn",
+            "target": "app:app",
+            "worker_class": "aiohttp.GunicornWebWorker",
+        },
+    }
+    effective = {
+        # flask as a run records it now; aio as a run from before labels did.
+        "apps": {
+            "flask": {"framework": "flask", "server": servers["flask"], "deployment": "Flask · W"},
+            "aio": {"framework": "aiohttp", "server": servers["aio"]},
+        }
+    }
+    run_dir = write_run(tmp_path / "run", records, scenarios=("hello",), effective=effective)
+    content = build_content(load_run(run_dir))
+    assert content.deployments == ("Flask · W", "aiohttp · gunicorn aiohttp worker")
+    md, page = (path.read_text(encoding="utf-8") for path in write_reports(run_dir))
+    assert "| deployment | Flask · W | aiohttp · gunicorn aiohttp worker |" in md
+    assert '<span class="deployment">aiohttp · gunicorn aiohttp worker</span>' in page
+
+
+def test_a_run_without_recorded_servers_reads_without_deployments(
+    written: tuple[Path, Path],
+) -> None:
+    assert "deployment" not in written[0].read_text(encoding="utf-8")
