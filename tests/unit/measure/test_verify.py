@@ -6,6 +6,7 @@ from typing import Any
 
 from lab.measure.verify import answer_problems, hit_count, verify, verify_hello, verify_hit
 from lab.model.scenarios import SCENARIOS, request_body
+from lab.model.tables import WORLD_ROWS, Tables
 
 
 def response(body: str, content_type: str, status: int = 200) -> dict[str, Any]:
@@ -105,4 +106,17 @@ def test_answer_problems_judges_one_answer_of_a_burst() -> None:
         "status 404, expected 200",
         "content type 'text/html', expected 'text/plain'",
         "body 'nope', expected 'Hello, world!'",
+    ]
+
+
+def test_a_db_answer_is_checked_against_the_runs_tables_and_refused_without_them() -> None:
+    tables = Tables({i: i for i in range(1, WORLD_ROWS + 1)})
+    right = response(json.dumps({"id": 9, "randomNumber": 9}), "application/json")
+    wrong = response(json.dumps({"id": 9, "randomNumber": 10}), "application/json")
+    assert verify(SCENARIOS["db"], report(right, right), tables) == []
+    assert verify(SCENARIOS["db"], report(right, wrong), tables) == [
+        "response 2: row: world row 9 holds 9, the answer says 10"
+    ]
+    assert verify(SCENARIOS["db"], report(right)) == [
+        "response 1: the run loaded no tables to check this answer against"
     ]
