@@ -20,6 +20,7 @@ from lab.model.plan import (
     open_seconds,
     trial_seconds,
 )
+from lab.model.scenarios import SCENARIOS
 from lab.model.topology import CPU_ROLE
 from lab.text import format_duration
 
@@ -112,6 +113,11 @@ def render_plan(
             _slot_line(
                 slot.role, slot.cpuset, slot.cpus, slot.nano_cpus is not None, ", ".join(others)
             )
+        )
+    if any(name in SCENARIOS and SCENARIOS[name].uses_postgres for name in config.scenarios):
+        redis = placement.redis
+        lines.append(
+            f"  postgres with redis, cpuset {redis.cpuset} (the run's stores share their CPUs)"
         )
     all_notes = list(placement.notes) + [note for note in notes if note not in placement.notes]
     if all_notes:
