@@ -66,7 +66,9 @@ def test_every_entry_is_keyed_by_its_own_name_and_described() -> None:
 
 
 def test_scenarios_paths_and_redis_use() -> None:
-    assert list(SCENARIOS) == ["hello", "hit", "json", "upload1k", "upload64k", "upload1m", "io"]
+    assert list(SCENARIOS) == [
+        *("hello", "hit", "json", "upload1k", "upload64k", "upload1m", "io", "mix")
+    ]
     assert (SCENARIOS["hello"].request.path, SCENARIOS["hello"].uses_redis) == ("/", False)
     assert (SCENARIOS["hit"].request.path, SCENARIOS["hit"].uses_redis) == ("/hit", True)
 
