@@ -133,7 +133,8 @@ def test_wrks_script_sends_a_mix_in_its_smooth_order(
     result = parse_wrk_output(output)
     paths = re.findall(r"GET (\S+) HTTP/", logged)[1:]  # the first is the readiness wait's
     assert result.requests >= 50 and len(paths) >= result.requests
-    cycle = [next(p.request.path for p in mix.parts if p.name == name) for name in mix.order()]
+    path = {part.scenario.name: part.scenario.request.path for part in mix.parts}
+    cycle = [path[name] for name in mix.order()]
     start = cycle.index(paths[0])
     assert paths == [cycle[(start + n) % len(cycle)] for n in range(len(paths))], paths[:10]
 
