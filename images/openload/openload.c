@@ -10,6 +10,11 @@
  * (no locks on the hot path); the main thread merges them and prints one JSON line
  * (schema lab.openload/1). lab/measure/histogram.py reads the buckets; bucket_of() below
  * must stay its exact twin.
+ *
+ * A mix (`--mix WEIGHT:PATH`, once per part) sends plain GETs to several paths: the n-th
+ * request of the schedule (connection i's k-th, n = i + k*c, in the order they are due)
+ * goes to the part at n in one cycle of the smooth weighted round-robin, so that the
+ * arrivals follow lab.model.mix.smooth_order exactly, whatever the threads and connections.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -55,6 +60,9 @@
 #define NEVER INT64_MAX
 #define MAX_EVENTS 256
 #define READ_BUF 65536
+#define MAX_PARTS 16   /* a mix's parts (lab.model.mix.MAX_PARTS) */
+#define MAX_CYCLE 1000 /* the sum of a mix's weights (lab.model.mix.MAX_CYCLE) */
+#define MAX_REQUEST 2048
 
 enum { IDLE, CONNECTING, WRITING, READING };                   /* a connection's state */
 enum { P_STATUS, P_HEADER, P_BODY, P_CHUNK_SIZE, P_CHUNK_DATA, P_TRAILER, P_UNTIL_EOF };
@@ -71,6 +79,7 @@ typedef struct {
 typedef struct {
     int fd, state, events;    /* events: what the fd is registered for in epoll */
     uint64_t index, next_k;   /* global number i; the next request k not yet started */
+    int part;                  /* the request in flight's part of the mix (0 without one) */
     int64_t due;              /* heap key: the next send, or the request's timeout */
     size_t heap_pos;
     int64_t started;           /* when the request in flight was begun (connect or write) */
@@ -102,8 +111,11 @@ static struct {
     double rate, duration, warmup, timeout;
     long conns, threads;
     const char *url;
-    char host[256], port[8], request[4096];
-    size_t request_len;
+    char host[256], port[8], requests[MAX_PARTS][MAX_REQUEST];
+    size_t request_len[MAX_PARTS];
+    const char *paths[MAX_PARTS]; /* the parts' paths; the URL's own without --mix */
+    long weights[MAX_PARTS];
+    int parts, cycle, order[MAX_CYCLE]; /* the part of each request in one cycle */
     struct sockaddr_storage addr;
     socklen_t addr_len;        /* 0: the host did not resolve; every connect fails */
     int64_t t0, ws, we, drain_end, timeout_ns;
@@ -268,13 +280,15 @@ static void complete(worker_t *w, conn_t *c, int64_t now) {
 }
 
 static void send_request(worker_t *w, conn_t *c, int64_t now) {
-    ssize_t n = send(c->fd, g.request + c->written, g.request_len - c->written, MSG_NOSIGNAL);
+    const char *request = g.requests[c->part];
+    size_t len = g.request_len[c->part];
+    ssize_t n = send(c->fd, request + c->written, len - c->written, MSG_NOSIGNAL);
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         fail(w, c, OUT_WRITE, now);
         return;
     }
     c->written += n > 0 ? (size_t)n : 0;
-    if (c->written < g.request_len) {
+    if (c->written < len) {
         c->state = WRITING;
         watch(w, c, EPOLLIN | EPOLLOUT);
         return;
@@ -286,6 +300,7 @@ static void send_request(worker_t *w, conn_t *c, int64_t now) {
 }
 
 static void start_request(worker_t *w, conn_t *c, int64_t now) {
+    c->part = g.order[(c->index + c->next_k * (uint64_t)g.conns) % (uint64_t)g.cycle];
     c->intended = intended(c->index, c->next_k++);
     c->in_window = c->intended >= g.ws; /* and < g.we: nothing later is ever started */
     if (c->in_window) /* the generator's own lateness, not the server's */
@@ -547,7 +562,8 @@ static void on_signal(int sig) {
 /* ---- the command line -------------------------------------------------------------- */
 
 static const char USAGE[] = "usage: openload -R RATE -c CONNECTIONS [-t THREADS] -d SECONDS "
-                            "[-w WARMUP_SECONDS] [--timeout SECONDS] http://host[:port]/path";
+                            "[-w WARMUP_SECONDS] [--timeout SECONDS] [--mix WEIGHT:PATH ...] "
+                            "http://host[:port]/path";
 
 static void bad(const char *flag, const char *value, const char *why) {
     if (value)
@@ -596,16 +612,58 @@ static void parse_url(const char *url) {
     if (*rest && *rest != '/')
         bad("URL", url, "the path must start with /");
     path = *rest ? rest : "/";
-    for (const char *p = path; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == 0x7f)
-            bad("URL", url, "the path has a space or a control character");
+    if (g.parts == 0) {
+        g.paths[0] = path, g.weights[0] = 1, g.parts = 1;
+    } else if (strcmp(path, "/") != 0) {
+        bad("URL", url, "with --mix, the URL names the server only: each --mix has its path");
+    }
     snprintf(g.port, sizeof g.port, "%ld", port);
-    int len = snprintf(g.request, sizeof g.request, "GET %s HTTP/1.1\r\nHost: %s%s%s:%ld\r\n\r\n",
-                       path, strchr(g.host, ':') ? "[" : "", g.host,
-                       strchr(g.host, ':') ? "]" : "", port);
-    if (len < 0 || (size_t)len >= sizeof g.request)
-        bad("URL", url, "too long");
-    g.request_len = (size_t)len;
+    for (int i = 0; i < g.parts; i++) {
+        for (const char *p = g.paths[i]; *p; p++)
+            if ((unsigned char)*p <= ' ' || *p == 0x7f)
+                bad("URL", g.paths[i], "the path has a space or a control character");
+        int len = snprintf(g.requests[i], MAX_REQUEST,
+                           "GET %s HTTP/1.1\r\nHost: %s%s%s:%ld\r\n\r\n", g.paths[i],
+                           strchr(g.host, ':') ? "[" : "", g.host,
+                           strchr(g.host, ':') ? "]" : "", port);
+        if (len < 0 || len >= MAX_REQUEST)
+            bad("URL", g.paths[i], "too long");
+        g.request_len[i] = (size_t)len;
+    }
+}
+
+/* `--mix WEIGHT:PATH`: one more part of the mix. */
+static void add_part(const char *v) {
+    char *end;
+    long weight = strtol(v, &end, 10);
+    if (end == v || *end != ':' || weight < 1 || weight > MAX_CYCLE || end[1] != '/')
+        bad("--mix", v, "not WEIGHT:PATH, a whole weight from 1 and a path from /");
+    if (g.parts == MAX_PARTS)
+        bad("--mix", v, "more parts than 16");
+    g.weights[g.parts] = weight;
+    g.paths[g.parts++] = end + 1;
+}
+
+/* One cycle of the smooth weighted round-robin (nginx's; lab.model.mix.smooth_order): each
+ * step adds every weight to its part's credit, and the part with the most (the first on a
+ * tie) is sent and pays the sum of the weights back. */
+static void smooth_order(void) {
+    long credit[MAX_PARTS] = { 0 }, total = 0;
+    for (int i = 0; i < g.parts; i++)
+        total += g.weights[i];
+    if (total > MAX_CYCLE)
+        bad("--mix", NULL, "weights that sum to more than 1000");
+    for (long n = 0; n < total; n++) {
+        int best = 0;
+        for (int i = 0; i < g.parts; i++) {
+            credit[i] += g.weights[i];
+            if (credit[i] > credit[best])
+                best = i;
+        }
+        credit[best] -= total;
+        g.order[n] = best;
+    }
+    g.cycle = (int)total;
 }
 
 static void parse_args(int argc, char **argv) {
@@ -621,12 +679,14 @@ static void parse_args(int argc, char **argv) {
             continue;
         }
         if (strcmp(a, "-R") && strcmp(a, "-c") && strcmp(a, "-t") && strcmp(a, "-d") &&
-            strcmp(a, "-w") && strcmp(a, "--timeout"))
+            strcmp(a, "-w") && strcmp(a, "--timeout") && strcmp(a, "--mix"))
             bad(a, NULL, "unknown flag");
         if (i + 1 >= argc)
             bad(a, NULL, "needs a value");
         const char *v = argv[++i];
-        if (!strcmp(a, "-R"))
+        if (!strcmp(a, "--mix"))
+            add_part(v);
+        else if (!strcmp(a, "-R"))
             g.rate = number(a, v, 0, false, 1e9), seen_r = true;
         else if (!strcmp(a, "-d"))
             g.duration = number(a, v, 0, false, 1e6), seen_d = true;
@@ -655,6 +715,7 @@ static void parse_args(int argc, char **argv) {
         bad("-t", v, "more threads than connections (-c)");
     }
     parse_url(g.url);
+    smooth_order();
 }
 
 /* Resolved once, at start. A failure is not fatal: every request then counts as a connect

@@ -11,8 +11,11 @@ whether that is right, so the rules live in one tested place.
 REQ, as wrk's script takes it (images/wrk/report.lua): METHOD BODY CONTENT_TYPE [HEADER...],
 BODY `=text` sent as it is or a byte count of the lab's pattern ("0123456789abcdef"
 repeated, as lab.model.scenarios.request_body makes it), CONTENT_TYPE `-` for none, each
-HEADER `Name: value`; without it, a plain GET. Each answer carries the seconds from
-sending the request to its last byte.
+HEADER `Name: value`; without it, a plain GET. REQ may instead be a mix, `mix` then
+WEIGHT PATH for each part: plain GETs to those paths (the URL then names the app's root), the
+n-th request to the part at n in one cycle of the smooth weighted round-robin that wrk's
+script keeps (lab.model.mix.smooth_order). Each answer carries the seconds from sending the
+request to its last byte, and its path.
 """
 
 from __future__ import annotations
@@ -29,9 +32,13 @@ import urllib.parse
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname or "", parts.port or 80, timeout=timeout)
+    return conn, _target(url)
+
+
+def _target(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
     # The query too: a scenario's request may carry one (/io?ms=20).
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return conn, target
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 class Request:
@@ -57,6 +64,26 @@ class Request:
 PLAIN_GET = Request([])
 
 
+def smooth_order(weights: list[int]) -> list[int]:
+    """One cycle of the smooth weighted round-robin (lab.model.mix.smooth_order's twin)."""
+    credit, total, order = [0] * len(weights), sum(weights), []
+    for _ in range(total):
+        credit = [c + w for c, w in zip(credit, weights, strict=True)]
+        best = max(range(len(weights)), key=lambda i: (credit[i], -i))
+        credit[best] -= total
+        order.append(best)
+    return order
+
+
+def targets(url: str, words: list[str]) -> list[tuple[str, Request]]:
+    """(URL, request) of one cycle: the one request, or a mix's GETs in their order."""
+    if not words or words[0] != "mix":
+        return [(url, Request(words))]
+    root = url.rstrip("/")
+    pairs = [(int(words[i]), words[i + 1]) for i in range(1, len(words), 2)]
+    return [(root + pairs[i][1], PLAIN_GET) for i in smooth_order([w for w, _ in pairs])]
+
+
 def _request(
     conn: http.client.HTTPConnection, path: str, request: Request = PLAIN_GET
 ) -> dict[str, object]:
@@ -69,6 +96,7 @@ def _request(
         "headers": {k.lower(): v for k, v in response.getheaders()},
         "body": body.decode("utf-8", "replace"),
         "elapsed_s": round(time.monotonic() - started, 6),
+        "path": path,
     }
 
 
@@ -89,13 +117,16 @@ def wait(url: str, timeout: float) -> tuple[dict[str, object], int]:
     return {"ready": False, "waited_s": timeout, "last_error": last_error}, 1
 
 
-def fetch(url: str, count: int, timeout: float, request: Request) -> tuple[dict[str, object], int]:
-    conn, path = _connection(url, timeout)
+def fetch(
+    url: str, count: int, timeout: float, cycle: list[tuple[str, Request]]
+) -> tuple[dict[str, object], int]:
+    conn, _ = _connection(url, timeout)
     responses: list[dict[str, object]] = []
     local_ports: list[int] = []
     try:
-        for _ in range(count):
-            responses.append(_request(conn, path, request))
+        for n in range(count):
+            target, request = cycle[n % len(cycle)]
+            responses.append(_request(conn, _target(target), request))
             # http.client drops the socket when the server asked to close it.
             local_ports.append(conn.sock.getsockname()[1] if conn.sock else -1)
     except OSError as exc:
@@ -106,11 +137,14 @@ def fetch(url: str, count: int, timeout: float, request: Request) -> tuple[dict[
     return {"responses": responses, "same_connection": reused, "error": None}, 0
 
 
-def burst(url: str, count: int, timeout: float, request: Request) -> tuple[dict[str, object], int]:
+def burst(
+    count: int, timeout: float, cycle: list[tuple[str, Request]]
+) -> tuple[dict[str, object], int]:
     barrier = threading.Barrier(count)
     results: list[dict[str, object]] = [{} for _ in range(count)]
 
     def one(i: int) -> None:
+        url, request = cycle[i % len(cycle)]
         conn, path = _connection(url, timeout)
         try:
             barrier.wait(timeout)
@@ -149,13 +183,15 @@ def main(argv: list[str]) -> int:
     args = parser.parse_intermixed_args(argv)
     if args.request and len(args.request) < 3:
         parser.error("a request is METHOD BODY CONTENT_TYPE [HEADER...]")
-    request = Request(args.request)
+    if args.request[:1] == ["mix"] and len(args.request) % 2 == 0:
+        parser.error("a mix is `mix` then WEIGHT PATH for each part")
+    cycle = targets(args.url, args.request)
     if args.mode == "wait":
         report, code = wait(args.url, args.timeout)
     elif args.mode == "fetch":
-        report, code = fetch(args.url, args.requests, args.timeout, request)
+        report, code = fetch(args.url, args.requests, args.timeout, cycle)
     else:
-        report, code = burst(args.url, args.requests, args.timeout, request)
+        report, code = burst(args.requests, args.timeout, cycle)
     print(json.dumps(report, sort_keys=True))
     return code
 

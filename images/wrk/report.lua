@@ -8,8 +8,44 @@
 -- repeated, as lab.model.scenarios.request_body and the probe make it); CONTENT_TYPE is
 -- `-` for none; each HEADER is `Name: value`. wrk formats its one request after init,
 -- from wrk.method, wrk.body and wrk.headers.
+--
+-- A mix comes as `mix` then WEIGHT PATH for each part (lab.model.mix.Mix.generator_args):
+-- plain GETs, each thread sending them in one smooth weighted round-robin (nginx's, the
+-- first part on a tie, as lab.model.mix.smooth_order), so that every cycle of
+-- sum(WEIGHT) requests holds each part exactly WEIGHT times. wrk asks thread 1 for one
+-- request before the run to check it: that thread's order starts one step in.
+local function mix(args)
+  local weights, requests, credit, order, total = {}, {}, {}, {}, 0
+  for i = 2, #args, 2 do
+    weights[#weights + 1] = tonumber(args[i])
+    requests[#requests + 1] = wrk.format("GET", args[i + 1])
+    credit[#credit + 1] = 0
+    total = total + tonumber(args[i])
+  end
+  for n = 1, total do
+    local best = 1
+    for i = 1, #weights do
+      credit[i] = credit[i] + weights[i]
+      if credit[i] > credit[best] then
+        best = i
+      end
+    end
+    credit[best] = credit[best] - total
+    order[n] = requests[best]
+  end
+  local n = 0
+  request = function()
+    n = n % total + 1
+    return order[n]
+  end
+end
+
 init = function(args)
   if #args == 0 then
+    return
+  end
+  if args[1] == "mix" then
+    mix(args)
     return
   end
   wrk.method = args[1]

@@ -26,7 +26,7 @@ from lab.engine.generators import Generator, Result
 from lab.engine.port import Clock, Container, GroundLost, LoadClient, Stack, StackError
 from lab.engine.window import Measured, measure
 from lab.images.containers import APP_PORT, AppSettings, database_url, redis_url
-from lab.measure.verify import verify
+from lab.measure.verify import verify_parts
 from lab.model.fairness import server_command
 from lab.model.plan import Blueprint
 from lab.model.scenarios import Scenario
@@ -79,7 +79,8 @@ class RunningApp:
 
     @property
     def url(self) -> str:
-        """The scenario's URL, as the load container reaches the app."""
+        """The scenario's URL, as the load container reaches the app (a mix's: the app's
+        root, its parts' paths in the generator's arguments)."""
         assert self.load is not None
         return self.load.base_url + self.scenario.request.path
 
@@ -95,13 +96,25 @@ class RunningApp:
         wait_ready(self.stack, self.container, self.load, plan.config.ready_timeout_s, self.clock)
         if self.scenario.uses_redis:
             self.stack.reset_counter()
-        # The generator's own request, so what is verified is what is then measured.
-        request = self.scenario.request.generator_args()
-        report = self.stack.probe(
-            "fetch", self.url, "--requests", "2", *request, on=self.load.container
-        )
-        problems = verify(self.scenario, report, self.stack.tables)
-        self.verification.update({"report": report, "problems": problems})
+        # The generator's own requests, so what is verified is what is then measured: a
+        # mix's each part, checked by its own rule.
+        reports = {
+            part.name: self.stack.probe(
+                "fetch",
+                self.load.base_url + part.request.path,
+                "--requests",
+                "2",
+                *part.request.generator_args(),
+                on=self.load.container,
+            )
+            for part in self.scenario.parts
+        }
+        problems = verify_parts(self.scenario, reports, self.stack.tables)
+        if self.scenario.parts == (self.scenario,):
+            self.verification["report"] = reports[self.scenario.name]
+        else:
+            self.verification["reports"] = reports
+        self.verification["problems"] = problems
         if problems:
             # " | ", not "; ": a record's reasons are joined by "; " (results.judging), and
             # the findings count each reason's kind (analysis.checks.trials).

@@ -55,6 +55,8 @@ def verify(
     """Problems with the answers of a `fetch` report to `scenario`'s request; empty when
     they are right. Consecutive /hit answers must count up by one; a db answer must be
     the row `tables` hold."""
+    if scenario.parts != (scenario,):
+        raise ValueError(f"{scenario.name} is a mix: verify_parts checks each of its parts")
     problems: list[str] = []
     if report.get("error"):
         problems.append(f"request failed: {report['error']}")
@@ -73,6 +75,21 @@ def verify(
     return problems
 
 
+def verify_parts(
+    scenario: Scenario, reports: Mapping[str, Mapping[str, Any]], tables: Tables | None = None
+) -> list[str]:
+    """Problems with the `fetch` reports, by name, of each of `scenario.parts`: a mix's
+    parts each by its own rule, named ("json: response 1: status 500"); any other
+    scenario's by its rule, as `verify` says them."""
+    if scenario.parts == (scenario,):
+        return verify(scenario, reports.get(scenario.name, {}), tables)
+    return [
+        f"{part.name}: {problem}"
+        for part in scenario.parts
+        for problem in verify(part, reports.get(part.name, {}), tables)
+    ]
+
+
 def verify_hello(report: Mapping[str, Any]) -> list[str]:
     """Problems with a `GET /` answer; empty when it is right."""
     return verify(SCENARIOS["hello"], report)
@@ -83,4 +100,4 @@ def verify_hit(report: Mapping[str, Any]) -> list[str]:
     return verify(SCENARIOS["hit"], report)
 
 
-__all__ = ["answer_problems", "hit_count", "verify", "verify_hello", "verify_hit"]
+__all__ = ["answer_problems", "hit_count", "verify", "verify_hello", "verify_hit", "verify_parts"]

@@ -33,7 +33,8 @@ from typing import Any
 from lab.errors import UsageError
 from lab.model.deployment import deployment_label, framework_name
 from lab.model.endpoints import parse_endpoints
-from lab.model.scenarios import Scenario
+from lab.model.mix import mixes_of, serve_mixes
+from lab.model.scenarios import SCENARIOS, Scenario
 from lab.model.serverpackages import missing_packages
 from lab.model.versions import VERSION_MANIFEST, Derivation, parse_derivation, version_app_name
 
@@ -167,6 +168,11 @@ def parse_manifest(
     framework = _text(data, "framework", where)
     served = _scenarios(data.get("scenarios", list(known)), known, where)
     not_served = _not_served(data.get("not_served", {}), known, served, where)
+    # A mix is served where all of its parts are: said by the parts, not listed again.
+    mixes = {name: mix for name, mix in mixes_of(SCENARIOS.values()).items() if name in known}
+    served, not_served, unmixed = serve_mixes(mixes, served, not_served)
+    if unmixed is not None:
+        raise ManifestError(f"{where}: {unmixed}", "list every part of the mix, or leave it out")
     description = _text(data, "description", where)
     dockerfile = data.get("dockerfile")
     if dockerfile is not None and (not isinstance(dockerfile, str) or "/" in dockerfile):

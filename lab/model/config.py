@@ -223,7 +223,7 @@ def _refuse_bodies_in_open_loop(read: Mapping[str, Any], catalog: Catalog) -> No
         return
     for name in read["scenarios"]:
         request = catalog.scenario(name).request
-        if request.generator_args():
+        if request.what_more():  # a mix of plain GETs is still plain GETs
             raise UsageError(
                 f"--scenarios: {name} sends {request.what_more()}, and the open-loop"
                 " generator sends plain GET requests only",

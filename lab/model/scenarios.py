@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from lab.model.mix import LAB_MIX, Mix, lab_mix
 from lab.model.tables import QUERIES, FortunesPage, TableRule, WorldRow, WorldRows
 from lab.paths import ROOT
 
@@ -158,12 +159,13 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """A request a generator repeats, its rule, and the services the app needs for it."""
+    """A request a generator repeats (or a mix of them), its rule, and the services the
+    app needs for it."""
 
     name: str
     description: str
-    request: Request
-    rule: Rule
+    request: Request | Mix
+    rule: Rule  # a mix's is any 200: each of its parts is verified by its own (`parts`)
     needs: frozenset[str] = field(default_factory=frozenset)  # of "redis", "postgres"
 
     @property
@@ -173,6 +175,13 @@ class Scenario:
     @property
     def uses_postgres(self) -> bool:
         return "postgres" in self.needs
+
+    @property
+    def parts(self) -> tuple[Scenario, ...]:
+        """What is fetched and checked before load: a mix's parts, or the scenario itself."""
+        if isinstance(self.request, Mix):
+            return tuple(part.scenario for part in self.request.parts)
+        return (self,)
 
 
 def hit_count(body: str) -> int | None:
@@ -270,7 +279,17 @@ def lab_scenarios(payload: Any) -> Mapping[str, Scenario]:
             frozenset({"postgres"}),
         ),
     ]
-    return MappingProxyType({scenario.name: scenario for scenario in scenarios})
+    made = {scenario.name: scenario for scenario in scenarios}
+    mix = lab_mix(LAB_MIX, made)
+    weights = ", ".join(f"{part.scenario.name} {part.weight}" for part in mix.parts)
+    made["mix"] = Scenario(
+        "mix",
+        f"a weighted mix of the above in one trial: {weights}",
+        mix,
+        Rule(AnyBody()),
+        mix.needs,
+    )
+    return MappingProxyType(made)
 
 
 SCENARIOS: Mapping[str, Scenario] = lab_scenarios(json.loads(PAYLOAD_FILE.read_text()))

@@ -1,10 +1,13 @@
 """Each app of the catalog, started as the lab starts it, on an internal network with
 Redis, answers the article's two endpoints with the same bytes, and every other scenario
-it serves exactly as that scenario's rule says, 200 requests at once."""
+it serves exactly as that scenario's rule says, 200 requests at once (a mix's, each by its
+part's rule, in the mix's shares); wrk's script sends a mix in its order."""
 
 from __future__ import annotations
 
+import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,11 +15,14 @@ import pytest
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
+from lab.engine.generators.wrk import REPORTER
 from lab.measure.verify import answer_problems, hit_count, verify_hello, verify_hit
+from lab.measure.wrkjson import parse_wrk_output
 from lab.model.catalog import builtin_catalog
 from lab.model.fairness import ACCESS_LOG
+from lab.model.mix import Mix
 from lab.model.scenarios import SCENARIOS
-from tests.integration.conftest import probe, redis_get, start_app
+from tests.integration.conftest import TEST_LABELS, probe, redis_get, start_app
 
 APPS = sorted(builtin_catalog().apps)
 
@@ -94,10 +100,43 @@ def test_200_concurrent_requests_of_each_scenario_are_all_answered_by_its_rule(
         *request.generator_args(),
     )  # fmt: skip
     assert report["statuses"] == {"200": 200}, (report["statuses"], report["errors"][:3])
-    problems = [
-        p for r in report["responses"] for p in answer_problems(SCENARIOS[scenario].rule, r)
-    ]
+    # Each answer by the rule of what it answered: a mix's parts each by their own.
+    rules = {part.request.path: part.rule for part in SCENARIOS[scenario].parts}
+    problems = [p for r in report["responses"] for p in answer_problems(rules[r["path"]], r)]
     assert problems == [], problems[:3]
+    if isinstance(request, Mix):
+        shares = {
+            part.scenario.request.path: part.weight * 200 // request.cycle for part in request.parts
+        }
+        assert Counter(r["path"] for r in report["responses"]) == shares
+
+
+def test_wrks_script_sends_a_mix_in_its_smooth_order(
+    docker_client: Any, images: dict[str, str], network: Network
+) -> None:
+    """One connection of one thread, as the app's access log saw it: the mix's cycle over
+    and over (wrk takes one request from thread 1 before the run: it starts a step in)."""
+    mix = SCENARIOS["mix"].request
+    assert isinstance(mix, Mix)
+    alias = "mixed-aio"
+    container = start_app(images, network, "aio", alias, access_log=True)
+    try:
+        url = f"http://{alias}:8000/"
+        assert probe(docker_client, images, network, "wait", url, "--timeout", "30")["ready"]
+        command = ["wrk", "-t1", "-c1", "-d1s", "-s", REPORTER, url, "--", *mix.generator_args()]
+        output = docker_client.containers.run(
+            images["wrk"], command, network=network.name, labels=TEST_LABELS, remove=True
+        ).decode()
+        logged = container.exec(["cat", ACCESS_LOG]).output.decode()
+    finally:
+        container.stop()
+    result = parse_wrk_output(output)
+    paths = re.findall(r"GET (\S+) HTTP/", logged)[1:]  # the first is the readiness wait's
+    assert result.requests >= 50 and len(paths) >= result.requests
+    path = {part.scenario.name: part.scenario.request.path for part in mix.parts}
+    cycle = [path[name] for name in mix.order()]
+    start = cycle.index(paths[0])
+    assert paths == [cycle[(start + n) % len(cycle)] for n in range(len(paths))], paths[:10]
 
 
 @pytest.mark.parametrize("name", APPS)

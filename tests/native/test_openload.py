@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from lab.measure.histogram import Histogram, bucket_bounds, histogram_from
+from lab.model.mix import smooth_order
 from tests.native.conftest import OK_BODY, Server, interrupt_after, response, run
 
 MS = 1000  # the histogram counts microseconds
@@ -191,6 +192,16 @@ def test_ctrl_c_prints_what_it_has_and_exits_130(openload: Path, server: Server)
         (["-R", "10", "-c", "1", "-d", "1", "http://127.0.0.1:0/"], "http://127.0.0.1:0/"),
         (["-R", "10", "-c", "1", "-d", "1", "--rate", "3", "http://x/"], "--rate"),
         (["-R", "10", "-c", "1", "-d", "1", "-t"], "-t"),
+        (["-R", "10", "-c", "1", "-d", "1", "--mix", "0:/a", "http://x/"], "--mix 0:/a"),
+        (["-R", "10", "-c", "1", "-d", "1", "--mix", "2/a", "http://x/"], "--mix 2/a"),
+        (["-R", "10", "-c", "1", "-d", "1", "--mix", "2:a", "http://x/"], "--mix 2:a"),
+        (["-R", "10", "-c", "1", "-d", "1", "--mix", "1:/a", "http://x/b"], "http://x/b"),
+        (["-R", "10", "-c", "1", "-d", "1", "--mix", "1:/a b", "http://x/"], "/a b"),
+        (["-R", "10", "-c", "1", "-d", "1", *["--mix", "1:/a"] * 17, "http://x/"], "--mix"),
+        (
+            ["-R", "10", "-c", "1", "-d", "1", "--mix", "999:/a", "--mix", "2:/b", "http://x/"],
+            "--mix",
+        ),
     ],
 )
 def test_bad_flags_exit_2_naming_the_flag(openload: Path, args: list[str], named: str) -> None:
@@ -220,3 +231,24 @@ def test_it_sleeps_between_sends_at_low_rates(openload: Path, server: Server) ->
     result.assert_invariant()
     assert result.doc["completed"] == 100
     assert result.cpu_s < 0.2, f"{result.cpu_s:.3f} CPU s for 2 s at 50 req/s"
+
+
+def test_a_mix_arrives_in_its_smooth_weighted_order_whatever_the_threads(
+    openload: Path, server: Server
+) -> None:
+    """The n-th request of the schedule goes to the part at n of one cycle of
+    lab.model.mix.smooth_order: the arrivals, in time, are that cycle repeated."""
+    weights = {"/ok?a": 2, "/ok?b": 2, "/delay/1": 1}
+    mix = [word for path, w in weights.items() for word in ("--mix", f"{w}:{path}")]
+    result = run(openload, "-R", "400", "-c", "8", "-t", "2", "-d", "1", *mix, server.url + "/")
+
+    assert result.returncode == 0, result.stderr
+    result.assert_invariant()
+    assert result.doc["completed"] == result.doc["scheduled"] == 400
+    cycle = [list(weights)[i] for i in smooth_order(list(weights.values()))]
+    assert cycle == ["/ok?a", "/ok?b", "/delay/1", "/ok?a", "/ok?b"]
+    # 2.5 ms apart, each on a connection of its own for 20 ms: the arrivals keep the order.
+    seen = [a.path for a in sorted(server.arrivals, key=lambda a: a.at)]
+    assert Counter(seen) == {"/ok?a": 160, "/ok?b": 160, "/delay/1": 80}
+    in_order = sum(path == cycle[n % len(cycle)] for n, path in enumerate(seen))
+    assert in_order >= 0.95 * len(seen), seen[:20]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Protocol, TypeVar
 
+from lab.model.mix import Mix
 from lab.model.scenarios import Request
 from lab.results.execrecord import ExecRecord
 
@@ -28,9 +29,10 @@ class Generator(Protocol[Result]):
         (an injected stall's schedule starts after them); 0 for one that has none."""
         ...
 
-    def command(self, url: str, request: Request, seconds: float) -> list[str]:
-        """The command that sends `request` to `url` (its path and query included) for a
-        window of `seconds` (after its lead)."""
+    def command(self, url: str, request: Request | Mix, seconds: float) -> list[str]:
+        """The command that sends `request` to `url` (its path and query included), or a
+        mix's requests by weight to the app at `url`, for a window of `seconds` (after
+        its lead)."""
         ...
 
     def parse(self, run: ExecRecord) -> Result:

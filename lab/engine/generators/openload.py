@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lab.measure.openjson import OpenResult, parse_open_output
+from lab.model.mix import Mix, parse_generator_args
 from lab.model.scenarios import Request
 from lab.results.execrecord import ExecRecord
 
@@ -27,11 +28,13 @@ class OpenLoad:
     def lead_s(self) -> float:
         return self.warmup_s
 
-    def command(self, url: str, request: Request, seconds: float) -> list[str]:
-        # openload sends a plain GET only: a configuration that asks for more is refused
-        # before any plan (lab.model.config).
-        if request.generator_args():
-            raise ValueError(f"openload sends GET requests only, not {request.method}")
+    def command(self, url: str, request: Request | Mix, seconds: float) -> list[str]:
+        # openload sends plain GETs only: a configuration that asks for more is refused
+        # before any plan (lab.model.config). A mix's parts are `--mix WEIGHT:PATH`, in the
+        # mix's order of parts, the URL then naming the app's root.
+        if request.what_more():
+            raise ValueError(f"openload sends GET requests only, not {request.what_more()}")
+        parts = parse_generator_args(request.generator_args()) if isinstance(request, Mix) else ()
         return [
             PROGRAM,
             "-R",
@@ -46,6 +49,7 @@ class OpenLoad:
             f"{seconds:g}",
             "--timeout",
             f"{self.timeout_s:g}",
+            *(word for weight, path in parts for word in ("--mix", f"{weight}:{path}")),
             url,
         ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lab.measure.wrkjson import WrkResult, parse_wrk_output
+from lab.model.mix import Mix
 from lab.model.scenarios import Request
 from lab.results.execrecord import ExecRecord
 
@@ -25,9 +26,10 @@ class Wrk:
     def lead_s(self) -> float:
         return 0.0
 
-    def command(self, url: str, request: Request, seconds: float) -> list[str]:
+    def command(self, url: str, request: Request | Mix, seconds: float) -> list[str]:
         # The configuration holds whole seconds only: wrk's -d and --timeout take no fractions.
-        # A request other than a plain GET is the script's arguments (images/wrk/report.lua).
+        # A request other than a plain GET, or a mix, is the script's arguments
+        # (images/wrk/report.lua).
         extra = request.generator_args()
         return [
             "wrk",

@@ -109,6 +109,8 @@ class Outcome:
     wrk: str = field(default_factory=wrk_lines)  # the stdout of every wrk run
     wrk_exit: int = 0
     report: dict[str, Any] | None = None  # the probe's fetch report; None: a right answer
+    # The fetch report for a path of its own ("/json"), before `report` (a mix's parts).
+    reports: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     ready_after: int | None = 0  # probe waits that find it not ready yet; None: never ready
     dies: str | None = None  # its state once wrk ran, e.g. "exited, exit code 137"
     log: str = "Booting worker with pid: 7"
@@ -331,9 +333,11 @@ class FakeStack:
             ready_after = app.outcome.ready_after
             ready = ready_after is not None and app.waits > ready_after
             return {"ready": ready, "last_error": None if ready else "connection refused"}
+        path = "/" + args[1].split("/", 3)[3]
+        if path in app.outcome.reports:
+            return app.outcome.reports[path]
         if app.outcome.report is not None:
             return app.outcome.report
-        path = "/" + args[1].split("/", 3)[3]
         report = right_answer(path, self.counter, args[4:], self.tables)
         self.counter += 2 if path == "/hit" else 0
         return report

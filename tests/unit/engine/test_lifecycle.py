@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 
+from lab.engine.generators.openload import OpenLoad
+from lab.engine.generators.wrk import Wrk
 from lab.engine.lifecycle import AppFailed, RunningApp, running_app
-from lab.engine.port import Container, EngineRefused, GroundLost, NetworkPath
+from lab.engine.port import Container, DatabaseSpec, EngineRefused, GroundLost, NetworkPath
 from lab.model.config import build_config
+from lab.model.mix import LAB_MIX, Mix
 from lab.model.openload import StallSpec
 from lab.model.plan import Blueprint, blueprint
 from lab.model.scenarios import Request
@@ -36,7 +39,7 @@ class CurlLoop:
 
     lead_s: float = 0.0
 
-    def command(self, url: str, request: Request, seconds: float) -> list[str]:  # noqa: ARG002
+    def command(self, url: str, request: Request | Mix, seconds: float) -> list[str]:  # noqa: ARG002
         loop = (
             'end=$(($(date +%s) + $2)); n=0; while [ "$(date +%s)" -lt "$end" ];'
             ' do curl -sf -o /dev/null "$1" && n=$((n + 1)); done; echo "$n $2"'
@@ -65,9 +68,11 @@ def plan_of(**overrides: Any) -> Blueprint:
 
 
 def opened(engine: FakeEngine, plan: Blueprint) -> FakeStack:
+    """The run's stack, with PostgreSQL when a scenario of `plan` reads it."""
     slots = plan.placement
+    database = DatabaseSpec(IMAGES["postgres"], plan.config.seed) if plan.needs_postgres else None
     return engine.run_stack(
-        "r1", IMAGES["redis"], IMAGES["wrk"], slots.redis, slots.wrk, NetworkPath.of(plan)
+        "r1", IMAGES["redis"], IMAGES["wrk"], slots.redis, slots.wrk, NetworkPath.of(plan), database
     )
 
 
@@ -182,3 +187,48 @@ def test_a_stall_the_engine_refused_is_kept_beside_the_stalls(engine: FakeEngine
     assert measured.stalls is not None
     assert len(measured.stalls.stalls) == 1  # the first pause; the second was refused
     assert measured.stalls.error == "APIError: 409 Client Error: container is not running"
+
+
+def test_a_mix_is_verified_part_by_part_and_loaded_as_one(engine: FakeEngine) -> None:
+    plan = plan_of(scenarios=("mix",))
+    with (
+        opened(engine, plan) as stack,
+        running_app(stack, plan, IMAGES, FakeClock(), "aio", 1, "mix") as app,
+    ):
+        assert app.verification is not None and app.verification["problems"] == []
+        assert set(app.verification["reports"]) == set(LAB_MIX)
+        assert "report" not in app.verification
+        wrk = app.measure(Wrk(2, 64, 5), 2.0)
+        opened_loop = app.measure(OpenLoad(500.0, 64, 2, 1.0, 5.0), 2.0)
+
+    fetched = [
+        call[3] for call in stack.engine.calls if call[:3] == ("probe", stack.load.name, "fetch")
+    ]
+    paths = ["/", "/json", "/io?ms=20", "/db", "/queries?n=20", "/fortunes"]
+    assert fetched == [f"http://app:8000{path}" for path in paths]
+    weights = [str(weight) for weight in LAB_MIX.values()]
+    assert wrk.run.command[-15:] == (
+        "http://app:8000/", "--", "mix",
+        *(word for pair in zip(weights, paths, strict=True) for word in pair),
+    )  # fmt: skip
+    mix_flags = (("--mix", f"{w}:{path}") for w, path in zip(weights, paths, strict=True))
+    assert opened_loop.run.command[-13:] == (
+        *(w for flag in mix_flags for w in flag),
+        "http://app:8000/",
+    )
+
+
+def test_a_mix_with_one_part_answered_wrongly_fails_naming_the_part(engine: FakeEngine) -> None:
+    wrong = {"responses": [{"status": 404, "headers": {}, "body": ""}], "error": None}
+    engine.outcomes[1] = Outcome(reports={"/json": wrong})
+    plan = plan_of(scenarios=("mix",))
+    with (
+        opened(engine, plan) as stack,
+        pytest.raises(AppFailed) as failed,
+        running_app(stack, plan, IMAGES, FakeClock(), "aio", 1, "mix"),
+    ):
+        pytest.fail("a mix with a wrong part is not loaded")
+    assert failed.value.reason.startswith("verification failed: json: response 1: status 404")
+    assert " | json: " in failed.value.reason and "hello:" not in failed.value.reason
+    assert failed.value.verification is not None
+    assert set(failed.value.verification["reports"]) == set(LAB_MIX)

@@ -4,9 +4,19 @@ import hashlib
 import json
 from typing import Any
 
-from lab.measure.verify import answer_problems, hit_count, verify, verify_hello, verify_hit
+import pytest
+
+from lab.measure.verify import (
+    answer_problems,
+    hit_count,
+    verify,
+    verify_hello,
+    verify_hit,
+    verify_parts,
+)
 from lab.model.scenarios import SCENARIOS, request_body
 from lab.model.tables import WORLD_ROWS, Tables
+from tests.unit.engine.fakes import fake_tables, table_answer
 
 
 def response(body: str, content_type: str, status: int = 200) -> dict[str, Any]:
@@ -107,6 +117,55 @@ def test_answer_problems_judges_one_answer_of_a_burst() -> None:
         "content type 'text/html', expected 'text/plain'",
         "body 'nope', expected 'Hello, world!'",
     ]
+
+
+def mix_reports() -> dict[str, dict[str, Any]]:
+    """Right answers to each part of the lab's mix, as the probe reports them."""
+    hello = response("Hello, world!", TEXT)
+    payload = json.dumps(SCENARIOS["json"].rule.body.value)  # type: ignore[union-attr]
+    slow = {**hello, "elapsed_s": 0.021}
+    reports = {
+        "hello": report(hello, hello),
+        "json": report(response(payload, JSON), response(payload, JSON)),
+        "io": report(slow, slow),
+    }
+    for name in ("db", "queries", "fortunes"):
+        body, kind = table_answer(SCENARIOS[name].request.path, MIX_TABLES)
+        reports[name] = report(response(body, kind), response(body, kind))
+    return reports
+
+
+MIX_TABLES = fake_tables(seed=3)
+
+
+def test_each_part_of_a_mix_is_checked_by_its_own_rule() -> None:
+    assert verify_parts(SCENARIOS["mix"], mix_reports(), MIX_TABLES) == []
+
+
+def test_one_wrong_part_fails_the_mix_and_is_named() -> None:
+    reports = mix_reports()
+    reports["io"] = report(response("Hello, world!", TEXT, status=500), response("x", TEXT))
+    problems = verify_parts(SCENARIOS["mix"], reports, MIX_TABLES)
+    assert problems[0] == "io: response 1: status 500, expected 200"
+    assert all(p.startswith("io: ") for p in problems)
+    assert "io: response 2: body 'x', expected 'Hello, world!'" in problems
+
+
+def test_a_part_left_unprobed_is_a_problem_of_its_own() -> None:
+    reports = mix_reports()
+    del reports["json"]
+    assert verify_parts(SCENARIOS["mix"], reports, MIX_TABLES) == ["json: no response"]
+
+
+def test_a_scenario_of_one_request_is_checked_as_itself() -> None:
+    hello = response("Hello, world!", TEXT)
+    assert verify_parts(SCENARIOS["hello"], {"hello": report(hello, hello)}) == []
+    assert verify_parts(SCENARIOS["hello"], {"hello": report()}) == ["no response"]
+
+
+def test_a_mix_is_never_checked_against_one_report() -> None:
+    with pytest.raises(ValueError, match=r"mix is a mix: verify_parts"):
+        verify(SCENARIOS["mix"], mix_reports()["hello"])
 
 
 def test_a_db_answer_is_checked_against_the_runs_tables_and_refused_without_them() -> None:

@@ -68,12 +68,12 @@ def test_every_entry_is_keyed_by_its_own_name_and_described() -> None:
 def test_scenarios_paths_and_what_they_need() -> None:
     assert list(SCENARIOS) == [
         "hello", "hit", "json", "upload1k", "upload64k", "upload1m", "io", "db", "queries",
-        "fortunes",
+        "fortunes", "mix",
     ]  # fmt: skip
     assert (SCENARIOS["hello"].request.path, SCENARIOS["hello"].uses_redis) == ("/", False)
     assert (SCENARIOS["hit"].request.path, SCENARIOS["hit"].uses_redis) == ("/hit", True)
     uses_postgres = [name for name, scenario in SCENARIOS.items() if scenario.uses_postgres]
-    assert uses_postgres == ["db", "queries", "fortunes"]
+    assert uses_postgres == ["db", "queries", "fortunes", "mix"]
     assert SCENARIOS["queries"].request.path == "/queries?n=20"
 
 
