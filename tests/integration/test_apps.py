@@ -1,6 +1,7 @@
 """Each app of the catalog, started as the lab starts it, on an internal network with
-Redis, answers the article's two endpoints with the same bytes, and every other scenario
-it serves exactly as that scenario's rule says, 200 requests at once."""
+Redis and PostgreSQL (its tables loaded), answers the article's two endpoints with the
+same bytes, and every other scenario it serves exactly as that scenario's rule says (a
+db answer against the rows the database holds), 200 requests at once."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
+from lab.engine.postgres import Database
 from lab.measure.verify import answer_problems, hit_count, verify_hello, verify_hit
 from lab.model.catalog import builtin_catalog
 from lab.model.fairness import ACCESS_LOG
@@ -27,6 +29,7 @@ def app(
     images: dict[str, str],
     network: Network,
     redis: DockerContainer,  # noqa: ARG001 - the app needs it running
+    postgres: Database,  # noqa: ARG001 - and this, for the db scenarios
 ) -> Iterator[tuple[str, str]]:
     alias = f"app-{request.param}"
     container = start_app(images, network, request.param, alias)
@@ -81,6 +84,7 @@ def test_200_concurrent_requests_of_each_scenario_are_all_answered_by_its_rule(
     docker_client: Any,
     images: dict[str, str],
     network: Network,
+    postgres: Database,
     app: tuple[str, str],
     scenario: str,
 ) -> None:
@@ -94,9 +98,8 @@ def test_200_concurrent_requests_of_each_scenario_are_all_answered_by_its_rule(
         *request.generator_args(),
     )  # fmt: skip
     assert report["statuses"] == {"200": 200}, (report["statuses"], report["errors"][:3])
-    problems = [
-        p for r in report["responses"] for p in answer_problems(SCENARIOS[scenario].rule, r)
-    ]
+    rule = SCENARIOS[scenario].rule
+    problems = [p for r in report["responses"] for p in answer_problems(rule, r, postgres.tables)]
     assert problems == [], problems[:3]
 
 
