@@ -2,13 +2,17 @@
 
 `GET /` says hello, `GET /hit` increments a Redis counter, `GET /json` returns the
 order in payload.json, `POST /upload` answers the length and SHA-256 of the body,
-and `GET /io?ms=N` waits N ms on the event loop (a slow upstream) and says hello.
+`GET /io?ms=N` waits N ms on the event loop (a slow upstream) and says hello, and
+`GET /db`, `GET /queries?n=N` and `GET /fortunes` read PostgreSQL's world and
+fortune tables (lab/model/tables.py).
 
 Handlers are `async def` and run on the event loop. `/` and `/hit` return
 `Response` objects with ready-made bytes and an explicit content type; `/json`
-and `/upload` return dataclasses, which BlackSheep serialises to JSON per request.
-The Redis pool is created and closed in the application's lifespan, inside the
-server's running loop, and kept on the application object.
+and `/upload` return dataclasses, which BlackSheep serialises to JSON per request,
+as do `/db` and `/queries`. The Redis pool and the asyncpg pool are created and
+closed in the application's lifespan, inside the server's running loop, and kept on
+the application object. The fortunes page is BlackSheep's `view`: its default
+renderer, Jinja2 with autoescape, of views/fortunes.jinja.
 """
 
 import asyncio
@@ -16,14 +20,16 @@ import hashlib
 import json
 import logging
 import os
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import redis
 import redis.asyncio
 from blacksheep import Application, Content, Request, Response
-from blacksheep.server.responses import bad_request
+from blacksheep.server.responses import bad_request, view
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -33,6 +39,11 @@ TEXT = b"text/plain; charset=utf-8"
 JSON = b"application/json"
 LOG = logging.getLogger("uvicorn.error")
 IO_MAX_MS = 1000
+WORLD_ROWS = 10_000
+QUERIES_MAX = 500
+READ_ROW = "SELECT id, randomnumber FROM world WHERE id = $1"
+READ_FORTUNES = "SELECT id, message FROM fortune"
+ADDED_FORTUNE = "Additional fortune added at request time."
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +79,18 @@ class Digest:
     sha256: str
 
 
+@dataclass(frozen=True, slots=True)
+class World:
+    id: int
+    randomNumber: int  # the scenario's key, camel case
+
+
+@dataclass(frozen=True, slots=True)
+class Fortune:
+    id: int
+    message: str
+
+
 def read_order(path: Path) -> Order:
     data = json.loads(path.read_bytes())
     customer = Customer(**data.pop("customer"))
@@ -98,6 +121,19 @@ async def redis_client(application: Application) -> AsyncIterator[None]:
     yield
     await application.redis.aclose()
     await pool.aclose()
+
+
+@app.lifespan
+async def postgres_pool(application: Application) -> AsyncIterator[None]:
+    # min_size=0: no connection until the first query, so the app starts in a run
+    # whose scenarios need no database (and so no PostgreSQL is running).
+    application.db = await asyncpg.create_pool(
+        os.environ.get("DATABASE_URL", "postgresql://lab@postgres:5432/lab"),
+        min_size=0,
+        max_size=int(os.environ.get("DB_POOL_SIZE", "64")),
+    )
+    yield
+    await application.db.close()
 
 
 @app.router.get("/")
@@ -138,3 +174,40 @@ async def io(ms: int) -> Response:
     # Cooperative: the event loop serves other requests while this one waits.
     await asyncio.sleep(ms / 1000)
     return Response(200, None, Content(TEXT, HELLO))
+
+
+def world(row: asyncpg.Record) -> World:
+    return World(id=row["id"], randomNumber=row["randomnumber"])
+
+
+@app.router.get("/db")
+async def db() -> World:
+    # asyncpg prepares the statement once per connection and keeps it in its cache.
+    return world(await app.db.fetchrow(READ_ROW, random.randint(1, WORLD_ROWS)))
+
+
+def query_count(n: str) -> int:
+    try:
+        count = int(n)
+    except ValueError:
+        count = 1
+    return min(max(count, 1), QUERIES_MAX)
+
+
+# `n` is bound from the query as text: not an integer means one query, where an int
+# parameter would make BlackSheep answer 400.
+@app.router.get("/queries")
+async def queries(n: str = "1") -> list[World]:
+    ids = [random.randint(1, WORLD_ROWS) for _ in range(query_count(n))]
+    # One connection for the request, its queries awaited one after another.
+    async with app.db.acquire() as connection:
+        return [world(await connection.fetchrow(READ_ROW, i)) for i in ids]
+
+
+@app.router.get("/fortunes")
+async def fortunes() -> Response:
+    found = await app.db.fetch(READ_FORTUNES)
+    rows = [Fortune(id=row["id"], message=row["message"]) for row in found]
+    rows.append(Fortune(id=0, message=ADDED_FORTUNE))
+    rows.sort(key=lambda fortune: fortune.message)
+    return view("fortunes", fortunes=rows)

@@ -2,11 +2,14 @@
 
 `GET /` says hello, `GET /hit` increments a Redis counter, `GET /json` returns the
 order in payload.json, `POST /upload` answers the length and SHA-256 of the body,
-and `GET /io?ms=N` waits N ms on the event loop (a slow upstream) and says hello.
+and `GET /io?ms=N` waits N ms on the event loop (a slow upstream) and says hello, and
+`GET /db`, `GET /queries?n=N` and `GET /fortunes` read PostgreSQL's world and
+fortune tables (lab/model/tables.py).
 
-Handlers are `async def` and run on the event loop. The Redis pool is created
-and closed in the lifespan, inside the server's running loop, and reaches the
-handlers through the lifespan state (`request.state`).
+Handlers are `async def` and run on the event loop. The Redis pool and the
+asyncpg pool are created and closed in the lifespan, inside the server's running
+loop, and reach the handlers through the lifespan state (`request.state`). The
+fortunes page is Starlette's Jinja2Templates (autoescaped) of templates/fortunes.html.
 """
 
 import asyncio
@@ -14,10 +17,12 @@ import hashlib
 import json
 import logging
 import os
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 import redis
 import redis.asyncio
 from redis.asyncio.retry import Retry
@@ -26,6 +31,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.templating import Jinja2Templates
 
 HELLO = b"Hello, world!"
 COUNTER_KEY = os.environ.get("COUNTER_KEY", "lab:hits")
@@ -34,10 +40,16 @@ LOG = logging.getLogger("uvicorn.error")
 # as a dict that JSONResponse serialises per request.
 PAYLOAD = json.loads(Path(__file__).with_name("payload.json").read_bytes())
 IO_MAX_MS = 1000
+WORLD_ROWS = 10_000
+QUERIES_MAX = 500
+READ_ROW = "SELECT id, randomnumber FROM world WHERE id = $1"
+READ_FORTUNES = "SELECT id, message FROM fortune"
+ADDED_FORTUNE = "Additional fortune added at request time."
+TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 
 
 @asynccontextmanager
-async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, redis.asyncio.Redis]]:
+async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, object]]:
     # Blocking pool: under more concurrent requests than connections, a request
     # waits for a free connection instead of failing with MaxConnectionsError.
     pool = redis.asyncio.BlockingConnectionPool.from_url(
@@ -50,7 +62,15 @@ async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, redis.asyncio.Red
         retry=Retry(NoBackoff(), 0),
     )
     client = redis.asyncio.Redis(connection_pool=pool)
-    yield {"redis": client}
+    # min_size=0: no connection until the first query, so the app starts in a run
+    # whose scenarios need no database (and so no PostgreSQL is running).
+    db = await asyncpg.create_pool(
+        os.environ.get("DATABASE_URL", "postgresql://lab@postgres:5432/lab"),
+        min_size=0,
+        max_size=int(os.environ.get("DB_POOL_SIZE", "64")),
+    )
+    yield {"redis": client, "db": db}
+    await db.close()
     await client.aclose()
     await pool.aclose()
 
@@ -92,6 +112,40 @@ async def io(request: Request) -> Response:
     return PlainTextResponse(HELLO)
 
 
+def world(row: asyncpg.Record) -> dict[str, int]:
+    return {"id": row["id"], "randomNumber": row["randomnumber"]}
+
+
+async def db(request: Request) -> Response:
+    # asyncpg prepares the statement once per connection and keeps it in its cache.
+    row = await request.state.db.fetchrow(READ_ROW, random.randint(1, WORLD_ROWS))
+    return JSONResponse(world(row))
+
+
+def query_count(request: Request) -> int:
+    try:
+        n = int(request.query_params.get("n", "1"))
+    except ValueError:
+        n = 1
+    return min(max(n, 1), QUERIES_MAX)
+
+
+async def queries(request: Request) -> Response:
+    ids = [random.randint(1, WORLD_ROWS) for _ in range(query_count(request))]
+    # One connection for the request, its queries awaited one after another.
+    async with request.state.db.acquire() as connection:
+        rows = [await connection.fetchrow(READ_ROW, i) for i in ids]
+    return JSONResponse([world(row) for row in rows])
+
+
+async def fortunes(request: Request) -> Response:
+    rows = [(row["id"], row["message"]) for row in await request.state.db.fetch(READ_FORTUNES)]
+    rows.append((0, ADDED_FORTUNE))
+    rows.sort(key=lambda row: row[1])
+    context = {"fortunes": [{"id": i, "message": message} for i, message in rows]}
+    return TEMPLATES.TemplateResponse(request, "fortunes.html", context)
+
+
 app = Starlette(
     routes=[
         Route("/", hello, methods=["GET"]),
@@ -99,6 +153,9 @@ app = Starlette(
         Route("/json", order, methods=["GET"]),
         Route("/upload", upload, methods=["POST"]),
         Route("/io", io, methods=["GET"]),
+        Route("/db", db, methods=["GET"]),
+        Route("/queries", queries, methods=["GET"]),
+        Route("/fortunes", fortunes, methods=["GET"]),
     ],
     lifespan=lifespan,
 )

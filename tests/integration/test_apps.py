@@ -1,7 +1,8 @@
 """Each app of the catalog, started as the lab starts it, on an internal network with
-Redis, answers the article's two endpoints with the same bytes, and every other scenario
-it serves exactly as that scenario's rule says, 200 requests at once (a mix's, each by its
-part's rule, in the mix's shares); wrk's script sends a mix in its order."""
+Redis and PostgreSQL (its tables loaded), answers the article's two endpoints with the
+same bytes, and every other scenario it serves exactly as that scenario's rule says (a
+db answer against the rows the database holds), 200 requests at once (a mix's, each by
+its part's rule, in the mix's shares); wrk's script sends a mix in its order."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
 from lab.engine.generators.wrk import REPORTER
+from lab.engine.postgres import Database
 from lab.measure.verify import answer_problems, hit_count, verify_hello, verify_hit
 from lab.measure.wrkjson import parse_wrk_output
 from lab.model.catalog import builtin_catalog
@@ -33,6 +35,7 @@ def app(
     images: dict[str, str],
     network: Network,
     redis: DockerContainer,  # noqa: ARG001 - the app needs it running
+    postgres: Database,  # noqa: ARG001 - and this, for the db scenarios
 ) -> Iterator[tuple[str, str]]:
     alias = f"app-{request.param}"
     container = start_app(images, network, request.param, alias)
@@ -87,6 +90,7 @@ def test_200_concurrent_requests_of_each_scenario_are_all_answered_by_its_rule(
     docker_client: Any,
     images: dict[str, str],
     network: Network,
+    postgres: Database,
     app: tuple[str, str],
     scenario: str,
 ) -> None:
@@ -102,7 +106,11 @@ def test_200_concurrent_requests_of_each_scenario_are_all_answered_by_its_rule(
     assert report["statuses"] == {"200": 200}, (report["statuses"], report["errors"][:3])
     # Each answer by the rule of what it answered: a mix's parts each by their own.
     rules = {part.request.path: part.rule for part in SCENARIOS[scenario].parts}
-    problems = [p for r in report["responses"] for p in answer_problems(rules[r["path"]], r)]
+    problems = [
+        p
+        for r in report["responses"]
+        for p in answer_problems(rules[r["path"]], r, postgres.tables)
+    ]
     assert problems == [], problems[:3]
     if isinstance(request, Mix):
         shares = {
