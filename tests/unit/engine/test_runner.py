@@ -115,6 +115,31 @@ def test_a_complete_run_writes_every_file(tmp_path: Path) -> None:
     assert_closed(engine)
 
 
+def test_a_run_that_reads_postgres_starts_it_with_redis_and_verifies_against_it(
+    tmp_path: Path,
+) -> None:
+    engine = FakeEngine()
+    plan = plan_of(tmp_path / "out", apps=("aio",), scenarios=("db", "fortunes"))
+    outcome = run(engine, plan, tmp_path, RecordingReporter(), clock=FakeClock())
+
+    doc = read(run_dir_of(tmp_path / "out") / "run.json")
+    assert outcome.failed == 0 and doc["trials"]["ok"] == outcome.planned > 0
+    assert doc["applied"]["postgres"]["cpuset"] == plan.placement.redis.cpuset
+    assert "postgres" in doc["isolation"]
+    assert "postgres" in doc["provenance"]["images"]
+    (stack,) = engine.stacks
+    assert stack.postgres is not None and stack.tables is not None
+    assert_closed(engine)
+
+
+def test_a_run_that_reads_no_table_starts_no_postgres(tmp_path: Path) -> None:
+    engine = FakeEngine()
+    run(engine, plan_of(tmp_path / "out"), tmp_path, RecordingReporter(), clock=FakeClock())
+    doc = read(run_dir_of(tmp_path / "out") / "run.json")
+    assert "postgres" not in doc["applied"] and "postgres" not in doc["provenance"]["images"]
+    assert engine.stacks[0].postgres is None
+
+
 def test_a_failed_trial_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     engine = FakeEngine(outcomes={2: Outcome(dies="exited, exit code 137")})
     outcome = run_with(engine, plan_of(tmp_path / "out", ceiling=False), tmp_path)
