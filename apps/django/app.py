@@ -20,12 +20,17 @@ import asyncio
 import json
 import logging
 import os
+import random
+from operator import attrgetter
 
+import django
 import redis
 import redis.asyncio
 from common import (  # noqa: F401 - the settings Django reads from this module
+    ADDED_FORTUNE,
     ALLOWED_HOSTS,
     COUNTER_KEY,
+    DATABASES,
     DEBUG,
     HELLO,
     INSTALLED_APPS,
@@ -33,17 +38,22 @@ from common import (  # noqa: F401 - the settings Django reads from this module
     MIDDLEWARE,
     PAYLOAD,
     SECRET_KEY,
+    TEMPLATES,
     TEXT,
+    WORLD_ROWS,
     digest,
+    queries_count,
     redis_pool_options,
     redis_url,
     response,
     sized,
     unavailable,
     wait_ms,
+    world_row,
 )
 from django.core.asgi import get_asgi_application
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST, require_safe
 from redis.asyncio.retry import Retry
@@ -51,6 +61,12 @@ from redis.backoff import NoBackoff
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", __name__)
 ROOT_URLCONF = __name__
+# Every setting is defined by now (this module is the settings module): set Django up, so
+# that the models of the bench app can be imported.
+django.setup()
+
+from bench.models import Fortune, World  # noqa: E402 - models need Django set up
+
 LOG = logging.getLogger("uvicorn.error")
 
 _redis: redis.asyncio.Redis | None = None
@@ -111,12 +127,40 @@ async def io(request: HttpRequest) -> HttpResponse:
     return response(HELLO, TEXT)
 
 
+@require_safe
+async def single_query(_request: HttpRequest) -> HttpResponse:
+    # The async ORM: Django runs the query through sync_to_async, on its one thread for
+    # sync code (thread_sensitive), the loop waiting meanwhile.
+    world = await World.objects.aget(id=random.randint(1, WORLD_ROWS))
+    return sized(JsonResponse(world_row(world)))
+
+
+@require_safe
+async def queries(request: HttpRequest) -> HttpResponse:
+    rows = [
+        world_row(await World.objects.aget(id=random.randint(1, WORLD_ROWS)))
+        for _ in range(queries_count(request.GET))
+    ]
+    return sized(JsonResponse(rows, safe=False))
+
+
+@require_safe
+async def fortunes(_request: HttpRequest) -> HttpResponse:
+    rows = [fortune async for fortune in Fortune.objects.all()]
+    rows.append(Fortune(id=0, message=ADDED_FORTUNE))
+    rows.sort(key=attrgetter("message"))
+    return sized(HttpResponse(render_to_string("fortunes.html", {"fortunes": rows})))
+
+
 urlpatterns = [
     path("", hello),
     path("hit", hit),
     path("json", order),
     path("upload", upload),
     path("io", io),
+    path("db", single_query),
+    path("queries", queries),
+    path("fortunes", fortunes),
 ]
 
 app = get_asgi_application()

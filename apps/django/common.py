@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from django.http import HttpResponse
 
@@ -18,9 +19,18 @@ ALLOWED_HOSTS = ["*"]
 # A fixed benchmark value, not a secret: nothing here signs anything (no sessions,
 # no cookies, no middleware).
 SECRET_KEY = "benchmark-lab-not-a-secret"
-INSTALLED_APPS: list[str] = []
+# bench: the models of the db scenarios' tables (bench/models.py).
+INSTALLED_APPS: list[str] = ["bench"]
 # No CsrfViewMiddleware either: POST /upload needs no token.
 MIDDLEWARE: list[str] = []
+# The fortunes page, templates/fortunes.html, in Django's own template language (which
+# escapes every variable).
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [Path(__file__).with_name("templates")],
+    }
+]
 
 HELLO = b"Hello, world!"
 TEXT = "text/plain; charset=utf-8"
@@ -29,6 +39,50 @@ COUNTER_KEY = os.environ.get("COUNTER_KEY", "lab:hits")
 # as a dict that JsonResponse serialises per request.
 PAYLOAD = json.loads(Path(__file__).with_name("payload.json").read_bytes())
 IO_MAX_MS = 1000
+WORLD_ROWS = 10_000
+QUERIES_MAX = 500
+ADDED_FORTUNE = "Additional fortune added at request time."
+
+
+def database(url: str, pool_size: int) -> dict[str, Any]:
+    """Django's settings of the database at `url` (postgresql://user[:password]@host:port/name)
+    through psycopg 3 and Django's pool (Django >= 5.1): at most `pool_size` connections,
+    each taken from the pool for a request and given back when it ends (so CONN_MAX_AGE
+    stays 0)."""
+    parts = urlsplit(url)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parts.path.lstrip("/"),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or 5432),
+        # A request waits at most 5 s for a connection, as for Redis's.
+        "OPTIONS": {"pool": {"max_size": pool_size, "timeout": 5.0}},
+    }
+
+
+DATABASES = {
+    "default": database(
+        os.environ.get("DATABASE_URL", "postgresql://lab@postgres:5432/lab"),
+        int(os.environ.get("DB_POOL_SIZE", "64")),
+    )
+}
+
+
+def queries_count(query: Any) -> int:
+    """The /queries count from the query's `n`: 1 when missing or not an integer, else
+    clamped to 1..500."""
+    try:
+        n = int(query["n"])
+    except (KeyError, ValueError):
+        return 1
+    return min(max(n, 1), QUERIES_MAX)
+
+
+def world_row(world: Any) -> dict[str, int]:
+    """A World row as the db scenarios answer it."""
+    return {"id": world.id, "randomNumber": world.randomnumber}
 
 
 def redis_pool_options() -> dict[str, Any]:

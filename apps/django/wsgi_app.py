@@ -11,12 +11,17 @@ the settings themselves are in common.py.
 import json
 import logging
 import os
+import random
 import time
+from operator import attrgetter
 
+import django
 import redis
 from common import (  # noqa: F401 - the settings Django reads from this module
+    ADDED_FORTUNE,
     ALLOWED_HOSTS,
     COUNTER_KEY,
+    DATABASES,
     DEBUG,
     HELLO,
     INSTALLED_APPS,
@@ -24,17 +29,22 @@ from common import (  # noqa: F401 - the settings Django reads from this module
     MIDDLEWARE,
     PAYLOAD,
     SECRET_KEY,
+    TEMPLATES,
     TEXT,
+    WORLD_ROWS,
     digest,
+    queries_count,
     redis_pool_options,
     redis_url,
     response,
     sized,
     unavailable,
     wait_ms,
+    world_row,
 )
 from django.core.wsgi import get_wsgi_application
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST, require_safe
 from redis.backoff import NoBackoff
@@ -42,6 +52,12 @@ from redis.retry import Retry
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", __name__)
 ROOT_URLCONF = __name__
+# Every setting is defined by now (this module is the settings module): set Django up, so
+# that the models of the bench app can be imported.
+django.setup()
+
+from bench.models import Fortune, World  # noqa: E402 - models need Django set up
+
 LOG = logging.getLogger("gunicorn.error")
 
 # Thread-safe: each thread takes its own connection from the pool for a command.
@@ -93,12 +109,38 @@ def io(request: HttpRequest) -> HttpResponse:
     return response(HELLO, TEXT)
 
 
+@require_safe
+def single_query(_request: HttpRequest) -> HttpResponse:
+    world = World.objects.get(id=random.randint(1, WORLD_ROWS))
+    return sized(JsonResponse(world_row(world)))
+
+
+@require_safe
+def queries(request: HttpRequest) -> HttpResponse:
+    rows = [
+        world_row(World.objects.get(id=random.randint(1, WORLD_ROWS)))
+        for _ in range(queries_count(request.GET))
+    ]
+    return sized(JsonResponse(rows, safe=False))
+
+
+@require_safe
+def fortunes(_request: HttpRequest) -> HttpResponse:
+    rows = list(Fortune.objects.all())
+    rows.append(Fortune(id=0, message=ADDED_FORTUNE))
+    rows.sort(key=attrgetter("message"))
+    return sized(HttpResponse(render_to_string("fortunes.html", {"fortunes": rows})))
+
+
 urlpatterns = [
     path("", hello),
     path("hit", hit),
     path("json", order),
     path("upload", upload),
     path("io", io),
+    path("db", single_query),
+    path("queries", queries),
+    path("fortunes", fortunes),
 ]
 
 application = get_wsgi_application()

@@ -1,0 +1,2 @@
+"""The Django app of the database scenarios' tables (bench.models), installed by both
+deployments' settings (common.py)."""
