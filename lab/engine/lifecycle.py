@@ -131,6 +131,8 @@ class RunningApp:
         """A measured window of `seconds`, with every reading around it (engine.window)."""
         assert self.container is not None and self.load is not None
         roles = {"app": self.container, "wrk": self.load.container, "redis": self.stack.redis}
+        if self.stack.postgres is not None:
+            roles["postgres"] = self.stack.postgres
         command = generator.command(self.url, self.scenario.request, seconds)
         stall = self.plan.config.inject_stall
         return measure(self.stack, generator, command, roles, self.plan.placement, stall, seconds)

@@ -23,6 +23,9 @@ from lab.results.jsonfields import NUMBER, JsonObject, optional, required, versi
 from lab.results.schema import TRIAL_SCHEMA_VERSION
 
 Status = Literal["ok", "failed"]
+# Roles whose CPU a record holds only when the run had them: PostgreSQL, for the scenarios
+# that read it (on Redis's CPUs).
+STORE_ROLES: tuple[str, ...] = ("postgres",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,8 +78,11 @@ class TrialRecord:
             raise ValueError("trial record: host evidence and a reason for its absence")
         if self.memory is not None and self.memory_unavailable is not None:
             raise ValueError("trial record: the app's memory and a reason for its absence")
-        if set(self.cpu) != set(CPU_ROLES):
-            raise ValueError(f"trial record: cpu roles must be {CPU_ROLES}, got {tuple(self.cpu)}")
+        if not set(CPU_ROLES) <= set(self.cpu) <= {*CPU_ROLES, *STORE_ROLES}:
+            raise ValueError(
+                f"trial record: cpu roles must be {CPU_ROLES} (and any of {STORE_ROLES}),"
+                f" got {tuple(self.cpu)}"
+            )
         if self.status == "ok":
             if self.reason is not None:
                 raise ValueError("trial record: an ok trial has no failure reason")
@@ -88,6 +94,10 @@ class TrialRecord:
                 raise ValueError("trial record: a failed trial needs a reason")
         else:
             raise ValueError(f"trial record: status must be 'ok' or 'failed', got {self.status!r}")
+
+    @property
+    def _cpu_roles(self) -> tuple[str, ...]:
+        return (*CPU_ROLES, *(role for role in STORE_ROLES if role in self.cpu))
 
     def to_dict(self) -> JsonObject:
         errors = None if self.errors is None else self.errors.to_dict()
@@ -109,7 +119,7 @@ class TrialRecord:
             "ok_responses": self.ok_responses,
             "errors": errors,
             "latency_us": None if self.latency_us is None else self.latency_us.to_dict(),
-            "cpu": {role: _cpu_to_dict(self.cpu[role]) for role in CPU_ROLES},
+            "cpu": {role: _cpu_to_dict(self.cpu.get(role)) for role in self._cpu_roles},
             "invariant": copy.deepcopy(self.invariant),
             "verification": copy.deepcopy(self.verification),
             "wrk": None if self.wrk is None else self.wrk.to_dict(WRK_ORDER),
@@ -151,7 +161,7 @@ class TrialRecord:
             latency_us=None if latency is None else Latency.from_dict(latency, path="latency_us."),
             cpu={
                 role: None if cpu.get(role) is None else CpuUse.from_dict(cpu[role])
-                for role in CPU_ROLES
+                for role in (*CPU_ROLES, *(role for role in STORE_ROLES if role in cpu))
             },
             invariant=required(data, "invariant", dict, null=True),
             verification=required(data, "verification", dict, null=True),
@@ -249,10 +259,11 @@ def host_from_dict(
 
 def _all_roles(cpu: Mapping[str, CpuUse | None] | None) -> dict[str, CpuUse | None]:
     given = dict(cpu or {})
-    unknown = set(given) - set(CPU_ROLES)
+    unknown = set(given) - set(CPU_ROLES) - set(STORE_ROLES)
     if unknown:
         raise ValueError(f"unknown CPU roles {sorted(unknown)}; expected some of {CPU_ROLES}")
-    return {role: given.get(role) for role in CPU_ROLES}
+    stores = [role for role in STORE_ROLES if role in given]
+    return {role: given.get(role) for role in (*CPU_ROLES, *stores)}
 
 
 def _cpu_to_dict(use: CpuUse | None) -> dict[str, float | int | None] | None:

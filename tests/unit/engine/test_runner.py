@@ -129,6 +129,10 @@ def test_a_run_that_reads_postgres_starts_it_with_redis_and_verifies_against_it(
     assert "postgres" in doc["provenance"]["images"]
     (stack,) = engine.stacks
     assert stack.postgres is not None and stack.tables is not None
+    # Its CPU is the run's own, read on Redis's CPUs, and kept beside the other roles'.
+    trial = read(run_dir_of(tmp_path / "out") / "trials" / "0001.json")
+    assert set(trial["cpu"]) == {"app", "wrk", "redis", "postgres"}
+    assert trial["cpu"]["postgres"] is not None
     assert_closed(engine)
 
 
@@ -137,6 +141,8 @@ def test_a_run_that_reads_no_table_starts_no_postgres(tmp_path: Path) -> None:
     run(engine, plan_of(tmp_path / "out"), tmp_path, RecordingReporter(), clock=FakeClock())
     doc = read(run_dir_of(tmp_path / "out") / "run.json")
     assert "postgres" not in doc["applied"] and "postgres" not in doc["provenance"]["images"]
+    trial = read(run_dir_of(tmp_path / "out") / "trials" / "0001.json")
+    assert set(trial["cpu"]) == {"app", "wrk", "redis"}
     assert engine.stacks[0].postgres is None
 
 
