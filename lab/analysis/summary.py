@@ -26,6 +26,7 @@ from lab.analysis.blocked import Observation, blocked_fit, observations, round_p
 from lab.analysis.cost import cell_cost
 from lab.analysis.disturbance import Disturbance, disturbances
 from lab.analysis.drift import host_drift
+from lab.analysis.hosts import hosts_section
 from lab.analysis.intervals import Interval, median_interval, ratio_interval
 from lab.analysis.stats import cv, geometric_mean, median
 from lab.model.cell import Cell
@@ -75,6 +76,7 @@ def build_summary(
         cells=tuple(cells.values()),
         ratios=tuple(ratios),
         drift=host_drift(observed),
+        hosts=hosts_section(in_trial_order, ratios, observed),
     )
 
 

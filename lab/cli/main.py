@@ -21,6 +21,7 @@ from lab.cli.bundle import register as register_bundle
 from lab.cli.figures import register as register_figures
 from lab.cli.gate import register as register_gate
 from lab.cli.history import register as register_history
+from lab.cli.merge import register as register_merge
 from lab.cli.interrupts import install as install_interrupts
 from lab.cli.options import add_engine_options, add_run_options
 from lab.cli.results import register as register_results
@@ -244,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_gate(sub)
     register_bisect(sub)
     register_history(sub)
+    register_merge(sub)
     compose = sub.add_parser("compose", help="render compose.yaml from the lab's settings")
     compose.add_argument("--check", action="store_true", help="exit 1 if compose.yaml is stale")
     compose.add_argument(

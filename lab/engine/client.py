@@ -90,6 +90,10 @@ def engine_facts(client: Any) -> dict[str, Any]:
         "storage_driver": info.get("Driver"),
         "cpus": info.get("NCPU"),
         "memory_bytes": info.get("MemTotal"),
+        # Which engine: daemons on one host share the ID, so the name and data root too.
+        "id": info.get("ID"),
+        "name": info.get("Name"),
+        "root": info.get("DockerRootDir"),
     }
 
 

@@ -71,6 +71,7 @@ def provenance(engine: Engine, root: Path, built: Sequence[Built]) -> dict[str, 
         },
         "engine": facts,
         "host": {
+            "hostname": platform.node(),
             "cpu_model": host.cpu_model(),
             "cpus": facts.get("cpus"),
             "kernel": facts.get("kernel"),
@@ -94,6 +95,7 @@ def new_run_document(
         plan=[trial.to_dict() for trial in plan.trials],
         estimate_s=plan.estimate_s,
         provenance=provenance(engine, root, built),
+        shard=None if plan.shard is None else plan.shard.to_dict(),
     )
 
 

@@ -18,6 +18,7 @@ from lab.model.cpurequest import CpuRequest
 from lab.model.fields import DEFAULTS, FIELD, FIELDS, FLAGS
 from lab.model.flagvalues import check_min, check_names
 from lab.model.openload import RateSpec, StallSpec
+from lab.model.shards import Shard, check_shard
 from lab.model.topology import EngineTarget
 from lab.model.versions import AppVersion, is_folder
 
@@ -78,6 +79,8 @@ class RunConfig:
     # --gate: add rounds until HEAD's (apps[1]) verdict against BASE (apps[0]) is decided
     # at this threshold in percent, bounded like --target-ci (lab.analysis.gate).
     gate_pct: float | None
+    # --shard I/N: only this shard's rounds of the whole plan (lab.model.shards).
+    shard: Shard | None
 
     def catalog(self) -> Catalog:
         """The lab's own apps and this run's folders (read from disk on each call)."""
@@ -171,6 +174,7 @@ def build_config(preset: str, overrides: Mapping[str, object]) -> RunConfig:
     read["apps"] = apps
     _refuse_bodies_in_open_loop(read, catalog)
     _check_gate(read, apps)
+    _check_shard(read)
     read["max_repetitions"] = _max_repetitions(read)
     return RunConfig(preset=preset, **read)
 
@@ -280,6 +284,35 @@ def _check_gate(read: Mapping[str, Any], apps: tuple[str, ...]) -> None:
             f" ({', '.join(apps)})",
             "give two apps, BASE then HEAD: --apps aio,./my-aio (or `lab gate BASE HEAD`)",
         )
+
+
+# What a shard cannot be: runs whose rounds are decided by all the rounds before them.
+_WHOLE_RUN_ONLY = (
+    ("target_ci_pct", "--target-ci adds rounds from the spread of every round before"),
+    ("gate_pct", "--gate adds rounds from the verdict on every round before"),
+    ("aa", "--aa raises the rounds and reads the resolution from all of them"),
+)
+
+
+def _check_shard(read: Mapping[str, Any]) -> None:
+    """--shard splits a fixed plan: refused with a rule that needs the whole run, with
+    open mode (its sweeps are not rounds), and with more shards than rounds."""
+    shard = read["shard"]
+    if shard is None:
+        return
+    flag = FLAGS["shard"]
+    for field, why in _WHOLE_RUN_ONLY:
+        if read[field] is not None:
+            raise UsageError(
+                f"{flag} with {FLAGS[field]}: {why}, so it needs the whole run",
+                f"drop {flag}, or drop {FLAGS[field]} and shard a fixed number of rounds",
+            )
+    if read["mode"] == "open":
+        raise UsageError(
+            f"{flag} with --mode open: the open-loop sweeps are not rounds to share out",
+            f"drop {flag}, or measure closed-loop only",
+        )
+    check_shard(flag, shard, read["repetitions"])
 
 
 def config_from_dict(data: Mapping[str, object]) -> RunConfig:

@@ -42,6 +42,7 @@ from lab.model.flagvalues import (
 from lab.model.openload import DEFAULT_RATES, DEFAULT_SLO_MS, MODES, RateSpec, StallSpec
 from lab.model.order import BLOCKED, ORDERS, SHUFFLED
 from lab.model.scenarios import SCENARIOS
+from lab.model.shards import as_shard, shard_label
 from lab.model.topology import EngineTarget
 from lab.model.versions import as_versions, record_versions
 
@@ -349,6 +350,17 @@ FIELDS = (
         help="with two apps, BASE then HEAD: after the planned rounds, add rounds until every"
         " level's verdict on HEAD/BASE against +-PCT% is decided (regressed, improved, no"
         " change), looking every 4 rounds (`lab gate` runs this; docs/gate.md)",
+    ),
+    Field(
+        "shard",
+        "--shard",
+        None,
+        as_shard,
+        metavar="I/N",
+        shows_default=False,
+        record=shard_label,
+        help="run only shard I of N of the plan: its share of the rounds, whole, every trial"
+        " at its index in the whole plan; `lab merge` joins the shards (docs/shards.md)",
     ),
 )
 

@@ -27,6 +27,7 @@ from lab.model.placement import (
     wrk_threads,
 )
 from lab.model.scenarios import Scenario
+from lab.model.shards import ShardPlan, plan_hash, shard_rounds
 from lab.model.topology import LOOPBACK, Topology
 
 # A fresh app container per trial: create and start it, wait for readiness, verify the
@@ -147,6 +148,8 @@ class Blueprint:
     # Each role's engine, as the engines described themselves; None: `lab plan`, which
     # asks no engine (all roles on one, with this machine's CPUs).
     topology: Topology | None = None
+    # With --shard: which share of the whole plan `trials` are (lab.model.shards).
+    shard: ShardPlan | None = None
 
     @property
     def network_path(self) -> str:
@@ -263,7 +266,7 @@ def blueprint(config: RunConfig, host_cpus: int, topology: Topology | None = Non
     threads = wrk_threads(config, placement)
     connections, rounding = round_connection_levels(config.connections, threads)
     planned = make_plan(config, connections, unserved=unserved)
-    return Blueprint(
+    made = Blueprint(
         config=config,
         placement=placement,
         threads=threads,
@@ -282,6 +285,29 @@ def blueprint(config: RunConfig, host_cpus: int, topology: Topology | None = Non
         catalog=catalog,
         topology=topology,
     )
+    return made if config.shard is None else _sharded(made)
+
+
+def _sharded(whole: Blueprint) -> Blueprint:
+    """The shard's blueprint: its rounds of the whole plan, each trial at its index there,
+    and the whole plan's hash."""
+    config = whole.config
+    assert config.shard is not None
+    rounds = shard_rounds(config.shard, config.repetitions, config.order)
+    shard = ShardPlan(
+        shard=config.shard,
+        rounds=rounds,
+        plan_rounds=config.repetitions,
+        plan_trials=len(whole.trials),
+        plan_hash=plan_hash(
+            [trial.to_dict() for trial in whole.trials],
+            config.seed,
+            config.to_dict(),
+            whole.effective(),
+        ),
+    )
+    mine = tuple(trial for trial in whole.trials if trial.repetition in rounds)
+    return replace(whole, trials=mine, shard=shard)
 
 
 def unserved_notes(

@@ -62,6 +62,10 @@ class TrialRecord:
     # (at most one of the two); both None in records from before, and the key not written.
     memory: ContainerMemory | None = None
     memory_unavailable: str | None = None
+    # Set by `lab merge`: the host the trial ran on (its engine and machine) and the shard
+    # (I/N) that ran it; None, and the keys not written, in a run made whole on one host.
+    node: str | None = None
+    shard: str | None = None
     schema_version: int = TRIAL_SCHEMA_VERSION
 
     @property
@@ -130,6 +134,10 @@ class TrialRecord:
             record["memory"] = self.memory.to_dict()
         elif self.memory_unavailable is not None:
             record["memory"] = {"unavailable": self.memory_unavailable}
+        if self.node is not None:
+            record["node"] = self.node
+        if self.shard is not None:
+            record["shard"] = self.shard
         return record
 
     @classmethod
@@ -169,6 +177,8 @@ class TrialRecord:
             app_log=required(data, "app_log", str, null=True),
             **host_from_dict(optional(data, "host", dict)),
             **_memory_from_dict(optional(data, "memory", dict)),
+            node=optional(data, "node", str),
+            shard=optional(data, "shard", str),
         )
 
 

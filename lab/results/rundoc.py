@@ -80,6 +80,8 @@ _SECTIONS = (
     "calibration",
     "ceiling",
     "open_ceiling",
+    "shard",
+    "merge",
 )
 
 
@@ -100,6 +102,10 @@ class RunDocument:
     placement: Mapping[str, Any] | None = field(default=None, hash=False)
     plan: tuple[Mapping[str, Any], ...] | None = field(default=None, hash=False)
     estimate_s: float | None = None
+    # A shard of a plan (`lab run --shard I/N`): its index, count, rounds and the plan's hash.
+    shard: Mapping[str, Any] | None = field(default=None, hash=False)
+    # A run made by `lab merge`: its shards, each with its folder, host and rounds.
+    merge: Mapping[str, Any] | None = field(default=None, hash=False)
     provenance: Mapping[str, Any] | None = field(default=None, hash=False)
     rerun_of: RerunOf | None = None
     applied: Mapping[str, Any] | None = field(default=None, hash=False)
@@ -130,6 +136,7 @@ class RunDocument:
         plan: Sequence[Mapping[str, Any]],
         estimate_s: float,
         provenance: Mapping[str, Any],
+        shard: Mapping[str, Any] | None = None,
     ) -> RunDocument:
         """A run that has just begun: status "running", not finished."""
         return cls(
@@ -142,6 +149,7 @@ class RunDocument:
             placement=placement,
             plan=tuple(plan),
             estimate_s=estimate_s,
+            shard=shard,
             provenance=provenance,
         )
 

@@ -18,9 +18,9 @@ RUN_SCHEMA_VERSION: Final = 1
 TRIAL_SCHEMA_VERSION: Final = 1
 # <run>/summary.json; 2 states each interval's achieved level (1 claimed 95% for all);
 # 3 blocks the ratios by round and records the host's drift; 4 gives each cell its cost
-# of serving (CPU per request, memory)
-SUMMARY_SCHEMA_VERSION: Final = 4
-SUMMARY_SCHEMA_VERSIONS: Final = (1, 2, 3, 4)
+# of serving (CPU per request, memory); 5 states a merged run's hosts and their agreement
+SUMMARY_SCHEMA_VERSION: Final = 5
+SUMMARY_SCHEMA_VERSIONS: Final = (1, 2, 3, 4, 5)
 # <run>/ceiling.json
 CEILING_SCHEMA_VERSION: Final = 1
 # <out>/bisect-*/bisect.json: a bisection's releases and steps (lab bisect)

@@ -11,8 +11,9 @@ level the interval achieves and its method, a cell's geometric mean (the ratios 
 geometric means), and the precision a run asked for with --target-ci. Version 3 blocks
 each ratio by round: its estimator, the rounds it paired, the interval the trials would
 give as if independent beside it, and the host's drift the run measured. Version 4 gives
-each cell its cost of serving (lab.results.costdoc). A file is written back in its own
-version.
+each cell its cost of serving (lab.results.costdoc); version 5 a merged run's hosts and
+how far each ratio agrees across them (lab.results.hostsdoc). A file is written back in its
+own version.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from lab.model.cell import Cell
 from lab.results.costdoc import CellCost
 from lab.results.driftdoc import HostDrift
 from lab.results.findings import Finding
+from lab.results.hostsdoc import Hosts
 from lab.results.intervaldoc import StatedInterval, stated_interval
 from lab.results.jsonfields import (
     ABSENT,
@@ -323,6 +325,7 @@ class Summary:
     findings: tuple[Finding, ...] | None = None
     precision: Precision | None = None
     drift: HostDrift | None = None  # version 3
+    hosts: Hosts | None = None  # version 5, a merged run's
     schema_version: int = SUMMARY_SCHEMA_VERSION
 
     @property
@@ -354,6 +357,8 @@ class Summary:
             data["precision"] = self.precision.to_dict()
         if self.drift is not None and self.schema_version >= 3:
             data["drift"] = self.drift.to_dict()
+        if self.hosts is not None and self.schema_version >= 5:
+            data["hosts"] = self.hosts.to_dict()
         return data
 
     @classmethod
@@ -362,6 +367,7 @@ class Summary:
         schema_version = one_of_versions(data, SUMMARY_SCHEMA_VERSIONS)
         precision = optional(data, "precision", dict)
         drift = optional(data, "drift", dict)
+        hosts = optional(data, "hosts", dict)
         required(data, "apps", list)
         required(data, "cells", list)
         return cls(
@@ -383,5 +389,6 @@ class Summary:
             else tuple(Finding.from_dict(item) for item in objects(data, "findings")),
             precision=None if precision is None else Precision.from_dict(precision),
             drift=None if drift is None else HostDrift.from_dict(drift),
+            hosts=None if hosts is None else Hosts.from_dict(hosts),
             schema_version=schema_version,
         )

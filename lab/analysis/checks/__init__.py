@@ -13,6 +13,7 @@ from lab.analysis.checks.cells import trials_by_cell
 from lab.analysis.checks.fairness import check_fairness
 from lab.analysis.checks.findings import by_severity, finding_line, findings_lines
 from lab.analysis.checks.host import check_host
+from lab.analysis.checks.hosts import check_hosts
 from lab.analysis.checks.independence import check_independence
 from lab.analysis.checks.ratios import check_ratio_precision
 from lab.analysis.checks.resources import (
@@ -48,6 +49,7 @@ __all__ = [
     "check_fairness",
     "check_generator",
     "check_host",
+    "check_hosts",
     "check_independence",
     "check_outliers",
     "check_placement",
@@ -89,6 +91,7 @@ def run_checks(
         lambda: check_outliers(records),
         lambda: check_ratio_precision(records, summary),
         lambda: check_independence(records, summary),
+        lambda: check_hosts(summary),
         lambda: check_placement(run.placement),
         lambda: check_fairness(run.effective),
         lambda: check_topology(run.effective),
