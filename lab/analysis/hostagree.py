@@ -13,7 +13,9 @@ effects drawn with sd sigma_b:
   rounds per host, for unequal ones; Searle, Casella and McCulloch 1992, 3.6), taken as 0
   when negative; its interval is the modified large-sample interval of Ting, Burdick,
   Graybill, Jeyaratnam and Lu (1990) for a difference of two mean squares, the square
-  root of which bounds sigma_b. Its lower end is 0 wherever the F test does not reject.
+  root of which bounds sigma_b. Its lower end is above 0 exactly when the F test rejects
+  at 2.5% (the interval's one-sided level), so "hosts agree" rejected at 5% may still
+  come with an interval from 0.
 
 Its error rates under drift, AR(1) noise and steps within hosts are lab.analysis.hostsim's.
 """

@@ -237,13 +237,13 @@ def test_summary_is_json_and_versioned() -> None:
 
     summary = build_summary(records, APPS, SCENARIOS).to_dict()
 
-    assert summary["schema_version"] == 4
+    assert summary["schema_version"] == 5
     assert json.loads(json.dumps(summary)) == summary
 
 
 def test_no_records_give_an_empty_summary() -> None:
     assert build_summary([], APPS, SCENARIOS).to_dict() == {
-        "schema_version": 4,
+        "schema_version": 5,
         "apps": [],
         "cells": [],
         "ratios": [],
@@ -281,6 +281,6 @@ def test_a_ratio_whose_apps_share_rounds_is_blocked_by_round() -> None:
     assert ratio.ci_unblocked is not None and ratio.ci_unblocked.high / ratio.ci_unblocked.low > 1.3
     assert summary.drift is not None and summary.drift.change == pytest.approx(0.73 - 1, abs=0.01)
     written = summary.to_dict()
-    assert written["schema_version"] == 4
+    assert written["schema_version"] == 5
     assert written["ratios"][0]["pairs"] == 4
     assert written["drift"]["rounds"] == pytest.approx(list(summary.drift.rounds))

@@ -4,7 +4,8 @@ The golden files (tests/fixtures/golden/, see its README) were written by the co
 was before run.json, summary.json and the comparison became dataclasses, (the "-v2"
 files) when the intervals began to state their levels, and (the "-v3" files and the
 comparison outputs) when the ratios were blocked by round, (the "-v4" files) when each cell
-gained its cost of serving; the fixture run is a real run
+gained its cost of serving, (the "-v5" files, alike but for the version: a run on one host has
+no `hosts`) when merged runs stated their hosts' agreement; the fixture run is a real run
 written by an earlier version still. Each test compares the
 text the store writes, byte for byte, so key order, null versus missing keys and float
 formatting count. A schema 1 summary is still read, and written back as schema 1.
@@ -49,6 +50,8 @@ SUMMARY_FILES = [
     GOLDEN / "summary-annotated-v3.json",
     GOLDEN / "summary-recomputed-v4.json",
     GOLDEN / "summary-annotated-v4.json",
+    GOLDEN / "summary-recomputed-v5.json",
+    GOLDEN / "summary-annotated-v5.json",
 ]
 
 
@@ -100,7 +103,7 @@ def test_the_summary_recomputed_from_the_real_trials_is_the_one_written() -> Non
         for key in ("rps", "rps_median", "cv", "errors", "cpu"):
             assert new[key] == old[key], key
     completed = replace(produced, run_id=run["run_id"], notes=tuple(run["effective"]["notes"]))
-    assert written(completed.to_dict()) == (GOLDEN / "summary-recomputed-v4.json").read_text()
+    assert written(completed.to_dict()) == (GOLDEN / "summary-recomputed-v5.json").read_text()
 
 
 def _golden_run() -> RunDocument:
@@ -127,7 +130,7 @@ def test_the_runs_summary_with_its_findings_is_the_one_written_before() -> None:
         network_path="bridge",
     )
     annotated = annotate(summary, assess(document, records, summary))
-    assert written(annotated.to_dict()) == (GOLDEN / "summary-annotated-v4.json").read_text()
+    assert written(annotated.to_dict()) == (GOLDEN / "summary-annotated-v5.json").read_text()
 
 
 def _started() -> RunDocument:
