@@ -57,8 +57,8 @@ def test_a_newer_schema_version_is_refused(tmp_path: Path) -> None:
 
 def test_a_newer_summary_schema_is_refused(tmp_path: Path) -> None:
     run_dir = copy_fixture(tmp_path / "run")
-    _edit(run_dir / "summary.json", lambda summary: summary.update(schema_version=5))
-    expected = f"{run_dir}/summary.json: schema_version 5, this lab reads 1, 2, 3, 4"
+    _edit(run_dir / "summary.json", lambda summary: summary.update(schema_version=6))
+    expected = f"{run_dir}/summary.json: schema_version 6, this lab reads 1, 2, 3, 4, 5"
     assert _problem(run_dir) == expected
 
 

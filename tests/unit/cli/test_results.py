@@ -92,7 +92,7 @@ def test_list_shows_runs_newest_first_with_damaged_ones_named(tmp_path: Path) ->
     newer = copy_fixture(out / "20261126-000000-default-beef")
     _edit_summary(newer, lambda cell: cell.update(rps_median=cell["rps_median"] * 2))
     damaged = copy_fixture(out / "20261124-000000-default-dead")
-    (damaged / "summary.json").write_text(json.dumps({"schema_version": 5}))
+    (damaged / "summary.json").write_text(json.dumps({"schema_version": 6}))
     (out / "scratch").mkdir()
 
     code, outputs = _run("list", "--out", str(out))
@@ -124,7 +124,7 @@ def test_list_shows_runs_newest_first_with_damaged_ones_named(tmp_path: Path) ->
     assert "hello: flask 5.35k aio 24k" in lines[0]
     assert lines[2].startswith("20261124-000000-default-dead")
     assert lines[2].endswith(
-        f"damaged: {damaged}/summary.json: schema_version 5, this lab reads 1, 2, 3, 4"
+        f"damaged: {damaged}/summary.json: schema_version 6, this lab reads 1, 2, 3, 4, 5"
     )
 
 
