@@ -49,10 +49,7 @@ def hosts_section(
     if len(groups) < 2:
         return None
     of_round = {number: group.label for group in groups for number in group.rounds}
-    agreements = [
-        _agreement(ratio, groups, of_round, observed)
-        for ratio in ratios
-    ]
+    agreements = [_agreement(ratio, groups, of_round, observed) for ratio in ratios]
     return Hosts(METHOD, groups, tuple(agreements))
 
 

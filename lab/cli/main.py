@@ -21,8 +21,8 @@ from lab.cli.bundle import register as register_bundle
 from lab.cli.figures import register as register_figures
 from lab.cli.gate import register as register_gate
 from lab.cli.history import register as register_history
-from lab.cli.merge import register as register_merge
 from lab.cli.interrupts import install as install_interrupts
+from lab.cli.merge import register as register_merge
 from lab.cli.options import add_engine_options, add_run_options
 from lab.cli.results import register as register_results
 from lab.cli.running import cmd_rerun, cmd_run, say_to

@@ -71,6 +71,7 @@ def merge_folders(shard_dirs: list[Path], out: Path | None) -> Path:
 def cmd_merge(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lab.analysis.runs import load_run
     from lab.cli.findings import render_findings
+    from lab.cli.running import say_to
     from lab.cli.table import render_summary
     from lab.report.write import write_reports
 
@@ -78,15 +79,15 @@ def cmd_merge(args: argparse.Namespace, out: Console, err: Console) -> int:
     data = load_run(run_dir)
     render_summary(data.summary, out, data.run.deployments)
     render_findings(list(data.summary.findings or ()), out)
-    say = {"highlight": False, "markup": False}
-    err.print(f"merged: {run_dir}", **say)
+    say = say_to(err)
+    say(f"merged: {run_dir}")
     _, html = write_reports(run_dir)
-    err.print(f"report: {html}", **say)
+    say(f"report: {html}")
     if data.run.status != "complete":
-        err.print(f"lab: the merged run is incomplete: {data.run.reason}", **say)
+        say(f"lab: the merged run is incomplete: {data.run.reason}")
         return EXIT_TRIAL_FAILED
     failed = len(data.failed_records)
     if failed:
-        err.print(f"lab: {failed} trials failed; their reasons are in {run_dir}/trials/", **say)
+        say(f"lab: {failed} trials failed; their reasons are in {run_dir}/trials/")
         return EXIT_TRIAL_FAILED
     return 0

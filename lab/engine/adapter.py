@@ -66,8 +66,7 @@ class DockerEngine:
         facts = engine_facts(self.engines.clients["app"])
         if self.engines.topology.split:
             facts["engines"] = {
-                name: engine_facts(client)
-                for name, client in self.engines.distinct()
+                name: engine_facts(client) for name, client in self.engines.distinct()
             }
         return facts
 

@@ -83,12 +83,16 @@ def shard_rounds(shard: Shard, rounds: int, order: str) -> tuple[int, ...]:
     """The rounds (from 1) shard `shard` runs of a plan of `rounds` (see the module doc)."""
     pairs = (rounds + 1) // 2
     if order == BLOCKED and pairs >= shard.count:
-        return tuple(r for r in range(1, rounds + 1) if ((r + 1) // 2 - 1) % shard.count == shard.index - 1)
+        return tuple(
+            r for r in range(1, rounds + 1) if ((r + 1) // 2 - 1) % shard.count == shard.index - 1
+        )
     return tuple(r for r in range(1, rounds + 1) if (r - 1) % shard.count == shard.index - 1)
 
 
 def plan_hash(
-    trials: Sequence[Mapping[str, Any]], seed: int, parameters: Mapping[str, Any],
+    trials: Sequence[Mapping[str, Any]],
+    seed: int,
+    parameters: Mapping[str, Any],
     effective: Mapping[str, Any],
 ) -> str:
     """sha256 of what decides a plan's results: every trial of the whole plan, the seed,

@@ -120,7 +120,8 @@ class HostAgreement:
         df = optional(data, "df", list, where)
 
         def number(key: str) -> float | None:
-            return optional(data, key, NUMBER, where)
+            value: float | None = optional(data, key, NUMBER, where)
+            return value
 
         return cls(
             scenario=required(data, "scenario", str, where),

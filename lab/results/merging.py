@@ -98,9 +98,7 @@ def merge_shards(shards: Sequence[ShardRun], run_id: str, at: str) -> Merged:
         created_at=min(shard.run.created_at or at for shard in shards),
         finished_at=at,
         parameters=parameters,
-        plan=tuple(
-            trial for shard in _by_index(shards) for trial in (shard.run.plan or ())
-        ),
+        plan=tuple(trial for shard in _by_index(shards) for trial in (shard.run.plan or ())),
         estimate_s=None,
         shard=None,
         merge={
@@ -114,7 +112,9 @@ def merge_shards(shards: Sequence[ShardRun], run_id: str, at: str) -> Merged:
         calibration=None,
         ceiling=None,
         elapsed_s=elapsed,
-        trials=TrialCounts(planned=int(first.facts["plan_trials"]), ok=ok, failed=len(records) - ok),
+        trials=TrialCounts(
+            planned=int(first.facts["plan_trials"]), ok=ok, failed=len(records) - ok
+        ),
         resumed_at=None,
         rerun_of=None,
         key_order=(),
@@ -162,7 +162,9 @@ def _check_alike(shards: Sequence[ShardRun]) -> None:
         facts = shard.facts
         for field in ("plan_hash", "count"):
             if facts.get(field) != first.facts.get(field):
-                raise _differs(shard, first, f"shard.{field}", facts.get(field), first.facts.get(field))
+                raise _differs(
+                    shard, first, f"shard.{field}", facts.get(field), first.facts.get(field)
+                )
         images, theirs = first.run.image_ids, shard.run.image_ids
         for name in sorted(set(images) | set(theirs)):
             if images.get(name) != theirs.get(name):
@@ -186,7 +188,9 @@ def _check_alike(shards: Sequence[ShardRun]) -> None:
             owner[record.index] = shard
 
 
-def _differs(shard: ShardRun, first: ShardRun, field: str, theirs: object, ours: object) -> UsageError:
+def _differs(
+    shard: ShardRun, first: ShardRun, field: str, theirs: object, ours: object
+) -> UsageError:
     return UsageError(
         f"lab merge: shard {shard.label} ({shard.run_dir}) differs from shard {first.label}"
         f" ({first.run_dir}) in {field}: {_short(theirs)} against {_short(ours)}",
@@ -237,4 +241,3 @@ def _reason(
 
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-

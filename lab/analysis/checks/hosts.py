@@ -10,7 +10,7 @@ from lab.model.cell import Cell
 from lab.results.findings import Finding
 from lab.results.hostsdoc import HostAgreement
 from lab.results.summarydoc import Summary
-from lab.text import format_ratio
+from lab.text import TIMES, format_ratio
 
 
 def check_hosts(summary: Summary) -> list[Finding]:
@@ -29,7 +29,7 @@ def _rejects(item: HostAgreement) -> bool:
 def _finding(item: HostAgreement) -> Finding:
     hosts = sorted(item.hosts, key=lambda host: host.ratio)
     low, high = hosts[0], hosts[-1]
-    each = ", ".join(f"{format_ratio(host.ratio)}× on {host.host}" for host in item.hosts)
+    each = ", ".join(f"{format_ratio(host.ratio)}{TIMES} on {host.host}" for host in item.hosts)
     apart = (high.ratio / low.ratio - 1) * 100
     assert item.df is not None and item.p_value is not None
     spread = ""

@@ -37,7 +37,9 @@ def test_each_ratio_is_stated_per_host_with_the_hosts_spread() -> None:
     summary = build_summary(merged(off=1.2), ("flask", "aio"), ("hello",))
     assert summary.hosts is not None
     assert [g.label for g in summary.hosts.groups] == [
-        "shard 1/3 on node-a", "shard 2/3 on node-b", "shard 3/3 on node-c"
+        "shard 1/3 on node-a",
+        "shard 2/3 on node-b",
+        "shard 3/3 on node-c",
     ]
     (agreement,) = summary.hosts.ratios
     assert [round(h.ratio, 1) for h in agreement.hosts] == [5.0, 5.0, 6.0]
@@ -51,7 +53,7 @@ def test_hosts_disagree_fires_when_one_host_is_20_percent_off_and_says_how_far()
     (finding,) = check_hosts(build_summary(merged(off=1.2), ("flask", "aio"), ("hello",)))
     assert finding.code == "hosts-disagree" and finding.severity == "warning"
     assert "hello @200: aio / flask differs between hosts" in finding.message
-    assert "6.0× on shard 3/3 on node-c" in finding.message
+    assert "6.0\N{MULTIPLICATION SIGN} on shard 3/3 on node-c" in finding.message
     assert "20% above the lowest" in finding.message
     assert "p = 0.000" in finding.message and "CI" in finding.message
 

@@ -29,8 +29,14 @@ def test_hosts_that_agree_are_said_to_disagree_5_percent_of_the_time_or_less(nam
 
 @pytest.mark.parametrize(
     ("name", "power"),
-    [("no drift", 0.85), ("AR(1) 0.5/min", 0.75), ("AR(1) 0.9/min", 0.8), ("fitted host", 0.55),
-     ("decline 40%", 0.5), ("step 30%", 0.3)],
+    [
+        ("no drift", 0.85),
+        ("AR(1) 0.5/min", 0.75),
+        ("AR(1) 0.9/min", 0.8),
+        ("fitted host", 0.55),
+        ("decline 40%", 0.5),
+        ("step 30%", 0.3),
+    ],
 )
 def test_one_host_20_percent_off_is_seen_at_3_hosts_of_4_rounds(name: str, power: float) -> None:
     figures = host_figures(np.random.default_rng(11), HostDesign(), name, DRIFTS[name], RUNS)

@@ -33,7 +33,7 @@ def plan_of(out: Path, **overrides: Any) -> Blueprint:
     return blueprint(build_config("quick", changes), host_cpus=2)
 
 
-def outcomes(plan: Blueprint, wobble: float = 0.02) -> dict[int, Outcome]:
+def outcomes(wobble: float = 0.02) -> dict[int, Outcome]:
     """Each trial's req/s: its app's speed, a little off round by round."""
     return {
         trial.index: Outcome(
@@ -45,14 +45,12 @@ def outcomes(plan: Blueprint, wobble: float = 0.02) -> dict[int, Outcome]:
 
 def run_into(out: Path, root: Path, engine: FakeEngine | None = None, **overrides: Any) -> Path:
     plan = plan_of(out, **overrides)
-    engine = engine or FakeEngine(outcomes(plan))
+    engine = engine or FakeEngine(outcomes())
     return run(engine, plan, root, RecordingReporter(), clock=FakeClock()).run_dir
 
 
 def trial_set(run_dir: Path) -> set[tuple[int, str, str, int, int]]:
-    return {
-        (r.index, r.app, r.scenario, r.connections, r.repetition) for r in read_trials(run_dir)
-    }
+    return {(r.index, r.app, r.scenario, r.connections, r.repetition) for r in read_trials(run_dir)}
 
 
 def test_two_shards_merged_equal_one_run_and_state_their_agreement(tmp_path: Path) -> None:
@@ -100,8 +98,7 @@ def test_a_missing_shard_leaves_the_merge_incomplete_naming_its_rounds(tmp_path:
 
 def test_shards_on_other_images_are_refused_naming_shard_and_image(tmp_path: Path) -> None:
     first = run_into(tmp_path / "a", tmp_path, shard="1/2")
-    plan = plan_of(tmp_path / "b", shard="2/2")
-    other = FakeEngine(outcomes(plan), built=fake_built("2"))
+    other = FakeEngine(outcomes(), built=fake_built("2"))
     second = run_into(tmp_path / "b", tmp_path, engine=other, shard="2/2")
     with pytest.raises(UsageError, match=r"shard 2/2 .* in image \w+: sha256:2"):
         merge_folders([first, second], tmp_path / "merged")
@@ -110,7 +107,7 @@ def test_shards_on_other_images_are_refused_naming_shard_and_image(tmp_path: Pat
 def test_shards_of_another_plan_a_shard_twice_are_refused(tmp_path: Path) -> None:
     first = run_into(tmp_path / "a", tmp_path, shard="1/2")
     reseeded = run_into(tmp_path / "b", tmp_path, shard="2/2", seed=7)
-    with pytest.raises(UsageError, match="shard 2/2 .* in shard.plan_hash"):
+    with pytest.raises(UsageError, match=r"shard 2/2 .* in shard\.plan_hash"):
         merge_folders([first, reseeded], tmp_path / "merged")
     again = run_into(tmp_path / "c", tmp_path, shard="1/2")
     with pytest.raises(UsageError, match="shard 1/2 given twice"):

@@ -28,8 +28,12 @@ def test_the_flag_reads_i_of_n_and_records_it_as_typed() -> None:
 
 @pytest.mark.parametrize(
     ("value", "parts"),
-    [("2", ["--shard", "'2' is not I/N"]), ("0/2", ["--shard 0/2", "not between 1 and 2"]),
-     ("3/2", ["--shard 3/2", "not between 1 and 2"]), ("a/b", ["is not I/N"])],
+    [
+        ("2", ["--shard", "'2' is not I/N"]),
+        ("0/2", ["--shard 0/2", "not between 1 and 2"]),
+        ("3/2", ["--shard 3/2", "not between 1 and 2"]),
+        ("a/b", ["is not I/N"]),
+    ],
 )
 def test_a_shard_outside_1_to_n_is_refused(value: str, parts: list[str]) -> None:
     with pytest.raises(UsageError) as excinfo:
@@ -60,7 +64,9 @@ def test_blocked_rounds_are_dealt_in_mirrored_pairs() -> None:
     assert rounds == {1: (1, 2, 5, 6), 2: (3, 4, 7, 8)}
     # 8 rounds on 3 shards: 4 pairs dealt, 4, 2 and 2 rounds.
     assert [shard_rounds(Shard(i, 3), 8, BLOCKED) for i in (1, 2, 3)] == [
-        (1, 2, 7, 8), (3, 4), (5, 6)
+        (1, 2, 7, 8),
+        (3, 4),
+        (5, 6),
     ]
 
 
