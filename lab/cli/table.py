@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lab.report.efficiency import EFFICIENCY_LEGEND, efficiency_rankings
+from lab.report.hostrows import host_lines
 from lab.report.ranking import Ranking, laid_out, legend, ranked, ranked_headline, rankings
 from lab.report.rows import (
     ROW_LABELS,
@@ -50,6 +51,8 @@ def render_summary(
         console.print(Text(line, style="dim"))
     for line in ratio_lines(summary):
         # Text, not a markup string: app names are not rich markup.
+        console.print(Text(line))
+    for line in host_lines(summary):
         console.print(Text(line))
 
 

@@ -15,6 +15,7 @@ from lab.report.driftrows import drift_lines
 from lab.report.efficiency import EFFICIENCY_LEGEND, efficiency_rankings
 from lab.report.findings import findings
 from lab.report.headline import headline
+from lab.report.hostrows import host_lines
 from lab.report.opencontent import OpenContent, open_content
 from lab.report.provenance import Rows, Section, images, sections, when
 from lab.report.ranking import Ranking, legend, ranked, rankings
@@ -57,6 +58,7 @@ class ReportContent:
     drift: tuple[str, ...] = ()  # every cell round by round, and the host's speed
     # Each of `apps`' deployment ("Flask · WSGI · gunicorn gevent"), "" when unknown.
     deployments: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()  # a merged run's hosts and their agreement
 
 
 FAILED_COLUMNS = ("trial", "app", "scenario", "connections", "repetition", "reason")
@@ -91,6 +93,7 @@ def build_content(data: RunData) -> ReportContent:
         open=open_content(data),
         drift=tuple(drift_lines(summary, data.records)),
         deployments=tuple(deployment_of(deployments, app) for app in apps) if deployments else (),
+        hosts=tuple(host_lines(summary)),
     )
 
 

@@ -140,6 +140,7 @@ def render_html(content: ReportContent, data: RunData) -> str:
         *_efficiency(content),
         "</section>",
         _findings(content),
+        _hosts(content),
         _charts(data),
         _open(content),
         '<section id="failed">',
@@ -190,6 +191,16 @@ def _findings(content: ReportContent) -> str:
         '<section id="warnings">\n<h2>Warnings and notes</h2>\n<ul class="findings">\n'
         + "\n".join(items)
         + "\n</ul>\n</section>"
+    )
+
+
+def _hosts(content: ReportContent) -> str:
+    if not content.hosts:
+        return ""
+    return (
+        '<section id="hosts">\n<h2>Across hosts</h2>\n<pre>'
+        + escape("\n".join(content.hosts))
+        + "</pre>\n</section>"
     )
 
 

@@ -38,6 +38,8 @@ def render_markdown(content: ReportContent) -> str:
         lines += [f"- {severity}: {text}" for severity, text in content.findings]
         lines += [f"- note: {note}" for note in content.notes]
         lines.append("")
+    if content.hosts:
+        lines += ["## Across hosts", "", "```", *content.hosts, "```", ""]
     if content.drift:
         lines += ["## The host's drift", "", "```", *content.drift, "```", ""]
     if content.open is not None:

@@ -86,3 +86,16 @@ def test_a_record_keeps_its_host_and_shard_and_older_records_read_without() -> N
     plain = replace(record, node=None, shard=None).to_dict()
     assert "node" not in plain and "shard" not in plain
     assert TrialRecord.from_dict(plain).node is None
+
+
+def test_the_report_says_each_ratio_per_host_and_whether_they_agree() -> None:
+    from lab.report.hostrows import host_lines
+
+    lines = host_lines(build_summary(merged(off=1.2), ("flask", "aio"), ("hello",)))
+    assert lines[0].startswith("across 3 hosts (each shard on its host; rounds 1, 2, 3, 4 on")
+    assert "hello @200: aio / flask: 5.0\N{MULTIPLICATION SIGN} (" in lines[1]
+    assert lines[1].endswith(": they differ") and "F = " in lines[1]
+    assert "blocks the hosts too" in lines[-1]
+    agree = host_lines(build_summary(merged(), ("flask", "aio"), ("hello",)))
+    assert agree[1].endswith(": no difference shown")
+    assert host_lines(build_summary([], ("flask", "aio"), ("hello",))) == []
