@@ -33,10 +33,23 @@ def render_blueprint(plan: Blueprint) -> str:
         plan.config,
         plan.placement,
         plan.trials,
-        plan.notes,
+        (*plan.notes, *shard_lines(plan)),
         plan.network_path,
         versions=version_lines(plan),
     )
+
+
+def shard_lines(plan: Blueprint) -> list[str]:
+    """A shard's share of the whole plan (lab.model.shards), as a note."""
+    if plan.shard is None:
+        return []
+    shard = plan.shard
+    rounds = ", ".join(map(str, shard.rounds))
+    return [
+        f"shard {shard.shard.label}: rounds {rounds} of the plan's {shard.plan_rounds}"
+        f" ({len(plan.trials)} of its {shard.plan_trials} trials, at their indices in it);"
+        f" plan {shard.plan_hash[:19]}"
+    ]
 
 
 def version_lines(plan: Blueprint) -> list[str]:

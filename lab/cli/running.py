@@ -68,6 +68,7 @@ def run_into_folder(
     from lab.analysis.runs import load_run
     from lab.cli.findings import render_findings
     from lab.cli.opentable import failed_sweeps, render_open
+    from lab.cli.plantext import shard_lines
     from lab.cli.progress import ConsoleReporter
     from lab.cli.table import render_summary
     from lab.engine.adapter import DockerEngine
@@ -80,7 +81,7 @@ def run_into_folder(
     engine = DockerEngine(engines.local, engines)
     # Each engine's CPU count, not this process's: an engine may be another machine.
     plan = blueprint(config, engines.topology.cpus("app"), engines.topology)
-    for note in plan.notes:
+    for note in (*plan.notes, *shard_lines(plan)):
         err.print(f"note: {note}", highlight=False, markup=False)
     for url, roles in engines.topology.engines().items() if engines.topology.split else ():
         err.print(f"engine: {', '.join(roles)} on {url}", highlight=False, markup=False)

@@ -74,8 +74,10 @@ def check_shard(flag: str, shard: Shard, rounds: int) -> None:
     """A shard needs a round of its own: N shards of fewer rounds are refused."""
     if shard.count > rounds:
         raise UsageError(
-            f"{flag} {shard.label}: {shard.count} shards of a plan of {rounds} rounds",
-            f"give at most {rounds} shards, or more rounds (--repetitions {shard.count})",
+            f"{flag} {shard.label}: {shard.count} shards of a plan of"
+            f" {rounds} round{'s' if rounds != 1 else ''}",
+            f"give at most {rounds} shard{'s' if rounds != 1 else ''}, or more rounds"
+            f" (--repetitions {shard.count})",
         )
 
 
