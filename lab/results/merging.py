@@ -98,7 +98,13 @@ def merge_shards(shards: Sequence[ShardRun], run_id: str, at: str) -> Merged:
         created_at=min(shard.run.created_at or at for shard in shards),
         finished_at=at,
         parameters=parameters,
-        plan=tuple(trial for shard in _by_index(shards) for trial in (shard.run.plan or ())),
+        # The shards' trials in the whole plan's order (a missing shard's are not known).
+        plan=tuple(
+            sorted(
+                (trial for shard in shards for trial in (shard.run.plan or ())),
+                key=lambda trial: int(trial["index"]),
+            )
+        ),
         estimate_s=None,
         shard=None,
         merge={

@@ -72,6 +72,7 @@ def test_two_shards_merged_equal_one_run_and_state_their_agreement(tmp_path: Pat
     assert run_doc.merge is not None
     assert [s["index"] for s in run_doc.merge["shards"]] == [1, 2]
     assert run_doc.trials is not None and run_doc.trials.planned == 16
+    assert [t["index"] for t in run_doc.plan or ()] == list(range(1, 17))
     summary = read_summary(merged)
     assert summary is not None and summary.hosts is not None
     assert [g.rounds for g in summary.hosts.groups] == [(1, 2), (3, 4)]
@@ -119,3 +120,14 @@ def test_merge_from_the_command_line_exits_1_when_incomplete(tmp_path: Path) -> 
     assert main(["merge", str(first), "--out", str(tmp_path / "m")]) == 1
     (merged,) = (tmp_path / "m").iterdir()
     assert json.loads((merged / "run.json").read_text())["status"] == "incomplete"
+
+
+def test_a_shard_that_did_not_finish_names_its_unfinished_round(tmp_path: Path) -> None:
+    first = run_into(tmp_path / "shards", tmp_path, shard="1/2")
+    second = run_into(tmp_path / "shards", tmp_path, shard="2/2")
+    (second / "trials" / "0014.json").unlink()  # a trial of round 4
+    merged = merge_folders([second, first], tmp_path / "merged")
+    run_doc = read_run_document(merged)
+    assert run_doc.status == "incomplete" and run_doc.reason == "round 4 unfinished"
+    assert run_doc.merge is not None and run_doc.merge["unfinished_rounds"] == [4]
+    assert [t["index"] for t in run_doc.plan or ()] == list(range(1, 17))
