@@ -137,3 +137,33 @@ def host_table(runs: int = 4000, design: HostDesign | None = None) -> list[HostF
         host_figures(np.random.default_rng(SEED + n), design, name, drift, runs)
         for n, (name, drift) in enumerate(host_drifts().items())
     ]
+
+
+# The designs docs/shards.md quotes: 3 hosts x 4 rounds quiet and noisy, more rounds on
+# the noisy host, and 2 hosts.
+DESIGNS = (
+    ("3 hosts x 4 rounds, quiet (5%)", HostDesign()),
+    ("3 hosts x 4 rounds, noisy (12.3%)", HostDesign(noise=0.123)),
+    ("3 hosts x 8 rounds, noisy (12.3%)", HostDesign(rounds=8, noise=0.123)),
+    ("2 hosts x 4 rounds, quiet (5%)", HostDesign(hosts=2)),
+)
+
+
+def host_table_lines(runs: int = 4000) -> list[str]:
+    """`lab figures --hosts`: every design's table, seeded."""
+    lines = [
+        f"hosts-disagree (F test at 5%), {runs} merged runs a row, seed {SEED}: false alarms"
+        " when the hosts agree, power when one host's ratio is 20% off, and coverage of the"
+        " between-host sd's 95% interval at a true sd of 10%"
+    ]
+    for title, design in DESIGNS:
+        lines += [
+            "",
+            title,
+            f"  {'drift within each host':<24}{'false':>8}{'power':>8}{'sd cov':>8}",
+        ]
+        lines += [
+            f"  {f.model:<24}{f.false_alarms:>8.1%}{f.power:>8.1%}{f.sd_coverage:>8.1%}"
+            for f in host_table(runs, design)
+        ]
+    return lines

@@ -5,7 +5,8 @@ trials that carry a cell's own slow spells), then of lab.analysis.driftsim (whol
 under a drifting host: the blocked ratios, the A/A resolution, --target-ci and the
 gate's verdicts), before and after, for a seed; the same seed prints the same tables.
 `--steps` prints instead what `lab history`'s step detection is worth
-(lab.analysis.stepsim), `--gate` only the gate's table. Slow by design (a couple of
+(lab.analysis.stepsim), `--gate` only the gate's table, `--hosts` what a merged run's
+`hosts-disagree` is worth (lab.analysis.hostsim). Slow by design (a couple of
 minutes at the defaults): it measures the methods, it does not estimate them. Its
 numerical imports wait until the command runs: every other command starts without them.
 """
@@ -67,6 +68,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--gate",
         action="store_true",
         help="instead: only the gate's verdicts under drift (about a minute)",
+    )
+    figures.add_argument(
+        "--hosts",
+        action="store_true",
+        help="instead: what `hosts-disagree` is worth, merged runs of drifting hosts (seconds)",
     )
     figures.add_argument(
         "--trace",
@@ -140,6 +146,12 @@ def cmd_figures(args: argparse.Namespace, out: Console, _err: Console) -> int:
 
     if args.fit is not None:
         return cmd_fit(args.fit, out)
+    if args.hosts:
+        from lab.analysis.hostsim import host_table_lines
+
+        for line in host_table_lines(args.runs):
+            out.print(line, highlight=False, markup=False, soft_wrap=True)
+        return 0
     if args.steps:
         from lab.analysis.steps import PENALTY_PER_LOG_RUN
         from lab.analysis.stepsim import every_step_setting, step_table

@@ -37,3 +37,10 @@ def test_lab_figures_steps_prints_the_history_table(capsys: pytest.CaptureFixtur
 def test_lab_figures_steps_tries_another_penalty(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["figures", "--steps", "--penalty", "4.5", "--series", "10"]) == 0
     assert "penalty 4.5 ln n a step" in capsys.readouterr().out
+
+
+def test_lab_figures_hosts_prints_the_hosts_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["figures", "--hosts", "--runs", "100"]) == 0
+    printed = capsys.readouterr().out
+    assert "hosts-disagree (F test at 5%), 100 merged runs a row" in printed
+    assert "3 hosts x 4 rounds, quiet (5%)" in printed and "step 30% + AR(1) 0.5" in printed
