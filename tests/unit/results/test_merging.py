@@ -63,7 +63,7 @@ def test_every_missing_shard_and_its_rounds_are_named() -> None:
 
 
 def test_a_trial_in_two_shards_is_refused_naming_both() -> None:
-    with pytest.raises(UsageError, match="trial 2 is in shard 1/2 .* and shard 2/2"):
+    with pytest.raises(UsageError, match=r"trial 2 is in shard 1/2 .* and shard 2/2"):
         merge_shards([shard_run(1, 2, [1, 2]), shard_run(2, 2, [2, 3])], "m", AT)
 
 
