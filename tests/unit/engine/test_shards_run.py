@@ -131,3 +131,16 @@ def test_a_shard_that_did_not_finish_names_its_unfinished_round(tmp_path: Path) 
     assert run_doc.status == "incomplete" and run_doc.reason == "round 4 unfinished"
     assert run_doc.merge is not None and run_doc.merge["unfinished_rounds"] == [4]
     assert [t["index"] for t in run_doc.plan or ()] == list(range(1, 17))
+
+
+def test_a_shard_resumes_as_a_run_from_its_recorded_parameters(tmp_path: Path) -> None:
+    from lab.engine.provenance import resumable
+    from lab.model.config import config_from_dict
+    from lab.results.store import RunStore
+
+    first = run_into(tmp_path / "shards", tmp_path, shard="1/2")
+    recorded = read_run_document(first)
+    again = blueprint(config_from_dict(recorded.parameters), host_cpus=2)
+    assert again.shard is not None and again.shard.rounds == (1, 2)
+    used = [item for item in fake_built() if item.name in recorded.image_ids]
+    assert resumable(RunStore(first), again, used) == recorded
