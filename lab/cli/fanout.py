@@ -52,7 +52,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     render.add_argument(
         "--shards", required=True, metavar="N", help="hosts, one shard each (at most the rounds)"
     )
-    render.add_argument("--out", metavar="DIR", help="write the files under DIR (default: print)")
+    render.add_argument(
+        "--out", dest="files_out", metavar="DIR", help="write the files under DIR (default: print)"
+    )
     render.add_argument(
         "--node-cpus",
         default=str(DEFAULT_NODE_CPUS),
@@ -97,10 +99,10 @@ def cmd_fanout_render(args: argparse.Namespace, out: Console, err: Console) -> i
     else:
         files = gitlab_files(fanout, args.runner_label)
     for path, text in files.items():
-        if args.out is None:
+        if args.files_out is None:
             out.print(f"# --- {path}\n{text}", end="", highlight=False, markup=False)
             continue
-        target = Path(args.out) / path
+        target = Path(args.files_out) / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
         err.print(f"wrote {target}", highlight=False, markup=False)

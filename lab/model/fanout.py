@@ -114,13 +114,8 @@ def refuse_unshardable(given: Mapping[str, object]) -> None:
                 " and a shard sees only its own",
                 f"drop {FLAGS[field]} and give --repetitions N, the rounds the shards share",
             )
-    for field in ("engines", "out"):
-        if field in given:
-            raise UsageError(
-                f"{FLAGS[field]}: each shard runs on its own node's engine, into the results"
-                " folder the rendered files name",
-                f"drop {FLAGS[field]}",
-            )
+    if "engines" in given:
+        raise UsageError("--engine: each shard runs on its own node's engine", "drop --engine")
 
 
 def make_fanout(
