@@ -199,3 +199,12 @@ def test_run_flags_are_refused_as_lab_plan_refuses_them(
     refused = capsys.readouterr().err
     assert main(["fanout", "render", "github-actions", "--shards", "2", *bad]) == 2
     assert capsys.readouterr().err == refused
+
+
+def test_docs_show_what_the_lab_renders_now(capsys: pytest.CaptureFixture[str]) -> None:
+    command = "--shards 3 --node-cpus 8 --apps aio,flask --scenarios hello,hit --repetitions 9"
+    assert main(["fanout", "render", "kubernetes", *command.split(), "--seed", "7"]) == 0
+    shards = capsys.readouterr().out.split("# --- kubernetes/merge.yaml\n")[0]
+    rendered = shards.removeprefix("# --- kubernetes/shards.yaml\n")
+    docs = (Path(__file__).resolve().parents[3] / "docs/fanout.md").read_text()
+    assert rendered in docs, "docs/fanout.md's example is stale: render it again"
