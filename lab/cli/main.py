@@ -18,6 +18,7 @@ from rich.text import Text
 from lab import __version__
 from lab.cli.bisect import register as register_bisect
 from lab.cli.bundle import register as register_bundle
+from lab.cli.fanout import register as register_fanout
 from lab.cli.figures import register as register_figures
 from lab.cli.gate import register as register_gate
 from lab.cli.history import register as register_history
@@ -240,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("--out", metavar="DIR", help="results folder (default: the run's own)")
     rerun.set_defaults(func=cmd_rerun)
     register_bundle(sub)
+    register_fanout(sub)
     register_results(sub)
     register_figures(sub)
     register_gate(sub)

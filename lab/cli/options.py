@@ -41,8 +41,9 @@ def _default(field: str) -> str:
     return f"(default preset: {_shown(PRESETS[DEFAULT_PRESET][field])})"
 
 
-def add_run_options(parser: argparse.ArgumentParser) -> None:
-    """Add the benchmark flags to a `run` or `plan` subcommand parser."""
+def add_run_options(parser: argparse.ArgumentParser, without: tuple[str, ...] = ()) -> None:
+    """Add the benchmark flags to a `run` or `plan` subcommand parser, but the fields
+    `without` (`lab fanout render` has an --out of its own)."""
     group = parser.add_argument_group("benchmark options")
     group.add_argument(
         "--preset",
@@ -50,7 +51,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         help=f"starting values that the flags below override (default: {DEFAULT_PRESET})",
     )
     for field in FIELDS:
-        if field.is_option:
+        if field.is_option and field.name not in without:
             _add_option(group, field)
     _add_config_option(group)
 
