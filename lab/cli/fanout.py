@@ -87,11 +87,15 @@ def cmd_fanout_render(args: argparse.Namespace, out: Console, err: Console) -> i
         )
     refuse_unshardable(given)
     config = config_from_args(args, say_to(err), settings=dict(given))
+    typed = dict(given)
     if args.preset is not None:
         given["preset"] = args.preset
     fanout = make_fanout(
         args.fanout_engine, shards, blueprint(config, node_cpus), given, invocation(args), node_cpus
     )
+    # Then as each shard's `lab run --shard I/N` will be: what a shard refuses (--aa,
+    # --mode open), the render refuses first, in the run's words.
+    config_from_args(args, settings={**typed, "shard": f"1/{shards}"})
     if fanout.engine == "kubernetes":
         files = kubernetes_files(fanout, args.image)
     elif fanout.engine == "github-actions":

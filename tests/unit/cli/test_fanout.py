@@ -176,6 +176,7 @@ def test_flags_are_passed_as_given_switches_and_repeats_included(tmp_path: Path)
         (["--shards", "0"], "--shards 0"),
         (["--shards", "9", "--repetitions", "8"], "--shards 9"),
         (["--shards", "2", "--target-ci", "5"], "--target-ci"),
+        (["--shards", "2", "--aa", "aio"], "--aa"),  # as `lab run --shard` refuses it
         (["--shards", "2", "--engine", "app=ssh://h"], "--engine"),
         (["--shards", "2", "--config", "lab.toml"], "--config lab.toml"),
         (["--shards", "2", "--node-cpus", "2"], "--node-cpus 2"),
