@@ -22,6 +22,11 @@ from lab.text import format_rate, numbered, percent, plural
 
 SATURATED_SHARE = 0.90  # a helper at this share of its allotment may be what sets the pace
 APP_IDLE_SHARE = 0.80  # an app below this share was waiting on something else
+# The roles besides the app that can set a cell's pace, in the order findings name them:
+# PostgreSQL only in the runs that start it.
+HELPERS = ("wrk", "redis", "postgres")
+# PostgreSQL at this share of a full CPU it shares with wrk is named beside wrk.
+DATABASE_SHARE = 0.5
 CEILING_FRACTION = 0.5  # above this fraction of the harness ceiling, the harness may show
 
 
@@ -105,12 +110,21 @@ def check_generator(records: Sequence[TrialRecord], host_cpus: int | None = None
                 f" {percent(share)})"
             )
         allotment = max((use.cpus for use, _ in uses), default=1.0)
+        # PostgreSQL runs on Redis's CPUs, which on a small host are wrk's: when it filled
+        # that CPU, the database may have set the pace as much as the generator.
+        database = [use.share for t in trials if (use := t.cpu.get("postgres")) is not None]
+        pace = "the load generator may have set the pace"
+        if full and database and max(database) >= DATABASE_SHARE:
+            pace = (
+                f"the load generator, or PostgreSQL beside it (up to {percent(max(database))}"
+                " of that CPU), may have set the pace"
+            )
         findings.append(
             cell_finding(
                 "warning",
                 "generator-saturated",
                 key,
-                f"wrk {' and '.join(parts)}, so the load generator may have set the pace.",
+                f"wrk {' and '.join(parts)}, so {pace}.",
                 f"{more_cpu_remedy(['wrk'], allotment, host_cpus)}; until then this cell's req/s"
                 " is a lower bound.",
             )
@@ -127,13 +141,13 @@ def check_bottleneck(records: Sequence[TrialRecord], host_cpus: int | None = Non
         roles: set[str] = set()
         for trial in trials:
             app = trial.cpu["app"]
-            busy = [role for role in ("wrk", "redis") if _pace_setting(trial, role)]
+            busy = [role for role in HELPERS if role in trial.cpu and _pace_setting(trial, role)]
             if app is not None and app.share < APP_IDLE_SHARE and busy:
                 app_shares.append(app.share)
                 roles.update(busy)
         if not app_shares:
             continue
-        ordered = sorted(roles, key=CPU_ROLES.index)
+        ordered = sorted(roles, key=HELPERS.index)
         helpers = " and ".join(ordered)
         allotment = max(
             (use.cpus for trial in trials for r in roles if (use := trial.cpu[r]) is not None),
@@ -190,7 +204,9 @@ def more_cpu_remedy(roles: Sequence[str], allotment: float, host_cpus: int | Non
 
 def _pace_setting(trial: TrialRecord, role: str) -> bool:
     use = trial.cpu[role]
-    threads = trial.threads if role == "wrk" else 1  # Redis runs commands on one thread
+    # Redis runs commands on one thread; PostgreSQL's backends are processes, but a share
+    # of its CPUs is what it can use.
+    threads = trial.threads if role == "wrk" else 1
     if use is not None and usable_share(use, threads) >= SATURATED_SHARE:
         return True
     return bool(full_cpus(trial, role))

@@ -870,3 +870,20 @@ def test_trials_that_alternate_are_not_called_autocorrelated() -> None:
 def test_independence_needs_enough_pairs() -> None:
     records = clean_records()[:3]
     assert check_independence(records, summary_of(records)) == []
+
+
+def test_a_full_cpu_that_postgres_filled_names_the_database_beside_wrk() -> None:
+    # A queries cell on a small host: PostgreSQL on wrk's CPU used 93% of it.
+    full = evidence([(0, ["postgres", "redis", "wrk"], {}), (1, ["app"], {})], busy_s=7.9)
+    base = changed(clean_records(), 2, wrk=0.06)
+    records = [
+        replace(r, host=full, cpu={**r.cpu, "postgres": use(0.93, 0)}) if r.index == 2 else r
+        for r in base
+    ]
+    [finding] = check_generator(records)
+    assert finding.cell == AIO
+    assert "PostgreSQL beside it (up to 93% of that CPU), may have set the pace" in finding.message
+    # Without a database on that CPU the finding names the generator alone.
+    quiet = [replace(r, host=full) if r.index == 2 else r for r in base]
+    [alone] = check_generator(quiet)
+    assert "so the load generator may have set the pace" in alone.message
