@@ -22,6 +22,7 @@ from lab.results.intervaldoc import StatedInterval, stated_interval
 from lab.results.jsonfields import (
     NUMBER,
     JsonObject,
+    choice,
     interval,
     key_path,
     objects,
@@ -97,11 +98,7 @@ class CellComparison:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "") -> CellComparison:
         """Inverse of to_dict; change_pct is derived from the ratio, not read."""
-        verdict = required(data, "verdict", str)
-        if verdict not in CELL_VERDICTS:
-            raise ValueError(
-                f"key {key_path(where, 'verdict')!r} is not one of {CELL_VERDICTS}: {verdict!r}"
-            )
+        verdict = choice(data, "verdict", CELL_VERDICTS, where)
         return cls(
             app=required(data, "app", str, where),
             scenario=required(data, "scenario", str, where),

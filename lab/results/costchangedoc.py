@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from lab.results.intervaldoc import StatedInterval, stated_interval
-from lab.results.jsonfields import NUMBER, JsonObject, key_path, optional, required
+from lab.results.jsonfields import NUMBER, JsonObject, choice, optional, required
 
 CostVerdict = Literal["higher", "lower", "no difference", "not judged"]
 COST_VERDICTS: tuple[CostVerdict, ...] = get_args(CostVerdict)
@@ -63,11 +63,7 @@ class CostChange:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "") -> CostChange:
-        verdict = required(data, "verdict", str, where)
-        if verdict not in COST_VERDICTS:
-            raise ValueError(
-                f"key {key_path(where, 'verdict')!r} is not one of {COST_VERDICTS}: {verdict!r}"
-            )
+        verdict = choice(data, "verdict", COST_VERDICTS, where)
         return cls(
             app=required(data, "app", str, where),
             scenario=required(data, "scenario", str, where),

@@ -9,8 +9,8 @@ written back as an int, so a file read and written again keeps every byte.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypeVar
 
 from lab.results.schema import UnsupportedVersion
 
@@ -32,6 +32,9 @@ ABSENT: Literal[_Absent.ABSENT] = _Absent.ABSENT
 Absent = Literal[_Absent.ABSENT]
 
 
+Word = TypeVar("Word", bound=str)  # one of a closed set of words (a Literal's)
+
+
 def key_path(where: str, key: str) -> str:
     """The key as a reader finds it in the file: `key`, `trials.ok`, `cells[1].rps`."""
     return f"{where}.{key}" if where else key
@@ -50,6 +53,15 @@ def required(
     if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
         raise ValueError(f"key {key_path(where, key)!r} has the wrong type: {value!r:.60}")
     return value
+
+
+def choice(data: Mapping[str, Any], key: str, allowed: Sequence[Word], where: str = "") -> Word:
+    """`data[key]`, a string that must be one of `allowed` (a verdict, a status)."""
+    value = required(data, key, str, where)
+    for word in allowed:
+        if value == word:
+            return word
+    raise ValueError(f"key {key_path(where, key)!r} is not one of {tuple(allowed)}: {value!r}")
 
 
 def optional(data: Mapping[str, Any], key: str, kind: Kind, where: str = "") -> Any:
